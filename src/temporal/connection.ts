@@ -1,0 +1,40 @@
+/**
+ * Connects to Temporal the way every Temporal tool does: the SDK's standard
+ * environment variables and profile file (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE …) through
+ * @temporalio/envconfig, so Temporal Cloud and mTLS need no Signalroom setting.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export interface TemporalTarget {
+  /** host:port of the frontend; when set it wins over the environment. */
+  address?: string;
+  namespace?: string;
+}
+
+function connectConfig(target: TemporalTarget) {
+  const config = loadClientConnectConfig();
+  const connectionOptions = { ...config.connectionOptions };
+  if (target.address) connectionOptions.address = target.address;
+  const namespace = target.namespace ?? config.namespace ?? 'default';
+  return { connectionOptions, namespace };
+}
+
+/** True when the environment names a cluster, so no dev server should be started. */
+export function clusterConfiguredInEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
+}
+
+export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
+  const { connectionOptions, namespace } = connectConfig(target);
+  const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
+  return new Client({ connection, namespace });
+}
+
+export async function connectWorkerConnection(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
+  const { connectionOptions, namespace } = connectConfig(target);
+  const connection = await NativeConnection.connect(connectionOptions);
+  return { connection, namespace };
+}

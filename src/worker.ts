@@ -1,0 +1,40 @@
+/**
+ * Creates the Signalroom worker: every workflow in workflows/ and every
+ * activity built by createActivities, on one task queue.
+ */
+import os from 'node:os';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export const DEFAULT_TASK_QUEUE = 'signalroom';
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** @default $SIGNALROOM_TASK_QUEUE or 'signalroom' */
+  taskQueue?: string;
+  /** Overrides parts of the activities' dependencies (tests inject clients). */
+  activityDeps?: Partial<ActivityDeps>;
+  /** A prebuilt bundle (tests bundle once per run); otherwise workflows/ is bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options (tuning). */
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('../workflows');
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const identity = `signalroom-worker@${os.hostname()}:${process.pid}`;
+  const deps: ActivityDeps = { workerIdentity: identity, ...options.activityDeps };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? process.env.SIGNALROOM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    identity,
+    activities: createActivities(deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...options.tuning,
+  });
+}

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/temporal/free-port';
+
+// `npm start` is `signalroom dev`: this runs it as a user would, on its own
+// dev server, and stops it with Ctrl-C (SIGINT).
+test('signalroom dev starts the stack, runs a self-check, serves /healthz and stops cleanly on SIGINT', async () => {
+  const root = path.resolve(__dirname, '../..');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sr-dev-'));
+  const [port, uiPort, temporalPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_CLI: process.env.SIGNALROOM_TEST_TEMPORAL_CLI,
+    PORT: String(port),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_DEV_PORT: String(temporalPort),
+  };
+  delete env.TEMPORAL_ADDRESS;
+  const child = spawn(process.execPath, [path.join(root, 'bin/signalroom.js'), 'dev', '--data-dir', dataDir], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 90_000;
+  while (!out.includes('Press Ctrl-C to stop.') && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(out).toContain('Signalroom is running.');
+  expect(out).toContain(`Temporal UI     http://localhost:${uiPort}`);
+  expect(out).toMatch(/Self-check {6}signalroom-self-check-\S+ ran on signalroom-worker@/);
+
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  expect(health.status).toBe(200);
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  expect(await ready.json()).toEqual({ status: 'ready', temporal: 'reachable' });
+  const ui = await fetch(`http://localhost:${uiPort}/`);
+  expect(ui.status).toBe(200);
+
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(out).toContain('Stopped.');
+}, 120_000);

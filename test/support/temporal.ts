@@ -1,0 +1,61 @@
+/**
+ * Per-test helpers on the run's shared dev server: a client, and a worker on
+ * a unique task queue built from the run's single workflow bundle.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createWorker, type CreateWorkerOptions } from '../../src/worker';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export function testTemporalAddress(): string {
+  const address = process.env.SIGNALROOM_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('The test dev server is not running (jest globalSetup did not run)');
+  return address;
+}
+
+export const testNamespace = () => process.env.SIGNALROOM_TEST_NAMESPACE ?? 'default';
+
+export async function testClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  return new Client({ connection, namespace: testNamespace() });
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export interface TestWorker {
+  worker: Worker;
+  taskQueue: string;
+  /** Runs `fn` while the worker polls, then shuts it down. */
+  runUntil<R>(fn: () => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+
+export async function testWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}): Promise<TestWorker> {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue();
+  const worker = await createWorker({
+    ...options,
+    connection,
+    namespace: testNamespace(),
+    taskQueue,
+    workflowBundle: options.workflowBundle ?? { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! },
+  });
+  return {
+    worker,
+    taskQueue,
+    runUntil: (fn) => worker.runUntil(fn),
+    close: async () => {
+      await connection.close();
+    },
+  };
+}

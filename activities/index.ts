@@ -1,8 +1,18 @@
 import { createSelfCheckActivities } from './self-check';
+import { SlackContext } from './slack/context';
+import { createChannelActivities } from './slack/channels';
+import { createMessageActivities } from './slack/messages';
+import { createDirectoryActivities } from './slack/directory';
+import { IntegrationRegistry } from '../src/slack/integrations';
+import { ConfigSchema } from '../src/config/schema';
 
 export interface ActivityDeps {
   /** Identity the worker reports in self-checks. */
   workerIdentity: string;
+  /** Slack integrations; tokens are resolved here at run time, never in workflows. */
+  integrations?: IntegrationRegistry;
+  /** HTTP for response_url and incoming webhooks. @default global fetch */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -11,8 +21,12 @@ export interface ActivityDeps {
  * activities-dependency-injection pattern).
  */
 export function createActivities(deps: ActivityDeps) {
+  const slack = new SlackContext({ integrations: deps.integrations ?? new IntegrationRegistry(ConfigSchema.parse({})) });
   return {
     ...createSelfCheckActivities(deps),
+    ...createChannelActivities(slack),
+    ...createMessageActivities(slack, { fetch: deps.fetch }),
+    ...createDirectoryActivities(slack),
   };
 }
 

@@ -1,0 +1,97 @@
+/**
+ * What every Slack activity shares: resolving the integration at run time,
+ * mapping Slack's outcomes for Temporal, channel lookups and the connector's
+ * channel permissions.
+ */
+import type { WebClient } from '@slack/web-api';
+import { channelMatches } from '../../src/slack/channel-names';
+import { refusal, slackFailure } from '../../src/slack/errors';
+import { IntegrationError, type ChannelAction, type Integration, type IntegrationRegistry } from '../../src/slack/integrations';
+
+export interface SlackDeps {
+  integrations: IntegrationRegistry;
+}
+
+export class SlackContext {
+  private readonly botUserIds = new Map<string, string>();
+
+  constructor(private readonly deps: SlackDeps) {}
+
+  async integration(name: string): Promise<Integration> {
+    try {
+      return await this.deps.integrations.get(name);
+    } catch (err) {
+      if (err instanceof IntegrationError) throw refusal(`Signalroom:${err.code}`, err.message);
+      throw err;
+    }
+  }
+
+  /** Calls Slack and turns any failure into the right Temporal failure. */
+  async call<T>(integration: Integration, method: string, doing: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(integration.client);
+    } catch (err) {
+      throw slackFailure(err, { method, integration: integration.name, doing });
+    }
+  }
+
+  async botUserId(integration: Integration): Promise<string> {
+    const known = this.botUserIds.get(integration.name);
+    if (known) return known;
+    const auth = await this.call(integration, 'auth.test', 'identifying the bot', (c) => c.auth.test());
+    this.botUserIds.set(integration.name, String(auth.user_id));
+    return String(auth.user_id);
+  }
+
+  /**
+   * A channel reference as runbooks write it (`C0123`, `#deploys`, `deploys`)
+   * to its ID and name.
+   */
+  async resolveChannel(integration: Integration, ref: string): Promise<{ id: string; name: string }> {
+    const trimmed = ref.trim();
+    if (/^[CGD][A-Z0-9]{6,}$/.test(trimmed)) {
+      if (integration.kind === 'organization') return { id: trimmed, name: '' };
+      const info = await this.call(integration, 'conversations.info', `looking up channel ${trimmed}`, (c) => c.conversations.info({ channel: trimmed }));
+      return { id: trimmed, name: String(info.channel?.name ?? '') };
+    }
+    const name = trimmed.replace(/^#/, '');
+    const found = await this.findChannelByName(integration, name);
+    if (!found) {
+      throw refusal('Slack:channel_not_found', `Channel #${name} does not exist (or the bot cannot see it) in the workspace of ${integration.name}: validate the channel name, or invite the bot to private channels`);
+    }
+    return { id: String(found.id), name };
+  }
+
+  async findChannelByName(integration: Integration, name: string) {
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const res = await this.call(integration, 'conversations.list', `looking up #${name}`, (c) =>
+        c.conversations.list({ types: 'public_channel,private_channel', exclude_archived: false, limit: 1000, cursor }),
+      );
+      const match = res.channels?.find((ch) => ch.name === name);
+      if (match) return match;
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Fails before reaching Slack when a connector may not do `action` in `channelName`. */
+  checkPermission(integration: Integration, action: ChannelAction, channelName: string): void {
+    if (integration.kind === 'organization') return;
+    const patterns = integration.channels[action];
+    if (patterns.some((p) => channelMatches(p, channelName))) return;
+    const verb = { create: 'create', post: 'post to', archive: 'archive' }[action];
+    throw refusal(
+      'Signalroom:channel_not_permitted',
+      `Integration ${integration.name} may not ${verb} #${channelName || '(unknown)'}: its channels.${action} permission allows only ${patterns.map((p) => `"${p}"`).join(', ') || 'nothing'}`,
+    );
+  }
+
+  /** Resolves a channel and checks the connector's permission for it. */
+  async permittedChannel(integration: Integration, ref: string, action: ChannelAction): Promise<{ id: string; name: string }> {
+    const channel = await this.resolveChannel(integration, ref);
+    this.checkPermission(integration, action, channel.name);
+    return channel;
+  }
+}

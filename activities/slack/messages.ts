@@ -1,0 +1,158 @@
+/**
+ * Message activities. Posting is made idempotent with Slack message
+ * metadata: each post carries its workflow's idempotency key, and a retry
+ * first looks for a message carrying that key before posting again.
+ */
+import { activityInfo } from '@temporalio/activity';
+import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
+import { refusal } from '../../src/slack/errors';
+import type { Integration } from '../../src/slack/integrations';
+import type { SlackContext } from './context';
+
+export const IDEMPOTENCY_EVENT_TYPE = 'signalroom_message';
+
+export interface PostMessageInput {
+  integration: string;
+  /** Channel ID, `#name` or `name`. */
+  channel: string;
+  text: string;
+  blocks?: Array<KnownBlock | Block>;
+  threadTs?: string;
+  replyBroadcast?: boolean;
+  /**
+   * Unique per message within its workflow (e.g. `open/notify`). With the
+   * workflow id it marks the message, so a retry finds instead of reposting.
+   */
+  idempotencyKey: string;
+  /** Extra metadata payload fields (Slack IDs and names only, no secrets). */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  /** True when a retry found the message an earlier attempt posted. */
+  existing?: boolean;
+}
+
+export interface UpdateMessageInput {
+  integration: string;
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: Array<KnownBlock | Block>;
+}
+
+function markerFor(key: string): string {
+  const info = activityInfo();
+  return `${info.workflowExecution?.workflowId ?? info.activityId}/${key}`;
+}
+
+async function findPosted(slack: SlackContext, integration: Integration, channel: string, marker: string, threadTs?: string): Promise<string | undefined> {
+  // Look back from a little before this activity was first scheduled.
+  const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
+  const res = threadTs
+    ? await slack.call(integration, 'conversations.replies', 'checking for an earlier post', (c) =>
+        c.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
+      )
+    : await slack.call(integration, 'conversations.history', 'checking for an earlier post', (c) =>
+        c.conversations.history({ channel, include_all_metadata: true, oldest, limit: 200 }),
+      );
+  const found = res.messages?.find((m) => (m.metadata?.event_payload as Record<string, unknown> | undefined)?.signalroom_key === marker);
+  return found?.ts;
+}
+
+export function createMessageActivities(slack: SlackContext, deps: { fetch?: typeof fetch } = {}) {
+  const doFetch = deps.fetch ?? fetch;
+  return {
+    async postMessage(input: PostMessageInput): Promise<PostedMessage> {
+      const integration = await slack.integration(input.integration);
+      const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      const marker = markerFor(input.idempotencyKey);
+      if (activityInfo().attempt > 1) {
+        const ts = await findPosted(slack, integration, channel.id, marker, input.threadTs);
+        if (ts) return { channel: channel.id, ts, existing: true };
+      }
+      const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
+      const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
+        c.chat.postMessage({
+          channel: channel.id,
+          // The SDK's types want text-or-blocks; we always send text as the fallback.
+          text: input.text,
+          blocks: input.blocks,
+          thread_ts: input.threadTs,
+          reply_broadcast: input.replyBroadcast,
+          metadata,
+          username: integration.bot?.username,
+          icon_emoji: integration.bot?.iconEmoji,
+          icon_url: integration.bot?.iconUrl,
+        } as Parameters<typeof c.chat.postMessage>[0]),
+      );
+      return { channel: String(res.channel ?? channel.id), ts: String(res.ts) };
+    },
+
+    /** Replaces a message's text and blocks; repeating it changes nothing. */
+    async updateMessage(input: UpdateMessageInput): Promise<void> {
+      const integration = await slack.integration(input.integration);
+      const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
+        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, blocks: input.blocks ?? [] }),
+      );
+    },
+
+    /** Only `user` sees it. A repeat after a lost response shows it twice, which is harmless. */
+    async postEphemeral(input: { integration: string; channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+      const integration = await slack.integration(input.integration);
+      const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      await slack.call(integration, 'chat.postEphemeral', `telling ${input.user} in #${channel.name || channel.id}`, (c) =>
+        c.chat.postEphemeral({ channel: channel.id, user: input.user, text: input.text, thread_ts: input.threadTs }),
+      );
+    },
+
+    /**
+     * Replies through a click's response_url (also the only way to update a
+     * message posted by an incoming webhook). replace_original is idempotent.
+     */
+    async respondToClick(input: { responseUrl: string; text: string; blocks?: Array<KnownBlock | Block>; replaceOriginal?: boolean; ephemeral?: boolean }): Promise<void> {
+      const res = await doFetch(input.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          text: input.text,
+          blocks: input.blocks,
+          replace_original: input.replaceOriginal ?? false,
+          response_type: input.ephemeral ? 'ephemeral' : 'in_channel',
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 429 || res.status >= 500) throw new Error(`response_url answered HTTP ${res.status}; retrying`);
+      if (!res.ok) throw refusal('Slack:response_url', `Slack refused the response_url reply (HTTP ${res.status}): response URLs expire after 30 minutes and 5 uses`);
+    },
+
+    /** Posts into an incoming-webhook URL (the approvals document's setup). */
+    async postToWebhook(input: { webhookUrl: string; text: string; blocks?: Array<KnownBlock | Block> }): Promise<void> {
+      const res = await doFetch(input.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: input.text, blocks: input.blocks }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 429 || res.status >= 500) throw new Error(`the incoming webhook answered HTTP ${res.status}; retrying`);
+      if (!res.ok) throw refusal('Slack:webhook', `The incoming webhook refused the message (HTTP ${res.status}: ${await res.text()}): check the webhook URL`);
+    },
+
+    /**
+     * Schedules a message with chat.scheduleMessage. Slack offers no lookup
+     * of scheduled messages among the methods Signalroom uses, so callers
+     * that need exactly-once use a workflow timer and postMessage instead.
+     */
+    async scheduleMessage(input: { integration: string; channel: string; text: string; postAt: number; blocks?: Array<KnownBlock | Block> }): Promise<{ scheduledMessageId: string }> {
+      const integration = await slack.integration(input.integration);
+      const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      const res = await slack.call(integration, 'chat.scheduleMessage', `scheduling a message in #${channel.name || channel.id}`, (c) =>
+        c.chat.scheduleMessage({ channel: channel.id, text: input.text, post_at: input.postAt, blocks: input.blocks }),
+      );
+      return { scheduledMessageId: String(res.scheduled_message_id) };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Loads signalroom.yaml: `${ENV}` interpolation, zod validation, and errors
+ * that name the file, line, column and field.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigSchema, type SignalroomConfig } from './schema';
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.file}:${p.line}:${p.column} ${p.field}: ${p.message}`).join('\n')}`);
+  }
+}
+
+export interface LoadedConfig {
+  config: SignalroomConfig;
+  /** The file it came from, or undefined for the built-in default. */
+  file?: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'signalroom.yaml';
+
+/**
+ * Loads the configuration from `SIGNALROOM_CONFIG`, else ./signalroom.yaml,
+ * else the built-in default (no integrations: `signalroom dev` then plugs in
+ * the sandbox).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const named = env.SIGNALROOM_CONFIG;
+  const file = path.resolve(cwd, named ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(file)) {
+    if (named) throw new ConfigError([{ file, line: 0, column: 0, field: '(file)', message: 'SIGNALROOM_CONFIG names a file that does not exist' }]);
+    return { config: ConfigSchema.parse({}) };
+  }
+  return { config: parseConfig(readFileSync(file, 'utf8'), file, env), file };
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): SignalroomConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    return { line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => ({ file, ...at(e.pos[0]), field: '(syntax)', message: e.message.split('\n')[0] })));
+  }
+  const problems: ConfigProblem[] = [];
+  interpolate(doc.contents as Node | null, [], env, (node, field, message) => problems.push({ file, ...at(node.range?.[0]), field, message }));
+  if (problems.length) throw new ConfigError(problems);
+
+  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const keys = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const node = nearestNode(doc, keys);
+      const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return { file, ...at(node?.range?.[0]), field: keys.join('.') || '(root)', message: issue.message + unknownKeys };
+    }),
+  );
+}
+
+function nearestNode(doc: Document, keys: Array<string | number>): Node | undefined {
+  for (let n = keys.length; n >= 0; n--) {
+    const node = doc.getIn(keys.slice(0, n), true) as Node | undefined;
+    if (node && typeof node === 'object' && 'range' in node) return node;
+  }
+  return undefined;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}` and `${NAME:-default}` in every string scalar, in place. */
+function interpolate(node: Node | null, field: string[], env: NodeJS.ProcessEnv, problem: (node: Node, field: string, message: string) => void): void {
+  if (!node) return;
+  if (isScalar(node)) {
+    if (typeof node.value !== 'string') return;
+    node.value = node.value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
+      const value = env[name];
+      if (value !== undefined && value !== '') return value;
+      if (fallback !== undefined) return fallback;
+      problem(node, field.join('.'), `environment variable ${name} is not set`);
+      return '';
+    });
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+      interpolate(pair.value as Node | null, [...field, key], env, problem);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => interpolate(item as Node | null, [...field, String(i)], env, problem));
+  }
+}

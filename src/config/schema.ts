@@ -1,0 +1,124 @@
+/**
+ * The configuration file (signalroom.yaml), as a zod schema. Secrets appear
+ * here only as `${ENV}` references resolved at load time; they never leave
+ * the process that loaded them (workflows carry integration names only).
+ */
+import { z } from 'zod';
+
+/** A Slack channel name pattern: `inc-*`, `deploys`, or `*` for any. */
+const channelPattern = z.string().min(1).regex(/^[a-z0-9_\-*]+$/, 'a channel pattern uses lowercase letters, digits, - _ and * only (no #)');
+
+export const ChannelPermissionsSchema = z
+  .object({
+    /** Channel names (patterns) the integration may create. @default ['*'] */
+    create: z.array(channelPattern).default(['*']),
+    /** Channel names (patterns) the integration may post to, update, pin, bookmark and invite into. @default ['*'] */
+    post: z.array(channelPattern).default(['*']),
+    /** Channel names (patterns) the integration may archive. @default ['*'] */
+    archive: z.array(channelPattern).default(['*']),
+  })
+  .strict();
+
+export const BotSettingsSchema = z
+  .object({
+    /** Display name for messages (needs chat:write.customize). */
+    username: z.string().min(1).max(80).optional(),
+    iconEmoji: z.string().regex(/^:[a-z0-9_+-]+:$/, 'an emoji like :rotating_light:').optional(),
+    iconUrl: z.string().url().optional(),
+  })
+  .strict();
+
+const SlackAppFields = {
+  /** Bot token (xoxb-…); usually `${SLACK_BOT_TOKEN}`. */
+  botToken: z.string().min(1).optional(),
+  /** The Slack app's signing secret, to verify clicks. */
+  signingSecret: z.string().min(1).optional(),
+  /** Slack Web API base URL. @default https://slack.com/api/ (GovSlack: https://slack-gov.com/api/) */
+  apiUrl: z.string().url().optional(),
+  /** Channel-name convention enforced before any conversations.create, as a regex. */
+  channelNamePattern: z.string().optional(),
+};
+
+export const OrganizationSchema = z
+  .object({
+    ...SlackAppFields,
+    /** OAuth ("Connect Slack"): client id, secret and state secret of the Slack app. */
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    stateSecret: z.string().min(8).optional(),
+    /** Workspace installed through OAuth whose token the organization integration uses. */
+    teamId: z.string().regex(/^T[A-Z0-9]+$/, 'a Slack team id like T0123ABCD').optional(),
+  })
+  .strict();
+
+export const ConnectorSchema = z
+  .object({
+    ...SlackAppFields,
+    botToken: z.string().min(1),
+    /** Which channels this connector may touch. */
+    channels: ChannelPermissionsSchema.default({ create: ['*'], post: ['*'], archive: ['*'] }),
+    bot: BotSettingsSchema.optional(),
+  })
+  .strict();
+
+export const ProjectSchema = z
+  .object({
+    /** The connector this project's runbooks and approvals use by default. */
+    connector: z.string().optional(),
+    /** Connectors the project may name explicitly. @default its `connector` only */
+    connectors: z.array(z.string()).optional(),
+    /** May the project fall back to the organization-level integration? @default true when it has no connector */
+    allowOrganization: z.boolean().optional(),
+  })
+  .strict();
+
+export const ApproverGroupSchema = z
+  .object({
+    /** Slack user IDs. */
+    users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD')).default([]),
+    emails: z.array(z.string().email()).default([]),
+    /** Slack user-group handles (`@release-managers`), resolved when a request starts. */
+    userGroups: z.array(z.string().regex(/^@?[a-z0-9._-]+$/, 'a user-group handle like @release-managers')).default([]),
+  })
+  .strict();
+
+export const ApiTokenSchema = z
+  .object({
+    name: z.string().min(1),
+    token: z.string().min(16, 'API tokens must be at least 16 characters'),
+    permissions: z.array(z.enum(['approvals:read', 'approvals:write', 'approvals:decide', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', '*'])).default(['*']),
+  })
+  .strict();
+
+export const WorkerTuningSchema = z
+  .object({
+    // Defaults fit a 2-core machine: Slack calls are I/O-bound, so many
+    // activities may wait at once, while workflow tasks are CPU-bound.
+    maxConcurrentActivityTaskExecutions: z.number().int().positive().default(100),
+    maxConcurrentWorkflowTaskExecutions: z.number().int().positive().default(40),
+    maxCachedWorkflows: z.number().int().nonnegative().default(2000),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    slack: z
+      .object({
+        organization: OrganizationSchema.optional(),
+        connectors: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connector names use lowercase letters, digits, - and _'), ConnectorSchema).default({}),
+      })
+      .strict()
+      .default({ connectors: {} }),
+    projects: z.record(z.string(), ProjectSchema).default({}),
+    approverGroups: z.record(z.string(), ApproverGroupSchema).default({}),
+    api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
+    runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
+    worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }),
+  })
+  .strict();
+
+export type SignalroomConfig = z.infer<typeof ConfigSchema>;
+export type ConnectorConfig = z.infer<typeof ConnectorSchema>;
+export type OrganizationConfig = z.infer<typeof OrganizationSchema>;
+export type ChannelPermissions = z.infer<typeof ChannelPermissionsSchema>;
+export type ApproverGroupConfig = z.infer<typeof ApproverGroupSchema>;

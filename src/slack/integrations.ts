@@ -1,0 +1,153 @@
+/**
+ * The Slack integrations of a Signalroom installation: one organization-level
+ * integration (a token from configuration or from an OAuth install) and any
+ * number of project-scoped connectors. Workflows name an integration;
+ * activities resolve it here, at run time, to a client holding the token.
+ */
+import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import type { InstallationStore } from '@slack/oauth';
+import type { BotSettingsSchema, ChannelPermissions, SignalroomConfig } from '../config/schema';
+import type { z } from 'zod';
+
+export const ORGANIZATION = 'organization';
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+export type ChannelAction = keyof ChannelPermissions;
+
+export interface Integration {
+  /** `organization` or `connector:<name>`: what workflows carry. */
+  name: string;
+  kind: 'organization' | 'connector';
+  client: WebClient;
+  apiUrl: string;
+  channels: ChannelPermissions;
+  bot?: z.infer<typeof BotSettingsSchema>;
+  channelNamePattern?: string;
+}
+
+export class IntegrationError extends Error {
+  constructor(
+    readonly code: 'unknown_integration' | 'not_configured' | 'project_not_allowed' | 'channel_not_permitted',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IntegrationRegistryOptions {
+  /** OAuth installations; the organization token comes from here when not configured. */
+  installationStore?: InstallationStore;
+  /** Client timeout per Slack call. @default 10s */
+  timeoutMs?: number;
+  /** Fallbacks for the organization integration (the environment, or the sandbox in dev). */
+  organizationDefaults?: { botToken?: string; signingSecret?: string; apiUrl?: string };
+}
+
+const ALL: ChannelPermissions = { create: ['*'], post: ['*'], archive: ['*'] };
+
+const quietLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  setLevel: () => undefined,
+  getLevel: () => LogLevel.ERROR,
+  setName: () => undefined,
+};
+
+/** A Slack client that never retries on its own: Temporal owns retries. */
+export function slackClient(token: string | undefined, apiUrl: string, timeoutMs = 10_000): WebClient {
+  return new WebClient(token, {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: timeoutMs,
+    logger: quietLogger,
+  });
+}
+
+export class IntegrationRegistry {
+  private readonly cache = new Map<string, Integration>();
+
+  constructor(
+    private readonly config: SignalroomConfig,
+    private readonly options: IntegrationRegistryOptions = {},
+  ) {}
+
+  /** Names of every configured integration. */
+  names(): string[] {
+    return [ORGANIZATION, ...Object.keys(this.config.slack.connectors).map((c) => `connector:${c}`)];
+  }
+
+  /** Signing secrets of every Slack app we know, to verify clicks. */
+  signingSecrets(): string[] {
+    const secrets = [this.config.slack.organization?.signingSecret ?? this.options.organizationDefaults?.signingSecret];
+    for (const c of Object.values(this.config.slack.connectors)) secrets.push(c.signingSecret);
+    return [...new Set(secrets.filter((s): s is string => Boolean(s)))];
+  }
+
+  /**
+   * Which integration a runbook or approval of `project` uses, optionally
+   * naming a connector. Refuses what the project does not allow.
+   */
+  resolveFor(project: string | undefined, connector?: string): string {
+    const p = project ? this.config.projects[project] : undefined;
+    if (project && !p && Object.keys(this.config.projects).length > 0) {
+      throw new IntegrationError('project_not_allowed', `Unknown project "${project}": configured projects are ${Object.keys(this.config.projects).join(', ')}`);
+    }
+    const allowed = new Set([...(p?.connectors ?? []), ...(p?.connector ? [p.connector] : [])]);
+    if (connector) {
+      if (!this.config.slack.connectors[connector]) throw new IntegrationError('unknown_integration', `Unknown connector "${connector}"`);
+      if (p && !allowed.has(connector)) {
+        throw new IntegrationError('project_not_allowed', `Project "${project}" may not use connector "${connector}" (allowed: ${[...allowed].join(', ') || 'none'})`);
+      }
+      return `connector:${connector}`;
+    }
+    if (p?.connector) return `connector:${p.connector}`;
+    const orgAllowed = p?.allowOrganization ?? true;
+    if (!orgAllowed) throw new IntegrationError('project_not_allowed', `Project "${project}" has no connector and may not use the organization-level integration`);
+    return ORGANIZATION;
+  }
+
+  /** The integration behind a name, with its client (the token stays in this process). */
+  async get(name: string): Promise<Integration> {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    const integration = await this.build(name);
+    this.cache.set(name, integration);
+    return integration;
+  }
+
+  private async build(name: string): Promise<Integration> {
+    const timeout = this.options.timeoutMs;
+    if (name === ORGANIZATION) {
+      const org = this.config.slack.organization ?? {};
+      const defaults = this.options.organizationDefaults ?? {};
+      const apiUrl = org.apiUrl ?? defaults.apiUrl ?? DEFAULT_SLACK_API_URL;
+      let token = org.botToken ?? defaults.botToken;
+      if (!token && this.options.installationStore) {
+        const installation = await this.options.installationStore
+          .fetchInstallation({ teamId: org.teamId, enterpriseId: undefined, isEnterpriseInstall: false })
+          .catch(() => undefined);
+        token = installation?.bot?.token;
+      }
+      if (!token) {
+        throw new IntegrationError('not_configured', 'The organization-level Slack integration has no token: connect Slack at /slack/install, or set SLACK_BOT_TOKEN / slack.organization.botToken');
+      }
+      return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
+    }
+    const connectorName = name.startsWith('connector:') ? name.slice('connector:'.length) : undefined;
+    const connector = connectorName ? this.config.slack.connectors[connectorName] : undefined;
+    if (!connector) throw new IntegrationError('unknown_integration', `Unknown Slack integration "${name}" (configured: ${this.names().join(', ')})`);
+    const apiUrl = connector.apiUrl ?? DEFAULT_SLACK_API_URL;
+    return {
+      name,
+      kind: 'connector',
+      client: slackClient(connector.botToken, apiUrl, timeout),
+      apiUrl,
+      channels: connector.channels,
+      bot: connector.bot,
+      channelNamePattern: connector.channelNamePattern,
+    };
+  }
+}

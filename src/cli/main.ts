@@ -8,6 +8,9 @@
 import { Command, CommanderError } from 'commander';
 import { runDevStack } from './dev';
 import { obtainTemporalCli } from '../temporal/cli-binary';
+import { runWorker } from './worker';
+import { doctorCommand } from './doctor-command';
+import { renderManifest } from './manifest';
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;
@@ -35,6 +38,29 @@ export function buildProgram(): Command {
       process.stdout.write(`${cli}\n`);
     });
 
+  program
+    .command('worker')
+    .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
+    .action(() => runWorker());
+
+  program
+    .command('doctor')
+    .description('Check every Slack integration: token, scopes, signing secret, Request URL. Exit 1 on any problem')
+    .option('--url <url>', 'public base URL of the server, to check the Request URL answers')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts) => {
+      process.exitCode = await doctorCommand(opts);
+    });
+
+  program
+    .command('manifest')
+    .description('Print a Slack app manifest (YAML) with the bot scopes, Request URL and OAuth redirect URL')
+    .requiredOption('--url <url>', 'public https base URL of the Signalroom server')
+    .option('--name <name>', 'the app name shown in Slack', 'Signalroom')
+    .action((opts) => {
+      process.stdout.write(renderManifest(opts.url, opts.name));
+    });
+
   return program;
 }
 
@@ -47,7 +73,7 @@ function parsePort(value: string): number {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`signalroom: ${(err as Error).message}\n`);

@@ -64,11 +64,22 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
       const keys = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      if (issue.code === 'unrecognized_keys') {
+        // Point at the first unknown key itself, not at the map holding it.
+        const keyNode = unknownKeyNode(doc, keys, issue.keys[0]);
+        return { file, ...at(keyNode?.range?.[0]), field: [...keys, issue.keys[0]].join('.'), message: `unknown field (${issue.keys.join(', ')}); check its spelling` };
+      }
       const node = nearestNode(doc, keys);
-      const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return { file, ...at(node?.range?.[0]), field: keys.join('.') || '(root)', message: issue.message + unknownKeys };
+      return { file, ...at(node?.range?.[0]), field: keys.join('.') || '(root)', message: issue.message };
     }),
   );
+}
+
+function unknownKeyNode(doc: Document, keys: Array<string | number>, unknown: string): Node | undefined {
+  const map = keys.length ? doc.getIn(keys, true) : doc.contents;
+  if (!isMap(map)) return nearestNode(doc, keys);
+  const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === unknown);
+  return (pair?.key as Node | undefined) ?? nearestNode(doc, keys);
 }
 
 function nearestNode(doc: Document, keys: Array<string | number>): Node | undefined {

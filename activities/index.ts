@@ -3,6 +3,7 @@ import { SlackContext } from './slack/context';
 import { createChannelActivities } from './slack/channels';
 import { createMessageActivities } from './slack/messages';
 import { createDirectoryActivities } from './slack/directory';
+import { createApprovalActivities } from './approvals';
 import { IntegrationRegistry } from '../src/slack/integrations';
 import { ConfigSchema } from '../src/config/schema';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChannelActivities(slack),
     ...createMessageActivities(slack, { fetch: deps.fetch }),
     ...createDirectoryActivities(slack),
+    ...createApprovalActivities(slack),
   };
 }
 

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. The worker bundles this file.
 export { selfCheck } from './self-check';
+export { approval } from './approval/workflow';

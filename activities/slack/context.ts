@@ -17,6 +17,14 @@ export class SlackContext {
 
   constructor(private readonly deps: SlackDeps) {}
 
+  webhookUrl(name: string): string {
+    return this.deps.integrations.webhookUrl(name);
+  }
+
+  get registry(): IntegrationRegistry {
+    return this.deps.integrations;
+  }
+
   async integration(name: string): Promise<Integration> {
     try {
       return await this.deps.integrations.get(name);

@@ -129,9 +129,15 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       if (!res.ok) throw refusal('Slack:response_url', `Slack refused the response_url reply (HTTP ${res.status}): response URLs expire after 30 minutes and 5 uses`);
     },
 
-    /** Posts into an incoming-webhook URL (the approvals document's setup). */
-    async postToWebhook(input: { webhookUrl: string; text: string; blocks?: Array<KnownBlock | Block> }): Promise<void> {
-      const res = await doFetch(input.webhookUrl, {
+    /** Posts into a configured incoming webhook (the approvals document's setup), by name: the URL is a secret. */
+    async postToWebhook(input: { webhook: string; text: string; blocks?: Array<KnownBlock | Block> }): Promise<void> {
+      let url: string;
+      try {
+        url = slack.webhookUrl(input.webhook);
+      } catch (err) {
+        throw refusal('Signalroom:unknown_webhook', (err as Error).message);
+      }
+      const res = await doFetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ text: input.text, blocks: input.blocks }),

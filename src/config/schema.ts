@@ -105,10 +105,15 @@ export const ConfigSchema = z
     slack: z
       .object({
         organization: OrganizationSchema.optional(),
+        /**
+         * Incoming-webhook URLs by name (the approvals document's setup).
+         * Workflows carry the name; the URL, a secret, stays in configuration.
+         */
+        webhooks: z.record(z.string(), z.string().url()).default({}),
         connectors: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connector names use lowercase letters, digits, - and _'), ConnectorSchema).default({}),
       })
       .strict()
-      .default({ connectors: {} }),
+      .default({ connectors: {}, webhooks: {} }),
     projects: z.record(z.string(), ProjectSchema).default({}),
     approverGroups: z.record(z.string(), ApproverGroupSchema).default({}),
     api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),

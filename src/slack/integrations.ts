@@ -79,6 +79,18 @@ export class IntegrationRegistry {
     return [ORGANIZATION, ...Object.keys(this.config.slack.connectors).map((c) => `connector:${c}`)];
   }
 
+  /** The URL of a configured incoming webhook. */
+  webhookUrl(name: string): string {
+    const url = this.config.slack.webhooks[name];
+    if (!url) throw new IntegrationError('unknown_integration', `Unknown incoming webhook "${name}" (configured: ${Object.keys(this.config.slack.webhooks).join(', ') || 'none'})`);
+    return url;
+  }
+
+  /** An approver group from configuration. */
+  approverGroup(name: string) {
+    return this.config.approverGroups[name];
+  }
+
   /** Signing secrets of every Slack app we know, to verify clicks. */
   signingSecrets(): string[] {
     const secrets = [this.config.slack.organization?.signingSecret ?? this.options.organizationDefaults?.signingSecret];

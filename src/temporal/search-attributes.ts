@@ -3,8 +3,10 @@
  * the Temporal UI and with `temporal workflow list --query`. The dev server
  * registers them at start; `signalroom setup` registers them on any cluster.
  *
- * Kept free of SDK imports so workflows can import the names too.
+ * Pure (only @temporalio/common), so workflows import it too.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
 export const SEARCH_ATTRIBUTES = {
   SignalroomKind: 'Keyword',
   SignalroomStatus: 'Keyword',
@@ -24,3 +26,18 @@ export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 export function devServerSearchAttributeArgs(): string[] {
   return Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
 }
+
+/** Typed keys for workflows and clients (upsertSearchAttributes, typedSearchAttributes). */
+
+export const SA = {
+  kind: defineSearchAttributeKey('SignalroomKind', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('SignalroomStatus', SearchAttributeType.KEYWORD),
+  pipeline: defineSearchAttributeKey('SignalroomPipeline', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('SignalroomStage', SearchAttributeType.KEYWORD),
+  incidentId: defineSearchAttributeKey('SignalroomIncidentId', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('SignalroomSeverity', SearchAttributeType.KEYWORD),
+  service: defineSearchAttributeKey('SignalroomService', SearchAttributeType.KEYWORD),
+  project: defineSearchAttributeKey('SignalroomProject', SearchAttributeType.KEYWORD),
+  requestedBy: defineSearchAttributeKey('SignalroomRequestedBy', SearchAttributeType.KEYWORD),
+  decidedBy: defineSearchAttributeKey('SignalroomDecidedBy', SearchAttributeType.KEYWORD_LIST),
+} as const;

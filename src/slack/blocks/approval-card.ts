@@ -1,0 +1,109 @@
+/**
+ * The approval's Slack message, as Block Kit. Pure (the workflow builds it),
+ * and always truthful: it shows progress while pending and, once final, the
+ * outcome with the buttons removed.
+ */
+import type { ApprovalState } from '../../../workflows/approval/types';
+
+export const APPROVE_ACTION = 'signalroom:approval:approve';
+export const REJECT_ACTION = 'signalroom:approval:reject';
+/** Opens a modal for the reason (or approver inputs) before the decision is sent. */
+export const REJECT_WITH_REASON_ACTION = 'signalroom:approval:reject-with-reason';
+export const APPROVE_WITH_INPUTS_ACTION = 'signalroom:approval:approve-with-inputs';
+export const DECISION_VIEW_CALLBACK = 'signalroom:approval:decision';
+
+type Block = Record<string, unknown>;
+
+const STATUS_LINE: Record<ApprovalState['status'], string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  approved: ':white_check_mark: Approved',
+  rejected: ':x: Rejected',
+  expired: ':alarm_clock: Expired',
+  cancelled: ':no_entry_sign: Cancelled',
+};
+
+function who(id: string | undefined): string {
+  if (!id) return 'unknown';
+  return /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : id;
+}
+
+function slackDate(iso: string): string {
+  const epoch = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${epoch}^{date_short_pretty} {time}|${iso}>`;
+}
+
+function plain(text: string, max = 150): { type: 'plain_text'; text: string; emoji: true } {
+  return { type: 'plain_text', text: text.length > max ? `${text.slice(0, max - 1)}…` : text, emoji: true };
+}
+
+/** The one-line text Slack shows in notifications and where blocks cannot render. */
+export function approvalText(state: ApprovalState): string {
+  const r = state.request;
+  return `${STATUS_LINE[state.status]}: ${r.pipeline} › ${r.stage} (${r.execution})${state.status === 'pending' ? ` — ${state.approvals} of ${state.needed} approvals` : state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`;
+}
+
+export function approvalBlocks(state: ApprovalState): Block[] {
+  const r = state.request;
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`${state.status === 'pending' ? 'Approval needed' : STATUS_LINE[state.status].replace(/^:[a-z_]+: /, '')}: ${r.pipeline} › ${r.stage}`) },
+  ];
+  if (r.summary || r.link) {
+    const text = [r.summary, r.link ? `<${r.link}|Open the pipeline run>` : undefined].filter(Boolean).join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
+  }
+  blocks.push({
+    type: 'section',
+    fields: [
+      { type: 'mrkdwn', text: `*Pipeline*\n${r.pipeline}` },
+      { type: 'mrkdwn', text: `*Stage*\n${r.stage}` },
+      { type: 'mrkdwn', text: `*Execution*\n${r.execution}` },
+      { type: 'mrkdwn', text: `*Requested by*\n${who(state.requester ?? r.requestedBy)}` },
+      { type: 'mrkdwn', text: `*Approvers*\n${Object.keys(state.approvers).map((g) => `\`${g}\``).join(', ')}` },
+      { type: 'mrkdwn', text: `*${state.status === 'pending' ? 'Expires' : 'Expired / expires'}*\n${slackDate(state.expiresAt)} (then ${r.onTimeout === 'approve' ? 'approved' : 'rejected'})` },
+    ],
+  });
+
+  const approvals = state.decisions.filter((d) => d.verb === 'approve');
+  if (state.status === 'pending') {
+    const progress = `*${state.approvals} of ${state.needed}* approval${state.needed === 1 ? '' : 's'}${approvals.length ? ` — approved by ${approvals.map((d) => who(d.user.id)).join(', ')}` : ''}`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progress }] });
+    const needsInputs = (r.inputs ?? []).length > 0;
+    blocks.push({
+      type: 'actions',
+      block_id: 'signalroom-approval-actions',
+      elements: [
+        { type: 'button', style: 'primary', text: plain('Approve'), action_id: needsInputs ? APPROVE_WITH_INPUTS_ACTION : APPROVE_ACTION, value: state.workflowId },
+        { type: 'button', style: 'danger', text: plain('Reject'), action_id: r.rejectionNeedsReason ? REJECT_WITH_REASON_ACTION : REJECT_ACTION, value: state.workflowId },
+      ],
+    });
+    return blocks;
+  }
+
+  blocks.push({ type: 'divider' });
+  const lines: string[] = [`*${STATUS_LINE[state.status]}*${state.finishedAt ? ` ${slackDate(state.finishedAt)}` : ''}`];
+  if (approvals.length) lines.push(`Approved by ${approvals.map((d) => who(d.user.id)).join(', ')}`);
+  for (const d of state.decisions.filter((x) => x.verb === 'reject')) lines.push(`Rejected by ${who(d.user.id)}${d.reason ? `: “${d.reason}”` : ''}`);
+  if (state.outcomeNote) lines.push(state.outcomeNote);
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } });
+  return blocks;
+}
+
+/** The modal asking for a rejection's reason or the approver inputs. */
+export function decisionModal(workflowId: string, verb: 'approve' | 'reject', fields: Array<{ name: string; label: string; required?: boolean }>): Record<string, unknown> {
+  const inputs = verb === 'reject' ? [{ name: 'reason', label: 'Reason for rejecting', required: true }] : fields;
+  return {
+    type: 'modal',
+    callback_id: DECISION_VIEW_CALLBACK,
+    private_metadata: JSON.stringify({ workflowId, verb }),
+    title: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
+    submit: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
+    close: plain('Cancel', 24),
+    blocks: inputs.map((f) => ({
+      type: 'input',
+      block_id: f.name,
+      optional: !f.required,
+      label: plain(f.label, 2000),
+      element: { type: 'plain_text_input', action_id: 'value', multiline: f.name === 'reason' },
+    })),
+  };
+}

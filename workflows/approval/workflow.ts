@@ -1,0 +1,244 @@
+/**
+ * One approval request, from the Slack card to the pipeline's answer.
+ *
+ * The workflow is the only judge of a decision: clicks, CLI and API calls
+ * all go through judgeAttempt against the approval's own approver groups,
+ * and every refusal is recorded and explained to the person who tried.
+ */
+import {
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Activities } from '../../activities';
+import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
+import { SA } from '../../src/temporal/search-attributes';
+import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
+import { approvalsComplete, judgeAttempt } from './policy';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from './types';
+
+const slack = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** Replies to a clicker are best effort: a few tries, then give up (the record stays). */
+const replies = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 5, maximumInterval: '10 seconds' },
+  summary: 'Telling the clicker what happened',
+});
+
+interface Reply {
+  text: string;
+  responseUrl?: string;
+  channelId?: string;
+  userId: string;
+}
+
+function toAttempt(s: SlackDecisionSignal): DecisionAttempt {
+  const verb = s.verb.startsWith('reject') ? 'reject' : 'approve';
+  const values = { ...(s.values ?? {}) };
+  const reason = values.reason;
+  delete values.reason;
+  return {
+    verb,
+    user: { id: s.user.id, name: s.user.name },
+    via: 'slack',
+    reason,
+    inputs: Object.keys(values).length ? values : undefined,
+    responseUrl: s.responseUrl,
+    channelId: s.channelId,
+  };
+}
+
+export async function approval(request: ApprovalRequest): Promise<ApprovalResult> {
+  const info = workflowInfo();
+  const timeoutMs = msToNumber((request.timeout ?? '1h') as never);
+  const startedAt = Date.now();
+  const state: ApprovalState = {
+    workflowId: info.workflowId,
+    status: 'pending',
+    request,
+    approvers: {},
+    approvals: 0,
+    needed: Math.max(1, request.minApprovals ?? 1),
+    decisions: [],
+    refused: [],
+    expiresAt: new Date(startedAt + timeoutMs).toISOString(),
+    escalated: false,
+  };
+  const outbox: Reply[] = [];
+  let dirty = false;
+  let lastResponseUrl: string | undefined;
+
+  const finish = (status: ApprovalState['status'], note?: string) => {
+    state.status = status;
+    state.finishedAt = new Date(Date.now()).toISOString();
+    state.outcomeNote = note;
+    dirty = true;
+  };
+
+  /** Judges and records one attempt; returns what to tell the person. */
+  const decide = (attempt: DecisionAttempt): DecideOutcome => {
+    const verdict = judgeAttempt(state, attempt);
+    const at = new Date(Date.now()).toISOString();
+    if (!verdict.ok) {
+      state.refused.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, why: verdict.why });
+      log.info('decision refused', { user: attempt.user.id, why: verdict.why });
+      return { accepted: false, message: `Not recorded: ${verdict.why}.`, status: state.status };
+    }
+    state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups });
+    if (attempt.verb === 'reject') finish('rejected', `Rejected by ${attempt.user.name ?? attempt.user.id}${attempt.reason ? `: ${attempt.reason}` : ''}`);
+    else {
+      state.approvals = state.decisions.filter((d) => d.verb === 'approve').length;
+      if (approvalsComplete(state)) finish('approved');
+    }
+    dirty = true;
+    const message =
+      attempt.verb === 'reject'
+        ? 'Your rejection is recorded: the request is rejected.'
+        : state.status === 'approved'
+          ? 'Your approval is recorded: the request is approved.'
+          : `Your approval is recorded (${state.approvals} of ${state.needed}).`;
+    return { accepted: true, message, status: state.status };
+  };
+
+  setHandler(approvalStateQuery, () => state);
+  setHandler(approvalDecisionSignal, (signal) => {
+    const attempt = toAttempt(signal);
+    if (attempt.responseUrl) lastResponseUrl = attempt.responseUrl;
+    const outcome = decide(attempt);
+    outbox.push({ text: outcome.message, responseUrl: attempt.responseUrl, channelId: attempt.channelId, userId: attempt.user.id });
+  });
+  setHandler(decideUpdate, (attempt) => decide({ ...attempt, via: attempt.via === 'slack' ? 'api' : attempt.via }), {
+    validator: (attempt) => {
+      if (attempt.verb !== 'approve' && attempt.verb !== 'reject') throw new Error('verb must be approve or reject');
+      if (!attempt.user?.id) throw new Error('a decision needs the deciding user');
+    },
+  });
+  setHandler(cancelApprovalUpdate, ({ by, reason }) => {
+    if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
+    finish('cancelled', `Cancelled${by ? ` by ${by.name ?? by.id}` : ''}${reason ? `: ${reason}` : ''}`);
+    return { accepted: true, message: 'Cancelled.', status: state.status };
+  });
+
+  upsertSearchAttributes([
+    { key: SA.kind, value: 'approval' },
+    { key: SA.status, value: 'pending' },
+    { key: SA.pipeline, value: request.pipeline },
+    { key: SA.stage, value: request.stage },
+    ...(request.requestedBy ? [{ key: SA.requestedBy, value: request.requestedBy }] : []),
+    ...(request.destination.project ? [{ key: SA.project, value: request.destination.project }] : []),
+  ]);
+
+  // Where the card goes and who may decide.
+  const dest = request.destination;
+  const integration = 'channel' in dest ? await slack.resolveIntegration({ project: dest.project, connector: dest.connector, integration: dest.integration }) : undefined;
+  const resolved = await slack.resolveApprovers({ integration, groups: request.approverGroups, requestedBy: request.requestedBy });
+  state.approvers = resolved.approvers;
+  state.requester = resolved.requester;
+
+  const post = async () => {
+    const text = approvalText(state);
+    const blocks = approvalBlocks(state);
+    if ('channel' in dest) {
+      state.message = await slack.postMessage({
+        integration: integration!,
+        channel: dest.channel,
+        text,
+        blocks: blocks as never,
+        idempotencyKey: 'approval-card',
+        metadata: { pipeline: request.pipeline, stage: request.stage, execution: request.execution },
+      });
+    } else {
+      await slack.postToWebhook({ webhook: dest.webhook, text, blocks: blocks as never });
+    }
+  };
+  const refresh = async () => {
+    dirty = false;
+    const text = approvalText(state);
+    const blocks = approvalBlocks(state);
+    if (state.message && integration) {
+      await slack.updateMessage({ integration, channel: state.message.channel, ts: state.message.ts, text, blocks: blocks as never });
+    } else if (lastResponseUrl) {
+      // A webhook's message can only be changed through a click's response_url.
+      await replies.respondToClick({ responseUrl: lastResponseUrl, text, blocks: blocks as never, replaceOriginal: true });
+    }
+  };
+  const flushReplies = async () => {
+    while (outbox.length) {
+      const reply = outbox.shift()!;
+      try {
+        if (reply.responseUrl) await replies.respondToClick({ responseUrl: reply.responseUrl, text: reply.text, ephemeral: true });
+        else if (reply.channelId && integration) await replies.postEphemeral({ integration, channel: reply.channelId, user: reply.userId, text: reply.text });
+      } catch (err) {
+        log.warn('could not answer the clicker', { error: String(err) });
+      }
+    }
+  };
+
+  if (Object.values(state.approvers).every((m) => m.length === 0)) {
+    finish('rejected', `No approvers could be resolved from ${request.approverGroups.join(', ')}`);
+  }
+  await post();
+
+  const remindMs = request.remindEvery ? msToNumber(request.remindEvery as never) : undefined;
+  let nextReminder = remindMs ? startedAt + remindMs : Infinity;
+  const escalateAt = request.escalation ? startedAt + msToNumber(request.escalation.after as never) : Infinity;
+  const deadline = startedAt + timeoutMs;
+  let reminders = 0;
+
+  while (state.status === 'pending') {
+    const nextEvent = Math.min(deadline, nextReminder, state.escalated ? Infinity : escalateAt);
+    const woke = await condition(() => dirty || outbox.length > 0 || state.status !== 'pending', Math.max(1, nextEvent - Date.now()), {
+      summary: `Waiting for ${state.needed - state.approvals} more approval(s)`,
+    });
+    if (dirty && state.status === 'pending') await refresh();
+    await flushReplies();
+    if (woke) continue;
+    const now = Date.now();
+    if (now >= deadline) {
+      const outcome = request.onTimeout === 'approve' ? 'approved on timeout' : 'rejected on timeout';
+      finish('expired', `Nobody decided by ${state.expiresAt}: ${outcome}`);
+    } else if (!state.escalated && now >= escalateAt && request.escalation) {
+      state.escalated = true;
+      const more = await slack.resolveApprovers({ integration, groups: request.escalation.approverGroups, requestedBy: request.requestedBy });
+      for (const [group, members] of Object.entries(more.approvers)) state.approvers[group] = members;
+      const mentions = Object.values(more.approvers).flat().map((u) => `<@${u}>`).join(' ');
+      await notify(`:rotating_light: Escalated: ${mentions || request.escalation.approverGroups.join(', ')} — please review this approval.`, `escalation`);
+      await refresh();
+    } else if (now >= nextReminder) {
+      reminders += 1;
+      nextReminder = now + remindMs!;
+      const decided = new Set(state.decisions.map((d) => d.user.id));
+      const waiting = [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+      await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map((u) => `<@${u}>`).join(' ')}`, `reminder-${reminders}`);
+    }
+  }
+
+  async function notify(text: string, key: string) {
+    if (state.message && integration) {
+      await slack.postMessage({ integration, channel: state.message.channel, threadTs: state.message.ts, text, idempotencyKey: key });
+    } else if ('webhook' in dest) {
+      await slack.postToWebhook({ webhook: dest.webhook, text });
+    }
+  }
+
+  await refresh();
+  await flushReplies();
+  const finalStatus = state.status === 'expired' ? (request.onTimeout === 'approve' ? 'approved' : 'rejected') : state.status;
+  upsertSearchAttributes([
+    { key: SA.status, value: state.status },
+    ...(state.decisions.length ? [{ key: SA.decidedBy, value: state.decisions.map((d) => d.user.id) }] : []),
+  ]);
+  log.info('approval finished', { status: state.status, effective: finalStatus });
+
+  const inputs: Record<string, string> = {};
+  for (const d of state.decisions) Object.assign(inputs, d.inputs ?? {});
+  return { workflowId: state.workflowId, status: state.status, decisions: state.decisions, refused: state.refused, finishedAt: state.finishedAt, outcomeNote: state.outcomeNote, inputs };
+}

@@ -11,6 +11,7 @@ import { obtainTemporalCli } from '../temporal/cli-binary';
 import { runWorker } from './worker';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
+import { registerApprovalCommands } from './approval';
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;
@@ -60,6 +61,8 @@ export function buildProgram(): Command {
     .action((opts) => {
       process.stdout.write(renderManifest(opts.url, opts.name));
     });
+
+  registerApprovalCommands(program);
 
   return program;
 }

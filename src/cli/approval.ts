@@ -1,0 +1,214 @@
+/**
+ * `signalroom approval …`: what a pipeline step runs to ask for approval and
+ * wait for it.
+ *
+ * Exit codes of `request --wait` and `status`:
+ *   0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only)
+ *   5 error talking to Temporal or a refused request · 64 bad usage
+ */
+import type { Command } from 'commander';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { connectClient } from '../temporal/connection';
+import { readEnv } from '../config/env';
+import { approvalWorkflowId, requestApproval } from '../approvals/client';
+import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus } from '../../workflows/approval/types';
+
+export const APPROVAL_EXIT: Record<ApprovalStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4 };
+export const EXIT_APPROVAL_ERROR = 5;
+
+interface Out {
+  json: boolean;
+  line(text: string): void;
+  event(obj: Record<string, unknown>): void;
+}
+
+function output(json: boolean): Out {
+  return {
+    json,
+    line: (text) => {
+      if (!json) process.stdout.write(`${text}\n`);
+    },
+    event: (obj) => {
+      if (json) process.stdout.write(`${JSON.stringify(obj)}\n`);
+    },
+  };
+}
+
+function describeChange(prev: ApprovalState | undefined, next: ApprovalState): string[] {
+  const lines: string[] = [];
+  if (!prev) lines.push(`Waiting: ${next.approvals} of ${next.needed} approvals; expires ${next.expiresAt}`);
+  for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) {
+    lines.push(`${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
+  }
+  for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(`Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`);
+  if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
+  return lines;
+}
+
+async function follow(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<ApprovalResult> {
+  const handle = client.workflow.getHandle(workflowId);
+  let done = false;
+  const result = handle.result().finally(() => {
+    done = true;
+  });
+  let last: ApprovalState | undefined;
+  let warned = false;
+  const watcher = (async () => {
+    while (!done) {
+      try {
+        const state = await handle.query(approvalStateQuery);
+        for (const line of describeChange(last, state)) {
+          out.line(line);
+          out.event({ event: 'progress', message: line, approvals: state.approvals, needed: state.needed, status: state.status });
+        }
+        last = state;
+        warned = false;
+      } catch {
+        if (!warned && !done) out.line('… no worker is answering yet; still waiting (the request is safe in Temporal)');
+        warned = true;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  try {
+    return await result;
+  } finally {
+    await watcher;
+  }
+}
+
+function parseRequest(opts: Record<string, string | string[] | boolean | undefined>): ApprovalRequest {
+  const groups = ([] as string[]).concat((opts.approvers as string[]) ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
+  if (!groups.length) throw new Error('--approvers GROUP is required');
+  if (!opts.channel === !opts.webhook) throw new Error('give exactly one of --channel or --webhook');
+  const min = opts.min ? Number(opts.min) : 1;
+  if (!Number.isInteger(min) || min < 1) throw new Error(`--min must be a positive whole number, got ${opts.min}`);
+  return {
+    pipeline: String(opts.pipeline),
+    stage: String(opts.stage),
+    execution: String(opts.execution),
+    link: opts.link as string | undefined,
+    summary: opts.summary as string | undefined,
+    requestedBy: opts.requestedBy as string | undefined,
+    approverGroups: groups,
+    minApprovals: min,
+    allowSelfApproval: Boolean(opts.allowSelfApproval),
+    timeout: (opts.timeout as string) ?? '1h',
+    onTimeout: opts.onTimeout === 'approve' ? 'approve' : 'reject',
+    remindEvery: opts.remindEvery as string | undefined,
+    rejectionNeedsReason: Boolean(opts.requireReason),
+    destination: opts.channel
+      ? { channel: String(opts.channel), project: opts.project as string | undefined, connector: opts.connector as string | undefined }
+      : { webhook: String(opts.webhook), project: opts.project as string | undefined },
+  };
+}
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient();
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export function registerApprovalCommands(program: Command): void {
+  const approval = program
+    .command('approval')
+    .description('Ask for, follow and decide approvals (exit codes: 0 approved, 1 rejected, 2 expired, 3 cancelled, 4 pending, 5 error)');
+
+  approval
+    .command('request')
+    .description('Request an approval; with --wait, wait for the outcome and exit with its code')
+    .requiredOption('--pipeline <name>', 'the pipeline')
+    .requiredOption('--stage <name>', 'the stage awaiting approval')
+    .requiredOption('--execution <id>', 'the pipeline run; pipeline+stage+execution identify the approval')
+    .option('--approvers <groups...>', 'approver group names from the configuration')
+    .option('--min <n>', 'approvals needed', '1')
+    .option('--timeout <duration>', 'how long to wait (30m, 2h)', '1h')
+    .option('--on-timeout <outcome>', 'reject or approve when nobody decides', 'reject')
+    .option('--channel <channel>', 'post to this channel (#deploys or C0123)')
+    .option('--webhook <name>', 'post through this configured incoming webhook instead')
+    .option('--project <name>', 'the project, which picks the Slack integration')
+    .option('--connector <name>', 'a connector the project may use')
+    .option('--requested-by <user>', 'the executor: Slack user ID or email (may not approve their own run)')
+    .option('--allow-self-approval', 'let the executor approve')
+    .option('--link <url>', 'link to the pipeline run')
+    .option('--summary <text>', 'what is being approved')
+    .option('--remind-every <duration>', 'remind approvers this often')
+    .option('--require-reason', 'a rejection must give a reason')
+    .option('--wait', 'wait for the outcome, printing each change')
+    .option('--json', 'JSON lines for machines')
+    .action(async (opts) => {
+      const out = output(Boolean(opts.json));
+      const request = parseRequest(opts);
+      process.exitCode = await withClient(async (client) => {
+        const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
+        out.line(`Approval requested: ${handle.workflowId}`);
+        out.event({ event: 'requested', workflowId: handle.workflowId });
+        if (!opts.wait) return 0;
+        try {
+          const result = await follow(client, handle.workflowId, out);
+          out.line(`Outcome: ${result.status}${result.outcomeNote ? ` (${result.outcomeNote})` : ''}`);
+          out.event({ event: 'result', ...result });
+          return APPROVAL_EXIT[result.status];
+        } catch (err) {
+          const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
+          out.line(`The approval failed: ${cause}`);
+          out.event({ event: 'error', message: cause });
+          return EXIT_APPROVAL_ERROR;
+        }
+      });
+    });
+
+  approval
+    .command('status <id>')
+    .description('Show an approval (the id, or pipeline/stage/execution joined as printed by request); exit code by status')
+    .option('--json', 'print the state as JSON')
+    .action(async (id: string, opts) => {
+      process.exitCode = await withClient(async (client) => {
+        const state = await client.workflow.getHandle(id).query(approvalStateQuery);
+        if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
+        else {
+          process.stdout.write(`${state.workflowId}: ${state.status} — ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}\n`);
+          for (const line of describeChange(undefined, state).slice(1)) process.stdout.write(`  ${line}\n`);
+        }
+        return APPROVAL_EXIT[state.status];
+      });
+    });
+
+  approval
+    .command('decide <id>')
+    .description('Approve or reject as a user, under the same rules as a Slack click')
+    .option('--approve', 'approve')
+    .option('--reject', 'reject')
+    .option('--reason <text>', 'why (required by some approvals to reject)')
+    .requiredOption('--as <user>', 'the Slack user ID deciding')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (id: string, opts) => {
+      if (Boolean(opts.approve) === Boolean(opts.reject)) throw new Error('give exactly one of --approve or --reject');
+      process.exitCode = await withClient(async (client) => {
+        const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
+          args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, via: 'cli' }],
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+      });
+    });
+
+  approval
+    .command('cancel <id>')
+    .description('Cancel a pending approval; its Slack message says so')
+    .option('--as <user>', 'who cancels (Slack user ID)')
+    .option('--reason <text>', 'why')
+    .action(async (id: string, opts) => {
+      process.exitCode = await withClient(async (client) => {
+        const outcome = await client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] });
+        process.stdout.write(`${outcome.message}\n`);
+        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+      });
+    });
+}
+
+export { approvalWorkflowId };

@@ -12,6 +12,8 @@ import { runWorker } from './worker';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
 import { registerApprovalCommands } from './approval';
+import { connectClient } from '../temporal/connection';
+import { registerSearchAttributes } from '../temporal/setup';
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;
@@ -63,6 +65,19 @@ export function buildProgram(): Command {
     });
 
   registerApprovalCommands(program);
+
+  program
+    .command('setup')
+    .description("Register Signalroom's search attributes on the Temporal cluster from the environment (idempotent)")
+    .action(async () => {
+      const client = await connectClient();
+      try {
+        const report = await registerSearchAttributes(client.connection, client.options.namespace);
+        process.stdout.write(`Search attributes on ${client.options.namespace}: added ${report.added.join(', ') || 'none'}; already present ${report.present.length}\n`);
+      } finally {
+        await client.connection.close();
+      }
+    });
 
   return program;
 }

@@ -26,6 +26,8 @@ export interface DevServerOptions {
   ip?: string;
   /** Where the server's own log lines go. @default ignored */
   logFile?: NodeJS.WritableStream;
+  /** Skip registering Signalroom's search attributes (to test `signalroom setup`). */
+  withoutSearchAttributes?: boolean;
   /** How long to wait for the frontend to answer. @default 60s */
   readyTimeoutMs?: number;
 }
@@ -61,7 +63,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     namespace,
     '--log-level',
     'warn',
-    ...devServerSearchAttributeArgs(),
+    ...(options.withoutSearchAttributes ? [] : devServerSearchAttributeArgs()),
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -105,9 +105,13 @@ function interpolate(node: Node | null, field: string[], env: NodeJS.ProcessEnv,
       return '';
     });
   } else if (isMap(node)) {
-    for (const pair of node.items) {
+    for (const pair of [...node.items]) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-      interpolate(pair.value as Node | null, [...field, key], env, problem);
+      const value = pair.value as Node | null;
+      const hadReference = isScalar(value) && typeof value.value === 'string' && value.value.includes('${');
+      interpolate(value, [...field, key], env, problem);
+      // `${VAR:-}` that resolved to nothing means "not set": drop the field.
+      if (hadReference && isScalar(value) && value.value === '') node.items.splice(node.items.indexOf(pair), 1);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => interpolate(item as Node | null, [...field, String(i)], env, problem));

@@ -64,3 +64,8 @@ describe('loading signalroom.yaml', () => {
     expect(loadConfig({}, dir).config.projects).toEqual({ web: {} });
   });
 });
+
+test('a ${VAR:-} that resolves to nothing leaves the field unset', () => {
+  const config = parseConfig('slack:\n  organization:\n    botToken: ${SLACK_BOT_TOKEN:-}\n', 'f.yaml', {});
+  expect(config.slack.organization).toEqual({});
+});

@@ -1,0 +1,15 @@
+# Signalroom: one image for the worker, the server and the CLI.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY runbooks ./runbooks
+COPY tsconfig.json ./
+USER node
+ENTRYPOINT ["node", "bin/signalroom.js"]
+CMD ["--help"]

@@ -1,0 +1,3 @@
+-- Signalroom's own database (OAuth installations), beside Temporal's.
+CREATE USER signalroom WITH PASSWORD 'signalroom';
+CREATE DATABASE signalroom OWNER signalroom;

@@ -1,3 +1,4 @@
 // Every workflow the worker registers. The worker bundles this file.
 export { selfCheck } from './self-check';
 export { approval } from './approval/workflow';
+export { incident } from './incident/workflow';

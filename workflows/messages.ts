@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
+import type { IncidentState, IncidentUpdate } from './incident/types';
 
 /**
  * A decision from Slack (a button click or a modal submit), delivered by the
@@ -30,3 +31,11 @@ export interface SlackDecisionSignal {
   /** Modal values flattened by block id (reason, approver inputs). */
   values?: Record<string, string>;
 }
+
+/** An incident status update: posted into the update thread, re-arms the reminder timer. */
+export const incidentUpdateSignal = defineSignal<[IncidentUpdate]>('incidentUpdate');
+/** A severity change (SEV1…): announced, re-arms the reminder timer with the new cadence. */
+export const incidentSeveritySignal = defineSignal<[{ severity: string; by?: string }]>('incidentSeverity');
+/** Resolves the incident: runs the runbook's post-incident steps. */
+export const incidentResolveSignal = defineSignal<[{ summary?: string; resolvedBy?: string }]>('incidentResolve');
+export const incidentStateQuery = defineQuery<IncidentState>('incidentState');

@@ -1,0 +1,47 @@
+/**
+ * The incident workflow's data. Pure types shared with the CLI and API.
+ */
+import type { Runbook } from '../../src/runbook/types';
+
+export interface IncidentInput {
+  runbook: Runbook;
+  /** The runbook's inputs by name without the `incident.` prefix: { id, severity, service, description }. */
+  incident: Record<string, string>;
+  openedBy?: string;
+  /** Set when the workflow continued as new: everything it had. */
+  carried?: IncidentCarry;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'error';
+  text: string;
+  by?: string;
+}
+
+export interface IncidentCarry {
+  incident: Record<string, string>;
+  steps: Record<string, Record<string, string | string[]>>;
+  timeline: TimelineEntry[];
+  openedAt: number;
+  lastUpdateAt: number;
+  updates: number;
+  reminders: number;
+  severityChanges: Array<{ from: string; to: string; at: string; by?: string }>;
+  threadTs?: string;
+  threadChannel?: string;
+  integration: string;
+}
+
+export interface IncidentState extends IncidentCarry {
+  workflowId: string;
+  runbook: string;
+  status: 'opening' | 'open' | 'resolving' | 'resolved';
+  resolvedBy?: string;
+  resolvedAt?: string;
+}
+
+export interface IncidentUpdate {
+  text: string;
+  author?: string;
+}

@@ -1,0 +1,332 @@
+/**
+ * One incident, run by its runbook: open (channel, invites, notifications,
+ * thread), keep it updated (updates into the thread, reminders when the
+ * channel goes quiet), and close it (summary, archive, retrospective).
+ *
+ * Each Slack effect is an idempotent activity with a key derived from the
+ * step, so a crash or retry never repeats one.
+ */
+import {
+  condition,
+  continueAsNew,
+  executeChild,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
+import { evaluateWhen } from '../../src/runbook/condition';
+import { formatDuration } from '../../src/runbook/duration';
+import { reminderIntervalFor, type RunbookStep } from '../../src/runbook/types';
+import { SA } from '../../src/temporal/search-attributes';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
+import type { approval } from '../approval/workflow';
+import { toBlockKit } from './blocks';
+import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
+
+const slack = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** Past this many events the workflow continues as new, carrying its state. */
+const HISTORY_LIMIT = 8_000;
+
+export async function incident(input: IncidentInput): Promise<IncidentState> {
+  const info = workflowInfo();
+  const runbook = input.runbook;
+  const now = () => Date.now();
+  const iso = (ms = now()) => new Date(ms).toISOString();
+
+  const state: IncidentState = {
+    workflowId: info.workflowId,
+    runbook: runbook.name,
+    status: input.carried ? 'open' : 'opening',
+    integration: input.carried?.integration ?? '',
+    incident: { ...(input.carried?.incident ?? input.incident) },
+    steps: input.carried?.steps ?? {},
+    timeline: input.carried?.timeline ?? [],
+    openedAt: input.carried?.openedAt ?? now(),
+    lastUpdateAt: input.carried?.lastUpdateAt ?? now(),
+    updates: input.carried?.updates ?? 0,
+    reminders: input.carried?.reminders ?? 0,
+    severityChanges: input.carried?.severityChanges ?? [],
+    threadTs: input.carried?.threadTs,
+    threadChannel: input.carried?.threadChannel,
+  };
+  const note = (kind: TimelineEntry['kind'], text: string, by?: string) => {
+    state.timeline.push({ at: iso(), kind, text, by });
+  };
+
+  const pendingUpdates: IncidentUpdate[] = [];
+  const pendingSeverity: Array<{ severity: string; by?: string }> = [];
+  let resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
+  let lastEvent: 'update' | 'resolved' | undefined;
+
+  setHandler(incidentStateQuery, () => state);
+  setHandler(incidentUpdateSignal, (update) => {
+    pendingUpdates.push(update);
+    lastEvent = 'update';
+  });
+  setHandler(incidentSeveritySignal, (change) => {
+    pendingSeverity.push(change);
+  });
+  setHandler(incidentResolveSignal, (request) => {
+    resolveRequest ??= request;
+    lastEvent = 'resolved';
+  });
+
+  const context = (extra: TemplateContext = {}): TemplateContext => ({ incident: state.incident, steps: state.steps, ...extra });
+
+  if (!input.carried) {
+    upsertSearchAttributes([
+      { key: SA.kind, value: 'incident' },
+      { key: SA.status, value: 'open' },
+      { key: SA.incidentId, value: state.incident.id ?? info.workflowId },
+      ...(state.incident.severity ? [{ key: SA.severity, value: state.incident.severity }] : []),
+      ...(state.incident.service ? [{ key: SA.service, value: state.incident.service }] : []),
+      ...(runbook.project ? [{ key: SA.project, value: runbook.project }] : []),
+    ]);
+    state.integration = await slack.resolveIntegration({ project: runbook.project, connector: runbook.connector });
+    note('opened', `Incident opened with runbook ${runbook.name}`, input.openedBy);
+  }
+
+  /** Runs one step; returns false when the section must stop (a rejected approval). */
+  async function runStep(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
+    const ctx = context(extra);
+    if (step.when && !evaluateWhen(step.when, ctx)) {
+      note('step_skipped', `${step.key}: skipped (When ${step.when})`);
+      return true;
+    }
+    const r = (t: string) => renderTemplate(t, ctx);
+    const key = `${pass}/${step.key}`;
+    const integration = state.integration;
+    let outputs: Record<string, string | string[]> = {};
+    switch (step.op) {
+      case 'createChannel': {
+        const channel = await slack.createChannel({
+          integration,
+          name: r(step.name),
+          isPrivate: step.private,
+          purpose: step.description ? r(step.description) : undefined,
+          ownedSince: Math.floor(state.openedAt / 1000) - 60,
+        });
+        state.incident.channel = channel.name;
+        state.incident.channelId = channel.id;
+        if (step.addUsers.length) {
+          const invited = await slack.inviteUsers({ integration, channel: channel.id, users: step.addUsers.map(r) });
+          if (invited.failed.length) note('error', `Could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+        }
+        outputs = { channel: channel.id, name: channel.name };
+        break;
+      }
+      case 'sendMessage':
+      case 'createThread': {
+        const posted = await slack.postMessage({
+          integration,
+          channel: r(step.channel),
+          text: r(step.text),
+          blocks: toBlockKit(step.blocks, r) as never,
+          threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
+          replyBroadcast: step.op === 'sendMessage' ? step.broadcast : undefined,
+          idempotencyKey: key,
+          metadata: { incident: state.incident.id ?? '' },
+        });
+        if (step.op === 'createThread' && step.threadUpdates) {
+          state.threadTs = posted.ts;
+          state.threadChannel = posted.channel;
+        }
+        outputs = { channel: posted.channel, ts: posted.ts };
+        break;
+      }
+      case 'updateMessage': {
+        const channel = r(step.channel);
+        const ts = r(step.ts);
+        await slack.updateMessage({ integration, channel, ts, text: r(step.text), blocks: toBlockKit(step.blocks, r) as never });
+        outputs = { channel, ts };
+        break;
+      }
+      case 'addUsers': {
+        const result = await slack.inviteUsers({ integration, channel: r(step.channel), users: step.users.map(r) });
+        if (result.failed.length) note('error', `Could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+        outputs = { channel: r(step.channel) };
+        break;
+      }
+      case 'setTopic':
+        await slack.setChannelTopic({ integration, channel: r(step.channel), topic: r(step.topic) });
+        outputs = { channel: r(step.channel) };
+        break;
+      case 'pinMessage':
+        await slack.pinMessage({ integration, channel: r(step.channel), ts: r(step.ts) });
+        outputs = { channel: r(step.channel), ts: r(step.ts) };
+        break;
+      case 'addBookmark':
+        await slack.addBookmark({ integration, channel: r(step.channel), title: r(step.title), link: r(step.link), emoji: step.emoji });
+        outputs = { channel: r(step.channel) };
+        break;
+      case 'archiveChannel':
+        await slack.archiveChannel({ integration, channel: r(step.channel) });
+        outputs = { channel: r(step.channel) };
+        break;
+      case 'scheduleMessage': {
+        const postAt = Math.floor((now() + step.afterMs) / 1000);
+        const scheduled = await slack.scheduleMessage({ integration, channel: r(step.channel), text: r(step.text), postAt, blocks: toBlockKit(step.blocks, r) as never });
+        outputs = { channel: r(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
+        break;
+      }
+      case 'wait': {
+        if (step.durationMs !== undefined) {
+          await sleep(step.durationMs, { summary: `${step.key}: waiting ${formatDuration(step.durationMs)}` });
+          outputs = { event: 'timeout' };
+        } else {
+          const wanted = step.event;
+          const happened = () => (wanted === 'resolved' ? resolveRequest !== undefined : lastEvent === 'update');
+          if (wanted === 'update') lastEvent = undefined;
+          const ok = step.timeoutMs !== undefined ? await condition(happened, step.timeoutMs) : (await condition(happened), true);
+          outputs = { event: ok ? wanted : 'timeout' };
+        }
+        break;
+      }
+      case 'requestApproval': {
+        const result = await executeChild<typeof approval>('approval', {
+          workflowId: `${info.workflowId}-approval-${step.key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${pass.replace(/[^A-Za-z0-9._-]+/g, '_')}`,
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          args: [
+            {
+              pipeline: runbook.name,
+              stage: step.key,
+              execution: state.incident.id ?? info.workflowId,
+              summary: r(step.text),
+              approverGroups: step.approverGroups,
+              minApprovals: step.minApprovals,
+              timeout: `${step.timeoutMs}ms`,
+              onTimeout: step.onTimeout,
+              destination: { channel: step.channel ? r(step.channel) : `#${state.incident.channel}`, integration },
+            },
+          ],
+        });
+        const approved = result.status === 'approved' || (result.status === 'expired' && step.onTimeout === 'approve');
+        outputs = { status: approved ? 'approved' : result.status === 'expired' ? 'expired' : result.status, approvedBy: result.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id) };
+        note('step', `${step.key}: approval ${outputs.status}`);
+        if (step.id) state.steps[step.id] = outputs;
+        return approved || step.onReject === 'continue';
+      }
+    }
+    if (step.id) state.steps[step.id] = outputs;
+    note('step', `${step.key}: done`);
+    return true;
+  }
+
+  async function runSection(steps: RunbookStep[], pass: string, extra: TemplateContext = {}) {
+    for (const step of steps) {
+      if (!(await runStep(step, pass, extra))) {
+        note('step', `${pass}: stopped after ${step.key}`);
+        return;
+      }
+    }
+  }
+
+  if (!input.carried) {
+    await runSection(runbook.steps, 'open');
+    state.status = 'open';
+    state.lastUpdateAt = now();
+  }
+
+  /** Where updates and reminders go: the update thread, else the incident channel. */
+  const updateTarget = () =>
+    state.threadTs && state.threadChannel
+      ? { channel: state.threadChannel, threadTs: state.threadTs }
+      : { channel: state.incident.channelId ?? `#${state.incident.channel}`, threadTs: undefined };
+
+  while (!resolveRequest) {
+    const interval = reminderIntervalFor(runbook.reminders, state.incident.severity);
+    const quietFor = now() - state.lastUpdateAt;
+    const timeout = interval !== undefined ? Math.max(1, interval - quietFor) : undefined;
+    const woke =
+      timeout !== undefined
+        ? await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined, timeout, {
+            summary: `Waiting for an update (reminder in ${formatDuration(timeout)})`,
+          })
+        : (await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined), true);
+
+    while (pendingSeverity.length) {
+      const change = pendingSeverity.shift()!;
+      const from = state.incident.severity ?? 'unset';
+      if (change.severity === from) continue;
+      state.incident.severity = change.severity;
+      state.severityChanges.push({ from, to: change.severity, at: iso(), by: change.by });
+      state.lastUpdateAt = now(); // the reminder timer re-arms on a severity change
+      upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
+      note('severity', `Severity ${from} → ${change.severity}`, change.by);
+      await slack.postMessage({
+        integration: state.integration,
+        ...updateTarget(),
+        text: `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
+        idempotencyKey: `severity-${state.severityChanges.length}`,
+      });
+    }
+    while (pendingUpdates.length) {
+      const update = pendingUpdates.shift()!;
+      state.updates += 1;
+      state.lastUpdateAt = now();
+      note('update', update.text, update.author);
+      await slack.postMessage({
+        integration: state.integration,
+        ...updateTarget(),
+        text: `:memo: *Update ${state.updates}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`,
+        idempotencyKey: `update-${state.updates}`,
+      });
+      await runSection(runbook.onUpdate, `update-${state.updates}`, { update: { text: update.text, author: update.author ?? '' } });
+    }
+    if (!woke && runbook.reminders && interval !== undefined) {
+      state.reminders += 1;
+      const silence = formatDuration(now() - state.lastUpdateAt);
+      const reminderCtx = context({ reminder: { silence, interval: formatDuration(interval) } });
+      const target = updateTarget();
+      await slack.postMessage({
+        integration: state.integration,
+        channel: runbook.reminders.channel ? renderTemplate(runbook.reminders.channel, reminderCtx) : target.channel,
+        threadTs: target.threadTs,
+        text: renderTemplate(runbook.reminders.text, reminderCtx),
+        idempotencyKey: `reminder-${state.reminders}`,
+      });
+      note('reminder', `No update for ${silence}: reminded the channel`);
+      state.lastUpdateAt = now();
+    }
+    if (!resolveRequest && (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested)) {
+      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+      const { workflowId: _w, runbook: _r, status: _s, resolvedBy: _b, resolvedAt: _a, ...carry } = state;
+      await continueAsNew<typeof incident>({ ...input, carried: carry });
+    }
+  }
+
+  state.status = 'resolving';
+  const resolvedAt = now();
+  state.resolvedAt = iso(resolvedAt);
+  state.resolvedBy = resolveRequest.resolvedBy;
+  note('resolved', resolveRequest.summary ?? 'Resolved', resolveRequest.resolvedBy);
+  upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
+  const duration = formatDuration(resolvedAt - state.openedAt);
+  const summary = [
+    `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
+    `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
+    `Updates: ${state.updates}; reminders: ${state.reminders}.`,
+    resolveRequest.summary ? `Summary: ${resolveRequest.summary}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  await runSection(runbook.onResolve, 'resolve', {
+    resolution: { summary, resolvedBy: state.resolvedBy ?? '', resolvedAt: state.resolvedAt, duration },
+  });
+  state.status = 'resolved';
+  return state;
+}
+
+function mention(who: string): string {
+  return /^[UW][A-Z0-9]+$/.test(who) ? `<@${who}>` : who;
+}

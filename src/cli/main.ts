@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { runDevStack } from './dev';
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { runWorker } from './worker';
+import { runServer } from './server';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
 import { registerApprovalCommands } from './approval';
@@ -45,6 +46,13 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
     .action(() => runWorker());
+
+  program
+    .command('server')
+    .description('Run only the HTTP server (Slack Request URL, /api/v1, /healthz, /readyz, /metrics) against the Temporal cluster from the environment')
+    .option('--port <port>', 'HTTP server port (env PORT)', parsePort)
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .action((opts) => runServer(opts));
 
   program
     .command('doctor')

@@ -1,24 +1,126 @@
 /**
  * The HTTP app factory: builds the Fastify instance without listening, so
  * tests drive it through inject() and the CLI decides where it listens.
+ * One plugin per concern: errors, metrics, health, Slack interactions, /api/v1.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { healthRoutes } from './health';
+import { apiV1, API_PREFIX } from './api';
+import type { ApiTokenConfig } from './api-auth';
+import { ClickDelivery, DEFAULT_DELIVERY_POLICY, postEphemeral, type DeliveryPolicy, type RespondToClicker } from './click-delivery';
+import { errorHandling } from './errors';
+import { healthRoutes, type ReadinessCheck } from './health';
+import type { InteractionRoute } from './interaction-routes';
+import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
+import { slackInteractions, type SigningSecrets } from './slack-interactions';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
   temporal: Client;
-  /** Pino logger options, or false for none. @default info-level JSON logs */
-  logger?: boolean | object;
+  /** Pino logger options, or false for none. Secrets are always redacted. @default info-level JSON logs */
+  logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+  /**
+   * The signing secrets a click may be signed with: one per configured Slack
+   * app, or a function choosing them from the (unverified) team and app ids
+   * of the request. A request is accepted when any matches. @default none: every click is refused
+   */
+  signingSecrets?: SigningSecrets;
+  /** Where Slack interactions go, tried in order (see `featureRoute`). @default none */
+  interactionRoutes?: readonly InteractionRoute[];
+  /** API tokens (config `api.tokens`). @default none: every /api/v1 call but the document is refused */
+  apiTokens?: readonly ApiTokenConfig[];
+  /** Feature routes registered inside /api/v1 (authenticated, documented). @default none */
+  apiRoutes?: readonly FastifyPluginAsync[];
+  /** Readiness checks besides Temporal, by name (e.g. `config`). @default none */
+  readinessChecks?: Record<string, ReadinessCheck>;
+  /** Click delivery timing. @default DEFAULT_DELIVERY_POLICY (2 minutes of retries) */
+  delivery?: Partial<DeliveryPolicy>;
+  /** How the clicker is answered through response_url. @default an HTTPS POST (postEphemeral) */
+  respondToClicker?: RespondToClicker;
+  /** Clock for the signature's replay window, in ms. @default Date.now */
+  now?: () => number;
+  /** Largest accepted Slack request body. @default 65536 */
+  interactionBodyLimit?: number;
+  metrics?: MetricsOptions;
+  /** The version the OpenAPI document states. @default the package version */
+  version?: string;
 }
+
+/** Never logged: credentials in headers, Slack signatures, tokens anywhere in a logged object. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'headers.authorization',
+  'headers["x-slack-signature"]',
+  '*.token',
+  '*.botToken',
+  '*.signingSecret',
+  '*.response_url',
+  '*.responseUrl',
+];
+
+function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
+  const base = logger === true || logger === undefined ? { level: process.env.LOG_LEVEL ?? 'info' } : logger;
+  return { ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: loggerOptions(deps.logger),
+    // Keep a caller's request id (a proxy's x-request-id) when it is sane; otherwise make one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     // Slack retries an unanswered click after 3 seconds; finish in-flight requests on close.
     return503OnClosing: true,
+    forceCloseConnections: 'idle',
   });
-  await app.register(healthRoutes, { temporal: deps.temporal });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const metrics = createServerMetrics(deps.metrics);
+  const delivery = new ClickDelivery(
+    deps.temporal,
+    { ...DEFAULT_DELIVERY_POLICY, ...deps.delivery },
+    deps.respondToClicker ?? postEphemeral,
+    (outcome) => metrics.clicks.inc({ outcome }),
+    app.log,
+  );
+  // Requests in flight finish first (Fastify closes the listener), then background deliveries get their grace.
+  app.addHook('onClose', async () => delivery.drain());
+
+  const secrets = deps.signingSecrets ?? [];
+  if (Array.isArray(secrets) && secrets.length === 0) app.log.warn('no Slack signing secret configured: every Slack interaction will be refused');
+
+  await app.register(errorHandling);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(healthRoutes, { temporal: deps.temporal, checks: deps.readinessChecks });
+  await app.register(slackInteractions, {
+    signingSecrets: secrets,
+    routes: deps.interactionRoutes ?? [],
+    delivery,
+    metrics,
+    bodyLimit: deps.interactionBodyLimit ?? 64 * 1024,
+    now: deps.now ?? Date.now,
+  });
+  await app.register(apiV1, {
+    prefix: API_PREFIX,
+    tokens: deps.apiTokens ?? [],
+    routes: deps.apiRoutes ?? [],
+    version: deps.version ?? packageVersion(),
+  });
   return app;
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
 }

@@ -1,16 +1,40 @@
+/**
+ * /healthz says the process is up; /readyz that it can serve: Temporal
+ * reachable and every other readiness check (configuration loaded) passing.
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
 
-/** /healthz says the process is up; /readyz that it can reach Temporal. */
-export const healthRoutes: FastifyPluginAsync<{ temporal: Client }> = async (app, { temporal }) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+/** A readiness check: resolves with a short status (e.g. `loaded`), throws with the reason it is not ready. */
+export type ReadinessCheck = () => string | Promise<string>;
+
+export interface HealthOptions {
+  temporal: Client;
+  /** Checks besides Temporal, by name; each name becomes a field of /readyz. */
+  checks?: Record<string, ReadinessCheck>;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { temporal, checks = {} }) => {
+  app.get('/healthz', { logLevel: 'warn', schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn', schema: { hide: true } }, async (_req, reply) => {
+    const results: Record<string, string> = {};
+    let ready = true;
     try {
       // A bounded deadline: a readiness probe must answer even while Temporal is down.
       await temporal.connection.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
-      return { status: 'ready', temporal: 'reachable' };
+      results.temporal = 'reachable';
     } catch (err) {
-      return reply.code(503).send({ status: 'not_ready', temporal: `unreachable: ${(err as Error).message}` });
+      ready = false;
+      results.temporal = `unreachable: ${(err as Error).message}`;
     }
+    for (const [name, check] of Object.entries(checks)) {
+      try {
+        results[name] = await check();
+      } catch (err) {
+        ready = false;
+        results[name] = `not ready: ${(err as Error).message}`;
+      }
+    }
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...results });
   });
 };

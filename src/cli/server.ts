@@ -1,0 +1,51 @@
+/**
+ * `signalroom server`: only the HTTP server (Slack's Request URL, the
+ * pipeline API, health and metrics), against the Temporal cluster from the
+ * environment. Run several behind a load balancer; they share nothing.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { connectClient } from '../temporal/connection';
+import { createRuntime, type Runtime } from '../runtime';
+import { buildServer, type ServerDeps } from '../server/app';
+import { featureApiRoutes, featureInteractionRoutes } from '../server/features';
+
+export interface ServerCommandOptions {
+  port?: number;
+  /** @default 0.0.0.0 (Slack must reach it, usually through a proxy) */
+  host?: string;
+}
+
+/** The server's dependencies from a runtime (configuration, Slack apps) and a Temporal client; `dev` uses it too. */
+export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partial<ServerDeps> = {}): ServerDeps {
+  return {
+    temporal,
+    signingSecrets: () => runtime.signingSecrets(),
+    interactionRoutes: featureInteractionRoutes(),
+    apiTokens: runtime.config.api.tokens,
+    apiRoutes: featureApiRoutes({ temporal, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE }),
+    readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
+    ...extra,
+  };
+}
+
+export async function runServer(options: ServerCommandOptions = {}): Promise<void> {
+  const runtime = await createRuntime();
+  const temporal = await connectClient();
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildServer(serverDepsFrom(runtime, temporal));
+    const port = options.port ?? runtime.env.PORT;
+    await app.listen({ port, host: options.host ?? '0.0.0.0' });
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    app.log.info('stopping: finishing requests and click deliveries in flight');
+  } finally {
+    // close(): stop accepting, finish requests in flight, then give background click deliveries their grace.
+    await app?.close();
+    await temporal.connection.close();
+    await runtime.close();
+  }
+}

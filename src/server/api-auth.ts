@@ -1,0 +1,80 @@
+/**
+ * Bearer-token authentication for /api/v1. Tokens come from configuration
+ * (`api.tokens`), are compared in constant time, and carry permissions:
+ * 401 when the token is missing or unknown, 403 when it lacks the route's
+ * permission.
+ *
+ * A route names the permission it needs in its config:
+ *
+ *     api.post('/approvals', { config: { permission: 'approvals:write' }, schema }, handler)
+ *
+ * and reads the caller from `request.apiToken`. Routes with
+ * `config: { public: true }` need no token (the OpenAPI document).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { forbidden, unauthorized } from './errors';
+
+export type ApiPermission = 'approvals:read' | 'approvals:write' | 'approvals:decide' | 'runbooks:read' | 'runbooks:run' | 'incidents:read' | 'incidents:write' | '*';
+
+/** One configured API token (config `api.tokens[]`). */
+export interface ApiTokenConfig {
+  name: string;
+  token: string;
+  permissions: readonly string[];
+}
+
+/** Who called, as routes see it: never the token itself. */
+export interface ApiCaller {
+  name: string;
+  permissions: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiToken?: ApiCaller;
+  }
+  interface FastifyContextConfig {
+    /** The permission a /api/v1 route needs; any valid token when unset. */
+    permission?: ApiPermission;
+    /** No token needed. */
+    public?: boolean;
+  }
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Finds the token's entry, comparing against every configured token in constant time. */
+export function findApiToken(tokens: readonly ApiTokenConfig[], presented: string): ApiTokenConfig | undefined {
+  const given = digest(presented);
+  let found: ApiTokenConfig | undefined;
+  for (const t of tokens) {
+    if (timingSafeEqual(digest(t.token), given) && !found) found = t;
+  }
+  return found;
+}
+
+export function hasPermission(caller: ApiCaller, needed: string): boolean {
+  return caller.permissions.includes('*') || caller.permissions.includes(needed);
+}
+
+/** Registered inside the /api/v1 context: every route there, and every route a feature adds there, is protected. */
+export const apiAuth = fp<{ tokens: readonly ApiTokenConfig[] }>(
+  async (app, { tokens }) => {
+    app.decorateRequest('apiToken', undefined);
+    app.addHook('onRequest', async (request) => {
+      const config = request.routeOptions.config;
+      if (config?.public) return;
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match) throw unauthorized('Send an API token as `Authorization: Bearer <token>`.');
+      const token = findApiToken(tokens, match[1]);
+      if (!token) throw unauthorized('The API token is not known to this server.');
+      request.apiToken = { name: token.name, permissions: [...token.permissions] };
+      if (config?.permission && !hasPermission(request.apiToken, config.permission)) {
+        throw forbidden(`The token "${token.name}" lacks the permission ${config.permission}.`);
+      }
+    });
+  },
+  { name: 'signalroom-api-auth' },
+);

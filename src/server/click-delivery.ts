@@ -1,0 +1,231 @@
+/**
+ * Delivers a click to its workflow as a signal without ever holding Slack's
+ * request past its 3 seconds: the first attempt gets a short window before the
+ * acknowledgement, then retries go on in the background (with backoff, for a
+ * bounded time), and the clicker is told through `response_url` when the click
+ * could not be delivered or its run has already finished.
+ *
+ * A signal is recorded by Temporal even while no worker runs, so a click made
+ * while the worker is stopped is applied when the worker comes back.
+ */
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AnySignal } from './interaction-routes';
+import type { ClickOutcome } from './metrics';
+
+/** How long and how hard a click is retried. Swappable as a whole (tests use seconds). */
+export interface DeliveryPolicy {
+  /** How long the first attempt may hold the HTTP answer (Slack allows 3 s in all). @default 1500 */
+  ackWithinMs: number;
+  /** How long to keep retrying in the background before telling the clicker. @default 120000 (2 minutes) */
+  deliverForMs: number;
+  /** Deadline of one signal call. @default 5000 */
+  attemptTimeoutMs: number;
+  /** First pause between attempts; doubles up to maxBackoffMs. @default 250 */
+  initialBackoffMs: number;
+  /** @default 10000 */
+  maxBackoffMs: number;
+  /** On shutdown, how long deliveries still retrying may go on. @default 10000 */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
+  ackWithinMs: 1500,
+  deliverForMs: 120_000,
+  attemptTimeoutMs: 5000,
+  initialBackoffMs: 250,
+  maxBackoffMs: 10_000,
+  shutdownGraceMs: 10_000,
+};
+
+/** An ephemeral answer to the clicker, posted to a `response_url`. */
+export type RespondToClicker = (responseUrl: string, text: string) => Promise<void>;
+
+/** Slack's documented response_url answer: only the clicker sees it, the original message stays. */
+export const postEphemeral: RespondToClicker = async (responseUrl, text) => {
+  const res = await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+};
+
+export interface ClickJob {
+  workflowId: string;
+  signal: AnySignal;
+  args: unknown[];
+  responseUrl?: string;
+  /** Identifies a click across Slack's retries of the same request. */
+  dedupeKey?: string;
+}
+
+/** What the HTTP answer can say about a click when it is sent. */
+export type EarlyOutcome = 'delivered' | 'workflow_finished' | 'undeliverable' | 'pending' | 'duplicate';
+
+export const MESSAGES = {
+  workflowFinished: 'This run has already finished, so your click changed nothing. The message shows its outcome.',
+  undeliverable: 'Signalroom could not deliver your click right now (its workflow service did not answer). Nothing was changed: please try again in a minute.',
+  shuttingDown: 'Signalroom was restarting and could not deliver your click. Nothing was changed: please try again in a minute.',
+  unrouted: 'This button is not handled by this Signalroom server, so nothing was done.',
+};
+
+type FinalOutcome = 'delivered' | 'workflow_finished' | 'undeliverable';
+
+function signalName(signal: AnySignal): string {
+  return typeof signal === 'string' ? signal : signal.name;
+}
+
+/** Failures that another attempt cannot fix. */
+function isPermanent(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  if (!isGrpcServiceError(cause)) return false;
+  // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
+  return [3, 7, 9, 12, 16].includes(cause.code);
+}
+
+export class ClickDelivery {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly seen = new Map<string, number>();
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly temporal: Client,
+    private readonly policy: DeliveryPolicy,
+    private readonly respond: RespondToClicker,
+    private readonly count: (outcome: ClickOutcome) => void,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * Starts delivering; resolves with what is known within `ackWithinMs`
+   * (`pending` when the delivery goes on in the background).
+   */
+  async deliver(job: ClickJob): Promise<EarlyOutcome> {
+    if (job.dedupeKey && this.isDuplicate(job.dedupeKey)) return 'duplicate';
+    let acknowledged = false;
+    let settle!: (o: FinalOutcome) => void;
+    const settled = new Promise<FinalOutcome>((resolve) => (settle = resolve));
+    const run = this.run(job, () => acknowledged, settle);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+
+    let timer: NodeJS.Timeout | undefined;
+    const window = new Promise<'pending'>((resolve) => {
+      timer = setTimeout(() => resolve('pending'), this.policy.ackWithinMs);
+    });
+    const early = await Promise.race([settled, window]);
+    clearTimeout(timer);
+    if (early === 'pending') acknowledged = true;
+    return early;
+  }
+
+  /** Waits for background deliveries, up to the shutdown grace; the rest are abandoned and their clickers told. */
+  async drain(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    this.log.info({ deliveries: this.inFlight.size }, 'waiting for click deliveries still in flight');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.policy.shutdownGraceMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
+    this.stopping.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private isDuplicate(key: string): boolean {
+    const now = Date.now();
+    // Slack retries a request it got no answer to within minutes; forget older keys.
+    if (this.seen.size > 10_000) {
+      for (const [k, at] of this.seen) if (now - at > 10 * 60_000) this.seen.delete(k);
+    }
+    if (this.seen.has(key)) return true;
+    this.seen.set(key, now);
+    return false;
+  }
+
+  private async run(job: ClickJob, acknowledged: () => boolean, settle: (o: FinalOutcome) => void): Promise<void> {
+    const outcome = await this.attemptUntilDone(job);
+    settle(outcome);
+    const late = acknowledged();
+    const name = signalName(job.signal);
+    if (outcome === 'delivered') {
+      this.count(late ? 'delivered_late' : 'delivered');
+      this.log.info({ workflowId: job.workflowId, signal: name, late }, 'click delivered');
+      return;
+    }
+    this.count(outcome);
+    const text = outcome === 'workflow_finished' ? MESSAGES.workflowFinished : this.stopping.signal.aborted ? MESSAGES.shuttingDown : MESSAGES.undeliverable;
+    this.log.warn({ workflowId: job.workflowId, signal: name, outcome }, 'click not delivered; telling the clicker');
+    await this.tell(job.responseUrl, text);
+  }
+
+  private async attemptUntilDone(job: ClickJob): Promise<FinalOutcome> {
+    const giveUpAt = Date.now() + this.policy.deliverForMs;
+    let backoff = this.policy.initialBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const handle = this.temporal.workflow.getHandle(job.workflowId);
+        const deadline = Math.min(Date.now() + this.policy.attemptTimeoutMs, giveUpAt);
+        await this.temporal.connection.withDeadline(deadline, () => handle.signal(signalName(job.signal), ...job.args));
+        return 'delivered';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'workflow_finished';
+        if (err instanceof NamespaceNotFoundError || isPermanent(err)) {
+          this.log.error({ err, workflowId: job.workflowId }, 'click cannot be delivered');
+          return 'undeliverable';
+        }
+        const wait = Math.min(backoff, this.policy.maxBackoffMs);
+        if (this.stopping.signal.aborted || Date.now() + wait >= giveUpAt) {
+          this.log.warn({ err: (err as Error).message, workflowId: job.workflowId, attempts: attempt }, 'click delivery gave up');
+          return 'undeliverable';
+        }
+        this.log.info({ err: (err as Error).message, workflowId: job.workflowId, attempt, retryInMs: wait }, 'click delivery failed; retrying');
+        await this.sleep(wait);
+        backoff *= 2;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopping.signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      const onAbort = () => done();
+      this.stopping.signal.addEventListener('abort', onAbort, { once: true });
+      const signal = this.stopping.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }
+    });
+  }
+
+  /** Answers the clicker without holding the request; shutdown waits for it like a delivery. */
+  tellInBackground(responseUrl: string | undefined, text: string): void {
+    const told = this.tell(responseUrl, text);
+    this.inFlight.add(told);
+    void told.finally(() => this.inFlight.delete(told));
+  }
+
+  /** Best effort: a clicker we cannot reach is logged, never an error of the click. */
+  async tell(responseUrl: string | undefined, text: string): Promise<void> {
+    if (!responseUrl) {
+      this.log.warn('no response_url to tell the clicker');
+      return;
+    }
+    try {
+      await this.respond(responseUrl, text);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not answer the clicker through response_url');
+    }
+  }
+}

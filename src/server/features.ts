@@ -1,0 +1,29 @@
+/**
+ * The features plugged into the server: their Slack interaction routes and
+ * their /api/v1 routes. A new feature adds itself here; the plugins that
+ * verify, route, authenticate and document stay untouched. `signalroom
+ * server`, `signalroom dev` and the OpenAPI generator all read this list, so
+ * the committed docs/openapi.json describes what runs.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Client } from '@temporalio/client';
+import { approvalDecisionSignal } from '../../workflows/messages';
+import { featureRoute, type InteractionRoute } from './interaction-routes';
+
+export interface FeatureContext {
+  temporal: Client;
+  /** The worker's task queue, where API routes start workflows. */
+  taskQueue: string;
+}
+
+export function featureInteractionRoutes(): InteractionRoute[] {
+  return [
+    // approve / reject buttons and the decision modal; the *-with-reason and
+    // *-with-inputs buttons open a modal first, which the approvals feature routes itself.
+    featureRoute({ feature: 'approval', signal: approvalDecisionSignal, verbs: ['approve', 'reject', 'decision'] }),
+  ];
+}
+
+export function featureApiRoutes(_context: FeatureContext): FastifyPluginAsync[] {
+  return [];
+}

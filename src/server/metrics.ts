@@ -1,0 +1,85 @@
+/**
+ * Prometheus metrics at /metrics: HTTP latency by route and status, and the
+ * outcome of every Slack click. One registry per app, so several apps (tests)
+ * never share counters.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What became of a Slack interaction. */
+export type ClickOutcome =
+  /** Signalled to its workflow while the request was being answered. */
+  | 'delivered'
+  /** Signalled after the acknowledgement, on a background retry. */
+  | 'delivered_late'
+  /** Could not be signalled in the delivery window; the clicker was told. */
+  | 'undeliverable'
+  /** Its workflow had already finished; the clicker was told. */
+  | 'workflow_finished'
+  /** Answered directly by its route, no workflow involved. */
+  | 'replied'
+  /** No route handles it; the clicker was told. */
+  | 'unrouted'
+  /** Missing, wrong or stale signature. */
+  | 'rejected_signature'
+  /** Not a well-formed interaction payload (or too large). */
+  | 'malformed';
+
+export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'unrouted', 'rejected_signature', 'malformed'];
+
+export interface ServerMetrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  clicks: Counter<'outcome'>;
+}
+
+export interface MetricsOptions {
+  /** Registry to fill. @default a new one per app */
+  registry?: Registry;
+  /** Also collect the process metrics (CPU, memory, event loop). @default true */
+  defaultMetrics?: boolean;
+}
+
+export function createServerMetrics(options: MetricsOptions = {}): ServerMetrics {
+  const registry = options.registry ?? new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'signalroom_' });
+  const httpDuration = new Histogram({
+    name: 'signalroom_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const clicks = new Counter({
+    name: 'signalroom_slack_clicks_total',
+    help: 'Slack interactions (button clicks, modal submissions) by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of CLICK_OUTCOMES) clicks.inc({ outcome }, 0);
+  return { registry, httpDuration, clicks };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ServerMetrics;
+  }
+}
+
+/** Decorates the root instance with `metrics`, times every request and serves /metrics. */
+export const metricsPlugin = fp<{ metrics: ServerMetrics }>(
+  async (app: FastifyInstance, { metrics }) => {
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, not the URL, so ids in paths do not explode the label set.
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: 'signalroom-metrics' },
+);

@@ -1,0 +1,217 @@
+/**
+ * POST /slack/interactions — Slack's Request URL for buttons and modals.
+ *
+ * Verify (v0 signature over the raw body), route, signal, acknowledge: always
+ * within Slack's 3 seconds, never waiting on the worker (DESIGN rule 4).
+ * Anything unsigned, stale, malformed or too large gets a 4xx naming the
+ * problem and never reaches a workflow.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ClickDelivery, MESSAGES, type EarlyOutcome } from './click-delivery';
+import type { Interaction, InteractionRoute, SlackInteractionPayload } from './interaction-routes';
+import type { ClickOutcome, ServerMetrics } from './metrics';
+import { verifySlackSignature } from './slack-signature';
+
+/** Which app a request claims to come from, to pick its signing secret(s). Unverified hints. */
+export interface SigningSecretHint {
+  teamId?: string;
+  apiAppId?: string;
+}
+
+/** Candidate signing secrets (one per configured Slack app), or a function choosing them per request. */
+export type SigningSecrets = readonly string[] | ((hint: SigningSecretHint) => readonly string[]);
+
+export interface SlackInteractionsOptions {
+  signingSecrets: SigningSecrets;
+  routes: readonly InteractionRoute[];
+  delivery: ClickDelivery;
+  metrics: ServerMetrics;
+  /** Largest accepted body. @default 65536 (64 KiB) */
+  bodyLimit: number;
+  now: () => number;
+}
+
+export const INTERACTIONS_PATH = '/slack/interactions';
+
+type Parsed = { ok: true; payload: SlackInteractionPayload } | { ok: false; field: string; message: string };
+
+/** Checks the fields Signalroom relies on; anything else in the payload is passed along untouched. */
+export function parseInteractionPayload(json: string | null): Parsed {
+  if (json === null) return { ok: false, field: 'payload', message: 'the form field `payload` is missing' };
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    return { ok: false, field: 'payload', message: `payload is not valid JSON: ${(err as Error).message}` };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, field: 'payload', message: 'payload must be a JSON object' };
+  const p = value as Record<string, unknown>;
+  if (typeof p.type !== 'string') return { ok: false, field: 'payload.type', message: 'payload.type must be a string' };
+  const user = p.user as Record<string, unknown> | undefined;
+  if (!user || typeof user !== 'object' || typeof user.id !== 'string' || !user.id) {
+    return { ok: false, field: 'payload.user.id', message: 'payload.user.id must be a Slack user id' };
+  }
+  for (const key of ['response_url', 'trigger_id', 'api_app_id'] as const) {
+    if (p[key] !== undefined && typeof p[key] !== 'string') return { ok: false, field: `payload.${key}`, message: `payload.${key} must be a string` };
+  }
+  if (typeof p.response_url === 'string' && !/^https?:\/\//.test(p.response_url)) {
+    return { ok: false, field: 'payload.response_url', message: 'payload.response_url must be an http(s) URL' };
+  }
+  if (p.type === 'block_actions') {
+    if (!Array.isArray(p.actions) || p.actions.length === 0) return { ok: false, field: 'payload.actions', message: 'block_actions needs a non-empty actions array' };
+    for (const [i, a] of (p.actions as unknown[]).entries()) {
+      const action = a as Record<string, unknown> | null;
+      if (!action || typeof action !== 'object' || typeof action.action_id !== 'string') {
+        return { ok: false, field: `payload.actions.${i}.action_id`, message: 'every action needs a string action_id' };
+      }
+      if (action.value !== undefined && typeof action.value !== 'string') {
+        return { ok: false, field: `payload.actions.${i}.value`, message: 'an action value must be a string' };
+      }
+    }
+  }
+  if (p.type === 'view_submission') {
+    const view = p.view as Record<string, unknown> | undefined;
+    if (!view || typeof view !== 'object' || typeof view.callback_id !== 'string') {
+      return { ok: false, field: 'payload.view.callback_id', message: 'view_submission needs view.callback_id' };
+    }
+    if (view.private_metadata !== undefined && typeof view.private_metadata !== 'string') {
+      return { ok: false, field: 'payload.view.private_metadata', message: 'view.private_metadata must be a string' };
+    }
+  }
+  return { ok: true, payload: p as unknown as SlackInteractionPayload };
+}
+
+/** Reads the app and team a body claims, without trusting it, to choose the secrets to check it with. */
+function hintFrom(form: URLSearchParams): SigningSecretHint {
+  try {
+    const p = JSON.parse(form.get('payload') ?? '{}') as { team?: { id?: unknown }; api_app_id?: unknown; user?: { team_id?: unknown } };
+    const teamId = typeof p.team?.id === 'string' ? p.team.id : typeof p.user?.team_id === 'string' ? p.user.team_id : undefined;
+    return { teamId, apiAppId: typeof p.api_app_id === 'string' ? p.api_app_id : undefined };
+  } catch {
+    return {};
+  }
+}
+
+function interactionsOf(payload: SlackInteractionPayload): Interaction[] {
+  const responseUrl = payload.response_url ?? payload.response_urls?.[0]?.response_url;
+  if (payload.type === 'block_actions') {
+    return (payload.actions ?? []).map((action) => ({ type: 'block_actions', id: action.action_id, action, payload, responseUrl }));
+  }
+  if (payload.type === 'view_submission' && payload.view) {
+    return [{ type: 'view_submission', id: payload.view.callback_id, view: payload.view, payload, responseUrl }];
+  }
+  return [];
+}
+
+/** A modal answers a submission in the HTTP response: this replaces its content with a note. */
+function modalNote(text: string) {
+  return {
+    response_action: 'update',
+    view: {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Signalroom' },
+      close: { type: 'plain_text', text: 'Close' },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    },
+  };
+}
+
+export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = async (app, options) => {
+  const { delivery, metrics } = options;
+  const count = (outcome: ClickOutcome) => metrics.clicks.inc({ outcome });
+
+  // The signature covers the exact bytes Slack sent: keep the body as a string.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+
+  // Oversized and wrongly typed bodies fail before the handler runs.
+  app.addHook('onError', async (_request, _reply, error) => {
+    if ((error as { statusCode?: number }).statusCode !== undefined && (error as { statusCode: number }).statusCode < 500) count('malformed');
+  });
+
+  const refuse = (reply: FastifyReply, status: number, error: string, message: string, field?: string) =>
+    reply.code(status).send({ error, message, ...(field ? { field } : {}) });
+
+  app.post(
+    INTERACTIONS_PATH,
+    {
+      bodyLimit: options.bodyLimit,
+      schema: {
+        hide: true,
+        headers: {
+          type: 'object',
+          properties: { 'x-slack-signature': { type: 'string' }, 'x-slack-request-timestamp': { type: 'string' } },
+        },
+      },
+    },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const rawBody = typeof request.body === 'string' ? request.body : '';
+      const form = new URLSearchParams(rawBody);
+
+      // Slack's reachability probe (and doctor's) carries no interaction: answer it, do nothing.
+      if (form.get('ssl_check') === '1') return reply.code(200).send({ ok: true });
+
+      const secrets = typeof options.signingSecrets === 'function' ? options.signingSecrets(hintFrom(form)) : options.signingSecrets;
+      const check = verifySlackSignature({
+        rawBody,
+        signature: request.headers['x-slack-signature'] as string | undefined,
+        timestamp: request.headers['x-slack-request-timestamp'] as string | undefined,
+        secrets,
+        nowMs: options.now(),
+      });
+      if (!check.ok) {
+        count('rejected_signature');
+        request.log.warn({ problem: check.problem }, 'Slack request refused');
+        return refuse(reply, 401, check.problem, check.message);
+      }
+
+      const parsed = parseInteractionPayload(form.get('payload'));
+      if (!parsed.ok) {
+        count('malformed');
+        return refuse(reply, 400, 'malformed_payload', parsed.message, parsed.field);
+      }
+      const payload = parsed.payload;
+      const interactions = interactionsOf(payload);
+      if (interactions.length === 0) {
+        // view_closed, shortcuts, suggestions: nothing Signalroom acts on yet.
+        request.log.info({ type: payload.type }, 'interaction type not handled; acknowledged');
+        return reply.code(200).send();
+      }
+
+      const retryNum = request.headers['x-slack-retry-num'];
+      const outcomes: Array<{ outcome: EarlyOutcome | 'replied' | 'unrouted'; text?: string }> = [];
+      for (const interaction of interactions) {
+        const route = options.routes.find((r) => r.matches(interaction));
+        if (!route) {
+          count('unrouted');
+          request.log.warn({ id: interaction.id }, 'no route for this interaction');
+          delivery.tellInBackground(interaction.responseUrl, MESSAGES.unrouted);
+          outcomes.push({ outcome: 'unrouted', text: MESSAGES.unrouted });
+          continue;
+        }
+        const decision = route.toSignal(interaction);
+        if ('reply' in decision) {
+          count('replied');
+          delivery.tellInBackground(interaction.responseUrl, decision.reply);
+          outcomes.push({ outcome: 'replied', text: decision.reply });
+          continue;
+        }
+        const clickKey = interaction.type === 'block_actions' ? interaction.action.action_ts : payload.view?.id;
+        const outcome = await delivery.deliver({
+          workflowId: decision.workflowId,
+          signal: decision.signal,
+          args: decision.args,
+          responseUrl: interaction.responseUrl,
+          dedupeKey: clickKey ? `${payload.user.id}|${interaction.id}|${clickKey}` : undefined,
+        });
+        request.log.info({ route: route.name, workflowId: decision.workflowId, outcome, retryNum }, 'interaction routed');
+        outcomes.push({ outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined });
+      }
+
+      // A modal without a response_url can only learn a refusal from this answer.
+      const note = outcomes.find((o) => o.text)?.text;
+      if (payload.type === 'view_submission' && note) return reply.code(200).send(modalNote(note));
+      return reply.code(200).send();
+    },
+  );
+};

@@ -13,6 +13,7 @@ import { runServer } from './server';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
 import { registerApprovalCommands } from './approval';
+import { registerRunbookCommands } from './runbook';
 import { connectClient } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/setup';
 
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
     });
 
   registerApprovalCommands(program);
+  registerRunbookCommands(program);
 
   program
     .command('setup')

@@ -106,7 +106,7 @@ function normalizeReminders(source: RunbookFileObject['reminders']): ReminderPol
       if (severity === 'default') defaultMs = parseDuration(d);
       else bySeverity[severity] = parseDuration(d);
     }
-  return compact({ bySeverity, defaultMs, channel: source.channel ?? INCIDENT_CHANNEL, text: source.message ?? DEFAULT_REMINDER_TEXT });
+  return compact({ bySeverity, defaultMs, channel: source.channel, text: source.message ?? DEFAULT_REMINDER_TEXT });
 }
 
 /**

@@ -150,7 +150,7 @@ export const STEP_SCHEMAS = [
 export const StepSchema = z.discriminatedUnion('Operation', [...STEP_SCHEMAS]).describe('A runbook step: `Operation` names what it does.');
 export const StepListSchema = z.array(StepSchema, { error: 'expected a list of steps' });
 
-export const INPUT_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_-]*)+$';
+export const INPUT_PATTERN = '^incident\\.[A-Za-z_][A-Za-z0-9_]*$';
 
 export const RemindersSchema = z
   .object({
@@ -177,7 +177,7 @@ export const RunbookObjectSchema = z
     project: z.string().min(1).optional().describe("The project whose Slack integration runs it; unset means the organization's."),
     connector: z.string().min(1).optional().describe("A connector of the project instead of the project's default."),
     inputs: z
-      .array(z.string().regex(new RegExp(INPUT_PATTERN), { error: 'an input is a dotted name like incident.id' }))
+      .array(z.string().regex(new RegExp(INPUT_PATTERN), { error: 'an input is incident.<name>, like incident.id or incident.dashboard' }))
       .optional()
       .describe('Values the runbook needs at start. Default: incident.id, incident.title, incident.severity, incident.service, incident.description.'),
     steps: StepListSchema.min(1, { error: 'a runbook needs at least one step' }).describe('Steps run when the incident opens.'),

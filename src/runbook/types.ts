@@ -195,8 +195,8 @@ export interface ReminderPolicy {
   bySeverity: Record<string, number>;
   /** Interval for any other severity; no reminders for it when unset. */
   defaultMs?: number;
-  /** Template; where the reminder goes. @default `#[incident.channel]` */
-  channel: string;
+  /** Template; where the reminder goes. @default the updates thread (Create Thread with ThreadUpdates), else the incident channel */
+  channel?: string;
   /** Template; may use `[reminder.silence]` (how long since the last update). */
   text: string;
 }

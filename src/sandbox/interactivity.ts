@@ -1,0 +1,420 @@
+/**
+ * Interactivity as Slack does it: a click on a message button becomes a
+ * signed `block_actions` payload POSTed (form-encoded, `payload=`) to the
+ * app's Request URL; a modal's submit becomes a signed `view_submission`.
+ * The app's HTTP status and timing are recorded. Each interaction carries a
+ * `response_url` (5 uses within 30 minutes) and a `trigger_id` (once, 3 s).
+ */
+import { createHmac } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { normalizeBlocks, parseBlocks, validateBlocks } from './block-kit';
+import type { SandboxClock } from './clock';
+import { randomHex } from './ids';
+import { viewJson } from './methods/misc';
+import { messageJson } from './serialize';
+import { SANDBOX_APP_ID, type Ephemeral, type Message, type SandboxState, type View } from './state';
+import type { TriggerStore } from './triggers';
+
+export const RESPONSE_URL_MAX_USES = 5;
+export const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+/** How the app answered an interaction. */
+export interface AppResponse {
+  /** The app's HTTP status; undefined when it did not answer (error says why). */
+  status?: number;
+  /** Milliseconds from sending the request to the app's answer. */
+  durationMs: number;
+  /** False when the app answered later than Slack's 3 seconds, or not at all. */
+  withinDeadline: boolean;
+  body: string;
+  error?: 'no_request_url' | 'timeout' | 'connection_failed';
+}
+
+export interface InteractionRecord {
+  type: 'block_actions' | 'view_submission';
+  teamId: string;
+  userId: string;
+  requestUrl?: string;
+  payload: Record<string, unknown>;
+  /** The signature headers sent. */
+  headers: Record<string, string>;
+  response: AppResponse;
+}
+
+export interface ClickOptions {
+  userId: string;
+  channelId: string;
+  messageTs: string;
+  actionId: string;
+  /** Picks among buttons sharing an action_id; for selects, the option value chosen. */
+  value?: string;
+  blockId?: string;
+}
+
+export interface ClickResult extends InteractionRecord {
+  triggerId: string;
+  responseUrl: string;
+}
+
+export interface SubmitViewOptions {
+  userId: string;
+  /** @default the person's top open modal */
+  viewId?: string;
+  /** Input values keyed by block_id or action_id (strings; arrays for multi-selects). */
+  values?: Record<string, string | string[]>;
+}
+
+export interface SubmitViewResult {
+  /** False when the modal itself refused (a required input left empty): nothing was sent. */
+  sent: boolean;
+  missing?: string[];
+  record?: InteractionRecord;
+  /** What the app asked for: close (empty 200), errors, update, push or clear. */
+  responseAction?: 'close' | 'errors' | 'update' | 'push' | 'clear';
+  errors?: Record<string, string>;
+  /** The view now open for the person, if any. */
+  openView?: View;
+}
+
+interface ResponseUrl {
+  teamId: string;
+  channelId: string;
+  userId: string;
+  messageTs?: string;
+  ephemeralTs?: string;
+  threadTs?: string;
+  uses: number;
+  issuedAt: number;
+}
+
+/** Slack's v0 request signature: `v0=` + HMAC-SHA256(secret, `v0:{timestamp}:{body}`). */
+export function signRequest(signingSecret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+type Element = Record<string, unknown> & { type?: string; action_id?: string; value?: string };
+
+export class Interactivity {
+  requestUrl?: string;
+  readonly records: InteractionRecord[] = [];
+  private responseUrls = new Map<string, ResponseUrl>();
+
+  constructor(
+    private readonly state: SandboxState,
+    private readonly clock: SandboxClock,
+    private readonly triggers: TriggerStore,
+    readonly signingSecret: () => string,
+    private readonly baseUrl: () => string,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  /** A person clicks a button (or picks an option) on a message or an ephemeral message. */
+  async click(o: ClickOptions): Promise<ClickResult> {
+    const user = this.person(o.userId);
+    const channel = this.state.channels.get(o.channelId);
+    if (!channel || channel.teamId !== user.teamId) throw new Error(`no channel ${o.channelId} in ${user.teamId}`);
+    if (channel.isPrivate && !channel.members.has(user.id)) throw new Error(`${user.name} cannot see ${channel.id}`);
+    const message: Message | undefined = this.state.findMessage(channel, o.messageTs);
+    const ephemeral: Ephemeral | undefined = message ? undefined : this.state.ephemerals.find((e) => e.channel === channel.id && e.ts === o.messageTs && e.user === user.id);
+    if (!message && !ephemeral) throw new Error(`no message ${o.messageTs} in ${channel.id} visible to ${user.id}`);
+    const found = findAction((message ?? ephemeral)!.blocks ?? [], o);
+    if (!found) throw new Error(`no element with action_id ${o.actionId}${o.value ? ` and value ${o.value}` : ''} on message ${o.messageTs}`);
+
+    const team = this.state.team(user.teamId);
+    const triggerId = this.triggers.issue(team.id, user.id);
+    const threadTs = message?.threadTs ?? ephemeral?.threadTs;
+    const responseUrl = this.issueResponseUrl({ teamId: team.id, channelId: channel.id, userId: user.id, messageTs: message?.ts, ephemeralTs: ephemeral?.ts, threadTs });
+    const actionTs = this.clock.nextTs();
+    const el = found.element;
+    const action: Record<string, unknown> = { action_id: el.action_id, block_id: found.blockId, type: el.type, action_ts: actionTs };
+    if (el.type === 'button') Object.assign(action, { text: el.text, value: el.value, ...(el.style ? { style: el.style } : {}) });
+    else if (el.type === 'static_select' || el.type === 'overflow' || el.type === 'radio_buttons') {
+      const options = (el.options as Array<{ value: string }> | undefined) ?? [];
+      action.selected_option = options.find((x) => x.value === o.value) ?? options[0];
+    }
+    const container: Record<string, unknown> = { type: 'message', message_ts: o.messageTs, channel_id: channel.id, is_ephemeral: Boolean(ephemeral) };
+    if (threadTs) container.thread_ts = threadTs;
+    const payload: Record<string, unknown> = {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+      api_app_id: SANDBOX_APP_ID,
+      token: 'sandbox-verification-token',
+      container,
+      trigger_id: triggerId,
+      team: { id: team.id, domain: team.domain },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: channel.id, name: channel.isIm ? 'directmessage' : channel.name },
+      state: { values: {} },
+      response_url: responseUrl,
+      actions: [action],
+    };
+    if (message) payload.message = messageJson(this.state, channel, message);
+    const record = await this.deliver('block_actions', team.id, user.id, payload);
+    return { ...record, triggerId, responseUrl };
+  }
+
+  /** A person submits the modal they have open. */
+  async submitView(o: SubmitViewOptions): Promise<SubmitViewResult> {
+    const user = this.person(o.userId);
+    const view = o.viewId ? this.state.views.get(o.viewId) : this.openModal(user.id);
+    if (!view || !view.open || view.userId !== user.id) throw new Error(`${user.id} has no open modal${o.viewId ? ` ${o.viewId}` : ''}`);
+    const { values, missing } = stateValues(view.blocks, o.values ?? {});
+    if (missing.length) return { sent: false, missing, openView: view };
+    const team = this.state.team(user.teamId);
+    const payload: Record<string, unknown> = {
+      type: 'view_submission',
+      team: { id: team.id, domain: team.domain },
+      user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+      api_app_id: SANDBOX_APP_ID,
+      token: 'sandbox-verification-token',
+      trigger_id: this.triggers.issue(team.id, user.id),
+      view: { ...viewJson(view), state: { values } },
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+    const record = await this.deliver('view_submission', team.id, user.id, payload);
+    const result: SubmitViewResult = { sent: true, record };
+    if (record.response.status !== 200) {
+      result.openView = view;
+      return result;
+    }
+    let answer: Record<string, unknown> = {};
+    try {
+      answer = record.response.body.trim() ? JSON.parse(record.response.body) : {};
+    } catch {
+      answer = {};
+    }
+    const action = answer.response_action as SubmitViewResult['responseAction'] | undefined;
+    if (action === 'errors') {
+      result.responseAction = 'errors';
+      result.errors = (answer.errors as Record<string, string>) ?? {};
+      result.openView = view;
+    } else if (action === 'update' || action === 'push') {
+      const raw = (answer.view ?? {}) as Record<string, unknown>;
+      const next = this.replaceView(view, raw, action === 'push');
+      result.responseAction = action;
+      result.openView = next;
+    } else if (action === 'clear') {
+      for (const v of this.state.views.values()) if (v.userId === user.id && v.type === 'modal') v.open = false;
+      result.responseAction = 'clear';
+    } else {
+      view.open = false;
+      result.responseAction = 'close';
+      if (view.previousViewId) {
+        const prev = this.state.views.get(view.previousViewId);
+        if (prev) prev.open = true;
+        result.openView = prev;
+      }
+    }
+    this.state.changed();
+    return result;
+  }
+
+  openModal(userId: string): View | undefined {
+    return [...this.state.views.values()].filter((v) => v.userId === userId && v.type === 'modal' && v.open).pop();
+  }
+
+  closeModal(userId: string): void {
+    for (const v of this.state.views.values()) if (v.userId === userId && v.type === 'modal') v.open = false;
+    this.state.changed();
+  }
+
+  register(app: FastifyInstance): void {
+    app.post('/actions/:team/:id/:secret', async (req, reply) => {
+      const entry = this.responseUrls.get(req.url.split('?')[0]!);
+      if (!entry) return reply.code(404).send({ ok: false, error: 'no_service' });
+      if (this.clock.now() - entry.issuedAt > RESPONSE_URL_TTL_MS) return reply.code(404).send({ ok: false, error: 'expired_url' });
+      if (entry.uses >= RESPONSE_URL_MAX_USES) return reply.code(404).send({ ok: false, error: 'used_url' });
+      let body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body.payload === 'string') {
+        try {
+          body = JSON.parse(body.payload);
+        } catch {
+          return reply.code(400).send({ ok: false, error: 'invalid_payload' });
+        }
+      }
+      const outcome = this.respond(entry, body);
+      if (outcome) return reply.code(outcome === 'invalid_blocks' || outcome === 'no_text' ? 400 : 404).send({ ok: false, error: outcome });
+      entry.uses++;
+      return reply.code(200).send({ ok: true });
+    });
+  }
+
+  reset(): void {
+    this.records.length = 0;
+    this.responseUrls.clear();
+  }
+
+  private respond(entry: ResponseUrl, body: Record<string, unknown>): string | undefined {
+    const channel = this.state.channels.get(entry.channelId);
+    if (!channel) return 'channel_not_found';
+    const team = this.state.team(entry.teamId);
+    const parsed = parseBlocks(body.blocks);
+    if (parsed.problem || (parsed.blocks && validateBlocks(parsed.blocks))) return 'invalid_blocks';
+    const text = typeof body.text === 'string' ? body.text : '';
+    const blocks = parsed.blocks ? normalizeBlocks(parsed.blocks) : undefined;
+    if (body.delete_original === true || body.delete_original === 'true') {
+      if (entry.ephemeralTs) {
+        const i = this.state.ephemerals.findIndex((e) => e.ts === entry.ephemeralTs);
+        if (i >= 0) this.state.ephemerals.splice(i, 1);
+      } else {
+        const m = entry.messageTs ? this.state.findMessage(channel, entry.messageTs) : undefined;
+        if (!m) return 'message_not_found';
+        m.deleted = true;
+      }
+      this.state.changed();
+      return undefined;
+    }
+    if (!text && !blocks?.length) return 'no_text';
+    if (body.replace_original === true || body.replace_original === 'true') {
+      if (entry.ephemeralTs) {
+        const e = this.state.ephemerals.find((x) => x.ts === entry.ephemeralTs);
+        if (e) Object.assign(e, { text, blocks });
+      } else {
+        const m = entry.messageTs ? this.state.findMessage(channel, entry.messageTs) : undefined;
+        if (!m) return 'message_not_found';
+        m.edits.push({ text: m.text, blocks: m.blocks, editedTs: m.edited?.ts ?? m.ts, user: m.edited?.user ?? m.user });
+        m.text = text;
+        m.blocks = blocks;
+        m.edited = { user: team.botUserId, ts: this.clock.nextTs() };
+      }
+      this.state.changed();
+      return undefined;
+    }
+    const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : entry.threadTs;
+    if (body.response_type === 'in_channel') {
+      this.state.addMessage(channel, { user: team.botUserId, botId: team.botId, appId: SANDBOX_APP_ID, text, blocks, threadTs, via: 'response_url' });
+    } else {
+      this.state.addEphemeral({ channel: channel.id, teamId: team.id, user: entry.userId, from: team.botUserId, botId: team.botId, text, blocks, threadTs, via: 'response_url' });
+    }
+    return undefined;
+  }
+
+  private replaceView(view: View, raw: Record<string, unknown>, push: boolean): View {
+    const id = push ? `V${randomHex(5).toUpperCase()}` : view.id;
+    if (push) view.open = false;
+    const next: View = {
+      ...view,
+      id,
+      title: raw.title ?? view.title,
+      submit: raw.submit,
+      close: raw.close,
+      blocks: Array.isArray(raw.blocks) ? raw.blocks : [],
+      callbackId: typeof raw.callback_id === 'string' ? raw.callback_id : view.callbackId,
+      privateMetadata: typeof raw.private_metadata === 'string' ? raw.private_metadata : view.privateMetadata,
+      hash: `${Date.now()}.${randomHex(4)}`,
+      previousViewId: push ? view.id : view.previousViewId,
+      open: true,
+      raw,
+    };
+    this.state.views.set(id, next);
+    return next;
+  }
+
+  private person(userId: string) {
+    const user = this.state.users.get(userId);
+    if (!user || user.isBot) throw new Error(`no person ${userId} in the sandbox`);
+    return user;
+  }
+
+  private issueResponseUrl(e: Omit<ResponseUrl, 'uses' | 'issuedAt'>): string {
+    const path = `/actions/${e.teamId}/${Date.now()}${Math.floor(Math.random() * 1000)}/${randomHex(12)}`;
+    this.responseUrls.set(path, { ...e, uses: 0, issuedAt: this.clock.now() });
+    return `${this.baseUrl()}${path}`;
+  }
+
+  private async deliver(type: InteractionRecord['type'], teamId: string, userId: string, payload: Record<string, unknown>): Promise<InteractionRecord> {
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signRequest(this.signingSecret(), timestamp, body),
+    };
+    const record: InteractionRecord = { type, teamId, userId, requestUrl: this.requestUrl, payload, headers, response: { durationMs: 0, withinDeadline: false, body: '' } };
+    this.records.push(record);
+    if (!this.requestUrl) {
+      record.response.error = 'no_request_url';
+      this.state.changed();
+      return record;
+    }
+    const started = performance.now();
+    try {
+      const res = await fetch(this.requestUrl, { method: 'POST', headers: { ...headers, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      record.response.status = res.status;
+      record.response.body = await res.text();
+      record.response.durationMs = performance.now() - started;
+      record.response.withinDeadline = record.response.durationMs <= this.timeoutMs;
+    } catch (err) {
+      record.response.durationMs = performance.now() - started;
+      record.response.error = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection_failed';
+    }
+    this.state.changed();
+    return record;
+  }
+}
+
+function findAction(blocks: unknown[], o: Pick<ClickOptions, 'actionId' | 'value' | 'blockId'>): { element: Element; blockId: string } | undefined {
+  for (const b of blocks as Array<Record<string, unknown>>) {
+    if (o.blockId && b.block_id !== o.blockId) continue;
+    const elements: Element[] = [];
+    if (Array.isArray(b.elements)) elements.push(...(b.elements as Element[]));
+    if (b.accessory) elements.push(b.accessory as Element);
+    for (const el of elements) {
+      if (el.action_id !== o.actionId) continue;
+      if (o.value !== undefined && el.type === 'button' && el.value !== o.value) continue;
+      return { element: el, blockId: String(b.block_id) };
+    }
+  }
+  return undefined;
+}
+
+function stateValues(blocks: unknown[], given: Record<string, string | string[]>): { values: Record<string, Record<string, unknown>>; missing: string[] } {
+  const values: Record<string, Record<string, unknown>> = {};
+  const missing: string[] = [];
+  for (const b of blocks as Array<Record<string, unknown>>) {
+    if (b.type !== 'input') continue;
+    const el = b.element as Element;
+    const blockId = String(b.block_id);
+    const actionId = String(el.action_id);
+    const v = given[blockId] ?? given[actionId];
+    const empty = v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+    if (empty && b.optional !== true) missing.push(blockId);
+    const one = Array.isArray(v) ? v[0] : v;
+    const many = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    const options = (el.options as Array<{ value: string }> | undefined) ?? [];
+    let entry: Record<string, unknown>;
+    switch (el.type) {
+      case 'static_select':
+      case 'radio_buttons':
+        entry = { type: el.type, selected_option: options.find((x) => x.value === one) ?? null };
+        break;
+      case 'multi_static_select':
+      case 'checkboxes':
+        entry = { type: el.type, selected_options: options.filter((x) => many.includes(x.value)) };
+        break;
+      case 'users_select':
+        entry = { type: el.type, selected_user: one ?? null };
+        break;
+      case 'multi_users_select':
+        entry = { type: el.type, selected_users: many };
+        break;
+      case 'conversations_select':
+        entry = { type: el.type, selected_conversation: one ?? null };
+        break;
+      case 'channels_select':
+        entry = { type: el.type, selected_channel: one ?? null };
+        break;
+      case 'datepicker':
+        entry = { type: el.type, selected_date: one ?? null };
+        break;
+      default:
+        entry = { type: el.type, value: one ?? null };
+    }
+    values[blockId] = { [actionId]: entry };
+  }
+  return { values, missing };
+}
+

@@ -1,0 +1,128 @@
+/**
+ * The sandbox's page (the demo's Slack): plain HTML and JS from
+ * `src/sandbox/public/`, no build step, and the small JSON API it polls and
+ * posts to. A person picks which workspace user they are, reads channels and
+ * threads rendered from Block Kit, clicks buttons and fills modals.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Interactivity } from '../interactivity';
+import type { SandboxState } from '../state';
+
+interface PageDeps {
+  state: SandboxState;
+  interactivity: Interactivity;
+  sandbox: { postAsUser(o: { userId: string; channelId: string; text: string; threadTs?: string }): unknown; readonly requestUrl: string | undefined };
+}
+
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const ASSETS: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/sandbox.css': 'sandbox.css',
+};
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+export function registerPage(app: FastifyInstance, deps: PageDeps): void {
+  const { state, interactivity } = deps;
+
+  for (const [route, file] of Object.entries(ASSETS)) {
+    app.get(route, async (_req, reply) => reply.type(TYPES[path.extname(file)]!).header('cache-control', 'no-store').send(readFileSync(path.join(PUBLIC_DIR, file), 'utf8')));
+  }
+
+  app.get('/archives/:channel/:p', async (req, reply) => {
+    const { channel } = req.params as { channel: string };
+    return reply.redirect(`/#${encodeURIComponent(channel)}`, 302);
+  });
+
+  app.get('/_sandbox/version', async () => ({ version: state.version }));
+
+  app.get('/_sandbox/state', async (req) => {
+    const q = req.query as { user?: string };
+    const people = [...state.users.values()].filter((u) => !u.isBot);
+    const viewer = (q.user && state.users.get(q.user)) || people[0];
+    const teamId = viewer?.teamId;
+    const name = (id: string) => state.users.get(id)?.realName ?? id;
+    const render = (m: { ts: string; user: string; text: string; blocks?: unknown[]; botId?: string; edited?: unknown; reactions?: Array<{ name: string; users: string[] }>; threadTs?: string; username?: string }) => ({
+      ts: m.ts,
+      user: m.user,
+      author: m.username ?? name(m.user),
+      isBot: Boolean(m.botId),
+      text: m.text,
+      blocks: m.blocks ?? null,
+      edited: Boolean(m.edited),
+      reactions: m.reactions ?? [],
+      threadTs: m.threadTs ?? null,
+    });
+    const channels = [...state.channels.values()]
+      .filter((c) => c.teamId === teamId && (!c.isPrivate || (viewer && c.members.has(viewer.id))))
+      .map((c) => {
+        const live = c.messages.filter((m) => !m.deleted);
+        return {
+          id: c.id,
+          name: c.isIm ? `@${name(c.imUser ?? '')}` : c.name,
+          isPrivate: c.isPrivate,
+          isIm: c.isIm,
+          archived: c.archived,
+          topic: c.topic.value,
+          purpose: c.purpose.value,
+          isMember: Boolean(viewer && c.members.has(viewer.id)),
+          members: [...c.members].map(name),
+          pins: [...c.pins],
+          bookmarks: c.bookmarks.map((b) => ({ title: b.title, link: b.link })),
+          messages: live
+            .filter((m) => !m.threadTs || m.threadTs === m.ts || m.replyBroadcast)
+            .map((m) => ({ ...render(m), replies: live.filter((r) => r.threadTs === m.ts && r.ts !== m.ts).map(render) })),
+          ephemerals: state.ephemerals.filter((e) => e.channel === c.id && viewer && e.user === viewer.id).map((e) => ({ ...render({ ...e, user: e.from }), ephemeral: true })),
+        };
+      });
+    const view = viewer ? interactivity.openModal(viewer.id) : undefined;
+    const last = [...interactivity.records].reverse().find((r) => r.userId === viewer?.id);
+    return {
+      version: state.version,
+      requestUrl: deps.sandbox.requestUrl ?? null,
+      teams: [...state.teams.values()].map((t) => ({ id: t.id, name: t.name })),
+      people: people.map((u) => ({ id: u.id, name: u.name, realName: u.realName, teamId: u.teamId })),
+      viewer: viewer ? { id: viewer.id, name: viewer.name, realName: viewer.realName, teamId: viewer.teamId } : null,
+      channels,
+      view: view ? { id: view.id, title: view.title, submit: view.submit ?? null, close: view.close ?? null, blocks: view.blocks } : null,
+      lastInteraction: last ? { type: last.type, status: last.response.status ?? null, error: last.response.error ?? null, durationMs: Math.round(last.response.durationMs) } : null,
+    };
+  });
+
+  app.post('/_sandbox/click', async (req, reply) => {
+    const b = req.body as { userId: string; channelId: string; messageTs: string; actionId: string; blockId?: string; value?: string };
+    try {
+      const r = await interactivity.click(b);
+      return { ok: true, status: r.response.status ?? null, error: r.response.error ?? null, durationMs: Math.round(r.response.durationMs) };
+    } catch (err) {
+      return reply.code(400).send({ ok: false, error: (err as Error).message });
+    }
+  });
+
+  app.post('/_sandbox/submit', async (req, reply) => {
+    const b = req.body as { userId: string; viewId?: string; values?: Record<string, string | string[]> };
+    try {
+      const r = await interactivity.submitView(b);
+      return { ok: true, sent: r.sent, missing: r.missing ?? [], errors: r.errors ?? {}, responseAction: r.responseAction ?? null, status: r.record?.response.status ?? null };
+    } catch (err) {
+      return reply.code(400).send({ ok: false, error: (err as Error).message });
+    }
+  });
+
+  app.post('/_sandbox/close-view', async (req) => {
+    interactivity.closeModal((req.body as { userId: string }).userId);
+    return { ok: true };
+  });
+
+  app.post('/_sandbox/post', async (req, reply) => {
+    const b = req.body as { userId: string; channelId: string; text: string; threadTs?: string };
+    try {
+      deps.sandbox.postAsUser(b);
+      return { ok: true };
+    } catch (err) {
+      return reply.code(400).send({ ok: false, error: (err as Error).message });
+    }
+  });
+}

@@ -66,6 +66,7 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (api, options) => {
         tags: ['auth'],
         response: {
           200: {
+            description: 'The calling token',
             type: 'object',
             required: ['name', 'permissions'],
             additionalProperties: false,

@@ -147,7 +147,9 @@ export const STEP_SCHEMAS = [
   RequestApprovalSchema,
 ] as const;
 
-export const StepSchema = z.discriminatedUnion('Operation', [...STEP_SCHEMAS]).describe('A runbook step: `Operation` names what it does.');
+export const StepSchema = z
+  .discriminatedUnion('Operation', [...STEP_SCHEMAS], { error: 'expected a step: a map with an Operation, like `Operation: Send Message`' })
+  .describe('A runbook step: `Operation` names what it does.');
 export const StepListSchema = z.array(StepSchema, { error: 'expected a list of steps' });
 
 export const INPUT_PATTERN = '^incident\\.[A-Za-z_][A-Za-z0-9_]*$';

@@ -302,7 +302,7 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
     const literal = value.replace(/^#/, '');
     const withoutPlaceholders = placeholdersIn(literal).reduceRight((s, p) => s.slice(0, p.offset) + 'x' + s.slice(p.offset + p.raw.length), literal);
     if (/[A-Z]/.test(withoutPlaceholders)) {
-      const fixed = placeholdersIn(literal).length ? lowerOutsidePlaceholders(value) : value.toLowerCase();
+      const fixed = lowerOutsidePlaceholders(value);
       report(offsetOf(field), field, `Slack channel names are lower-case: write "${fixed}" instead of "${value}"`);
       return;
     }
@@ -366,14 +366,17 @@ function lineOf(_doc: Document, text: string, offset: number | undefined): numbe
   return text.slice(0, offset ?? 0).split('\n').length;
 }
 
+/** What Slack's own UI would make of literal channel-name text: lower-case, spaces as hyphens. */
+const asChannelName = (literal: string) => literal.toLowerCase().replace(/\s+/g, '-');
+
 function lowerOutsidePlaceholders(value: string): string {
   let out = '';
   let last = 0;
   for (const p of placeholdersIn(value)) {
-    out += value.slice(last, p.offset).toLowerCase() + p.raw;
+    out += asChannelName(value.slice(last, p.offset)) + p.raw;
     last = p.offset + p.raw.length;
   }
-  return out + value.slice(last).toLowerCase();
+  return out + asChannelName(value.slice(last));
 }
 
 function operationName(op: StepOperation): string {

@@ -155,6 +155,20 @@ onResolve:
     expect(check(`steps:\n${channel}  - Operation: Wait\n`)).toEqual(['r.yaml:4:16 steps[1]: a Wait needs either Duration (e.g. 30m) or For (resolved or update), not both']);
   });
 
+  test('a literal channel Slack would refuse is shown as Slack would name it', () => {
+    expect(check('- Operation: Send Message\n  Channel: "#Ops Room"\n  Message: hi\n')).toEqual(['r.yaml:2:12 steps[0].Channel: Slack channel names are lower-case: write "#ops-room" instead of "#Ops Room"']);
+  });
+
+  test('a step that is not a map says what a step looks like', () => {
+    expect(check('steps: [notify]\n')).toEqual(['r.yaml:1:9 steps[0]: expected a step: a map with an Operation, like `Operation: Send Message`']);
+  });
+
+  test('the example in the README is a valid runbook', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const example = /## Runbooks[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+    expect(parseRunbook(example, 'README.md').problems).toEqual([]);
+  });
+
   test('an empty file and a scalar are not runbooks', () => {
     expect(check('')).toEqual(['r.yaml:1:1 (root): the file is empty; a runbook is a list of steps, or an object with name and steps']);
     expect(check('hello\n')).toEqual(['r.yaml:1:1 (root): a runbook is a list of steps, or an object with name and steps']);

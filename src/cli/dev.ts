@@ -10,6 +10,8 @@ import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { clusterConfiguredInEnvironment, connectClient, connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from '../worker';
 import { buildServer } from '../server/app';
+import { serverDepsFrom } from './server';
+import { createRuntime } from '../runtime';
 import { readEnv } from '../config/env';
 
 export interface DevOptions {
@@ -56,7 +58,10 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     await connection.close();
   });
 
-  const app = await buildServer({ temporal: client, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  // The server verifies clicks with the configured Slack apps' signing secrets and routes them to the features.
+  const runtime = await createRuntime();
+  stops.push(() => runtime.close());
+  const app = await buildServer(serverDepsFrom(runtime, client, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } }));
   const port = options.port ?? env.PORT;
   await app.listen({ port, host: '127.0.0.1' });
   stops.unshift(() => app.close());
@@ -73,7 +78,7 @@ export async function runDevStack(options: DevOptions): Promise<void> {
   say('Signalroom is running.');
   if (devServer?.uiUrl) say(`  Temporal UI     ${devServer.uiUrl}/namespaces/${namespace}/workflows`);
   say(`  Temporal        ${address ?? env.TEMPORAL_ADDRESS}  (namespace ${namespace}, task queue ${taskQueue})`);
-  say(`  HTTP server     http://127.0.0.1:${port}  (/healthz, /readyz)`);
+  say(`  HTTP server     http://127.0.0.1:${port}  (/slack/interactions, /api/v1, /healthz, /readyz, /metrics)`);
   say(`  Self-check      ${result.workflowId} ran on ${result.worker.identity}`);
   say('Press Ctrl-C to stop.');
 

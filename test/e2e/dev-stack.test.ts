@@ -39,7 +39,7 @@ test('signalroom dev starts the stack, runs a self-check, serves /healthz and st
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   expect(health.status).toBe(200);
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-  expect(await ready.json()).toEqual({ status: 'ready', temporal: 'reachable' });
+  expect(await ready.json()).toMatchObject({ status: 'ready', temporal: 'reachable', config: expect.stringMatching(/^loaded/) });
   const ui = await fetch(`http://localhost:${uiPort}/`);
   expect(ui.status).toBe(200);
 

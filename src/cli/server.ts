@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { connectClient } from '../temporal/connection';
+import { lazyClient } from '../temporal/connection';
 import { createRuntime, type Runtime } from '../runtime';
 import { buildServer, type ServerDeps } from '../server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../server/features';
@@ -31,7 +31,8 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
 
 export async function runServer(options: ServerCommandOptions = {}): Promise<void> {
   const runtime = await createRuntime();
-  const temporal = await connectClient();
+  // Lazy: the server starts, acknowledges clicks (retrying them) and reports not-ready while Temporal is down.
+  const temporal = lazyClient();
   let app: FastifyInstance | undefined;
   try {
     app = await buildServer(serverDepsFrom(runtime, temporal));

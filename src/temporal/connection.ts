@@ -38,3 +38,9 @@ export async function connectWorkerConnection(target: TemporalTarget = {}): Prom
   const connection = await NativeConnection.connect(connectionOptions);
   return { connection, namespace };
 }
+
+/** A client that dials on first use, so a process (the HTTP server) starts and reports readiness while Temporal is still down. */
+export function lazyClient(target: TemporalTarget = {}): Client {
+  const { connectionOptions, namespace } = connectConfig(target);
+  return new Client({ connection: Connection.lazy(connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace });
+}

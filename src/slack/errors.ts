@@ -16,7 +16,7 @@ const ADVICE: Record<string, string> = {
   invalid_auth: 'the token is not valid: verify the OAuth token (reinstall the app or fix the configured botToken)',
   token_revoked: 'the token was revoked: reinstall the Slack app (Connect Slack) or configure a new token',
   token_expired: 'the token expired: reinstall the Slack app or rotate the token',
-  account_inactive: 'the token belongs to a deactivated user or workspace: confirm workspace access',
+  account_inactive: 'the token was revoked or its user or workspace deactivated: reinstall the app (Connect Slack) or configure a new token, and confirm workspace access',
   not_allowed_token_type: 'this method needs another token type: use a bot token (xoxb-)',
   channel_not_found: 'the channel does not exist or the bot cannot see it: validate the channel name/ID and invite the bot to private channels',
   not_in_channel: 'the bot is not a member of the channel: invite the bot (/invite @app) or grant chat:write.public',

@@ -151,7 +151,8 @@ export class IntegrationRegistry {
     const connectorName = name.startsWith('connector:') ? name.slice('connector:'.length) : undefined;
     const connector = connectorName ? this.config.slack.connectors[connectorName] : undefined;
     if (!connector) throw new IntegrationError('unknown_integration', `Unknown Slack integration "${name}" (configured: ${this.names().join(', ')})`);
-    const apiUrl = connector.apiUrl ?? DEFAULT_SLACK_API_URL;
+    // A connector talks to the same Slack as the organization unless it says otherwise (GovSlack, the sandbox).
+    const apiUrl = connector.apiUrl ?? this.config.slack.organization?.apiUrl ?? this.options.organizationDefaults?.apiUrl ?? DEFAULT_SLACK_API_URL;
     return {
       name,
       kind: 'connector',

@@ -12,6 +12,7 @@ import { runWorker } from './worker';
 import { runServer } from './server';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
+import { runSandboxCommand } from './sandbox';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
 import { connectClient } from '../temporal/connection';
@@ -88,6 +89,15 @@ export function buildProgram(): Command {
         await client.connection.close();
       }
     });
+
+  program
+    .command('sandbox')
+    .description('Run the Slack sandbox alone (a strict local Slack: Web API, page, interactivity, OAuth) and print its URLs, bot token and signing secret')
+    .option('--port <port>', 'port to listen on (0: a free port)', parsePort, 0)
+    .option('--json', 'print the URLs, token and secret as one JSON line')
+    .option('--request-url <url>', "the app's interactivity Request URL, where clicks and modal submissions are POSTed")
+    .option('--no-rate-limits', "turn off Slack's rate limits")
+    .action((opts) => runSandboxCommand(opts));
 
   return program;
 }

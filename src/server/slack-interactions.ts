@@ -179,34 +179,35 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
       }
 
       const retryNum = request.headers['x-slack-retry-num'];
-      const outcomes: Array<{ outcome: EarlyOutcome | 'replied' | 'unrouted'; text?: string }> = [];
-      for (const interaction of interactions) {
-        const route = options.routes.find((r) => r.matches(interaction));
-        if (!route) {
-          count('unrouted');
-          request.log.warn({ id: interaction.id }, 'no route for this interaction');
-          delivery.tellInBackground(interaction.responseUrl, MESSAGES.unrouted);
-          outcomes.push({ outcome: 'unrouted', text: MESSAGES.unrouted });
-          continue;
-        }
-        const decision = route.toSignal(interaction);
-        if ('reply' in decision) {
-          count('replied');
-          delivery.tellInBackground(interaction.responseUrl, decision.reply);
-          outcomes.push({ outcome: 'replied', text: decision.reply });
-          continue;
-        }
-        const clickKey = interaction.type === 'block_actions' ? interaction.action.action_ts : payload.view?.id;
-        const outcome = await delivery.deliver({
-          workflowId: decision.workflowId,
-          signal: decision.signal,
-          args: decision.args,
-          responseUrl: interaction.responseUrl,
-          dedupeKey: clickKey ? `${payload.user.id}|${interaction.id}|${clickKey}` : undefined,
-        });
-        request.log.info({ route: route.name, workflowId: decision.workflowId, outcome, retryNum }, 'interaction routed');
-        outcomes.push({ outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined });
-      }
+      type Answer = { outcome: EarlyOutcome | 'replied' | 'unrouted'; text?: string };
+      // Several actions in one payload are delivered side by side, so together they stay within one ack window.
+      const outcomes: Answer[] = await Promise.all(
+        interactions.map(async (interaction): Promise<Answer> => {
+          const route = options.routes.find((r) => r.matches(interaction));
+          if (!route) {
+            count('unrouted');
+            request.log.warn({ id: interaction.id }, 'no route for this interaction');
+            delivery.tellInBackground(interaction.responseUrl, MESSAGES.unrouted);
+            return { outcome: 'unrouted', text: MESSAGES.unrouted };
+          }
+          const decision = route.toSignal(interaction);
+          if ('reply' in decision) {
+            count('replied');
+            delivery.tellInBackground(interaction.responseUrl, decision.reply);
+            return { outcome: 'replied', text: decision.reply };
+          }
+          const clickKey = interaction.type === 'block_actions' ? interaction.action.action_ts : payload.view?.id;
+          const outcome = await delivery.deliver({
+            workflowId: decision.workflowId,
+            signal: decision.signal,
+            args: decision.args,
+            responseUrl: interaction.responseUrl,
+            dedupeKey: clickKey ? `${payload.user.id}|${interaction.id}|${clickKey}` : undefined,
+          });
+          request.log.info({ route: route.name, workflowId: decision.workflowId, outcome, retryNum }, 'interaction routed');
+          return { outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined };
+        }),
+      );
 
       // A modal without a response_url can only learn a refusal from this answer.
       const note = outcomes.find((o) => o.text)?.text;

@@ -7,7 +7,7 @@
  */
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { UNLISTED_COMMON_ERRORS } from '../../src/sandbox/metadata';
-import { expectOnlyListedErrors, webClient } from './support';
+import { expectOnlyListedErrors, jsonOf, webClient } from './support';
 
 let slack: Sandbox;
 const methods = () => [...slack.metadata.methods.values()];
@@ -91,10 +91,10 @@ const SAMPLES: Record<string, () => Promise<Record<string, unknown>>> = {
   },
 };
 
-async function call(method: string, args: Record<string, unknown>, token?: string | null) {
+async function call(method: string, args: Record<string, unknown>, token?: string | null): Promise<Record<string, unknown>> {
   const web = webClient(slack, token);
   try {
-    return await web.apiCall(method, args);
+    return (await web.apiCall(method, args)) as unknown as Record<string, unknown>;
   } catch (err) {
     const e = err as { data?: Record<string, unknown> };
     if (!e.data) throw err;
@@ -159,15 +159,15 @@ test('a user token of a method with no user scopes, and oauth.v2.access with a b
 test('an unknown method is unknown_method, and malformed bodies get Slack-style errors', async () => {
   const res = await fetch(`${slack.apiUrl}chat.postMessagex`, { method: 'POST', headers: { authorization: `Bearer ${slack.botToken}` } });
   expect(res.status).toBe(404);
-  expect((await res.json()).error).toBe('unknown_method');
+  expect((await jsonOf(res)).error).toBe('unknown_method');
   const bad = await fetch(`${slack.apiUrl}chat.postMessage`, { method: 'POST', headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json' }, body: '{not json' });
-  expect((await bad.json()).error).toBe('invalid_form_data');
+  expect((await jsonOf(bad)).error).toBe('invalid_form_data');
   const json = await fetch(`${slack.apiUrl}chat.postMessage`, {
     method: 'POST',
     headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify({ channel: 'C0DEPLOYS', text: 'as JSON', blocks: [{ type: 'divider' }] }),
   });
-  expect((await json.json()).ok).toBe(true);
+  expect((await jsonOf(json)).ok).toBe(true);
 });
 
 test('the only error the sandbox adds to Slack\'s published lists is invalid_auth, which the common list leaves out', () => {

@@ -1,7 +1,7 @@
 /** Clicks, response_url, trigger ids, modals and incoming webhooks, as Slack runs them. */
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { startReceiver, type Receiver } from './receiver';
-import { expectOnlyListedErrors, slackError, webClient } from './support';
+import { expectOnlyListedErrors, jsonOf, slackError, webClient } from './support';
 
 let slack: Sandbox;
 let app: Receiver;
@@ -91,7 +91,7 @@ test('response_url: replace_original, ephemeral replies, delete_original, at mos
   expect((await send({ text: 'fifth' })).status).toBe(200);
   const sixth = await send({ text: 'sixth' });
   expect(sixth.status).toBe(404);
-  expect((await sixth.json()).error).toBe('used_url');
+  expect((await jsonOf(sixth)).error).toBe('used_url');
 });
 
 test('a response_url expires after 30 minutes', async () => {
@@ -100,7 +100,7 @@ test('a response_url expires after 30 minutes', async () => {
   slack.advanceClock(31 * 60_000);
   const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'late' }) });
   expect(res.status).toBe(404);
-  expect((await res.json()).error).toBe('expired_url');
+  expect((await jsonOf(res)).error).toBe('expired_url');
 });
 
 test('trigger_id opens one modal, once, within 3 seconds; its submit is a signed view_submission', async () => {

@@ -1,5 +1,5 @@
 /** Rate limits (on by default, as in Slack) and injected faults, as @slack/web-api sees them. */
-import { ErrorCode, type WebAPIHTTPError, type WebAPIRateLimitedError } from '@slack/web-api';
+import { ErrorCode } from '@slack/web-api';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { expectOnlyListedErrors, webClient } from './support';
 
@@ -14,7 +14,7 @@ async function outcome(call: Promise<unknown>): Promise<{ code?: string; retryAf
     await call;
     return {};
   } catch (err) {
-    const e = err as WebAPIRateLimitedError & WebAPIHTTPError;
+    const e = err as { code?: string; retryAfter?: number; statusCode?: number };
     return { code: e.code, retryAfter: e.retryAfter, statusCode: e.statusCode };
   }
 }

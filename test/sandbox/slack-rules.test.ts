@@ -1,6 +1,6 @@
 /** Slack's rules the sandbox enforces, through @slack/web-api as an app sees them. */
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { expectOnlyListedErrors, slackError, webClient } from './support';
+import { expectOnlyListedErrors, jsonOf, slackError, webClient } from './support';
 
 let slack: Sandbox;
 beforeEach(async () => {
@@ -155,7 +155,7 @@ describe('Block Kit limits', () => {
       headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ channel: 'C0DEPLOYS', blocks: '[{"type":' }),
     });
-    expect((await raw.json()).error).toBe('invalid_blocks_format');
+    expect((await jsonOf(raw)).error).toBe('invalid_blocks_format');
   });
 
   test('a message needs text or blocks; text over 40000 characters is refused where Slack refuses it', async () => {

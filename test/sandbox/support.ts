@@ -31,3 +31,8 @@ export function expectOnlyListedErrors(sandbox: Sandbox): void {
 
 const noop = () => undefined;
 export const silentLogger = { debug: noop, info: noop, warn: noop, error: noop, setLevel: noop, getLevel: () => 'error' as never, setName: noop };
+
+/** A Slack-style JSON answer (`ok`, `error`) of a raw fetch. */
+export async function jsonOf(res: Response): Promise<{ ok?: boolean; error?: string }> {
+  return (await res.json()) as { ok?: boolean; error?: string };
+}

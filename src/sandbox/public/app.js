@@ -65,7 +65,7 @@
       if (e.url) b.title = e.url;
       return b;
     }
-    if (e.type === 'image') return el('a', { href: e.image_url, target: '_blank', rel: 'noopener' }, `🖼 ${e.alt_text || e.image_url}`);
+    if (e.type === 'image') return el('a', { href: e.image_url, target: '_blank', rel: 'noopener' }, `Image: ${e.alt_text || e.image_url}`);
     if (e.type === 'static_select' || e.type === 'overflow') {
       const s = el('select', { 'data-action-id': e.action_id }, el('option', { value: '' }, e.placeholder ? e.placeholder.text : 'Choose…'), (e.options || []).map((o) => el('option', { value: o.value }, o.text.text)));
       s.addEventListener('change', () => s.value && click(message, e.action_id, s.value, s));
@@ -84,13 +84,13 @@
         return el('div', { class: 'block-section' }, body, b.accessory ? elementNode(b.accessory, message) : null);
       }
       case 'context':
-        return el('div', { class: 'block-context' }, (b.elements || []).map((e) => (e.type === 'image' ? el('a', { href: e.image_url, target: '_blank' }, `🖼 ${e.alt_text}`) : textNode(e))));
+        return el('div', { class: 'block-context' }, (b.elements || []).map((e) => (e.type === 'image' ? el('a', { href: e.image_url, target: '_blank' }, `Image: ${e.alt_text}`) : textNode(e))));
       case 'divider':
         return el('hr', { class: 'block-divider' });
       case 'actions':
         return el('div', { class: 'block-actions' }, (b.elements || []).map((e) => elementNode(e, message)));
       case 'image':
-        return el('div', { class: 'block-image' }, el('a', { href: b.image_url, target: '_blank', rel: 'noopener' }, `🖼 ${b.title ? b.title.text : b.alt_text}`));
+        return el('div', { class: 'block-image' }, el('a', { href: b.image_url, target: '_blank', rel: 'noopener' }, `Image: ${b.title ? b.title.text : b.alt_text}`));
       case 'markdown':
         return el('div', { class: 'block-markdown' }, b.text);
       case 'rich_text':

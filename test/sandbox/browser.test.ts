@@ -1,0 +1,117 @@
+/**
+ * The sandbox page in headless Chromium: a person picks who they are, opens
+ * #deploys, clicks Approve on the app's message and sees the app's reply;
+ * then rejects through a modal. Screenshots go to test-artifacts/.
+ */
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startReceiver, type Receiver } from './receiver';
+import { expectOnlyListedErrors, webClient } from './support';
+
+const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+let slack: Sandbox;
+let app: Receiver;
+let browser: BrowserContext;
+let page: Page;
+let profileDir: string;
+
+beforeAll(async () => {
+  slack = await startSandbox({ rateLimits: false });
+  app = await startReceiver(slack.signingSecret);
+  slack.setRequestUrl(app.url);
+  // The stand-in app: Approve edits the message through response_url, Reject opens a modal.
+  const web = webClient(slack);
+  app.onPayload = async (p) => {
+    if (p.type === 'block_actions') {
+      const action = (p.actions as Array<{ action_id: string }>)[0]!;
+      const user = p.user as { id: string; name: string };
+      if (action.action_id === 'approve') {
+        await fetch(p.response_url as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ replace_original: true, text: `Approved by ${user.name}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *Approved* by <@${user.id}>` } }] }),
+        });
+      } else {
+        await web.views.open({
+          trigger_id: p.trigger_id as string,
+          view: { type: 'modal', callback_id: 'reject', title: { type: 'plain_text', text: 'Reject deployment' }, submit: { type: 'plain_text', text: 'Reject' }, blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'text' } }] },
+        });
+      }
+      return '';
+    }
+    const reason = (p.view as { state: { values: { reason: { text: { value: string } } } } }).state.values.reason.text.value;
+    await web.chat.postMessage({ channel: 'C0DEPLOYS', text: `Rejected: ${reason}` });
+    return '';
+  };
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  profileDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-chromium-'));
+  // A fresh profile each run (Playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 800 },
+  });
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(profileDir, { recursive: true, force: true });
+  expectOnlyListedErrors(slack);
+  await app?.close();
+  await slack?.close();
+});
+
+test('a person clicks Approve on the app\'s message and sees the app\'s reply', async () => {
+  await webClient(slack).chat.postMessage({
+    channel: 'C0DEPLOYS',
+    text: 'Deploy api v42 to production?',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Deploy api v42 to production' } },
+      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Service*\napi' }, { type: 'mrkdwn', text: '*Requested by*\n<@U0ALICE>' }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Approvers: <!subteam^S0RELMGRS|@release-managers>' }] },
+      { type: 'divider' },
+      { type: 'image', image_url: 'https://example.com/graph.png', alt_text: 'error rate' },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: 'approve', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: 'a1' },
+          { type: 'button', action_id: 'reject', style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: 'a1' },
+        ],
+      },
+    ],
+  });
+  await page.goto(`${slack.pageUrl}?user=U0CAROL#C0DEPLOYS`);
+  await page.getByRole('button', { name: '# deploys' }).click();
+  await page.getByText('Deploy api v42 to production', { exact: true }).waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-before-click.png') });
+
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText('Approved').waitFor();
+  await page.getByText('(edited)').waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-approved.png') });
+
+  expect(app.received[0]!.payload).toMatchObject({ type: 'block_actions', user: { id: 'U0CAROL' } });
+  expect(slack.messages('C0DEPLOYS')[0]!.text).toBe('Approved by carol');
+});
+
+test('picking another person, Reject opens the app\'s modal, and its submit reaches the app', async () => {
+  await webClient(slack).chat.postMessage({
+    channel: 'C0DEPLOYS',
+    text: 'Deploy web v7?',
+    blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'reject', text: { type: 'plain_text', text: 'Reject web v7' }, value: 'a2' }] }],
+  });
+  await page.getByLabel('You are').selectOption('U0DAVE');
+  await page.getByRole('button', { name: 'Reject web v7' }).click();
+  await page.getByRole('dialog').getByText('Reject deployment').waitFor();
+  await page.getByLabel('Why?').fill('error budget exhausted');
+  await page.getByRole('dialog').getByRole('button', { name: 'Reject' }).click();
+  await page.getByText('Rejected: error budget exhausted').waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-modal-submitted.png') });
+  expect(app.received.at(-1)!.payload).toMatchObject({ type: 'view_submission', user: { id: 'U0DAVE' } });
+});

@@ -150,10 +150,14 @@ ${scopes.includes('incoming-webhook') ? `<label>Post to <select name="webhook_ch
     const target = f.redirect_uri;
     if (!target) return reply.code(400).type('text/html').send(page('No redirect_uri', '<p>The app gave no redirect_uri.</p>'));
     const url = new URL(target);
-    if (f.state !== undefined) url.searchParams.set('state', f.state);
+    // Slack's order: code (or error) first, then state.
+    const withState = () => {
+      if (f.state !== undefined) url.searchParams.set('state', f.state);
+      return url.toString();
+    };
     if (f.decision !== 'allow') {
       url.searchParams.set('error', 'access_denied');
-      return reply.redirect(url.toString(), 302);
+      return reply.redirect(withState(), 302);
     }
     const user = f.user ? state.users.get(f.user) : undefined;
     if (!user) return reply.code(400).type('text/html').send(page('Unknown user', '<p>Pick a person of the workspace.</p>'));
@@ -168,7 +172,7 @@ ${scopes.includes('incoming-webhook') ? `<label>Post to <select name="webhook_ch
       webhookChannelId: scopes.includes('incoming-webhook') ? (f.webhook_channel ?? [...state.channels.values()].find((c) => c.teamId === user.teamId && !c.isIm)?.id) : undefined,
     });
     url.searchParams.set('code', code);
-    return reply.redirect(url.toString(), 302);
+    return reply.redirect(withState(), 302);
   });
 }
 

@@ -19,7 +19,7 @@ function run<A extends unknown[], R>(fn: (...a: A) => Promise<R>, args: A, attem
     workflowExecution: { workflowId: wf, runId: 'run-1' },
     scheduledTimestampMs: Date.now(),
   } as never);
-  return env.run(fn as never, ...(args as never[])) as Promise<R>;
+  return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }
 
 async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {

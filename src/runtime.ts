@@ -22,8 +22,9 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
-  /** An already-loaded configuration (tests). */
+  /** An already-loaded configuration (tests, dev). */
   config?: SignalroomConfig;
+  configFile?: string;
   /** Organization defaults when neither config nor environment names a Slack (the sandbox in dev). */
   slackFallback?: { botToken: string; signingSecret: string; apiUrl: string };
 }
@@ -31,7 +32,7 @@ export interface RuntimeOptions {
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const rawEnv = options.env ?? process.env;
   const env = readEnv(rawEnv);
-  const loaded = options.config ? { config: options.config, file: undefined } : loadConfig(rawEnv);
+  const loaded = options.config ? { config: options.config, file: options.configFile } : loadConfig(rawEnv);
   const installations = await openInstallationStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SIGNALROOM_DATA_DIR });
   const fromEnv = { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, apiUrl: env.SLACK_API_URL };
   const organizationDefaults = fromEnv.botToken || fromEnv.signingSecret ? fromEnv : options.slackFallback ?? fromEnv;

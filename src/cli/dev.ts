@@ -4,21 +4,31 @@
  */
 import path from 'node:path';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { clusterConfiguredInEnvironment, connectClient, connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from '../worker';
 import { buildServer } from '../server/app';
-import { serverDepsFrom } from './server';
-import { createRuntime } from '../runtime';
+import { serverDepsFrom, slackOAuthFrom } from './server';
+import { randomBytes } from 'node:crypto';
+import { createRuntime, needsSandbox } from '../runtime';
+import { loadConfig } from '../config/load';
+import { startSandbox, type Sandbox } from '../sandbox';
 import { readEnv } from '../config/env';
+
+/** Approver groups of the sandbox's demo workspace (release-managers: carol and dave; sre-team: alice, bob, carol). */
+export const DEMO_APPROVER_GROUPS = {
+  'release-managers': { users: [], emails: [], userGroups: ['@release-managers'] },
+  sre: { users: [], emails: [], userGroups: ['@sre-team'] },
+};
 
 export interface DevOptions {
   port?: number;
   uiPort?: number;
   temporalPort?: number;
   dataDir?: string;
+  sandboxPort?: number;
 }
 
 export async function runDevStack(options: DevOptions): Promise<void> {
@@ -47,10 +57,33 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     stops.push(() => devServer!.stop());
   }
 
+  const port = options.port ?? env.PORT;
+  const sandboxPort = options.sandboxPort ?? env.SANDBOX_PORT;
+
+  // With no real Slack configured, the local sandbox is the demo's Slack.
+  const loaded = loadConfig();
+  let sandbox: Sandbox | undefined;
+  let stateSecret: string | undefined;
+  if (needsSandbox(env, loaded.config)) {
+    sandbox = await startSandbox({ port: sandboxPort, requestUrl: `http://127.0.0.1:${port}/slack/interactions` });
+    stateSecret = randomBytes(16).toString('hex');
+    stops.push(() => sandbox!.close());
+    // The demo workspace's groups, so approvals work out of the box.
+    if (Object.keys(loaded.config.approverGroups).length === 0) loaded.config.approverGroups = DEMO_APPROVER_GROUPS;
+  }
+  const runtime = await createRuntime({
+    config: loaded.config,
+    configFile: loaded.file,
+    slackFallback: sandbox ? { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl } : undefined,
+  });
+  stops.push(() => runtime.close());
+
+  // The SDK's own INFO lines (bundling, worker state) drown the summary below; LOG_LEVEL=INFO brings them back.
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'WARN') });
   const client = await connectClient({ address });
   const { connection, namespace } = await connectWorkerConnection({ address });
   const taskQueue = env.SIGNALROOM_TASK_QUEUE;
-  const worker: Worker = await createWorker({ connection, namespace, taskQueue });
+  const worker: Worker = await createWorker({ connection, namespace, taskQueue, activityDeps: { integrations: runtime.integrations }, tuning: runtime.config.worker });
   const workerRun = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
@@ -59,10 +92,10 @@ export async function runDevStack(options: DevOptions): Promise<void> {
   });
 
   // The server verifies clicks with the configured Slack apps' signing secrets and routes them to the features.
-  const runtime = await createRuntime();
-  stops.push(() => runtime.close());
-  const app = await buildServer(serverDepsFrom(runtime, client, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } }));
-  const port = options.port ?? env.PORT;
+  const slackOAuth = sandbox
+    ? slackOAuthFrom(runtime, { clientId: sandbox.oauthApp.clientId, clientSecret: sandbox.oauthApp.clientSecret, stateSecret, apiUrl: sandbox.apiUrl })
+    : slackOAuthFrom(runtime);
+  const app = await buildServer(serverDepsFrom(runtime, client, { logger: { level: process.env.LOG_LEVEL ?? 'warn' }, slackOAuth }));
   await app.listen({ port, host: '127.0.0.1' });
   stops.unshift(() => app.close());
 
@@ -79,6 +112,15 @@ export async function runDevStack(options: DevOptions): Promise<void> {
   if (devServer?.uiUrl) say(`  Temporal UI     ${devServer.uiUrl}/namespaces/${namespace}/workflows`);
   say(`  Temporal        ${address ?? env.TEMPORAL_ADDRESS}  (namespace ${namespace}, task queue ${taskQueue})`);
   say(`  HTTP server     http://127.0.0.1:${port}  (/slack/interactions, /api/v1, /healthz, /readyz, /metrics)`);
+  if (slackOAuth) say(`  Connect Slack   http://127.0.0.1:${port}/slack/install`);
+  if (sandbox) {
+    say(`  Slack sandbox   ${sandbox.pageUrl}  (the demo's Slack: pick a user, click buttons)`);
+    say(`    Web API       ${sandbox.apiUrl}`);
+    say(`    bot token     ${sandbox.botToken}`);
+    say(`    signing secret ${sandbox.signingSecret}`);
+  } else {
+    say(`  Slack           ${runtime.integrations.names().join(', ')}`);
+  }
   say(`  Self-check      ${result.workflowId} ran on ${result.worker.identity}`);
   say('Press Ctrl-C to stop.');
 

@@ -34,6 +34,7 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'Temporal Web UI port (env TEMPORAL_UI_PORT)', parsePort)
     .option('--temporal-port <port>', 'Temporal dev server gRPC port (env TEMPORAL_DEV_PORT)', parsePort)
     .option('--data-dir <dir>', 'where the dev server keeps its SQLite history (env SIGNALROOM_DATA_DIR)')
+    .option('--sandbox-port <port>', 'Slack sandbox port, used when no Slack is configured (env SANDBOX_PORT)', parsePort)
     .action((opts) => runDevStack(opts));
 
   program

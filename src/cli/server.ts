@@ -9,6 +9,8 @@ import { lazyClient } from '../temporal/connection';
 import { createRuntime, type Runtime } from '../runtime';
 import { buildServer, type ServerDeps } from '../server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../server/features';
+import type { SlackOAuthOptions } from '../server/slack-oauth';
+import { DEFAULT_SLACK_API_URL } from '../slack/integrations';
 
 export interface ServerCommandOptions {
   port?: number;
@@ -25,7 +27,25 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
     apiTokens: runtime.config.api.tokens,
     apiRoutes: featureApiRoutes({ temporal, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE }),
     readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
+    slackOAuth: slackOAuthFrom(runtime),
     ...extra,
+  };
+}
+
+/** OAuth is on when the organization app has a client id, client secret and state secret. */
+export function slackOAuthFrom(runtime: Runtime, overrides: { clientId?: string; clientSecret?: string; stateSecret?: string; apiUrl?: string } = {}): SlackOAuthOptions | undefined {
+  const org = runtime.config.slack.organization ?? {};
+  const clientId = overrides.clientId ?? org.clientId;
+  const clientSecret = overrides.clientSecret ?? org.clientSecret;
+  const stateSecret = overrides.stateSecret ?? org.stateSecret;
+  if (!clientId || !clientSecret || !stateSecret) return undefined;
+  return {
+    clientId,
+    clientSecret,
+    stateSecret,
+    installationStore: runtime.installations.store,
+    apiUrl: overrides.apiUrl ?? org.apiUrl ?? runtime.env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL,
+    publicUrl: runtime.env.SIGNALROOM_PUBLIC_URL ?? `http://127.0.0.1:${runtime.env.PORT}`,
   };
 }
 

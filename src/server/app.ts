@@ -14,6 +14,7 @@ import { healthRoutes, type ReadinessCheck } from './health';
 import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
 import { slackInteractions, type SigningSecrets } from './slack-interactions';
+import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -45,6 +46,8 @@ export interface ServerDeps {
   metrics?: MetricsOptions;
   /** The version the OpenAPI document states. @default the package version */
   version?: string;
+  /** "Connect Slack" (OAuth v2) for the organization integration: /slack/install and /slack/oauth_redirect. @default off */
+  slackOAuth?: SlackOAuthOptions;
 }
 
 /** Never logged: credentials in headers, Slack signatures, tokens anywhere in a logged object. */
@@ -111,6 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.interactionBodyLimit ?? 64 * 1024,
     now: deps.now ?? Date.now,
   });
+  if (deps.slackOAuth) await app.register(slackOAuthRoutes, deps.slackOAuth);
   await app.register(apiV1, {
     prefix: API_PREFIX,
     tokens: deps.apiTokens ?? [],

@@ -9,14 +9,17 @@ import { freePort } from '../../src/temporal/free-port';
 test('signalroom dev starts the stack, runs a self-check, serves /healthz and stops cleanly on SIGINT', async () => {
   const root = path.resolve(__dirname, '../..');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sr-dev-'));
-  const [port, uiPort, temporalPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, temporalPort, sandboxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_CLI: process.env.SIGNALROOM_TEST_TEMPORAL_CLI,
     PORT: String(port),
     TEMPORAL_UI_PORT: String(uiPort),
     TEMPORAL_DEV_PORT: String(temporalPort),
+    SANDBOX_PORT: String(sandboxPort),
   };
+  delete env.SLACK_BOT_TOKEN;
+  delete env.SIGNALROOM_CONFIG;
   delete env.TEMPORAL_ADDRESS;
   const child = spawn(process.execPath, [path.join(root, 'bin/signalroom.js'), 'dev', '--data-dir', dataDir], {
     cwd: root,
@@ -42,6 +45,18 @@ test('signalroom dev starts the stack, runs a self-check, serves /healthz and st
   expect(await ready.json()).toMatchObject({ status: 'ready', temporal: 'reachable', config: expect.stringMatching(/^loaded/) });
   const ui = await fetch(`http://localhost:${uiPort}/`);
   expect(ui.status).toBe(200);
+
+  // No Slack configured: the sandbox is the demo's Slack, wired to this server.
+  expect(out).toContain(`Slack sandbox   http://127.0.0.1:${sandboxPort}/`);
+  const page = await fetch(`http://127.0.0.1:${sandboxPort}/`);
+  expect(page.status).toBe(200);
+  const token = /bot token {5}(\S+)/.exec(out)![1];
+  const auth = await (await fetch(`http://127.0.0.1:${sandboxPort}/api/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json();
+  expect(auth).toMatchObject({ ok: true, team_id: 'T0SANDBOX' });
+  // "Connect Slack" starts the OAuth flow against the sandbox's authorize page.
+  const install = await fetch(`http://127.0.0.1:${port}/slack/install`, { redirect: 'manual' });
+  expect(install.status).toBe(302);
+  expect(install.headers.get('location')).toContain(`http://127.0.0.1:${sandboxPort}/oauth/v2/authorize?`);
 
   child.kill('SIGINT');
   expect(await exited).toBe(0);

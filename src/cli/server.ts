@@ -25,7 +25,7 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
     signingSecrets: () => runtime.signingSecrets(),
     interactionRoutes: featureInteractionRoutes(),
     apiTokens: runtime.config.api.tokens,
-    apiRoutes: featureApiRoutes({ temporal, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE }),
+    apiRoutes: featureApiRoutes({ temporal, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE, runbookDirs: runtime.config.runbooks.dirs }),
     readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
     ...extra,

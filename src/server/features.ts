@@ -9,11 +9,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { approvalDecisionSignal } from '../../workflows/messages';
 import { featureRoute, type InteractionRoute } from './interaction-routes';
+import { incidentApiRoutes } from './api-incidents';
+import { IncidentService } from '../incidents/service';
 
 export interface FeatureContext {
   temporal: Client;
   /** The worker's task queue, where API routes start workflows. */
   taskQueue: string;
+  /** Folders of runbook files (config `runbooks.dirs`). @default ['runbooks'] */
+  runbookDirs?: string[];
 }
 
 export function featureInteractionRoutes(): InteractionRoute[] {
@@ -24,6 +28,6 @@ export function featureInteractionRoutes(): InteractionRoute[] {
   ];
 }
 
-export function featureApiRoutes(_context: FeatureContext): FastifyPluginAsync[] {
-  return [];
+export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] {
+  return [incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks']))];
 }

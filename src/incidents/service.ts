@@ -1,0 +1,88 @@
+/**
+ * What can be done to incidents from outside the worker — open, update,
+ * change severity, resolve, read — shared by the HTTP API and the
+ * /signalroom slash command. Signals need no worker: an update sent while
+ * the worker is down is applied when it is back.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import path from 'node:path';
+import { loadRunbookDir } from '../runbook/load';
+import type { Runbook } from '../runbook/types';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import type { IncidentState } from '../../workflows/incident/types';
+import { incidentWorkflowId, openIncident } from './client';
+
+export class IncidentNotFound extends Error {
+  readonly code = 'incident_not_found';
+}
+export class RunbookNotFound extends Error {
+  readonly code = 'runbook_not_found';
+}
+
+export interface RunbookCatalog {
+  runbooks: Map<string, Runbook>;
+  problems: Array<{ file: string; line: number; column: number; field: string; message: string }>;
+}
+
+/** Every valid runbook in the configured folders (relative to the working directory). */
+export async function loadRunbookCatalog(dirs: string[], cwd = process.cwd()): Promise<RunbookCatalog> {
+  const runbooks = new Map<string, Runbook>();
+  const problems: RunbookCatalog['problems'] = [];
+  for (const dir of dirs) {
+    const loaded = await loadRunbookDir(path.resolve(cwd, dir));
+    for (const [name, rb] of loaded.runbooks) if (!runbooks.has(name)) runbooks.set(name, rb);
+    problems.push(...loaded.problems);
+  }
+  return { runbooks, problems };
+}
+
+export class IncidentService {
+  constructor(
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
+    private readonly runbookDirs: string[],
+  ) {}
+
+  async runbooks(): Promise<RunbookCatalog> {
+    return loadRunbookCatalog(this.runbookDirs);
+  }
+
+  async open(runbookName: string, values: Record<string, string>, openedBy?: string): Promise<{ workflowId: string }> {
+    const { runbooks } = await this.runbooks();
+    const runbook = runbooks.get(runbookName);
+    if (!runbook) throw new RunbookNotFound(`No valid runbook named "${runbookName}" (known: ${[...runbooks.keys()].join(', ') || 'none'})`);
+    const handle = await openIncident(this.temporal, runbook, values, this.taskQueue, openedBy);
+    return { workflowId: handle.workflowId };
+  }
+
+  /** Accepts an incident id (`INC-42`) or its workflow id (`incident-INC-42`). */
+  workflowIdOf(id: string): string {
+    return id.startsWith('incident-') ? id : incidentWorkflowId(id);
+  }
+
+  private async signal<T>(id: string, fn: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+    const handle = this.temporal.workflow.getHandle(this.workflowIdOf(id));
+    try {
+      return await fn(handle);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new IncidentNotFound(`No open incident ${id}`);
+      throw err;
+    }
+  }
+
+  update(id: string, text: string, author?: string): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentUpdateSignal, { text, author }));
+  }
+
+  setSeverity(id: string, severity: string, by?: string): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentSeveritySignal, { severity, by }));
+  }
+
+  resolve(id: string, resolvedBy?: string, summary?: string): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentResolveSignal, { resolvedBy, summary }));
+  }
+
+  state(id: string): Promise<IncidentState> {
+    return this.signal(id, (h) => h.query(incidentStateQuery));
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * /api/v1/runbooks and /api/v1/incidents: list and validate runbooks, open
+ * incidents with one, and drive them (update, severity, resolve, read).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { apiErrorResponses } from './api';
+import { notFound, unprocessable } from './errors';
+import { parseRunbook } from '../runbook/validate';
+import { IncidentInputError } from '../incidents/client';
+import { IncidentNotFound, RunbookNotFound, type IncidentService } from '../incidents/service';
+
+const Problem = {
+  type: 'object',
+  required: ['file', 'line', 'column', 'field', 'message'],
+  properties: { file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const IncidentId = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+
+function mapErrors(err: unknown): never {
+  if (err instanceof IncidentNotFound || err instanceof RunbookNotFound) throw notFound(err.message);
+  if (err instanceof IncidentInputError) throw unprocessable(err.message, 'inputs');
+  throw err;
+}
+
+export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync {
+  return async (api) => {
+    api.get(
+      '/runbooks',
+      {
+        config: { permission: 'runbooks:read' },
+        schema: {
+          operationId: 'listRunbooks',
+          summary: 'The valid runbooks the server knows, and the problems of invalid files',
+          tags: ['runbooks'],
+          response: {
+            200: {
+              type: 'object',
+              required: ['runbooks', 'problems'],
+              properties: {
+                runbooks: { type: 'array', items: { type: 'object', required: ['name', 'inputs'], properties: { name: { type: 'string' }, description: { type: 'string' }, inputs: { type: 'array', items: { type: 'string' } } } } },
+                problems: { type: 'array', items: Problem },
+              },
+            },
+            ...apiErrorResponses(),
+          },
+        },
+      },
+      async () => {
+        const catalog = await service.runbooks();
+        return { runbooks: [...catalog.runbooks.values()].map((r) => ({ name: r.name, description: r.description, inputs: r.inputs })), problems: catalog.problems };
+      },
+    );
+
+    api.post(
+      '/runbooks/validate',
+      {
+        config: { permission: 'runbooks:read' },
+        schema: {
+          operationId: 'validateRunbook',
+          summary: 'Validate a runbook file; every problem with line, column and field',
+          tags: ['runbooks'],
+          body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', maxLength: 1_000_000 }, fileName: { type: 'string', maxLength: 200 } } },
+          response: {
+            200: { type: 'object', required: ['valid', 'problems'], properties: { valid: { type: 'boolean' }, name: { type: 'string' }, problems: { type: 'array', items: Problem } } },
+            ...apiErrorResponses(400),
+          },
+        },
+      },
+      async (request) => {
+        const { content, fileName } = request.body as { content: string; fileName?: string };
+        const result = parseRunbook(content, fileName ?? 'runbook.yaml');
+        return { valid: result.problems.length === 0, name: result.runbook?.name, problems: result.problems };
+      },
+    );
+
+    api.post(
+      '/runbooks/:name/runs',
+      {
+        config: { permission: 'runbooks:run' },
+        schema: {
+          operationId: 'startRunbook',
+          summary: 'Open an incident with this runbook (idempotent on incident.id: a duplicate joins the running incident)',
+          tags: ['runbooks'],
+          params: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+          body: {
+            type: 'object',
+            required: ['inputs'],
+            additionalProperties: false,
+            properties: { inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
+          },
+          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { name } = request.params as { name: string };
+        const { inputs, openedBy } = request.body as { inputs: Record<string, string>; openedBy?: string };
+        const opened = await service.open(name, inputs, openedBy).catch(mapErrors);
+        return reply.code(201).send(opened);
+      },
+    );
+
+    api.post(
+      '/incidents',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'openIncident',
+          summary: 'Open an incident with a runbook (same as POST /runbooks/{name}/runs)',
+          tags: ['incidents'],
+          body: {
+            type: 'object',
+            required: ['runbook', 'inputs'],
+            additionalProperties: false,
+            properties: { runbook: { type: 'string' }, inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
+          },
+          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { runbook, inputs, openedBy } = request.body as { runbook: string; inputs: Record<string, string>; openedBy?: string };
+        return reply.code(201).send(await service.open(runbook, inputs, openedBy).catch(mapErrors));
+      },
+    );
+
+    api.get(
+      '/incidents/:id',
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          operationId: 'getIncident',
+          summary: "An incident's state and timeline (needs a running worker)",
+          tags: ['incidents'],
+          params: IncidentId,
+          response: { 200: { type: 'object', additionalProperties: true }, ...apiErrorResponses(404) },
+        },
+      },
+      async (request) => service.state((request.params as { id: string }).id).catch(mapErrors),
+    );
+
+    const accepted = { 202: { type: 'object', required: ['accepted'], properties: { accepted: { type: 'boolean' } } } };
+
+    api.post(
+      '/incidents/:id/updates',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'postIncidentUpdate',
+          summary: "Post a status update into the incident's thread; re-arms the reminder timer",
+          tags: ['incidents'],
+          params: IncidentId,
+          body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 3000 }, author: { type: 'string', maxLength: 200 } } },
+          response: { ...accepted, ...apiErrorResponses(400, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { text, author } = request.body as { text: string; author?: string };
+        await service.update((request.params as { id: string }).id, text, author).catch(mapErrors);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    api.post(
+      '/incidents/:id/severity',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'setIncidentSeverity',
+          summary: 'Change the severity (announced in the channel; the reminder cadence follows it)',
+          tags: ['incidents'],
+          params: IncidentId,
+          body: { type: 'object', required: ['severity'], additionalProperties: false, properties: { severity: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,20}$' }, by: { type: 'string', maxLength: 200 } } },
+          response: { ...accepted, ...apiErrorResponses(400, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { severity, by } = request.body as { severity: string; by?: string };
+        await service.setSeverity((request.params as { id: string }).id, severity, by).catch(mapErrors);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    api.post(
+      '/incidents/:id/resolve',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'resolveIncident',
+          summary: "Resolve: runs the runbook's post-incident steps (summary, archive, retrospective)",
+          tags: ['incidents'],
+          params: IncidentId,
+          body: { type: 'object', additionalProperties: false, properties: { resolvedBy: { type: 'string', maxLength: 200 }, summary: { type: 'string', maxLength: 3000 } } },
+          response: { ...accepted, ...apiErrorResponses(400, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { resolvedBy, summary } = (request.body ?? {}) as { resolvedBy?: string; summary?: string };
+        await service.resolve((request.params as { id: string }).id, resolvedBy, summary).catch(mapErrors);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+  };
+}

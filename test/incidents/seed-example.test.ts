@@ -1,0 +1,81 @@
+/**
+ * The Slack integration guide's three blocks (runbooks/seed-example.yaml,
+ * verbatim) opening a real incident on the dev server, checked the way a
+ * responder would see it in Slack.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadRunbookFile } from '../../src/runbook/load';
+import { incidentWorkflowId, openIncident } from '../../src/incidents/client';
+import { incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { eventually, incidentSlack, uniqueIncidentId, type IncidentSlack } from './support';
+
+let slack: IncidentSlack;
+let client: Client;
+let w: TestWorker;
+
+beforeAll(async () => {
+  slack = await incidentSlack();
+  client = await testClient();
+  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
+});
+afterAll(async () => {
+  await w?.close();
+  await client?.connection.close();
+  await slack?.close();
+});
+
+test('the guide’s blocks create the channel, invite the teams, post the Block Kit notification and the updates thread', async () => {
+  const loaded = await loadRunbookFile(path.join(__dirname, '../../runbooks/seed-example.yaml'));
+  expect(loaded.problems).toEqual([]);
+  const runbook = loaded.runbook!;
+  const id = uniqueIncidentId();
+  const { sandbox } = slack;
+
+  await w.runUntil(async () => {
+    const handle = await openIncident(client, runbook, { 'incident.id': id, 'incident.severity': 'SEV2', 'incident.service': 'checkout', 'incident.description': 'Card payments failing for 30% of users' }, w.taskQueue);
+    expect(handle.workflowId).toBe(incidentWorkflowId(id));
+
+    const state = await eventually('the incident to be open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    });
+
+    // The channel, named from the template like Slack's UI would (lower-case).
+    const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
+    expect(channel).toBeDefined();
+    expect(channel.purpose.value).toBe(`Channel for incident ${id}`);
+    expect(state.incident.channel).toBe(channel.name);
+    expect(state.incident.channelId).toBe(channel.id);
+
+    // @oncall (alice, bob) and @sre-team (alice, bob, carol) were invited.
+    for (const person of ['alice', 'bob', 'carol']) expect(channel.members.has(sandbox.user(person).id)).toBe(true);
+    expect(sandbox.calls('conversations.invite').filter((c) => c.ok).length).toBeGreaterThan(0);
+
+    // The notification with its Block Kit section, rendered.
+    const top = sandbox.messages(channel.id).filter((m) => !m.threadTs || m.threadTs === m.ts);
+    expect(top.map((m) => m.text)).toEqual([`🚨 SEV2 incident detected in checkout`, `Updates for incident ${id}`]);
+    expect(top[0].blocks).toMatchObject([{ type: 'section', text: { type: 'mrkdwn', text: '*Impact*: Card payments failing for 30% of users' } }]);
+    expect(top[0].user).toBe(sandbox.botUserId);
+
+    // The thread root, and the workflow knows it as the updates thread.
+    const root = top[1];
+    expect(state.threadTs).toBe(root.ts);
+    expect(state.threadChannel).toBe(channel.id);
+
+    // An update goes into that thread.
+    await handle.signal(incidentUpdateSignal, { text: 'Rolled back the payment gateway config', author: 'U0ALICE' });
+    const replies = await eventually('the update in the thread', () => {
+      const r = sandbox.replies(channel.id, root.ts);
+      return r.length > 0 && r;
+    });
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toContain('Rolled back the payment gateway config');
+    expect(replies[0].text).toContain('<@U0ALICE>');
+    // Nothing leaked as a literal placeholder.
+    for (const m of sandbox.messages(channel.id)) expect(m.text).not.toMatch(/\[(incident|steps)\./);
+
+    await handle.terminate('test finished');
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Shared by the incident tests: a sandbox Slack with the integrations the
+ * worker would build for it, runbooks from text, and a bounded poll.
+ */
+import { startSandbox, type Sandbox, type Message } from '../../src/sandbox';
+import { ConfigSchema } from '../../src/config/schema';
+import { IntegrationRegistry } from '../../src/slack/integrations';
+import { parseRunbook } from '../../src/runbook/validate';
+import type { Runbook } from '../../src/runbook/types';
+
+export interface IncidentSlack {
+  sandbox: Sandbox;
+  integrations: IntegrationRegistry;
+  close(): Promise<void>;
+}
+
+export async function incidentSlack(options: { rateLimits?: boolean } = {}): Promise<IncidentSlack> {
+  const sandbox = await startSandbox({ rateLimits: options.rateLimits ?? false });
+  const integrations = new IntegrationRegistry(
+    ConfigSchema.parse({ slack: { organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl } } }),
+    { timeoutMs: 3000 },
+  );
+  return { sandbox, integrations, close: () => sandbox.close() };
+}
+
+/** A runbook from YAML text; fails the test with the problems when it is invalid. */
+export function runbookFrom(text: string, file = 'test-runbook.yaml'): Runbook {
+  const { runbook, problems } = parseRunbook(text, file);
+  if (!runbook || problems.length) throw new Error(`invalid test runbook: ${JSON.stringify(problems)}`);
+  return runbook;
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs` saying what it waited for. */
+export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Top-level messages and replies of a channel whose text contains `fragment`. */
+export function messagesWith(sandbox: Sandbox, channelId: string, fragment: string | RegExp): Message[] {
+  return sandbox.messages(channelId).filter((m) => (typeof fragment === 'string' ? m.text.includes(fragment) : fragment.test(m.text)));
+}
+
+let seq = 0;
+/** An incident id unique within the test run (channel names stay free across tests on the shared dev server). */
+export function uniqueIncidentId(prefix = 'INC'): string {
+  return `${prefix}-${Date.now().toString(36)}${(++seq).toString(36)}`;
+}

@@ -11,6 +11,7 @@ import { buildServer, type ServerDeps } from '../server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../server/features';
 import type { SlackOAuthOptions } from '../server/slack-oauth';
 import { DEFAULT_SLACK_API_URL } from '../slack/integrations';
+import { IncidentService } from '../incidents/service';
 
 export interface ServerCommandOptions {
   port?: number;
@@ -28,6 +29,7 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
     apiRoutes: featureApiRoutes({ temporal, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE, runbookDirs: runtime.config.runbooks.dirs }),
     readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
+    slashCommands: { incidents: new IncidentService(temporal, runtime.env.SIGNALROOM_TASK_QUEUE, runtime.config.runbooks.dirs) },
     ...extra,
   };
 }

@@ -15,6 +15,8 @@ import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
 import { slackInteractions, type SigningSecrets } from './slack-interactions';
 import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
+import { slackCommands } from './slack-commands';
+import type { IncidentService } from '../incidents/service';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -48,6 +50,8 @@ export interface ServerDeps {
   version?: string;
   /** "Connect Slack" (OAuth v2) for the organization integration: /slack/install and /slack/oauth_redirect. @default off */
   slackOAuth?: SlackOAuthOptions;
+  /** The /signalroom slash command at /slack/commands. @default off */
+  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number };
 }
 
 /** Never logged: credentials in headers, Slack signatures, tokens anywhere in a logged object. */
@@ -115,6 +119,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     now: deps.now ?? Date.now,
   });
   if (deps.slackOAuth) await app.register(slackOAuthRoutes, deps.slackOAuth);
+  if (deps.slashCommands) {
+    await app.register(slackCommands, { ...deps.slashCommands, signingSecrets: secrets, temporal: deps.temporal, now: deps.now ?? Date.now });
+  }
   await app.register(apiV1, {
     prefix: API_PREFIX,
     tokens: deps.apiTokens ?? [],

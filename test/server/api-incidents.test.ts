@@ -95,8 +95,8 @@ test('an incident through the API: open (idempotent), update, severity, state, r
     const res = await app.inject({ method: 'GET', url: `/api/v1/incidents/${id}`, headers: auth(tokens[1].token) });
     return res.statusCode === 200 && res.json().incident.severity === 'SEV1' ? res.json() : undefined;
   }, 'the severity change');
-  expect(state.updates).toBe(1);
-  expect(state.timeline.map((t: { kind: string }) => t.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity']));
+  expect(state!.updates).toBe(1);
+  expect(state!.timeline.map((t: { kind: string }) => t.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity']));
 
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/resolve`, headers: auth(tokens[1].token), payload: {} })).statusCode).toBe(403);
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/resolve`, headers: auth(), payload: { resolvedBy: 'U0ALICE' } })).statusCode).toBe(202);

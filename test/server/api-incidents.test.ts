@@ -91,12 +91,12 @@ test('an incident through the API: open (idempotent), update, severity, state, r
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/updates`, headers: auth(), payload: { text: 'Rolled back', author: 'U0ALICE' } })).statusCode).toBe(202);
   await eventually(() => h.sandbox.replies(channel.id, thread.ts).find((m) => m.text.includes('Rolled back')), 'the update in the thread');
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/severity`, headers: auth(), payload: { severity: 'SEV1' } })).statusCode).toBe(202);
-  const state = await eventually(async () => {
+  const state = await eventually(async (): Promise<{ updates: number; timeline: Array<{ kind: string }> } | undefined> => {
     const res = await app.inject({ method: 'GET', url: `/api/v1/incidents/${id}`, headers: auth(tokens[1].token) });
     return res.statusCode === 200 && res.json().incident.severity === 'SEV1' ? res.json() : undefined;
   }, 'the severity change');
-  expect(state!.updates).toBe(1);
-  expect(state!.timeline.map((t: { kind: string }) => t.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity']));
+  expect(state.updates).toBe(1);
+  expect(state.timeline.map((t: { kind: string }) => t.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity']));
 
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/resolve`, headers: auth(tokens[1].token), payload: {} })).statusCode).toBe(403);
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/resolve`, headers: auth(), payload: { resolvedBy: 'U0ALICE' } })).statusCode).toBe(202);

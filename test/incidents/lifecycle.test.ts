@@ -1,0 +1,137 @@
+/**
+ * One incident from open to archive on the dev server: updates in the
+ * thread, a severity change that is announced and brings the SEV1 reminder
+ * cadence, a missed-update reminder, and the post-incident steps (summary,
+ * retrospective scheduled, channel archived after the configured wait).
+ * Also: a second trigger for the same incident joins the running one.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadRunbookFile } from '../../src/runbook/load';
+import type { Runbook } from '../../src/runbook/types';
+import { openIncident } from '../../src/incidents/client';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
+
+let slack: IncidentSlack;
+let client: Client;
+let w: TestWorker;
+let runbook: Runbook;
+
+// A worker runs once: each test gets its own, on its own task queue.
+beforeEach(async () => {
+  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
+});
+afterEach(() => w?.close());
+
+beforeAll(async () => {
+  slack = await incidentSlack();
+  client = await testClient();
+  runbook = (await loadRunbookFile(path.join(__dirname, '../fixtures/runbooks/incidents/lifecycle.yaml'))).runbook!;
+});
+afterAll(async () => {
+  await client?.connection.close();
+  await slack?.close();
+});
+
+const values = (id: string, severity = 'SEV2') => ({
+  'incident.id': id,
+  'incident.title': 'Checkout errors',
+  'incident.severity': severity,
+  'incident.service': 'checkout',
+  'incident.description': 'Card payments failing',
+});
+
+test('open, two updates, a severity change, a reminder, resolve: what responders see and the timeline', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId();
+  await w.runUntil(async () => {
+    const handle = await openIncident(client, runbook, values(id), w.taskQueue, 'U0ERIN');
+    const opened = await eventually('the incident to open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    });
+    const channelId = opened.incident.channelId!;
+    const threadTs = opened.threadTs!;
+    const notify = opened.steps.notify as { ts: string };
+    expect(sandbox.channel(channelId)!.pins.has(notify.ts)).toBe(true);
+
+    // Two updates, in order, in the thread; the pinned notification follows them.
+    await handle.signal(incidentUpdateSignal, { text: 'Investigating the payment gateway', author: 'U0ALICE' });
+    await handle.signal(incidentUpdateSignal, { text: 'Rolled back config change 1234', author: 'U0BOB' });
+    await eventually('both updates in the thread', () => sandbox.replies(channelId, threadTs).length >= 2);
+    await eventually('the notification to show the latest update', () => sandbox.message(channelId, notify.ts)!.text.includes('Latest: Rolled back config change 1234'));
+    const updates = sandbox.replies(channelId, threadTs).map((m) => m.text);
+    expect(updates[0]).toMatch(/Update 1.*<@U0ALICE>.*Investigating the payment gateway/);
+    expect(updates[1]).toMatch(/Update 2.*<@U0BOB>.*Rolled back config change 1234/);
+    // SEV2 reminds after an hour: nothing so far.
+    expect(messagesWith(sandbox, channelId, 'No update on')).toHaveLength(0);
+
+    // SEV1: announced in the thread, and the reminder now comes after 2 s of silence.
+    await handle.signal(incidentSeveritySignal, { severity: 'SEV1', by: 'U0CAROL' });
+    await eventually('the severity change in the thread', () => messagesWith(sandbox, channelId, 'Severity changed from *SEV2* to *SEV1*').length === 1);
+    const reminder = await eventually('a missed-update reminder', () => messagesWith(sandbox, channelId, `No update on ${id} for`)[0]);
+    expect(reminder.threadTs).toBe(threadTs);
+    expect(reminder.text).toMatch(/for \d+s$/);
+
+    await handle.signal(incidentResolveSignal, { summary: 'Config rollback fixed it', resolvedBy: 'U0CAROL' });
+    const result = await handle.result();
+
+    // The summary: duration, severity changes, updates, who resolved.
+    const summary = messagesWith(sandbox, channelId, `Incident ${id} resolved`);
+    expect(summary).toHaveLength(1);
+    const summaryText = JSON.stringify(summary[0].blocks);
+    expect(summaryText).toMatch(/resolved after \d+s by <@U0CAROL>/);
+    expect(summaryText).toContain('SEV2 → SEV1');
+    expect(summaryText).toContain('Updates: 2');
+    expect(summaryText).toContain('Summary: Config rollback fixed it');
+    // The retrospective is scheduled in #incidents; the channel was archived after the wait.
+    const retro = sandbox.scheduled('C0INCIDENTS').filter((s) => s.text.includes(`Retrospective for incident ${id} is due`));
+    expect(retro).toHaveLength(1);
+    expect(retro[0].text).toContain(`#incident-${id.toLowerCase()}`);
+    expect(sandbox.channel(channelId)!.archived).toBe(true);
+    expect(sandbox.calls('conversations.archive').filter((c) => c.ok && c.args.channel === channelId)).toHaveLength(1);
+
+    // The state and its timeline tell the same story.
+    expect(result.status).toBe('resolved');
+    expect(result.resolvedBy).toBe('U0CAROL');
+    expect(result.updates).toBe(2);
+    expect(result.reminders).toBeGreaterThanOrEqual(1);
+    expect(result.severityChanges).toEqual([expect.objectContaining({ from: 'SEV2', to: 'SEV1', by: 'U0CAROL' })]);
+    expect(result.incident.severity).toBe('SEV1');
+    const kinds = result.timeline.map((e) => e.kind);
+    expect(kinds[0]).toBe('opened');
+    expect(kinds.filter((k) => k === 'update')).toHaveLength(2);
+    expect(kinds.indexOf('severity')).toBeGreaterThan(kinds.lastIndexOf('update'));
+    expect(kinds.indexOf('reminder')).toBeGreaterThan(kinds.indexOf('severity'));
+    expect(kinds.indexOf('resolved')).toBeGreaterThan(kinds.indexOf('reminder'));
+    expect(kinds).not.toContain('error');
+    expect(result.timeline.filter((e) => e.kind === 'update').map((e) => [e.text, e.by])).toEqual([
+      ['Investigating the payment gateway', 'U0ALICE'],
+      ['Rolled back config change 1234', 'U0BOB'],
+    ]);
+    // Every message is posted once.
+    const texts = sandbox.messages(channelId).map((m) => m.text);
+    expect(new Set(texts.filter((t) => !t.includes('No update on'))).size).toBe(texts.filter((t) => !t.includes('No update on')).length);
+  });
+});
+
+test('a second trigger for the same incident joins the running one: one workflow, one channel', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId();
+  await w.runUntil(async () => {
+    const first = await openIncident(client, runbook, values(id), w.taskQueue);
+    const second = await openIncident(client, runbook, { ...values(id), 'incident.title': 'Checkout errors (again)' }, w.taskQueue);
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await eventually('the incident to open', async () => (await first.query(incidentStateQuery)).status === 'open');
+    // A third one after it opened, too.
+    const third = await openIncident(client, runbook, values(id), w.taskQueue);
+    expect(third.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    const name = `incident-${id.toLowerCase()}`;
+    expect(sandbox.calls('conversations.create').filter((c) => c.args.name === name)).toHaveLength(1);
+    const channelId = sandbox.channelByName(name)!.id;
+    expect(messagesWith(sandbox, channelId, '🚨 SEV2 incident in checkout')).toHaveLength(1);
+    await first.terminate('test finished');
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Opening and driving incidents from outside the worker (CLI and API).
  */
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Runbook } from '../runbook/types';
 import { SA } from '../temporal/search-attributes';
 import type { incident } from '../../workflows/incident/workflow';
@@ -12,7 +12,12 @@ export function incidentWorkflowId(incidentId: string): string {
 }
 
 export class IncidentInputError extends Error {
-  readonly code = 'invalid_incident_input';
+  readonly code: string = 'invalid_incident_input';
+}
+
+/** The incident id belongs to an incident that already ran to its end: a new incident needs a new id. */
+export class IncidentClosedError extends IncidentInputError {
+  override readonly code = 'incident_closed';
 }
 
 /** `incident.id=42` style values to the workflow's incident record, checked against the runbook's inputs. */
@@ -31,13 +36,37 @@ export function incidentValues(runbook: Runbook, values: Record<string, string>)
   return incident;
 }
 
-export async function openIncident(client: Client, runbook: Runbook, values: Record<string, string>, taskQueue: string, openedBy?: string): Promise<WorkflowHandle<typeof incident>> {
+/**
+ * Starts the incident's workflow, or joins it when the incident is already
+ * running (a repeated alert or a retried pipeline step): one incident, one
+ * channel. An incident that was resolved is not reopened under the same id
+ * (IncidentClosedError); one whose workflow failed or was terminated may be.
+ */
+export async function openIncident(
+  client: Client,
+  runbook: Runbook,
+  values: Record<string, string>,
+  taskQueue: string,
+  openedBy?: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof incident>> {
   const record = incidentValues(runbook, values);
+  try {
+    return await startIncident(client, runbook, record, taskQueue, openedBy);
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new IncidentClosedError(`incident ${record.id} was already resolved (workflow ${incidentWorkflowId(record.id)}): open a new incident with a new incident.id`);
+    }
+    throw err;
+  }
+}
+
+function startIncident(client: Client, runbook: Runbook, record: Record<string, string>, taskQueue: string, openedBy?: string) {
   return client.workflow.start<typeof incident>('incident', {
     taskQueue,
     workflowId: incidentWorkflowId(record.id),
     args: [{ runbook, incident: record, openedBy }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     staticSummary: `Incident ${record.id}${record.severity ? ` (${record.severity})` : ''}${record.service ? ` in ${record.service}` : ''}`,
     staticDetails: [record.description ?? record.title ?? '', `Runbook: ${runbook.name}`].filter(Boolean).join('\n'),
     typedSearchAttributes: [

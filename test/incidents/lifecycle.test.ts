@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../src/runbook/load';
 import type { Runbook } from '../../src/runbook/types';
-import { openIncident } from '../../src/incidents/client';
+import { IncidentClosedError, openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
+import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from './support';
 
 let slack: IncidentSlack;
 let client: Client;
@@ -133,5 +133,54 @@ test('a second trigger for the same incident joins the running one: one workflow
     const channelId = sandbox.channelByName(name)!.id;
     expect(messagesWith(sandbox, channelId, '🚨 SEV2 incident in checkout')).toHaveLength(1);
     await first.terminate('test finished');
+  });
+});
+
+test('a resolved incident is not reopened under the same id', async () => {
+  const id = uniqueIncidentId();
+  const quick = runbookFrom(`name: quick\nsteps:\n  - Operation: Send Message\n    Channel: "#incidents"\n    Message: "[incident.id] opened"\n`);
+  await w.runUntil(async () => {
+    const handle = await openIncident(client, quick, { 'incident.id': id }, w.taskQueue);
+    await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+    expect((await handle.result()).status).toBe('resolved');
+    await expect(openIncident(client, quick, { 'incident.id': id }, w.taskQueue)).rejects.toThrow(IncidentClosedError);
+    expect(messagesWith(slack.sandbox, 'C0INCIDENTS', `${id} opened`)).toHaveLength(1);
+  });
+});
+
+test('a step Slack refuses is recorded in the timeline; the incident still takes updates and resolves', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId();
+  const flawed = runbookFrom(`
+name: flawed
+steps:
+  - Operation: Send Message
+    Channel: "#no-such-channel"
+    Message: "[incident.id] opened"
+  - Operation: Send Message
+    Channel: "#incidents"
+    Message: "[incident.id] in [incident.service]"
+  - Operation: Send Message
+    Channel: "#incidents"
+    Message: "[incident.id] still open"
+onResolve:
+  - Operation: Send Message
+    Channel: "#incidents"
+    Message: "[incident.id] resolved after [resolution.duration]"
+`);
+  await w.runUntil(async () => {
+    // incident.service is optional when opening, so its template cannot render.
+    const handle = await openIncident(client, flawed, { 'incident.id': id }, w.taskQueue);
+    await eventually('the incident to open', async () => (await handle.query(incidentStateQuery)).status === 'open');
+    await handle.signal(incidentUpdateSignal, { text: 'no channel for updates: recorded only' });
+    await handle.signal(incidentResolveSignal, {});
+    const result = await handle.result();
+    expect(result.status).toBe('resolved');
+    const errors = result.timeline.filter((e) => e.kind === 'error').map((e) => e.text);
+    expect(errors).toEqual([expect.stringContaining('open/1: failed: Channel #no-such-channel does not exist'), expect.stringContaining('open/2: failed: no value for [incident.service]')]);
+    expect(result.timeline.filter((e) => e.kind === 'update').map((e) => e.text)).toEqual(['no channel for updates: recorded only']);
+    expect(messagesWith(sandbox, 'C0INCIDENTS', `${id} still open`)).toHaveLength(1);
+    expect(messagesWith(sandbox, 'C0INCIDENTS', `${id} resolved after`)).toHaveLength(1);
+    expect(messagesWith(sandbox, 'C0INCIDENTS', `${id} in`)).toHaveLength(0);
   });
 });

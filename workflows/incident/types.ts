@@ -25,6 +25,8 @@ export interface IncidentCarry {
   timeline: TimelineEntry[];
   openedAt: number;
   lastUpdateAt: number;
+  /** When the last missed-update reminder went out: the next one is due an interval later. */
+  lastReminderAt?: number;
   updates: number;
   reminders: number;
   severityChanges: Array<{ from: string; to: string; at: string; by?: string }>;

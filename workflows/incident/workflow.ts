@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -58,6 +59,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     severityChanges: input.carried?.severityChanges ?? [],
     threadTs: input.carried?.threadTs,
     threadChannel: input.carried?.threadChannel,
+    lastReminderAt: input.carried?.lastReminderAt,
   };
   const note = (kind: TimelineEntry['kind'], text: string, by?: string) => {
     state.timeline.push({ at: iso(), kind, text, by });
@@ -83,6 +85,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
 
   const context = (extra: TemplateContext = {}): TemplateContext => ({ incident: state.incident, steps: state.steps, ...extra });
 
+  /**
+   * The incident channel by ID once it exists: `#incident-42` would cost a
+   * conversations.list lookup (a rate-limited tier) on every step.
+   */
+  const channelRef = (rendered: string): string =>
+    state.incident.channelId && state.incident.channel && rendered.trim().replace(/^#/, '') === state.incident.channel ? state.incident.channelId : rendered;
+
   if (!input.carried) {
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
@@ -96,14 +105,30 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     note('opened', `Incident opened with runbook ${runbook.name}`, input.openedBy);
   }
 
-  /** Runs one step; returns false when the section must stop (a rejected approval). */
+  /**
+   * Runs one step; returns false when the section must stop (a rejected
+   * approval). A step that fails (Slack refused it after Temporal's retries,
+   * or a value its templates need is missing) is recorded in the timeline and
+   * the runbook goes on: the incident must keep taking updates and resolve.
+   */
   async function runStep(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
+    try {
+      return await runStepOrThrow(step, pass, extra);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      note('error', `${step.key}: failed: ${failureMessage(err)}`);
+      return true;
+    }
+  }
+
+  async function runStepOrThrow(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
     const ctx = context(extra);
     if (step.when && !evaluateWhen(step.when, ctx)) {
       note('step_skipped', `${step.key}: skipped (When ${step.when})`);
       return true;
     }
     const r = (t: string) => renderTemplate(t, ctx);
+    const rc = (t: string) => channelRef(r(t));
     const key = `${pass}/${step.key}`;
     const integration = state.integration;
     let outputs: Record<string, string | string[]> = {};
@@ -129,7 +154,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       case 'createThread': {
         const posted = await slack.postMessage({
           integration,
-          channel: r(step.channel),
+          channel: rc(step.channel),
           text: r(step.text),
           blocks: toBlockKit(step.blocks, r) as never,
           threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
@@ -145,38 +170,38 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         break;
       }
       case 'updateMessage': {
-        const channel = r(step.channel);
+        const channel = rc(step.channel);
         const ts = r(step.ts);
         await slack.updateMessage({ integration, channel, ts, text: r(step.text), blocks: toBlockKit(step.blocks, r) as never });
         outputs = { channel, ts };
         break;
       }
       case 'addUsers': {
-        const result = await slack.inviteUsers({ integration, channel: r(step.channel), users: step.users.map(r) });
+        const result = await slack.inviteUsers({ integration, channel: rc(step.channel), users: step.users.map(r) });
         if (result.failed.length) note('error', `Could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
-        outputs = { channel: r(step.channel) };
+        outputs = { channel: rc(step.channel) };
         break;
       }
       case 'setTopic':
-        await slack.setChannelTopic({ integration, channel: r(step.channel), topic: r(step.topic) });
-        outputs = { channel: r(step.channel) };
+        await slack.setChannelTopic({ integration, channel: rc(step.channel), topic: r(step.topic) });
+        outputs = { channel: rc(step.channel) };
         break;
       case 'pinMessage':
-        await slack.pinMessage({ integration, channel: r(step.channel), ts: r(step.ts) });
-        outputs = { channel: r(step.channel), ts: r(step.ts) };
+        await slack.pinMessage({ integration, channel: rc(step.channel), ts: r(step.ts) });
+        outputs = { channel: rc(step.channel), ts: r(step.ts) };
         break;
       case 'addBookmark':
-        await slack.addBookmark({ integration, channel: r(step.channel), title: r(step.title), link: r(step.link), emoji: step.emoji });
-        outputs = { channel: r(step.channel) };
+        await slack.addBookmark({ integration, channel: rc(step.channel), title: r(step.title), link: r(step.link), emoji: step.emoji });
+        outputs = { channel: rc(step.channel) };
         break;
       case 'archiveChannel':
-        await slack.archiveChannel({ integration, channel: r(step.channel) });
-        outputs = { channel: r(step.channel) };
+        await slack.archiveChannel({ integration, channel: rc(step.channel) });
+        outputs = { channel: rc(step.channel) };
         break;
       case 'scheduleMessage': {
         const postAt = Math.floor((now() + step.afterMs) / 1000);
-        const scheduled = await slack.scheduleMessage({ integration, channel: r(step.channel), text: r(step.text), postAt, blocks: toBlockKit(step.blocks, r) as never });
-        outputs = { channel: r(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
+        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: r(step.text), postAt, blocks: toBlockKit(step.blocks, r) as never });
+        outputs = { channel: rc(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
         break;
       }
       case 'wait': {
@@ -237,15 +262,29 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     state.lastUpdateAt = now();
   }
 
-  /** Where updates and reminders go: the update thread, else the incident channel. */
-  const updateTarget = () =>
+  /** Where updates and reminders go: the update thread, else the incident channel, else nowhere (a runbook without a channel). */
+  const updateTarget = (): { channel: string; threadTs?: string } | undefined =>
     state.threadTs && state.threadChannel
       ? { channel: state.threadChannel, threadTs: state.threadTs }
-      : { channel: state.incident.channelId ?? `#${state.incident.channel}`, threadTs: undefined };
+      : state.incident.channelId || state.incident.channel
+        ? { channel: state.incident.channelId ?? `#${state.incident.channel}`, threadTs: undefined }
+        : undefined;
+
+  /** Posts an incident event; a post Slack refuses is recorded, never fatal to the incident. */
+  async function postEvent(target: { channel: string; threadTs?: string } | undefined, text: string, idempotencyKey: string): Promise<void> {
+    if (!target) return;
+    try {
+      await slack.postMessage({ integration: state.integration, ...target, text, idempotencyKey });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
+    }
+  }
 
   while (!resolveRequest) {
     const interval = reminderIntervalFor(runbook.reminders, state.incident.severity);
-    const quietFor = now() - state.lastUpdateAt;
+    // Silence is counted from the last update; the next reminder from the last update or reminder.
+    const quietFor = now() - Math.max(state.lastUpdateAt, state.lastReminderAt ?? 0);
     const timeout = interval !== undefined ? Math.max(1, interval - quietFor) : undefined;
     const woke =
       timeout !== undefined
@@ -263,40 +302,34 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       state.lastUpdateAt = now(); // the reminder timer re-arms on a severity change
       upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
       note('severity', `Severity ${from} → ${change.severity}`, change.by);
-      await slack.postMessage({
-        integration: state.integration,
-        ...updateTarget(),
-        text: `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
-        idempotencyKey: `severity-${state.severityChanges.length}`,
-      });
+      await postEvent(
+        updateTarget(),
+        `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
+        `severity-${state.severityChanges.length}`,
+      );
     }
     while (pendingUpdates.length) {
       const update = pendingUpdates.shift()!;
       state.updates += 1;
       state.lastUpdateAt = now();
       note('update', update.text, update.author);
-      await slack.postMessage({
-        integration: state.integration,
-        ...updateTarget(),
-        text: `:memo: *Update ${state.updates}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`,
-        idempotencyKey: `update-${state.updates}`,
-      });
+      await postEvent(updateTarget(), `:memo: *Update ${state.updates}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`, `update-${state.updates}`);
       await runSection(runbook.onUpdate, `update-${state.updates}`, { update: { text: update.text, author: update.author ?? '' } });
     }
     if (!woke && runbook.reminders && interval !== undefined) {
       state.reminders += 1;
       const silence = formatDuration(now() - state.lastUpdateAt);
       const reminderCtx = context({ reminder: { silence, interval: formatDuration(interval) } });
-      const target = updateTarget();
-      await slack.postMessage({
-        integration: state.integration,
-        channel: runbook.reminders.channel ? renderTemplate(runbook.reminders.channel, reminderCtx) : target.channel,
-        threadTs: target.threadTs,
-        text: renderTemplate(runbook.reminders.text, reminderCtx),
-        idempotencyKey: `reminder-${state.reminders}`,
-      });
       note('reminder', `No update for ${silence}: reminded the channel`);
-      state.lastUpdateAt = now();
+      state.lastReminderAt = now();
+      try {
+        // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
+        const target = runbook.reminders.channel ? { channel: channelRef(renderTemplate(runbook.reminders.channel, reminderCtx)) } : updateTarget();
+        await postEvent(target, renderTemplate(runbook.reminders.text, reminderCtx), `reminder-${state.reminders}`);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        note('error', `reminder-${state.reminders}: ${failureMessage(err)}`);
+      }
     }
     if (!resolveRequest && (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested)) {
       log.info('continuing as new', { historyLength: workflowInfo().historyLength });
@@ -325,6 +358,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   });
   state.status = 'resolved';
   return state;
+}
+
+/** What went wrong, for the timeline: an activity's cause (Slack's explanation) rather than the wrapper. */
+function failureMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
 }
 
 function mention(who: string): string {

@@ -59,7 +59,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   interpolate(doc.contents as Node | null, [], env, (node, field, message) => problems.push({ file, ...at(node.range?.[0]), field, message }));
   if (problems.length) throw new ConfigError(problems);
 
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // An alias to an undefined anchor, or an alias bomb: YAML that cannot become data.
+    throw new ConfigError([{ file, ...at(doc.contents?.range?.[0]), field: '(syntax)', message: (err as Error).message.split('\n')[0] }]);
+  }
+  const parsed = ConfigSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
@@ -67,7 +74,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       if (issue.code === 'unrecognized_keys') {
         // Point at the first unknown key itself, not at the map holding it.
         const keyNode = unknownKeyNode(doc, keys, issue.keys[0]);
-        return { file, ...at(keyNode?.range?.[0]), field: [...keys, issue.keys[0]].join('.'), message: `unknown field (${issue.keys.join(', ')}); check its spelling` };
+        return { file, ...at(keyNode?.range?.[0]), field: [...keys, issue.keys[0] || '""'].join('.'), message: `unknown field (${issue.keys.map((k) => k || '""').join(', ')}); check its spelling` };
       }
       const node = nearestNode(doc, keys);
       return { file, ...at(node?.range?.[0]), field: keys.join('.') || '(root)', message: issue.message };

@@ -123,7 +123,14 @@ export function parseRunbook(text: string, fileName: string): ParseResult {
     for (const e of doc.errors) report(e.pos[0], '(syntax)', e.message.split('\n')[0]);
     return done();
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias to an undefined anchor, or an alias bomb: YAML that cannot become data.
+    report(doc.contents?.range?.[0], '(syntax)', (err as Error).message.split('\n')[0]);
+    return done();
+  }
   if (data === null || data === undefined) {
     report(0, '(root)', 'the file is empty; a runbook is a list of steps, or an object with name and steps');
     return done();

@@ -8,7 +8,8 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { createWorker, type CreateWorkerOptions } from '../../src/worker';
 
 let runtimeInstalled = false;
-function quietRuntime() {
+/** SDK logs at WARN for the whole test process; call before creating a worker by hand. */
+export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });

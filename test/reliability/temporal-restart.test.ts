@@ -85,7 +85,7 @@ test('a pending approval survives a Temporal restart, and a click during the out
       }
     }, 'the approval to finish after the restart');
     expect(result.status).toBe('approved');
-    expect(result.decisions.map((d) => d.user.id)).toEqual(['U0CAROL']);
+    expect(result.decisions.map((d: { user: { id: string } }) => d.user.id)).toEqual(['U0CAROL']);
     const finalCard = await eventually(() => {
       const m = h.sandbox.message('C0DEPLOYS', card.ts);
       return m && !JSON.stringify(m.blocks).includes('"actions"') ? m : undefined;

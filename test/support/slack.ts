@@ -2,6 +2,8 @@
  * A sandbox Slack plus the integrations Signalroom would build for it, for
  * tests of activities and workflows.
  */
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { ConfigSchema, type SignalroomConfig } from '../../src/config/schema';
 import { IntegrationRegistry } from '../../src/slack/integrations';
@@ -11,6 +13,15 @@ export interface SlackHarness {
   config: SignalroomConfig;
   integrations: IntegrationRegistry;
   close(): Promise<void>;
+}
+
+/**
+ * Records secrets the run used, so the global teardown can prove none of them
+ * reached a workflow history, memo or search attribute.
+ */
+export function rememberSecrets(...secrets: string[]): void {
+  const dir = process.env.SIGNALROOM_TEST_RUN_DIR;
+  if (dir) appendFileSync(path.join(dir, 'secrets.txt'), secrets.filter(Boolean).map((s) => `${s}\n`).join(''));
 }
 
 /** `config` is merged over an organization integration pointing at the sandbox. */
@@ -25,5 +36,6 @@ export async function slackHarness(config: Record<string, unknown> = {}, options
     },
   });
   const integrations = new IntegrationRegistry(parsed, { timeoutMs: options.timeoutMs ?? 2000 });
+  rememberSecrets(sandbox.botToken, sandbox.signingSecret, sandbox.oauthApp.clientSecret);
   return { sandbox, config: parsed, integrations, close: () => sandbox.close() };
 }

@@ -8,11 +8,29 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { createWorker, type CreateWorkerOptions } from '../../src/worker';
 
 let runtimeInstalled = false;
-/** SDK logs at WARN for the whole test process; call before creating a worker by hand. */
+const sdkLogs: string[] = [];
+
+/** Every SDK and workflow log line of this test process (bounded), for the secrets scan. */
+export function capturedSdkLogs(): readonly string[] {
+  return sdkLogs;
+}
+
+/**
+ * SDK logs: everything from INFO is kept in memory for the secrets scan,
+ * only WARN and above are printed. Call before creating a worker by hand.
+ */
 export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const printed = new Set(['WARN', 'ERROR']);
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`;
+      sdkLogs.push(line);
+      if (sdkLogs.length > 20_000) sdkLogs.splice(0, 5_000);
+      if (printed.has(entry.level)) console.warn(line);
+    }),
+  });
 }
 
 export function testTemporalAddress(): string {

@@ -1,0 +1,42 @@
+/**
+ * Scans every workflow the test run produced — event histories (inputs,
+ * results, signals, activity arguments and results, failures), memos and
+ * search attributes — for Slack tokens and the secrets the tests used.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+
+const TOKEN_PATTERN = /xox[abprs]-[A-Za-z0-9-]{8,}/;
+
+export interface ScanReport {
+  workflows: number;
+  findings: Array<{ workflowId: string; what: string }>;
+}
+
+export async function scanForSecrets(address: string, runDir: string): Promise<ScanReport> {
+  const secretsFile = path.join(runDir, 'secrets.txt');
+  const secrets = existsSync(secretsFile) ? [...new Set(readFileSync(secretsFile, 'utf8').split('\n').filter((s) => s.length >= 12))] : [];
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const report: ScanReport = { workflows: 0, findings: [] };
+  try {
+    for await (const wf of client.workflow.list()) {
+      report.workflows += 1;
+      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+      const history = JSON.stringify(await handle.fetchHistory());
+      const described = JSON.stringify({ memo: wf.memo, searchAttributes: wf.searchAttributes });
+      for (const [where, text] of [['history', history], ['memo/search attributes', described]] as const) {
+        // Payloads are base64 in the history JSON: decode every data field too.
+        const decoded = [...text.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')).join('\n');
+        const haystack = `${text}\n${decoded}`;
+        const token = TOKEN_PATTERN.exec(haystack);
+        if (token) report.findings.push({ workflowId: wf.workflowId, what: `a Slack token (${token[0].slice(0, 9)}…) in its ${where}` });
+        for (const secret of secrets) if (haystack.includes(secret)) report.findings.push({ workflowId: wf.workflowId, what: `a test secret (${secret.slice(0, 6)}…) in its ${where}` });
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return report;
+}

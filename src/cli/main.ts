@@ -15,6 +15,7 @@ import { renderManifest } from './manifest';
 import { runSandboxCommand } from './sandbox';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
+import { registerIncidentCommands } from './incident';
 import { connectClient } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/setup';
 
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
 
   registerApprovalCommands(program);
   registerRunbookCommands(program);
+  registerIncidentCommands(program);
 
   program
     .command('setup')

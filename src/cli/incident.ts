@@ -1,0 +1,224 @@
+/**
+ * `signalroom incident …` and `signalroom runbook list`: open an incident
+ * with a runbook, drive it (updates, severity, resolve) and read its state
+ * and timeline. Signals are recorded by Temporal even while no worker runs.
+ *
+ * Exit codes: 0 done · 1 the request was refused (no such runbook, an
+ * invalid runbook, no such incident, a missing input, an incident already
+ * resolved) · 64 bad usage · 70 internal error.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../config/load';
+import { readEnv } from '../config/env';
+import { connectClient } from '../temporal/connection';
+import { formatProblem, type Problem } from '../runbook/validate';
+import { IncidentInputError, incidentWorkflowId, openIncident } from '../incidents/client';
+import { IncidentNotFound, IncidentService, loadRunbookCatalog, type RunbookCatalog } from '../incidents/service';
+import type { IncidentState } from '../../workflows/incident/types';
+
+export const EXIT_INCIDENT_REFUSED = 1;
+const EXIT_USAGE = 64;
+
+/** A problem with its file relative to the working directory, as editors link it. */
+const located = (p: Problem) => formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
+
+/** Where runbooks are found: `--runbooks-dir` when given, else the configuration's `runbooks.dirs` (default `runbooks/`). */
+export function runbookDirs(cliDirs: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (cliDirs?.length) return cliDirs;
+  return loadConfig(env).config.runbooks.dirs;
+}
+
+/** `incident.id=42` (repeatable `--input`) to a record; `--input` without `=` is a usage error. */
+export function parseInputs(pairs: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input takes NAME=VALUE (like incident.id=INC-42), got "${pair}"`);
+    const name = pair.slice(0, eq).trim();
+    values[name.startsWith('incident.') ? name : `incident.${name}`] = pair.slice(eq + 1);
+  }
+  return values;
+}
+
+export class UsageError extends Error {
+  readonly code = 'usage';
+}
+
+/** A refusal to print as is (exit 1). */
+class Refused extends Error {}
+
+/** The lines `incident status` prints: the state, then the timeline. */
+export function describeIncident(state: IncidentState): string[] {
+  const channel = state.incident.channel ? `#${state.incident.channel}` : 'no channel';
+  const lines = [
+    `${state.workflowId}: ${state.status}${state.incident.severity ? `, ${state.incident.severity}` : ''}; runbook ${state.runbook}; ${channel}`,
+    `  opened ${new Date(state.openedAt).toISOString()}; ${state.updates} update${state.updates === 1 ? '' : 's'}, ${state.reminders} reminder${state.reminders === 1 ? '' : 's'}` +
+      (state.resolvedAt ? `; resolved ${state.resolvedAt}${state.resolvedBy ? ` by ${state.resolvedBy}` : ''}` : ''),
+    'Timeline:',
+  ];
+  for (const e of state.timeline) lines.push(`  ${e.at}  ${e.kind.padEnd(12)} ${e.text}${e.by ? ` (${e.by})` : ''}`);
+  return lines;
+}
+
+function problemsOf(catalog: RunbookCatalog, runbookName?: string): Problem[] {
+  if (!runbookName) return catalog.problems;
+  // The named runbook's own file when it is the invalid one, else every problem (the name may live in any broken file).
+  const own = catalog.problems.filter((p) => p.file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '') === runbookName);
+  return own.length ? own : catalog.problems;
+}
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient();
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function service(client: Client): IncidentService {
+  return new IncidentService(client, readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined));
+}
+
+/** Runs a command body: a refusal prints its message and exits 1; anything else is left to main. */
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`signalroom: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError) {
+      process.stderr.write(`signalroom: ${err.message}\n`);
+      process.exitCode = EXIT_INCIDENT_REFUSED;
+      return;
+    }
+    throw err;
+  }
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerIncidentCommands(program: Command): void {
+  const incident = program.command('incident').description('Open incidents with a runbook, post updates, change severity, resolve, and show their timeline');
+
+  incident
+    .command('open')
+    .description('Open an incident with a runbook (a second open for the same incident.id joins the running incident)')
+    .requiredOption('--runbook <name>', 'the runbook (signalroom runbook list)')
+    .option('--input <name=value>', 'a runbook input, e.g. incident.id=INC-42 (repeatable; incident.id is required)', collect, [])
+    .option('--runbooks-dir <dir>', 'read runbooks from this folder instead of the configured runbooks.dirs (repeatable)', collect)
+    .option('--opened-by <user>', 'who opens it (Slack user ID), for the timeline')
+    .option('--json', 'print the result as JSON')
+    .action((opts: { runbook: string; input: string[]; runbooksDir?: string[]; openedBy?: string; json?: boolean }) =>
+      run(async () => {
+        const values = parseInputs(opts.input);
+        if (!values['incident.id']) throw new UsageError('--input incident.id=ID is required');
+        const dirs = runbookDirs(opts.runbooksDir);
+        const catalog = await loadRunbookCatalog(dirs);
+        const runbook = catalog.runbooks.get(opts.runbook);
+        if (!runbook) {
+          const problems = problemsOf(catalog, opts.runbook);
+          throw new Refused(
+            [
+              `no valid runbook named "${opts.runbook}" in ${dirs.join(', ')} (valid: ${[...catalog.runbooks.keys()].join(', ') || 'none'})`,
+              ...problems.map((p) => `  ${located(p)}`),
+            ].join('\n'),
+          );
+        }
+        await withClient(async (client) => {
+          const handle = await openIncident(client, runbook, values, readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
+          const result = { incidentId: values['incident.id'], workflowId: handle.workflowId, runId: handle.firstExecutionRunId, runbook: runbook.name };
+          process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${runbook.name}: workflow ${handle.workflowId}\n`);
+        });
+      }),
+    );
+
+  incident
+    .command('update <id> <text>')
+    .description('Post a status update: into the incident’s updates thread, and re-arm the missed-update reminder')
+    .option('--as <user>', 'the author (Slack user ID or name)')
+    .action((id: string, text: string, opts: { as?: string }) =>
+      run(() =>
+        withClient(async (client) => {
+          await service(client).update(id, text, opts.as);
+          process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
+        }),
+      ),
+    );
+
+  incident
+    .command('severity <id> <severity>')
+    .description('Change the severity (e.g. SEV1): announced in Slack, reminders follow the new cadence')
+    .option('--as <user>', 'who changed it (Slack user ID)')
+    .action((id: string, severity: string, opts: { as?: string }) =>
+      run(() =>
+        withClient(async (client) => {
+          await service(client).setSeverity(id, severity, opts.as);
+          process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
+        }),
+      ),
+    );
+
+  incident
+    .command('resolve <id>')
+    .description('Resolve the incident: runs the runbook’s post-incident steps (summary, retrospective, archive)')
+    .option('--summary <text>', 'what happened and what fixed it')
+    .option('--as <user>', 'who resolved it (Slack user ID)')
+    .action((id: string, opts: { summary?: string; as?: string }) =>
+      run(() =>
+        withClient(async (client) => {
+          await service(client).resolve(id, opts.as, opts.summary);
+          process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
+        }),
+      ),
+    );
+
+  incident
+    .command('status <id>')
+    .description('Show the incident’s state and timeline (the incident id, or its workflow id)')
+    .option('--json', 'print the state as JSON')
+    .action((id: string, opts: { json?: boolean }) =>
+      run(() =>
+        withClient(async (client) => {
+          const state = await service(client).state(id);
+          process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
+        }),
+      ),
+    );
+
+  // `runbook list` joins the runbook commands (validate, schema) registered before.
+  const runbook = program.commands.find((c) => c.name() === 'runbook') ?? program.command('runbook').description('Runbook files');
+  runbook
+    .command('list')
+    .description('List the valid runbooks in the configured folders (runbooks.dirs); invalid files are reported as file:line:column field: message and exit 1')
+    .option('--runbooks-dir <dir>', 'read this folder instead of runbooks.dirs (repeatable)', collect)
+    .option('--json', 'print the runbooks and problems as JSON')
+    .action(async (opts: { runbooksDir?: string[]; json?: boolean }) => {
+      const catalog = await loadRunbookCatalog(runbookDirs(opts.runbooksDir));
+      const runbooks = [...catalog.runbooks.values()].map((r) => ({
+        name: r.name,
+        description: r.description,
+        inputs: r.inputs,
+        steps: r.steps.length,
+        onUpdate: r.onUpdate.length,
+        onResolve: r.onResolve.length,
+        reminders: Boolean(r.reminders),
+      }));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ runbooks, problems: catalog.problems })}\n`);
+      else {
+        const width = Math.max(4, ...runbooks.map((r) => r.name.length));
+        for (const r of runbooks) process.stdout.write(`${r.name.padEnd(width)}  ${r.description ?? ''}\n`);
+        for (const p of catalog.problems) process.stderr.write(`${located(p)}\n`);
+      }
+      process.exitCode = catalog.problems.length ? EXIT_INCIDENT_REFUSED : 0;
+    });
+}
+
+function incidentWorkflowIdOf(id: string): string {
+  return id.startsWith('incident-') ? id : incidentWorkflowId(id);
+}

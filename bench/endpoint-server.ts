@@ -1,0 +1,50 @@
+/**
+ * Child process of the endpoint figure: serves POST /slack/interactions from
+ * Signalroom's real server with a stubbed Temporal client (every signal
+ * resolves at once), or the same path from a bare Fastify route. Listens on
+ * loopback and reports its URL over IPC; the parent drives the load, so the
+ * server has its process (and event loop) to itself.
+ *
+ *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET
+ */
+import Fastify from 'fastify';
+import type { Client } from '@temporalio/client';
+import { buildServer } from '../src/server/app';
+import { featureInteractionRoutes } from '../src/server/features';
+
+/** A Temporal client whose handles accept every signal at once: the endpoint alone is measured. */
+export function stubTemporalClient(): Client {
+  const handle = { signal: async () => undefined };
+  const stub = {
+    workflow: { getHandle: () => handle },
+    connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
+    workflowService: { getSystemInfo: async () => ({}) },
+  };
+  return stub as unknown as Client;
+}
+
+async function main() {
+  const [kind, secret] = process.argv.slice(2);
+  let app;
+  if (kind === 'signalroom') {
+    app = await buildServer({ temporal: stubTemporalClient(), signingSecrets: [secret], interactionRoutes: featureInteractionRoutes(), logger: false });
+  } else if (kind === 'bare') {
+    app = Fastify({ logger: false });
+    // The same raw-string form parser Slack's signature needs; the route answers 200 and does nothing else.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.post('/slack/interactions', async (_request, reply) => reply.code(200).send());
+  } else {
+    throw new Error(`usage: endpoint-server.ts signalroom|bare SECRET (got ${kind})`);
+  }
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  process.send?.({ url: address });
+  process.on('message', (m) => {
+    if (m === 'stop') void app.close().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

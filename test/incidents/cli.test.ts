@@ -1,0 +1,128 @@
+/**
+ * The incident commands as an operator runs them: `node bin/signalroom.js`
+ * against the test dev server, with a worker (in this process) on the
+ * command's task queue talking to the sandbox.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { testNamespace, testTemporalAddress, testWorker, type TestWorker } from '../support/temporal';
+import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
+
+const ROOT = path.join(__dirname, '../..');
+let slack: IncidentSlack;
+let w: TestWorker;
+let running: Promise<void>;
+let stop: () => void;
+
+beforeAll(async () => {
+  slack = await incidentSlack();
+  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
+  running = w.runUntil(new Promise<void>((resolve) => (stop = resolve)));
+});
+afterAll(async () => {
+  stop?.();
+  await running;
+  await w?.close();
+  await slack?.close();
+});
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function signalroom(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/signalroom.js'), ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: testTemporalAddress(),
+          TEMPORAL_NAMESPACE: testNamespace(),
+          SIGNALROOM_TASK_QUEUE: w.taskQueue,
+          // No configuration file: the built-in defaults apply (runbooks from runbooks/).
+          SIGNALROOM_CONFIG: undefined,
+        },
+        timeout: 30_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('open, update, severity, status, resolve: an incident driven from the command line', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId('CLI');
+  const dir = path.join(ROOT, 'test/fixtures/runbooks/incidents');
+
+  const opened = await signalroom('incident', 'open', '--runbook', 'lifecycle', '--runbooks-dir', dir, '--input', `incident.id=${id}`, '--input', 'incident.severity=SEV2', '--input', 'service=checkout', '--input', 'incident.title=Checkout errors', '--input', 'incident.description=Card payments failing', '--json');
+  expect(opened.stderr).toBe('');
+  expect(opened.code).toBe(0);
+  expect(JSON.parse(opened.stdout)).toMatchObject({ incidentId: id, workflowId: `incident-${id}`, runbook: 'lifecycle' });
+
+  const channel = await eventually('the incident channel', () => sandbox.channelByName(`incident-${id.toLowerCase()}`));
+  await eventually('the updates thread', () => messagesWith(sandbox, channel.id, `Updates for incident ${id}`)[0]);
+
+  const update = await signalroom('incident', 'update', id, 'Rolled back the gateway config', '--as', 'U0ALICE');
+  expect(update.code).toBe(0);
+  await eventually('the update in Slack', () => messagesWith(sandbox, channel.id, ':memo: *Update 1* from <@U0ALICE>: Rolled back the gateway config').length === 1);
+
+  expect((await signalroom('incident', 'severity', id, 'SEV3', '--as', 'U0BOB')).code).toBe(0);
+  await eventually('the severity change in Slack', () => messagesWith(sandbox, channel.id, 'Severity changed from *SEV2* to *SEV3*').length === 1);
+
+  const status = await signalroom('incident', 'status', id);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(`incident-${id}: open, SEV3; runbook lifecycle; #incident-${id.toLowerCase()}`);
+  expect(status.stdout).toMatch(/update\s+Rolled back the gateway config \(U0ALICE\)/);
+  expect(status.stdout).toMatch(/severity\s+Severity SEV2 → SEV3 \(U0BOB\)/);
+
+  expect((await signalroom('incident', 'resolve', id, '--summary', 'Config rollback', '--as', 'U0CAROL')).code).toBe(0);
+  await eventually('the summary in Slack', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
+  const json = await eventually('the resolved state', async () => {
+    const s = JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout);
+    return s.status === 'resolved' && s;
+  });
+  expect(json).toMatchObject({ status: 'resolved', resolvedBy: 'U0CAROL', updates: 1, incident: { severity: 'SEV3' } });
+  expect(json.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity', 'resolved']));
+});
+
+test('runbook list names the valid runbooks of runbooks/ and reports an invalid one with file:line:column', async () => {
+  const list = await signalroom('runbook', 'list');
+  expect(list.code).toBe(0);
+  expect(list.stdout.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(expect.arrayContaining(['deploy-approval', 'seed-example', 'sev1-outage']));
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-runbooks-'));
+  writeFileSync(path.join(dir, 'good.yaml'), 'name: good\nsteps:\n  - Operation: Send Message\n    Channel: "#incidents"\n    Message: "[incident.id] opened"\n');
+  writeFileSync(path.join(dir, 'typo.yaml'), 'name: typo\nsteps:\n  - Operation: Send Message\n    Channel: "#incidents"\n    Message: "[incident.sevrity] opened"\n');
+  const broken = await signalroom('runbook', 'list', '--runbooks-dir', dir);
+  expect(broken.code).toBe(1);
+  expect(broken.stdout.trim().split(/\s+/)[0]).toBe('good');
+  expect(broken.stderr).toMatch(/typo\.yaml:5:\d+ steps\[0\]\.Message: unknown placeholder \[incident\.sevrity\]/);
+
+  // Opening with the invalid runbook says where it is broken; nothing reaches Temporal or Slack.
+  const open = await signalroom('incident', 'open', '--runbook', 'typo', '--runbooks-dir', dir, '--input', 'incident.id=CLI-TYPO');
+  expect(open.code).toBe(1);
+  expect(open.stderr).toContain('no valid runbook named "typo"');
+  expect(open.stderr).toMatch(/typo\.yaml:5:\d+ steps\[0\]\.Message/);
+  expect(slack.sandbox.calls().filter((c) => JSON.stringify(c.args).includes('CLI-TYPO'))).toEqual([]);
+});
+
+test('refusals: an unknown incident, a missing incident.id, an unknown runbook', async () => {
+  const unknown = await signalroom('incident', 'update', 'NO-SUCH-INCIDENT', 'hello');
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('No open incident NO-SUCH-INCIDENT');
+
+  const noId = await signalroom('incident', 'open', '--runbook', 'seed-example', '--input', 'incident.severity=SEV1');
+  expect(noId.code).toBe(64);
+  expect(noId.stderr).toContain('incident.id');
+
+  const noRunbook = await signalroom('incident', 'open', '--runbook', 'nope', '--input', 'incident.id=X');
+  expect(noRunbook.code).toBe(1);
+  expect(noRunbook.stderr).toContain('no valid runbook named "nope" in runbooks (valid: deploy-approval, seed-example, sev1-outage)');
+});

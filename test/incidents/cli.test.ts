@@ -19,7 +19,7 @@ let stop: () => void;
 beforeAll(async () => {
   slack = await incidentSlack();
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  running = w.runUntil(new Promise<void>((resolve) => (stop = resolve)));
+  running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
 });
 afterAll(async () => {
   stop?.();

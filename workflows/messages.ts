@@ -30,6 +30,12 @@ export interface SlackDecisionSignal {
   responseUrl?: string;
   /** Modal values flattened by block id (reason, approver inputs). */
   values?: Record<string, string>;
+  /**
+   * Modal submissions: the modal's private_metadata, which carries the
+   * channel and response_url of the click that opened it (a view_submission
+   * has neither), so the submitter is answered and a webhook card updated.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** An incident status update: posted into the update thread, re-arms the reminder timer. */

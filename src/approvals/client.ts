@@ -2,8 +2,9 @@
  * Starting and following approvals from outside the worker: the CLI and the
  * HTTP API both use these, so a pipeline gets the same behaviour either way.
  */
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { SA } from '../temporal/search-attributes';
+import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalRequest } from '../../workflows/approval/types';
 
@@ -17,13 +18,18 @@ export function approvalWorkflowId(r: Pick<ApprovalRequest, 'pipeline' | 'stage'
  * Starts the approval, or joins the running one with the same pipeline,
  * stage and execution, so a retried step never posts a second card.
  */
-export async function requestApproval(client: Client, request: ApprovalRequest, taskQueue: string): Promise<WorkflowHandle<typeof approval>> {
+export async function requestApproval(
+  client: Client,
+  request: ApprovalRequest,
+  taskQueue: string,
+  conflictPolicy: WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.USE_EXISTING,
+): Promise<WorkflowHandle<typeof approval>> {
   const workflowId = approvalWorkflowId(request);
   return client.workflow.start<typeof approval>('approval', {
     taskQueue,
     workflowId,
     args: [request],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdConflictPolicy: conflictPolicy,
     staticSummary: `Approval: ${request.pipeline} › ${request.stage} (${request.execution})`,
     staticDetails: [
       request.summary ?? '',
@@ -39,4 +45,98 @@ export async function requestApproval(client: Client, request: ApprovalRequest, 
       { key: SA.stage, value: request.stage },
     ],
   });
+}
+
+/** A request field that cannot be used, named as the API and CLI name it. */
+export class ApprovalInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a request may name: the configured approver groups and incoming webhooks. Unchecked when absent. */
+export interface ApprovalNames {
+  approverGroups?: readonly string[];
+  webhooks?: readonly string[];
+}
+
+function durationMs(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const ms = parseDuration(value);
+    if (ms < 1000) throw new RangeError(`"${value}" is shorter than a second`);
+    return ms;
+  } catch (err) {
+    throw new ApprovalInputError(field, `${field}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Checks a request before it starts a workflow, and writes its durations in
+ * milliseconds (`1h30m` → `5400000ms`), the one form the workflow's timer
+ * parsing and Signalroom's duration syntax agree on.
+ */
+export function normalizeApprovalRequest(request: ApprovalRequest, names: ApprovalNames = {}): ApprovalRequest {
+  const out: ApprovalRequest = { ...request };
+  for (const key of ['pipeline', 'stage', 'execution'] as const) {
+    if (!String(out[key] ?? '').trim()) throw new ApprovalInputError(key, `${key} must not be empty`);
+  }
+  const groups = (out.approverGroups ?? []).map((g) => g.trim()).filter(Boolean);
+  if (!groups.length) throw new ApprovalInputError('approverGroups', 'approverGroups needs at least one approver group');
+  const known = names.approverGroups;
+  const checkGroups = (list: string[], field: string) => {
+    const unknown = known ? list.filter((g) => !known.includes(g)) : [];
+    if (unknown.length) throw new ApprovalInputError(field, `${field}: unknown approver group ${unknown.map((g) => `"${g}"`).join(', ')} (configured: ${known!.join(', ') || 'none'})`);
+  };
+  checkGroups(groups, 'approverGroups');
+  out.approverGroups = groups;
+  const min = out.minApprovals ?? 1;
+  if (!Number.isInteger(min) || min < 1) throw new ApprovalInputError('minApprovals', `minApprovals must be a positive whole number, got ${out.minApprovals}`);
+  for (const [group, n] of Object.entries(out.minPerGroup ?? {})) {
+    if (!groups.includes(group) && !out.escalation?.approverGroups.includes(group)) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup names "${group}", which is not one of the approver groups`);
+    if (!Number.isInteger(n) || n < 1) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup.${group} must be a positive whole number`);
+  }
+  const timeout = durationMs(out.timeout ?? '1h', 'timeout')!;
+  out.timeout = `${timeout}ms`;
+  if (out.remindEvery !== undefined) out.remindEvery = `${durationMs(out.remindEvery, 'remindEvery')}ms`;
+  if (out.escalation) {
+    const after = durationMs(out.escalation.after, 'escalation.after')!;
+    const more = (out.escalation.approverGroups ?? []).map((g) => g.trim()).filter(Boolean);
+    if (!more.length) throw new ApprovalInputError('escalation.approverGroups', 'escalation.approverGroups needs at least one approver group');
+    checkGroups(more, 'escalation.approverGroups');
+    out.escalation = { after: `${after}ms`, approverGroups: more };
+  }
+  const names_ = new Set<string>();
+  for (const [i, f] of (out.inputs ?? []).entries()) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,49}$/.test(f.name ?? '') || f.name === 'reason') {
+      throw new ApprovalInputError(`inputs.${i}.name`, `inputs.${i}.name must be letters, digits, - or _ (at most 50, not "reason"), got "${f.name}"`);
+    }
+    if (names_.has(f.name)) throw new ApprovalInputError(`inputs.${i}.name`, `inputs.${i}.name "${f.name}" is used twice`);
+    names_.add(f.name);
+  }
+  const dest = out.destination;
+  if ('webhook' in dest) {
+    if (names.webhooks && !names.webhooks.includes(dest.webhook)) {
+      throw new ApprovalInputError('destination.webhook', `unknown incoming webhook "${dest.webhook}" (configured: ${names.webhooks.join(', ') || 'none'})`);
+    }
+  } else if (!dest.channel?.trim()) throw new ApprovalInputError('destination.channel', 'destination.channel must name a channel (#deploys or C0123)');
+  return out;
+}
+
+/**
+ * Starts the approval, or finds the one already running for the same
+ * pipeline, stage and execution: `created` says which (the API answers 201
+ * or 200). A finished approval with the same id does not block a new one.
+ */
+export async function startApproval(client: Client, request: ApprovalRequest, taskQueue: string): Promise<{ workflowId: string; created: boolean }> {
+  try {
+    const handle = await requestApproval(client, request, taskQueue, WorkflowIdConflictPolicy.FAIL);
+    return { workflowId: handle.workflowId, created: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId: approvalWorkflowId(request), created: false };
+    throw err;
+  }
 }

@@ -10,12 +10,55 @@ import type { Command } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
-import { approvalWorkflowId, requestApproval } from '../approvals/client';
+import { ApprovalInputError, approvalWorkflowId, normalizeApprovalRequest, requestApproval, type ApprovalNames } from '../approvals/client';
+import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus, ApproverInputField } from '../../workflows/approval/types';
 
 export const APPROVAL_EXIT: Record<ApprovalStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4 };
 export const EXIT_APPROVAL_ERROR = 5;
+export const EXIT_APPROVAL_USAGE = 64;
+
+/** The exit code of a finished approval: an expiry that approves (`--on-timeout approve`) lets the pipeline go on. */
+export function exitCodeOf(result: Pick<ApprovalResult, 'status' | 'proceed'>): number {
+  if (result.status === 'expired' && result.proceed) return 0;
+  return APPROVAL_EXIT[result.status];
+}
+
+/** Bad usage: exit 64 with the message. */
+class UsageError extends Error {}
+
+/**
+ * Runs an approval subcommand: usage problems exit 64, anything that goes
+ * wrong talking to Temporal exits 5 — never a code a pipeline could read as
+ * an outcome.
+ */
+async function run(action: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof ApprovalInputError;
+    process.stderr.write(`signalroom approval: ${(err as Error).message}\n`);
+    process.exitCode = usage ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
+  }
+}
+
+/** What the configuration lets a request name; unchecked without configured approver groups (e.g. the dev sandbox's built-in ones). */
+function configuredNames(): ApprovalNames {
+  const { config } = loadConfig();
+  const groups = Object.keys(config.approverGroups);
+  return { approverGroups: groups.length ? groups : undefined, webhooks: Object.keys(config.slack.webhooks).length ? Object.keys(config.slack.webhooks) : undefined };
+}
+
+/** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
+function parseInputs(specs: string[] | undefined): ApproverInputField[] | undefined {
+  if (!specs?.length) return undefined;
+  return specs.map((spec) => {
+    const m = /^([^=!]+)(!?)=(.+)$/.exec(spec);
+    if (!m) throw new UsageError(`--input must look like name=Label or name!=Label (required), got "${spec}"`);
+    return { name: m[1]!.trim(), label: m[3]!.trim(), required: m[2] === '!' };
+  });
+}
 
 interface Out {
   json: boolean;
@@ -79,11 +122,14 @@ async function follow(client: Client, workflowId: string, out: Out, pollMs = 100
 }
 
 function parseRequest(opts: Record<string, string | string[] | boolean | undefined>): ApprovalRequest {
-  const groups = ([] as string[]).concat((opts.approvers as string[]) ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
-  if (!groups.length) throw new Error('--approvers GROUP is required');
-  if (!opts.channel === !opts.webhook) throw new Error('give exactly one of --channel or --webhook');
+  const list = (v: unknown) => ([] as string[]).concat((v as string[]) ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
+  const groups = list(opts.approvers);
+  if (!groups.length) throw new UsageError('--approvers GROUP is required');
+  if (!opts.channel === !opts.webhook) throw new UsageError('give exactly one of --channel or --webhook');
   const min = opts.min ? Number(opts.min) : 1;
-  if (!Number.isInteger(min) || min < 1) throw new Error(`--min must be a positive whole number, got ${opts.min}`);
+  if (!Number.isInteger(min) || min < 1) throw new UsageError(`--min must be a positive whole number, got ${opts.min}`);
+  if (opts.onTimeout !== undefined && opts.onTimeout !== 'approve' && opts.onTimeout !== 'reject') throw new UsageError(`--on-timeout must be reject or approve, got ${opts.onTimeout}`);
+  if (Boolean(opts.escalateAfter) !== Boolean(opts.escalateTo)) throw new UsageError('--escalate-after and --escalate-to go together');
   return {
     pipeline: String(opts.pipeline),
     stage: String(opts.stage),
@@ -97,7 +143,9 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
     timeout: (opts.timeout as string) ?? '1h',
     onTimeout: opts.onTimeout === 'approve' ? 'approve' : 'reject',
     remindEvery: opts.remindEvery as string | undefined,
+    escalation: opts.escalateAfter ? { after: String(opts.escalateAfter), approverGroups: list(opts.escalateTo) } : undefined,
     rejectionNeedsReason: Boolean(opts.requireReason),
+    inputs: parseInputs(opts.input as string[] | undefined),
     destination: opts.channel
       ? { channel: String(opts.channel), project: opts.project as string | undefined, connector: opts.connector as string | undefined }
       : { webhook: String(opts.webhook), project: opts.project as string | undefined },
@@ -138,77 +186,92 @@ export function registerApprovalCommands(program: Command): void {
     .option('--summary <text>', 'what is being approved')
     .option('--remind-every <duration>', 'remind approvers this often')
     .option('--require-reason', 'a rejection must give a reason')
+    .option('--input <name=Label...>', 'a field the approver fills in when approving (name!=Label: required); returned in the result')
+    .option('--escalate-after <duration>', 'add more approvers after this long')
+    .option('--escalate-to <groups...>', 'the approver groups added on escalation')
     .option('--wait', 'wait for the outcome, printing each change')
     .option('--json', 'JSON lines for machines')
-    .action(async (opts) => {
-      const out = output(Boolean(opts.json));
-      const request = parseRequest(opts);
-      process.exitCode = await withClient(async (client) => {
-        const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
-        out.line(`Approval requested: ${handle.workflowId}`);
-        out.event({ event: 'requested', workflowId: handle.workflowId });
-        if (!opts.wait) return 0;
-        try {
-          const result = await follow(client, handle.workflowId, out);
-          out.line(`Outcome: ${result.status}${result.outcomeNote ? ` (${result.outcomeNote})` : ''}`);
-          out.event({ event: 'result', ...result });
-          return APPROVAL_EXIT[result.status];
-        } catch (err) {
-          const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
-          out.line(`The approval failed: ${cause}`);
-          out.event({ event: 'error', message: cause });
-          return EXIT_APPROVAL_ERROR;
-        }
-      });
-    });
+    .action((opts) =>
+      run(async () => {
+        const out = output(Boolean(opts.json));
+        const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
+        return withClient(async (client) => {
+          const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
+          out.line(`Approval requested: ${handle.workflowId}`);
+          out.event({ event: 'requested', workflowId: handle.workflowId });
+          if (!opts.wait) return 0;
+          try {
+            const result = await follow(client, handle.workflowId, out);
+            out.line(`Outcome: ${result.status}${result.outcomeNote ? ` (${result.outcomeNote})` : ''}`);
+            out.event({ event: 'result', ...result });
+            return exitCodeOf(result);
+          } catch (err) {
+            const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
+            out.line(`The approval failed: ${cause}`);
+            out.event({ event: 'error', message: cause });
+            return EXIT_APPROVAL_ERROR;
+          }
+        });
+      }),
+    );
 
   approval
     .command('status <id>')
-    .description('Show an approval (the id, or pipeline/stage/execution joined as printed by request); exit code by status')
+    .description('Show an approval by its id (as printed by request); exit code by status')
     .option('--json', 'print the state as JSON')
-    .action(async (id: string, opts) => {
-      process.exitCode = await withClient(async (client) => {
-        const state = await client.workflow.getHandle(id).query(approvalStateQuery);
-        if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
-        else {
-          process.stdout.write(`${state.workflowId}: ${state.status} — ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}\n`);
-          for (const line of describeChange(undefined, state).slice(1)) process.stdout.write(`  ${line}\n`);
-        }
-        return APPROVAL_EXIT[state.status];
-      });
-    });
+    .action((id: string, opts) =>
+      run(() =>
+        withClient(async (client) => {
+          const state = await client.workflow.getHandle(id).query(approvalStateQuery);
+          if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
+          else {
+            process.stdout.write(`${state.workflowId}: ${state.status} — ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}\n`);
+            for (const line of describeChange(undefined, state).slice(1)) process.stdout.write(`  ${line}\n`);
+            if (state.outcomeNote) process.stdout.write(`  ${state.outcomeNote}\n`);
+          }
+          return state.status === 'expired' && state.request.onTimeout === 'approve' ? 0 : APPROVAL_EXIT[state.status];
+        }),
+      ),
+    );
 
   approval
     .command('decide <id>')
-    .description('Approve or reject as a user, under the same rules as a Slack click')
+    .description('Approve or reject as a user, under the same rules as a Slack click (exit 0 recorded, 5 refused)')
     .option('--approve', 'approve')
     .option('--reject', 'reject')
     .option('--reason <text>', 'why (required by some approvals to reject)')
+    .option('--input <name=value...>', 'approver inputs, when the approval asks for them')
     .requiredOption('--as <user>', 'the Slack user ID deciding')
     .option('--json', 'print the outcome as JSON')
-    .action(async (id: string, opts) => {
-      if (Boolean(opts.approve) === Boolean(opts.reject)) throw new Error('give exactly one of --approve or --reject');
-      process.exitCode = await withClient(async (client) => {
-        const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
-          args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, via: 'cli' }],
+    .action((id: string, opts) =>
+      run(async () => {
+        if (Boolean(opts.approve) === Boolean(opts.reject)) throw new UsageError('give exactly one of --approve or --reject');
+        const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
+        return withClient(async (client) => {
+          const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
+            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli' }],
+          });
+          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
         });
-        process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
-        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-      });
-    });
+      }),
+    );
 
   approval
     .command('cancel <id>')
-    .description('Cancel a pending approval; its Slack message says so')
+    .description('Cancel a pending approval; its Slack message says so (exit 0 cancelled, 5 already final)')
     .option('--as <user>', 'who cancels (Slack user ID)')
     .option('--reason <text>', 'why')
-    .action(async (id: string, opts) => {
-      process.exitCode = await withClient(async (client) => {
-        const outcome = await client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] });
-        process.stdout.write(`${outcome.message}\n`);
-        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-      });
-    });
+    .option('--json', 'print the outcome as JSON')
+    .action((id: string, opts) =>
+      run(() =>
+        withClient(async (client) => {
+          const outcome = await client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] });
+          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+        }),
+      ),
+    );
 }
 
 export { approvalWorkflowId };

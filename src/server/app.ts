@@ -13,10 +13,11 @@ import { errorHandling } from './errors';
 import { healthRoutes, type ReadinessCheck } from './health';
 import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
-import { slackInteractions, type SigningSecrets } from './slack-interactions';
+import { slackInteractions, type OpenSlackView, type SigningSecrets } from './slack-interactions';
 import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 import { slackCommands } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
+import { ORGANIZATION, type IntegrationRegistry } from '../slack/integrations';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -52,6 +53,11 @@ export interface ServerDeps {
   slackOAuth?: SlackOAuthOptions;
   /** The /signalroom slash command at /slack/commands. @default off */
   slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number };
+  /**
+   * The Slack integrations, for what the server itself must call Slack for:
+   * opening a modal within the click's 3-second trigger_id. @default none: routes cannot open modals
+   */
+  slack?: { integrations: IntegrationRegistry };
 }
 
 /** Never logged: credentials in headers, Slack signatures, tokens anywhere in a logged object. */
@@ -115,6 +121,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     routes: deps.interactionRoutes ?? [],
     delivery,
     metrics,
+    openView: deps.slack ? openViewWith(deps.slack.integrations) : undefined,
     bodyLimit: deps.interactionBodyLimit ?? 64 * 1024,
     now: deps.now ?? Date.now,
   });
@@ -129,6 +136,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     version: deps.version ?? packageVersion(),
   });
   return app;
+}
+
+/** `views.open` through the integration a route names, bounded so the click is still acknowledged in time. */
+function openViewWith(integrations: IntegrationRegistry): OpenSlackView {
+  return async ({ integration, view }, triggerId) => {
+    const { client } = await integrations.get(integration ?? ORGANIZATION);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Slack did not answer in time')), 2500);
+    });
+    try {
+      await Promise.race([client.views.open({ trigger_id: triggerId, view: view as never }), late]);
+    } catch (err) {
+      // The Web API's error carries Slack's code (expired_trigger_id, invalid_arguments): that is the useful part.
+      const code = (err as { data?: { error?: string } }).data?.error;
+      throw new Error(code ?? (err as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 function packageVersion(): string {

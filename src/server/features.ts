@@ -11,6 +11,10 @@ import { approvalDecisionSignal } from '../../workflows/messages';
 import { featureRoute, type InteractionRoute } from './interaction-routes';
 import { incidentApiRoutes } from './api-incidents';
 import { IncidentService } from '../incidents/service';
+import { approvalApiRoutes } from './api-approvals';
+import { ApprovalService } from '../approvals/service';
+import { approvalModalRoute } from '../approvals/slack-routes';
+import type { ApprovalNames } from '../approvals/client';
 
 export interface FeatureContext {
   temporal: Client;
@@ -18,16 +22,22 @@ export interface FeatureContext {
   taskQueue: string;
   /** Folders of runbook files (config `runbooks.dirs`). @default ['runbooks'] */
   runbookDirs?: string[];
+  /** The approver groups and webhooks an approval request may name (config). @default unchecked: the workflow refuses unknown ones */
+  approvalNames?: () => ApprovalNames;
 }
 
 export function featureInteractionRoutes(): InteractionRoute[] {
   return [
-    // approve / reject buttons and the decision modal; the *-with-reason and
-    // *-with-inputs buttons open a modal first, which the approvals feature routes itself.
+    // approve / reject buttons and the decision modal's submit
     featureRoute({ feature: 'approval', signal: approvalDecisionSignal, verbs: ['approve', 'reject', 'decision'] }),
+    // reject-with-reason / approve-with-inputs: the server opens the decision modal itself
+    approvalModalRoute(),
   ];
 }
 
 export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] {
-  return [incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks']))];
+  return [
+    incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
+    approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames)),
+  ];
 }

@@ -75,8 +75,19 @@ export type Interaction =
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySignal = string | SignalDefinition<any[], string>;
 
-/** What a route decided: signal a workflow, or answer the clicker directly (ephemeral). */
-export type RouteDecision = { workflowId: string; signal: AnySignal; args: unknown[] } | { reply: string };
+/**
+ * A modal the server opens at once with the click's trigger_id (it expires
+ * 3 seconds after the click, too soon to ask the worker), through the named
+ * Slack integration: the app whose button was clicked.
+ */
+export interface OpenViewDecision {
+  /** `organization` or `connector:<name>`. @default organization */
+  integration?: string;
+  view: Record<string, unknown>;
+}
+
+/** What a route decided: signal a workflow, answer the clicker directly (ephemeral), or open a modal. */
+export type RouteDecision = { workflowId: string; signal: AnySignal; args: unknown[] } | { reply: string } | { openView: OpenViewDecision };
 
 export interface InteractionRoute {
   /** For logs. */

@@ -19,6 +19,8 @@ export type ClickOutcome =
   | 'workflow_finished'
   /** Answered directly by its route, no workflow involved. */
   | 'replied'
+  /** Its route opened a modal with the click's trigger_id (the submit is routed later). */
+  | 'modal_opened'
   /** No route handles it; the clicker was told. */
   | 'unrouted'
   /** Missing, wrong or stale signature. */
@@ -26,7 +28,7 @@ export type ClickOutcome =
   /** Not a well-formed interaction payload (or too large). */
   | 'malformed';
 
-export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'unrouted', 'rejected_signature', 'malformed'];
+export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'modal_opened', 'unrouted', 'rejected_signature', 'malformed'];
 
 export interface ServerMetrics {
   registry: Registry;

@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ClickDelivery, MESSAGES, type EarlyOutcome } from './click-delivery';
-import type { Interaction, InteractionRoute, SlackInteractionPayload } from './interaction-routes';
+import type { Interaction, InteractionRoute, OpenViewDecision, SlackInteractionPayload } from './interaction-routes';
 import type { ClickOutcome, ServerMetrics } from './metrics';
 import { verifySlackSignature } from './slack-signature';
 
@@ -21,8 +21,19 @@ export interface SigningSecretHint {
 /** Candidate signing secrets (one per configured Slack app), or a function choosing them per request. */
 export type SigningSecrets = readonly string[] | ((hint: SigningSecretHint) => readonly string[]);
 
+/** Opens a modal through the named integration's client (`views.open`); rejects with Slack's reason. */
+export type OpenSlackView = (decision: OpenViewDecision, triggerId: string) => Promise<void>;
+
+export const MODAL_MESSAGES = {
+  noTrigger: 'Slack sent no trigger to open the form with, so nothing was done: please click again.',
+  unavailable: 'This Signalroom server cannot open Slack forms (no Slack integration is configured for it), so nothing was done.',
+  failed: (why: string) => `Signalroom could not open the form (${why}), so nothing was done: please click again.`,
+};
+
 export interface SlackInteractionsOptions {
   signingSecrets: SigningSecrets;
+  /** How a route's `openView` is carried out. @default none: the clicker is told forms are unavailable */
+  openView?: OpenSlackView;
   routes: readonly InteractionRoute[];
   delivery: ClickDelivery;
   metrics: ServerMetrics;
@@ -195,6 +206,27 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
             count('replied');
             delivery.tellInBackground(interaction.responseUrl, decision.reply);
             return { outcome: 'replied', text: decision.reply };
+          }
+          if ('openView' in decision) {
+            // The trigger_id expires 3 seconds after the click: open the modal now, before acknowledging.
+            const problem = !payload.trigger_id ? MODAL_MESSAGES.noTrigger : !options.openView ? MODAL_MESSAGES.unavailable : undefined;
+            const failure =
+              problem ??
+              (await options.openView!(decision.openView, payload.trigger_id!).then(
+                () => undefined,
+                (err: Error) => {
+                  request.log.warn({ route: route.name, err: err.message }, 'could not open the modal');
+                  return MODAL_MESSAGES.failed(err.message);
+                },
+              ));
+            if (failure) {
+              count('undeliverable');
+              delivery.tellInBackground(interaction.responseUrl, failure);
+              return { outcome: 'undeliverable', text: failure };
+            }
+            count('modal_opened');
+            request.log.info({ route: route.name }, 'modal opened');
+            return { outcome: 'replied' };
           }
           const clickKey = interaction.type === 'block_actions' ? interaction.action.action_ts : payload.view?.id;
           const outcome = await delivery.deliver({

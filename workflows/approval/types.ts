@@ -100,6 +100,8 @@ export interface ApprovalState {
   refused: RefusedAttempt[];
   expiresAt: string;
   escalated: boolean;
+  /** The Slack integration that posted the card (a name, never a token); undefined for a webhook card. */
+  integration?: string;
   message?: { channel: string; ts: string };
   /** Set when a final state was reached. */
   finishedAt?: string;
@@ -108,6 +110,11 @@ export interface ApprovalState {
 
 export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote'> & {
   inputs: Record<string, string>;
+  /**
+   * May the pipeline go on? True when approved, or expired with `onTimeout: 'approve'`.
+   * (Optional only for results recorded before it existed.)
+   */
+  proceed?: boolean;
 };
 
 export interface DecideOutcome {

@@ -6,6 +6,7 @@
  * and every refusal is recorded and explained to the person who tried.
  */
 import {
+  ApplicationFailure,
   condition,
   proxyActivities,
   setHandler,
@@ -40,10 +41,18 @@ interface Reply {
   userId: string;
 }
 
-function toAttempt(s: SlackDecisionSignal): DecisionAttempt {
-  const verb = s.verb.startsWith('reject') ? 'reject' : 'approve';
+/** A Slack verb as the workflow understands it: `approve`, `reject`, or their modal-opening variants. */
+function verbOf(verb: string): 'approve' | 'reject' | undefined {
+  if (verb === 'approve' || verb.startsWith('approve-')) return 'approve';
+  if (verb === 'reject' || verb.startsWith('reject-')) return 'reject';
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+function toAttempt(s: SlackDecisionSignal, verb: 'approve' | 'reject'): DecisionAttempt {
   const values = { ...(s.values ?? {}) };
-  const reason = values.reason;
+  const reason = values.reason?.trim() || undefined;
   delete values.reason;
   return {
     verb,
@@ -51,14 +60,26 @@ function toAttempt(s: SlackDecisionSignal): DecisionAttempt {
     via: 'slack',
     reason,
     inputs: Object.keys(values).length ? values : undefined,
-    responseUrl: s.responseUrl,
-    channelId: s.channelId,
+    // A modal submission has no response_url of its own: the modal carries its click's.
+    responseUrl: s.responseUrl ?? str(s.metadata?.responseUrl),
+    channelId: s.channelId ?? str(s.metadata?.channelId),
   };
+}
+
+/** A bad duration fails the approval at once (a thrown TypeError would retry the workflow task forever). */
+function durationOf(text: string, field: string): number {
+  try {
+    const ms = msToNumber(text as never);
+    if (!(ms > 0)) throw new RangeError('not positive');
+    return ms;
+  } catch {
+    throw ApplicationFailure.nonRetryable(`${field}: "${text}" is not a duration like 30s, 15m or 1h`, 'InvalidApprovalRequest');
+  }
 }
 
 export async function approval(request: ApprovalRequest): Promise<ApprovalResult> {
   const info = workflowInfo();
-  const timeoutMs = msToNumber((request.timeout ?? '1h') as never);
+  const timeoutMs = durationOf(request.timeout ?? '1h', 'timeout');
   const startedAt = Date.now();
   const state: ApprovalState = {
     workflowId: info.workflowId,
@@ -108,22 +129,39 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     return { accepted: true, message, status: state.status };
   };
 
+  // Decisions wait until the approvers are resolved: judged earlier, every approver would be "not an approver".
+  let ready = false;
   setHandler(approvalStateQuery, () => state);
-  setHandler(approvalDecisionSignal, (signal) => {
-    const attempt = toAttempt(signal);
+  setHandler(approvalDecisionSignal, async (signal) => {
+    await condition(() => ready);
+    const verb = verbOf(signal.verb);
+    const responseUrl = signal.responseUrl ?? str(signal.metadata?.responseUrl);
+    const channelId = signal.channelId ?? str(signal.metadata?.channelId);
+    if (!verb) {
+      outbox.push({ text: `Not recorded: "${signal.verb}" is not a decision this approval knows.`, responseUrl, channelId, userId: signal.user.id });
+      return;
+    }
+    const attempt = toAttempt(signal, verb);
     if (attempt.responseUrl) lastResponseUrl = attempt.responseUrl;
     const outcome = decide(attempt);
     outbox.push({ text: outcome.message, responseUrl: attempt.responseUrl, channelId: attempt.channelId, userId: attempt.user.id });
   });
-  setHandler(decideUpdate, (attempt) => decide({ ...attempt, via: attempt.via === 'slack' ? 'api' : attempt.via }), {
+  setHandler(
+    decideUpdate,
+    async (attempt) => {
+      await condition(() => ready);
+      return decide({ ...attempt, via: attempt.via === 'slack' ? 'api' : attempt.via });
+    },
+    {
     validator: (attempt) => {
       if (attempt.verb !== 'approve' && attempt.verb !== 'reject') throw new Error('verb must be approve or reject');
       if (!attempt.user?.id) throw new Error('a decision needs the deciding user');
     },
   });
-  setHandler(cancelApprovalUpdate, ({ by, reason }) => {
+  setHandler(cancelApprovalUpdate, async ({ by, reason }) => {
+    await condition(() => ready);
     if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
-    finish('cancelled', `Cancelled${by ? ` by ${by.name ?? by.id}` : ''}${reason ? `: ${reason}` : ''}`);
+    finish('cancelled', `Cancelled${by ? ` by ${/^[UW][A-Z0-9]+$/.test(by.id) ? `<@${by.id}>` : (by.name ?? by.id)}` : ''}${reason ? `: ${reason}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };
   });
 
@@ -142,6 +180,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
   const resolved = await slack.resolveApprovers({ integration, groups: request.approverGroups, requestedBy: request.requestedBy });
   state.approvers = resolved.approvers;
   state.requester = resolved.requester;
+  state.integration = integration;
 
   const post = async () => {
     const text = approvalText(state);
@@ -168,6 +207,9 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     } else if (lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.
       await replies.respondToClick({ responseUrl: lastResponseUrl, text, blocks: blocks as never, replaceOriginal: true });
+    } else if ('webhook' in dest && state.status !== 'pending') {
+      // Nobody clicked (a timeout, a decision from the CLI or API): the card cannot be edited, so say the outcome below it.
+      await slack.postToWebhook({ webhook: dest.webhook, text });
     }
   };
   const flushReplies = async () => {
@@ -186,10 +228,11 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     finish('rejected', `No approvers could be resolved from ${request.approverGroups.join(', ')}`);
   }
   await post();
+  ready = true;
 
-  const remindMs = request.remindEvery ? msToNumber(request.remindEvery as never) : undefined;
+  const remindMs = request.remindEvery ? durationOf(request.remindEvery, 'remindEvery') : undefined;
   let nextReminder = remindMs ? startedAt + remindMs : Infinity;
-  const escalateAt = request.escalation ? startedAt + msToNumber(request.escalation.after as never) : Infinity;
+  const escalateAt = request.escalation ? startedAt + durationOf(request.escalation.after, 'escalation.after') : Infinity;
   const deadline = startedAt + timeoutMs;
   let reminders = 0;
 
@@ -240,5 +283,14 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
 
   const inputs: Record<string, string> = {};
   for (const d of state.decisions) Object.assign(inputs, d.inputs ?? {});
-  return { workflowId: state.workflowId, status: state.status, decisions: state.decisions, refused: state.refused, finishedAt: state.finishedAt, outcomeNote: state.outcomeNote, inputs };
+  return {
+    workflowId: state.workflowId,
+    status: state.status,
+    decisions: state.decisions,
+    refused: state.refused,
+    finishedAt: state.finishedAt,
+    outcomeNote: state.outcomeNote,
+    inputs,
+    proceed: finalStatus === 'approved',
+  };
 }

@@ -3,7 +3,7 @@
  * and always truthful: it shows progress while pending and, once final, the
  * outcome with the buttons removed.
  */
-import type { ApprovalState } from '../../../workflows/approval/types';
+import type { ApprovalState, ApproverInputField } from '../../../workflows/approval/types';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';
 export const REJECT_ACTION = 'signalroom:approval:reject';
@@ -13,6 +13,49 @@ export const APPROVE_WITH_INPUTS_ACTION = 'signalroom:approval:approve-with-inpu
 export const DECISION_VIEW_CALLBACK = 'signalroom:approval:decision';
 
 type Block = Record<string, unknown>;
+
+/** Slack's limit on a button's value. */
+const BUTTON_VALUE_MAX = 2000;
+
+/**
+ * What a modal-opening button carries, so the server opens the modal itself
+ * within the click's 3-second trigger_id, without asking the worker: the
+ * workflow id, the integration that posted the card (its token opens the
+ * modal) and the approver input fields (`[name, label, required]`).
+ */
+export interface ModalButtonValue {
+  workflowId: string;
+  integration?: string;
+  fields?: Array<[name: string, label: string, required: boolean]>;
+}
+
+export function modalButtonValue(state: Pick<ApprovalState, 'workflowId' | 'integration'>, fields: ApproverInputField[] = []): string {
+  const value: ModalButtonValue = { workflowId: state.workflowId, ...(state.integration ? { integration: state.integration } : {}) };
+  if (fields.length) value.fields = fields.map((f) => [f.name, f.label, Boolean(f.required)]);
+  let json = JSON.stringify(value);
+  // Too long for Slack: the names stand in for the labels.
+  if (json.length > BUTTON_VALUE_MAX && value.fields) {
+    value.fields = value.fields.map(([name, , required]) => [name, name, required]);
+    json = JSON.stringify(value);
+  }
+  return json;
+}
+
+/** The value of a modal-opening button; a bare workflow id (older cards) is accepted too. */
+export function parseModalButtonValue(value: string | undefined): ModalButtonValue | undefined {
+  if (!value) return undefined;
+  if (!value.startsWith('{')) return { workflowId: value };
+  try {
+    const v = JSON.parse(value) as Partial<ModalButtonValue>;
+    if (typeof v.workflowId !== 'string' || !v.workflowId) return undefined;
+    const fields = Array.isArray(v.fields)
+      ? v.fields.filter((f): f is [string, string, boolean] => Array.isArray(f) && typeof f[0] === 'string' && typeof f[1] === 'string').map(([n, l, r]) => [n, l, Boolean(r)] as [string, string, boolean])
+      : undefined;
+    return { workflowId: v.workflowId, integration: typeof v.integration === 'string' ? v.integration : undefined, fields };
+  } catch {
+    return undefined;
+  }
+}
 
 const STATUS_LINE: Record<ApprovalState['status'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
@@ -59,7 +102,9 @@ export function approvalBlocks(state: ApprovalState): Block[] {
       { type: 'mrkdwn', text: `*Execution*\n${r.execution}` },
       { type: 'mrkdwn', text: `*Requested by*\n${who(state.requester ?? r.requestedBy)}` },
       { type: 'mrkdwn', text: `*Approvers*\n${Object.keys(state.approvers).map((g) => `\`${g}\``).join(', ')}` },
-      { type: 'mrkdwn', text: `*${state.status === 'pending' ? 'Expires' : 'Expired / expires'}*\n${slackDate(state.expiresAt)} (then ${r.onTimeout === 'approve' ? 'approved' : 'rejected'})` },
+      state.status === 'pending'
+        ? { type: 'mrkdwn', text: `*Expires*\n${slackDate(state.expiresAt)} (then ${r.onTimeout === 'approve' ? 'approved' : 'rejected'})` }
+        : { type: 'mrkdwn', text: `*Deadline*\n${slackDate(state.expiresAt)}` },
     ],
   });
 
@@ -72,8 +117,12 @@ export function approvalBlocks(state: ApprovalState): Block[] {
       type: 'actions',
       block_id: 'signalroom-approval-actions',
       elements: [
-        { type: 'button', style: 'primary', text: plain('Approve'), action_id: needsInputs ? APPROVE_WITH_INPUTS_ACTION : APPROVE_ACTION, value: state.workflowId },
-        { type: 'button', style: 'danger', text: plain('Reject'), action_id: r.rejectionNeedsReason ? REJECT_WITH_REASON_ACTION : REJECT_ACTION, value: state.workflowId },
+        needsInputs
+          ? { type: 'button', style: 'primary', text: plain('Approve…'), action_id: APPROVE_WITH_INPUTS_ACTION, value: modalButtonValue(state, r.inputs) }
+          : { type: 'button', style: 'primary', text: plain('Approve'), action_id: APPROVE_ACTION, value: state.workflowId },
+        r.rejectionNeedsReason
+          ? { type: 'button', style: 'danger', text: plain('Reject…'), action_id: REJECT_WITH_REASON_ACTION, value: modalButtonValue(state) }
+          : { type: 'button', style: 'danger', text: plain('Reject'), action_id: REJECT_ACTION, value: state.workflowId },
       ],
     });
     return blocks;
@@ -83,18 +132,32 @@ export function approvalBlocks(state: ApprovalState): Block[] {
   const lines: string[] = [`*${STATUS_LINE[state.status]}*${state.finishedAt ? ` ${slackDate(state.finishedAt)}` : ''}`];
   if (approvals.length) lines.push(`Approved by ${approvals.map((d) => who(d.user.id)).join(', ')}`);
   for (const d of state.decisions.filter((x) => x.verb === 'reject')) lines.push(`Rejected by ${who(d.user.id)}${d.reason ? `: “${d.reason}”` : ''}`);
-  if (state.outcomeNote) lines.push(state.outcomeNote);
+  // A rejection's note repeats the line above; other notes (expiry, cancellation, no approvers) say what nothing else does.
+  if (state.outcomeNote && !state.decisions.some((d) => d.verb === 'reject')) lines.push(state.outcomeNote);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } });
   return blocks;
 }
 
+/** Where the click that opens a modal came from: the workflow answers the submitter there (a submission has no response_url). */
+export interface DecisionModalContext {
+  channelId?: string;
+  responseUrl?: string;
+}
+
 /** The modal asking for a rejection's reason or the approver inputs. */
-export function decisionModal(workflowId: string, verb: 'approve' | 'reject', fields: Array<{ name: string; label: string; required?: boolean }>): Record<string, unknown> {
+export function decisionModal(
+  workflowId: string,
+  verb: 'approve' | 'reject',
+  fields: Array<{ name: string; label: string; required?: boolean }>,
+  context: DecisionModalContext = {},
+): Record<string, unknown> {
   const inputs = verb === 'reject' ? [{ name: 'reason', label: 'Reason for rejecting', required: true }] : fields;
+  const metadata = { workflowId, verb, ...(context.channelId ? { channelId: context.channelId } : {}), ...(context.responseUrl ? { responseUrl: context.responseUrl } : {}) };
   return {
     type: 'modal',
     callback_id: DECISION_VIEW_CALLBACK,
-    private_metadata: JSON.stringify({ workflowId, verb }),
+    // private_metadata holds at most 3000 characters: the response_url is the part to drop.
+    private_metadata: JSON.stringify(metadata).length <= 3000 ? JSON.stringify(metadata) : JSON.stringify({ workflowId, verb }),
     title: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
     submit: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
     close: plain('Cancel', 24),

@@ -1,0 +1,173 @@
+/**
+ * What the pipeline API does with approvals — create, read, wait, decide,
+ * cancel — on top of the same workflow, updates and rules as the CLI and the
+ * Slack buttons.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
+import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+
+export class ApprovalNotFound extends Error {
+  readonly code = 'approval_not_found';
+}
+
+/** A decision or cancellation the approval refused (the message says why). */
+export class ApprovalRefused extends Error {
+  readonly code = 'refused';
+  constructor(readonly outcome: DecideOutcome) {
+    super(outcome.message);
+  }
+}
+
+/** The API's view of an approval: its state, plus the result's verdict once it is final. */
+export interface ApprovalView {
+  id: string;
+  status: ApprovalState['status'];
+  pipeline: string;
+  stage: string;
+  execution: string;
+  summary?: string;
+  link?: string;
+  approvers: Record<string, string[]>;
+  approvals: number;
+  needed: number;
+  decisions: ApprovalState['decisions'];
+  refused: ApprovalState['refused'];
+  expiresAt: string;
+  escalated: boolean;
+  finishedAt?: string;
+  outcomeNote?: string;
+  message?: { channel: string; ts: string };
+  /** Final only: may the pipeline go on (approved, or expired with onTimeout approve)? */
+  proceed?: boolean;
+  /** Final only: the approvers' inputs. */
+  inputs?: Record<string, string>;
+}
+
+function viewOf(state: ApprovalState, result?: ApprovalResult): ApprovalView {
+  const r = state.request;
+  const view: ApprovalView = {
+    id: state.workflowId,
+    status: result?.status ?? state.status,
+    pipeline: r.pipeline,
+    stage: r.stage,
+    execution: r.execution,
+    summary: r.summary,
+    link: r.link,
+    approvers: state.approvers,
+    approvals: state.approvals,
+    needed: state.needed,
+    decisions: result?.decisions ?? state.decisions,
+    refused: result?.refused ?? state.refused,
+    expiresAt: state.expiresAt,
+    escalated: state.escalated,
+    finishedAt: result?.finishedAt ?? state.finishedAt,
+    outcomeNote: result?.outcomeNote ?? state.outcomeNote,
+    message: state.message,
+  };
+  if (result) {
+    view.proceed = result.proceed ?? result.status === 'approved';
+    view.inputs = result.inputs;
+  }
+  return view;
+}
+
+const QUERY_DEADLINE_MS = 10_000;
+
+export class ApprovalService {
+  constructor(
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
+    private readonly names: () => ApprovalNames = () => ({}),
+  ) {}
+
+  /** Starts the approval, or joins the running one for the same pipeline, stage and execution. */
+  async create(request: ApprovalRequest): Promise<{ id: string; created: boolean }> {
+    const normalized = normalizeApprovalRequest(request, this.names());
+    const { workflowId, created } = await startApproval(this.temporal, normalized, this.taskQueue);
+    return { id: workflowId, created };
+  }
+
+  /** The approval's current state (running), or its final state and result. */
+  async get(id: string): Promise<ApprovalView> {
+    const { handle, running } = await this.find(id);
+    if (running) return viewOf(await this.query(handle));
+    const result = await handle.result();
+    return viewOf(await this.query(handle), result);
+  }
+
+  /**
+   * Waits up to `ms` for the outcome: `done` with the final view, or the
+   * current state when the bound passes first.
+   */
+  async wait(id: string, ms: number): Promise<{ done: boolean; approval: ApprovalView }> {
+    const { handle, running } = await this.find(id);
+    if (!running) return { done: true, approval: await this.get(id) };
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'bound'>((resolve) => {
+      timer = setTimeout(() => resolve('bound'), ms);
+    });
+    try {
+      const first = await Promise.race([this.temporal.withAbortSignal(abort.signal, () => handle.result()), bound]);
+      if (first === 'bound') return { done: false, approval: viewOf(await this.query(handle)) };
+      return { done: true, approval: viewOf(await this.query(handle), first) };
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  }
+
+  /** Decides as a user under the same rules as a click; refused decisions throw ApprovalRefused. */
+  async decide(id: string, attempt: Omit<DecisionAttempt, 'via'>): Promise<DecideOutcome> {
+    const { handle, running } = await this.find(id);
+    if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
+    const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: 'api' }] }), handle);
+    if (!outcome.accepted) throw new ApprovalRefused(outcome);
+    return outcome;
+  }
+
+  async cancel(id: string, by?: string, reason?: string): Promise<DecideOutcome> {
+    const { handle, running } = await this.find(id);
+    if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
+    const outcome = await this.update(() => handle.executeUpdate(cancelApprovalUpdate, { args: [{ by: by ? { id: by } : undefined, reason }] }), handle);
+    if (!outcome.accepted) throw new ApprovalRefused(outcome);
+    return outcome;
+  }
+
+  private async find(id: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
+    const handle = this.temporal.workflow.getHandle(id);
+    try {
+      const d = await handle.describe();
+      if (d.type !== 'approval') throw new ApprovalNotFound(`No approval "${id}"`);
+      return { handle, running: d.status.name === 'RUNNING' };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApprovalNotFound(`No approval "${id}"`);
+      throw err;
+    }
+  }
+
+  private query(handle: WorkflowHandle): Promise<ApprovalState> {
+    return this.temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(approvalStateQuery));
+  }
+
+  private async finishedOutcome(handle: WorkflowHandle): Promise<DecideOutcome> {
+    const result = (await handle.result().catch(() => undefined)) as ApprovalResult | undefined;
+    const status = result?.status ?? 'cancelled';
+    return { accepted: false, status, message: `Not recorded: this approval is already ${status}${result?.outcomeNote ? ` (${result.outcomeNote})` : ''}.` };
+  }
+
+  /** An update that raced the workflow's end is answered like a decision on a finished approval. */
+  private async update(run: () => Promise<DecideOutcome>, handle: WorkflowHandle): Promise<DecideOutcome> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
+        const described = await handle.describe().catch(() => undefined);
+        if (described && described.status.name !== 'RUNNING') return this.finishedOutcome(handle);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The whole approval stack for a test file: the sandbox Slack, a worker on
+ * the shared dev server with activities against the sandbox, and the real
+ * HTTP server listening on a free port as the sandbox's Request URL.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { startSandbox, type Message, type Sandbox } from '../../src/sandbox';
+import { ConfigSchema, type SignalroomConfig } from '../../src/config/schema';
+import { IntegrationRegistry } from '../../src/slack/integrations';
+import { buildServer } from '../../src/server/app';
+import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
+import { testClient, testWorker, type TestWorker } from '../support/temporal';
+
+export const CHANNEL = 'C0DEPLOYS';
+export const API_TOKEN = 'approvals-test-token-0123456789';
+export const READ_TOKEN = 'approvals-read-token-0123456789';
+
+/** carol and dave (@release-managers), alice (sre), and erin in no group. */
+export const APPROVER_GROUPS = {
+  release: { userGroups: ['@release-managers'] },
+  sre: { users: ['U0ALICE'] },
+};
+
+export interface ApprovalStack {
+  sandbox: Sandbox;
+  client: Client;
+  worker: TestWorker;
+  server: FastifyInstance;
+  serverUrl: string;
+  config: SignalroomConfig;
+  close(): Promise<void>;
+}
+
+export async function approvalStack(): Promise<ApprovalStack> {
+  const sandbox = await startSandbox({ rateLimits: false });
+  const config = ConfigSchema.parse({
+    slack: {
+      organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl },
+      webhooks: { deploys: sandbox.createIncomingWebhook(CHANNEL) },
+    },
+    approverGroups: APPROVER_GROUPS,
+  });
+  const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
+  const client = await testClient();
+  const worker = await testWorker({ activityDeps: { integrations } });
+  const running = worker.worker.run();
+  const server = await buildServer({
+    temporal: client,
+    logger: false,
+    metrics: { defaultMetrics: false },
+    signingSecrets: [sandbox.signingSecret],
+    interactionRoutes: featureInteractionRoutes(),
+    slack: { integrations },
+    apiTokens: [
+      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide'] },
+      { name: 'dashboard', token: READ_TOKEN, permissions: ['approvals:read'] },
+    ],
+    apiRoutes: featureApiRoutes({
+      temporal: client,
+      taskQueue: worker.taskQueue,
+      approvalNames: () => ({ approverGroups: Object.keys(config.approverGroups), webhooks: Object.keys(config.slack.webhooks) }),
+    }),
+  });
+  const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });
+  sandbox.setRequestUrl(`${serverUrl}/slack/interactions`);
+  return {
+    sandbox,
+    client,
+    worker,
+    server,
+    serverUrl,
+    config,
+    async close() {
+      await server.close();
+      worker.worker.shutdown();
+      await running;
+      await worker.close();
+      await client.connection.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns something (not undefined/false), or fails after `timeoutMs` naming what it waited for. */
+export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let seq = 0;
+/** An execution id unique within the run, so every test has its own approval (and card). */
+export function uniqueExecution(prefix = 'run'): string {
+  return `${prefix}-${Date.now().toString(36)}${(++seq).toString(36)}`;
+}
+
+/** The approval card of `execution` in the channel (top-level, not a thread reply). */
+export function card(sandbox: Sandbox, execution: string, channel = CHANNEL): Message | undefined {
+  return sandbox.messages(channel).find((m) => !m.threadTs && m.text.includes(`(${execution})`));
+}
+
+/** Everything a person reads on a message: its text and the text of its blocks. */
+export function visibleText(message: Pick<Message, 'text' | 'blocks'>): string {
+  const parts: string[] = [message.text];
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    const o = node as Record<string, unknown>;
+    if (typeof o.text === 'string') parts.push(o.text);
+    for (const [k, v] of Object.entries(o)) if (k !== 'value' && typeof v === 'object') walk(v);
+  };
+  walk(message.blocks ?? []);
+  return parts.join('\n');
+}
+
+/** The buttons on a message: their labels and action ids. */
+export function buttons(message: Pick<Message, 'blocks'>): Array<{ text: string; actionId: string; value?: string }> {
+  const out: Array<{ text: string; actionId: string; value?: string }> = [];
+  for (const b of (message.blocks ?? []) as Array<{ type: string; elements?: Array<Record<string, unknown>> }>) {
+    if (b.type !== 'actions') continue;
+    for (const e of b.elements ?? []) {
+      if (e.type === 'button') out.push({ text: (e.text as { text: string }).text, actionId: String(e.action_id), value: e.value as string | undefined });
+    }
+  }
+  return out;
+}
+
+/** What `userId` was told privately in the channel, oldest first. */
+export function toldTo(sandbox: Sandbox, userId: string, channel = CHANNEL): string[] {
+  return sandbox.ephemerals({ channelId: channel, userId }).map((e) => e.text);
+}

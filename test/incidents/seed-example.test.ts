@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../src/runbook/load';
 import { incidentWorkflowId, openIncident } from '../../src/incidents/client';
-import { incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { eventually, incidentSlack, uniqueIncidentId, type IncidentSlack } from './support';
+import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
 
 let slack: IncidentSlack;
 let client: Client;
@@ -18,10 +18,12 @@ let w: TestWorker;
 beforeAll(async () => {
   slack = await incidentSlack();
   client = await testClient();
+});
+beforeEach(async () => {
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
 });
+afterEach(() => w?.close());
 afterAll(async () => {
-  await w?.close();
   await client?.connection.close();
   await slack?.close();
 });
@@ -76,6 +78,41 @@ test('the guide’s blocks create the channel, invite the teams, post the Block 
     // Nothing leaked as a literal placeholder.
     for (const m of sandbox.messages(channel.id)) expect(m.text).not.toMatch(/\[(incident|steps)\./);
 
+    await handle.terminate('test finished');
+  });
+});
+
+test('runbooks/sev1-outage.yaml runs: channel, pinned notification, topic, bookmark, thread, announcement; on resolve the summary and the retrospective', async () => {
+  const runbook = (await loadRunbookFile(path.join(__dirname, '../../runbooks/sev1-outage.yaml'))).runbook!;
+  const id = uniqueIncidentId();
+  const { sandbox } = slack;
+  await w.runUntil(async () => {
+    const handle = await openIncident(
+      client,
+      runbook,
+      { 'incident.id': id, 'incident.title': 'Checkout down', 'incident.severity': 'SEV1', 'incident.service': 'checkout', 'incident.description': 'All card payments fail', 'incident.dashboard': 'https://grafana.example.com/d/checkout' },
+      w.taskQueue,
+    );
+    const state = await eventually('the incident to open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    });
+    const channel = sandbox.channel(state.incident.channelId!)!;
+    const notify = state.steps.notify as { ts: string };
+    expect(channel.pins.has(notify.ts)).toBe(true);
+    expect(channel.topic.value).toBe('SEV1 checkout: Checkout down | updates in the thread');
+    expect(channel.bookmarks.map((b) => b.link)).toEqual(['https://grafana.example.com/d/checkout']);
+    expect(sandbox.message(channel.id, state.threadTs!)!.text).toBe(`Updates for incident ${id}`);
+    expect(messagesWith(sandbox, 'C0INCIDENTS', `SEV1 in checkout: Checkout down. Join #${channel.name}`)).toHaveLength(1);
+    // The demo workspace has no @incident-commanders or @support-leads: said in the timeline, the rest ran.
+    expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([expect.stringContaining('@incident-commanders (no_such_user_group)')]);
+
+    await handle.signal(incidentResolveSignal, { summary: 'Gateway restarted', resolvedBy: 'U0ALICE' });
+    await eventually('the summary', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
+    await eventually('the notification marked resolved', () => sandbox.message(channel.id, notify.ts)!.text.startsWith(':white_check_mark: Resolved after'));
+    await eventually('the retrospective scheduled', () => sandbox.scheduled('C0INCIDENTS').some((m) => m.text.includes(`Retrospective for incident ${id}`)));
+    // Archiving waits a day: the channel stays open meanwhile.
+    expect(sandbox.channel(channel.id)!.archived).toBe(false);
     await handle.terminate('test finished');
   });
 });

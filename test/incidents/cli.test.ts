@@ -84,6 +84,8 @@ test('open, update, severity, status, resolve: an incident driven from the comma
 
   expect((await signalroom('incident', 'resolve', id, '--summary', 'Config rollback', '--as', 'U0CAROL')).code).toBe(0);
   await eventually('the summary in Slack', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
+  // The last post-incident step archives the channel; then the incident is resolved.
+  await eventually('the channel archived', () => sandbox.channel(channel.id)!.archived);
   const json = await eventually('the resolved state', async () => {
     const s = JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout);
     return s.status === 'resolved' && s;

@@ -1,0 +1,76 @@
+/**
+ * Markdown for the Temporal UI's "Current Details" of a run (the workflow's
+ * `setCurrentDetails`) and for a start's `staticDetails`. The UI renders
+ * these as markdown, so lines are separate paragraphs or list items: a bare
+ * "\n" would run them together into one line.
+ *
+ * Pure (types only, no clock, no I/O), so workflows import it.
+ */
+import type { ApprovalRequest, ApprovalState } from '../../workflows/approval/types';
+import type { IncidentState } from '../../workflows/incident/types';
+
+/** Escapes free text (a pipeline's summary, a reason) so markdown shows it as written. */
+export function mdText(text: string): string {
+  return text.replace(/([\\`*_[\]<>|#])/g, '\\$1').replace(/\s*\n\s*/g, ' ');
+}
+
+const STATUS_WORDS: Record<ApprovalState['status'], string> = {
+  pending: 'Pending',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+};
+
+/** What a request is, for `staticDetails` when it starts: the summary, approvers and rules, the run's link. */
+export function approvalRequestDetails(request: ApprovalRequest): string {
+  const lines = [
+    request.summary ? `**${mdText(request.summary)}**` : '',
+    `- Approvers: ${request.approverGroups.map(mdText).join(', ')}; ${request.minApprovals ?? 1} needed`,
+    `- Timeout: ${request.timeout ?? '1h'}, then ${request.onTimeout ?? 'reject'}`,
+    request.requestedBy ? `- Requested by ${mdText(request.requestedBy)}` : '',
+    request.link ? `- Run: ${request.link}` : '',
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+/** Where an approval stands now: status and progress, who may still decide, every decision and refusal. */
+export function approvalDetails(state: ApprovalState): string {
+  const decided = new Set(state.decisions.map((d) => d.user.id));
+  const waitingOn = [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+  const lines = [
+    `**${STATUS_WORDS[state.status]}**: ${state.approvals} of ${state.needed} approval${state.needed === 1 ? '' : 's'}`,
+    '',
+    state.status === 'pending' ? `- Expires ${state.expiresAt}, then ${state.request.onTimeout ?? 'reject'}` : '',
+    state.status === 'pending' && waitingOn.length ? `- Waiting on ${waitingOn.join(', ')}` : '',
+    state.escalated ? '- Escalated' : '',
+    ...state.decisions.map(
+      (d) => `- ${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ? `${mdText(d.user.name)} (${d.user.id})` : d.user.id} via ${d.via} at ${d.at}${d.reason ? `: ${mdText(d.reason)}` : ''}`,
+    ),
+    ...state.refused.map((r) => `- Refused ${r.verb} from ${r.user.id} at ${r.at}: ${mdText(r.why)}`),
+    state.outcomeNote ? `- ${mdText(state.outcomeNote)}` : '',
+    state.message ? `- Card: channel ${state.message.channel}, message ${state.message.ts}` : '',
+  ];
+  return lines.filter((l, i) => l !== '' || i === 1).join('\n');
+}
+
+/** Where an incident stands now: status, severity, channel, activity, and the last few events. */
+export function incidentDetails(state: IncidentState, recent = 5): string {
+  const i = state.incident;
+  const status = { opening: 'Opening', open: 'Open', resolving: 'Resolving', resolved: 'Resolved' }[state.status];
+  const errors = state.timeline.filter((e) => e.kind === 'error');
+  const lines = [
+    `**${status}**${i.severity ? `: ${mdText(i.severity)}` : ''}${i.service ? ` in ${mdText(i.service)}` : ''}`,
+    '',
+    i.title ? `- ${mdText(i.title)}` : '',
+    i.channel ? `- Channel: #${i.channel}${i.channelId ? ` (${i.channelId})` : ''}` : '',
+    `- Runbook: ${mdText(state.runbook)}`,
+    `- Updates: ${state.updates}; reminders: ${state.reminders}`,
+    state.severityChanges.length ? `- Severity: ${state.severityChanges.map((c) => `${c.from} → ${c.to}${c.by ? ` by ${c.by}` : ''}`).join(', ')}` : '',
+    state.resolvedAt ? `- Resolved at ${state.resolvedAt}${state.resolvedBy ? ` by ${mdText(state.resolvedBy)}` : ''}` : '',
+    errors.length ? `- ${errors.length} step${errors.length === 1 ? '' : 's'} failed; last: ${mdText(errors[errors.length - 1].text)}` : '',
+  ];
+  const timeline = state.timeline.slice(-recent).map((e) => `- ${e.at} ${e.kind}: ${mdText(e.text)}${e.by ? ` (${e.by})` : ''}`);
+  const body = lines.filter((l, n) => l !== '' || n === 1);
+  return timeline.length ? [...body, '', '**Latest**', '', ...timeline].join('\n') : body.join('\n');
+}

@@ -12,7 +12,7 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(script: string, args: string[], execArgv: string[] = []): Child {
+export function startChild(script: string, args: string[], execArgv: string[] = [], onMessage?: (message: Record<string, unknown>) => void): Child {
   const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();
@@ -24,8 +24,9 @@ export function startChild(script: string, args: string[], execArgv: string[] = 
       resolve(m as Record<string, unknown>);
       child.on('message', (msg) => {
         const { id } = msg as { id?: number };
-        if (id !== undefined) waiting.get(id)?.(msg);
-        if (id !== undefined) waiting.delete(id);
+        if (id === undefined) return onMessage?.(msg as Record<string, unknown>);
+        waiting.get(id)?.(msg);
+        waiting.delete(id);
       });
     });
   });

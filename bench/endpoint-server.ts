@@ -8,20 +8,9 @@
  *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET
  */
 import Fastify from 'fastify';
-import type { Client } from '@temporalio/client';
 import { buildServer } from '../src/server/app';
 import { featureInteractionRoutes } from '../src/server/features';
-
-/** A Temporal client whose handles accept every signal at once: the endpoint alone is measured. */
-export function stubTemporalClient(): Client {
-  const handle = { signal: async () => undefined };
-  const stub = {
-    workflow: { getHandle: () => handle },
-    connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
-    workflowService: { getSystemInfo: async () => ({}) },
-  };
-  return stub as unknown as Client;
-}
+import { stubTemporalClient } from './stub-temporal';
 
 async function main() {
   const [kind, secret] = process.argv.slice(2);

@@ -105,15 +105,16 @@ export async function steadyRate(perSecond: number, durationMs: number, fire: (i
   return { latencies, errors, achieved: (total / elapsed) * 1000 };
 }
 
-/** As many calls as `connections` concurrent loops can make in `durationMs`. */
-export async function closedLoop(connections: number, durationMs: number, fire: () => Promise<unknown>): Promise<{ requests: number; perSecond: number; latencies: number[]; errors: number }> {
+/** As many calls as `connections` concurrent loops can make in `durationMs` (at most `maxRequests`). */
+export async function closedLoop(connections: number, durationMs: number, fire: () => Promise<unknown>, maxRequests = Infinity): Promise<{ requests: number; perSecond: number; latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   const end = nowMs() + durationMs;
   const start = nowMs();
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (nowMs() < end) {
+      while (nowMs() < end && sent++ < maxRequests) {
         const t = nowMs();
         try {
           await fire();

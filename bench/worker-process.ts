@@ -1,10 +1,11 @@
 /**
- * Child process of the memory figure: one worker on its own task queue,
- * either Signalroom's (the production bundle and activities, Slack = the
- * bench's sandbox) or the bare baseline's. Answers `status` and `measure`
- * (after a full GC) over IPC, so the parent reads one worker's own memory.
+ * A worker in its own process, as in production (`signalroom worker` runs
+ * apart from the server): either Signalroom's (the production bundle and
+ * activities, Slack = the bench's sandbox) or the bare baseline's, on its own
+ * task queue. Answers `status` and `measure` (after a full GC) over IPC, and
+ * with `notifyNoop` tells the parent each time the no-op activity runs.
  *
- *   node --expose-gc bin/run-ts.js bench/memory-worker.ts signalroom|bare CONFIG_JSON
+ *   node --expose-gc bin/run-ts.js bench/worker-process.ts signalroom|bare CONFIG_JSON
  */
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { ConfigSchema } from '../src/config/schema';
@@ -12,16 +13,21 @@ import { IntegrationRegistry } from '../src/slack/integrations';
 import { createWorker } from '../src/worker';
 import { createBaselineActivities } from './baseline-activities';
 
-export interface MemoryWorkerConfig {
+export interface WorkerProcessConfig {
   address: string;
   namespace: string;
   taskQueue: string;
   bundlePath: string;
-  maxCachedWorkflows: number;
+  /** @default the production default (config `worker.maxCachedWorkflows`) */
+  maxCachedWorkflows?: number;
+  /** Send `{ noop: key }` to the parent when the baseline's no-op activity runs. */
+  notifyNoop?: boolean;
   slack?: { apiUrl: string; botToken: string; signingSecret: string };
+  /** Configuration `approverGroups` (Signalroom's worker). */
+  approverGroups?: Record<string, { users: string[] }>;
 }
 
-export interface MemoryReport {
+export interface WorkerReport {
   rss: number;
   heapUsed: number;
   external: number;
@@ -32,18 +38,19 @@ export interface MemoryReport {
 
 async function main() {
   const kind = process.argv[2];
-  const config = JSON.parse(process.argv[3]) as MemoryWorkerConfig;
+  const config = JSON.parse(process.argv[3]) as WorkerProcessConfig;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
-  const tuning = { ...ConfigSchema.parse({}).worker, maxCachedWorkflows: config.maxCachedWorkflows };
+  const defaults = ConfigSchema.parse({}).worker;
+  const tuning = { ...defaults, maxCachedWorkflows: config.maxCachedWorkflows ?? defaults.maxCachedWorkflows };
   let worker: Worker;
   if (kind === 'signalroom') {
-    const integrations = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: config.slack } }), { timeoutMs: 5000 });
+    const integrations = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: config.slack }, approverGroups: config.approverGroups ?? {} }), { timeoutMs: 5000 });
     worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, activityDeps: { integrations }, tuning });
   } else {
-    worker = await Worker.create({ connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, activities: createBaselineActivities(), ...tuning });
+    worker = await Worker.create({ connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, activities: createBaselineActivities(config.notifyNoop ? (key) => process.send?.({ noop: key }) : undefined), ...tuning });
   }
-  const report = (): MemoryReport => {
+  const report = (): WorkerReport => {
     const status = worker.getStatus();
     const mem = process.memoryUsage();
     return {

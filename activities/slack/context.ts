@@ -12,8 +12,12 @@ export interface SlackDeps {
   integrations: IntegrationRegistry;
 }
 
+const CHANNEL_CACHE_MS = 5 * 60_000;
+
 export class SlackContext {
   private readonly botUserIds = new Map<string, string>();
+  /** Channel IDs by integration and name; IDs survive renames, so a short memory is safe. */
+  private readonly channelIds = new Map<string, { id: string; at: number }>();
 
   constructor(private readonly deps: SlackDeps) {}
 
@@ -63,10 +67,15 @@ export class SlackContext {
       return { id: trimmed, name: String(info.channel?.name ?? '') };
     }
     const name = trimmed.replace(/^#/, '');
+    // conversations.list is a tier-2 method (20 calls a minute): remember names we resolved.
+    const cacheKey = `${integration.name}\u0000${name}`;
+    const cached = this.channelIds.get(cacheKey);
+    if (cached && Date.now() - cached.at < CHANNEL_CACHE_MS) return { id: cached.id, name };
     const found = await this.findChannelByName(integration, name);
     if (!found) {
       throw refusal('Slack:channel_not_found', `Channel #${name} does not exist (or the bot cannot see it) in the workspace of ${integration.name}: validate the channel name, or invite the bot to private channels`);
     }
+    this.channelIds.set(cacheKey, { id: String(found.id), at: Date.now() });
     return { id: String(found.id), name };
   }
 

@@ -17,12 +17,12 @@ export function capturedSdkLogs(): readonly string[] {
 
 /**
  * SDK logs: everything from INFO is kept in memory for the secrets scan,
- * only WARN and above are printed. Call before creating a worker by hand.
+ * only errors are printed (fault tests warn by design). Call before creating a worker by hand.
  */
 export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const printed = new Set(['WARN', 'ERROR']);
+  const printed = new Set(['ERROR']);
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry) => {
       const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`;

@@ -15,6 +15,10 @@ import type { AnySignal } from './interaction-routes';
 import type { ClickOutcome } from './metrics';
 
 /** How long and how hard a click is retried. Swappable as a whole (tests use seconds). */
+/** How long a click's key is remembered to drop Slack's retries of it, and how many keys at most. */
+export const DEDUPE_WINDOW_MS = 10 * 60_000;
+export const DEDUPE_MAX_KEYS = 200_000;
+
 export interface DeliveryPolicy {
   /** How long the first attempt may hold the HTTP answer (Slack allows 3 s in all). @default 1500 */
   ackWithinMs: number;
@@ -142,9 +146,12 @@ export class ClickDelivery {
 
   private isDuplicate(key: string): boolean {
     const now = Date.now();
-    // Slack retries a request it got no answer to within minutes; forget older keys.
-    if (this.seen.size > 10_000) {
-      for (const [k, at] of this.seen) if (now - at > 10 * 60_000) this.seen.delete(k);
+    // Slack retries a request it got no answer to within minutes; forget older keys. The map
+    // is in insertion (= time) order, so the sweep stops at the first key still young: each
+    // click costs O(1) amortised however many arrived in the last ten minutes.
+    for (const [k, at] of this.seen) {
+      if (now - at <= DEDUPE_WINDOW_MS && this.seen.size <= DEDUPE_MAX_KEYS) break;
+      this.seen.delete(k);
     }
     if (this.seen.has(key)) return true;
     this.seen.set(key, now);

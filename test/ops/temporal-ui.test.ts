@@ -134,9 +134,9 @@ async function findAndReadApproval(): Promise<void> {
     'the summary and details to be shown',
     async () => {
       const text = (await Promise.all(page.frames().map((f) => f.locator('body').innerText({ timeout: 1000 }).catch(() => '')))).join('\n');
-      return text.includes(`Approval: api › production (${execution})`) && text.includes('https://ci.example.com/api/runs/1042') && text;
+      return text.includes(`Approval: api › production (${execution})`) && text.includes('https://ci.example.com/api/runs/1042') && text.includes('Approvers: release') && text;
     },
-    20_000,
+    60_000,
     250,
   );
   expect(shown).toContain('Deploy api v1.42 to production');

@@ -16,6 +16,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  setCurrentDetails,
   workflowInfo,
   ParentClosePolicy,
 } from '@temporalio/workflow';
@@ -28,12 +29,30 @@ import { SA } from '../../src/temporal/search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
+import { incidentDetails } from '../../src/temporal/details';
 import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
 
-const slack = proxyActivities<Activities>({
+const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+} as const;
+const slack = proxyActivities<Activities>(SLACK_OPTIONS);
+
+/** What the Temporal UI's timeline says each step's Slack call is doing. */
+const STEP_VERBS: Record<RunbookStep['op'], string> = {
+  createChannel: 'creating the incident channel',
+  sendMessage: 'posting a message',
+  createThread: 'opening the updates thread',
+  updateMessage: 'updating a message',
+  addUsers: 'inviting people',
+  setTopic: 'setting the channel topic',
+  pinMessage: 'pinning a message',
+  addBookmark: 'bookmarking a link',
+  archiveChannel: 'archiving the channel',
+  scheduleMessage: 'scheduling a message',
+  wait: 'waiting',
+  requestApproval: 'asking for approval',
+};
 
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
@@ -63,6 +82,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   };
   const note = (kind: TimelineEntry['kind'], text: string, by?: string) => {
     state.timeline.push({ at: iso(), kind, text, by });
+    // The Temporal UI's "Current Details": the incident as it stands now.
+    setCurrentDetails(incidentDetails(state));
   };
 
   const pendingUpdates: IncidentUpdate[] = [];
@@ -130,6 +151,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
     const r = (t: string) => renderTemplate(t, ctx);
     const rc = (t: string) => channelRef(r(t));
     const key = `${pass}/${step.key}`;
+    // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
+    const slack = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${STEP_VERBS[step.op]}` });
     const integration = state.integration;
     let outputs: Record<string, string | string[]> = {};
     switch (step.op) {

@@ -33,7 +33,7 @@ const FIXTURES = [
 
 const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
 
-(recording ? describe : describe.skip)('recording', () => {
+(recording ? describe : describe.skip)('recording fixtures (skipped unless SIGNALROOM_RECORD_HISTORIES=1: it rewrites the committed histories)', () => {
   test.each(FIXTURES)('records $file', async (f) => {
     const slack = await incidentSlack();
     const client = await testClient();

@@ -9,6 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { slackHarness, type SlackHarness } from '../support/slack';
 
+// The activities' failures are what these tests assert; the mock's own failure logs would only be noise.
+const silentLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 let h: SlackHarness;
 let acts: ReturnType<typeof createActivities>;
 
@@ -18,7 +21,7 @@ function run<A extends unknown[], R>(fn: (...a: A) => Promise<R>, args: A, attem
     attempt,
     workflowExecution: { workflowId: wf, runId: 'run-1' },
     scheduledTimestampMs: Date.now(),
-  } as never);
+  } as never, { logger: silentLogger });
   return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 }
 

@@ -51,6 +51,9 @@ export interface InstallationStoreHandle {
 export async function openInstallationStore(options: { databaseUrl?: string; dataDir: string }): Promise<InstallationStoreHandle> {
   if (options.databaseUrl) {
     const pool = new Pool({ connectionString: options.databaseUrl, max: 4 });
+    // An idle connection the server drops (restart, failover) must not crash the process:
+    // the pool discards it and the next query opens a fresh one.
+    pool.on('error', (err) => process.stderr.write(`signalroom: PostgreSQL connection dropped (${err.message}); reconnecting on next use\n`));
     await migrate(pool);
     return { store: new PostgresInstallationStore(pool), kind: 'postgres', close: () => pool.end() };
   }

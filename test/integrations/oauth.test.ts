@@ -79,6 +79,7 @@ describe('Connect Slack (OAuth v2)', () => {
       expect(page).toContain('Signalroom Sandbox');
 
       const pool = new Pool({ connectionString: url });
+      pool.on('error', () => undefined);
       const rows = (await pool.query('SELECT team_id, bot_user_id, scopes, installation FROM slack_installations')).rows;
       expect(rows).toHaveLength(1);
       expect(rows[0].team_id).toBe('T0SANDBOX');

@@ -7,6 +7,7 @@
  *   5 error talking to Temporal or a refused request · 64 bad usage
  */
 import type { Command } from 'commander';
+import { SignalroomApi, type ApiApproval } from './api-client';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
@@ -161,13 +162,52 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Talks to the HTTP API instead of Temporal (`--api URL --token T`, or SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN). */
+function apiOf(opts: { api?: string; token?: string }): SignalroomApi | undefined {
+  try {
+    return SignalroomApi.fromEnvironment(opts);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function withApiOptions(cmd: Command): Command {
+  return cmd.option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)').option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
+}
+
+function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
+  if (a.status === 'expired' && a.proceed) return 0;
+  return APPROVAL_EXIT[a.status];
+}
+
+/** Long-polls the API until the approval is final, printing each change. */
+async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promise<ApiApproval> {
+  let seenDecisions = 0;
+  let seenRefused = 0;
+  for (;;) {
+    const { done, approval } = await api.waitApproval(id, '30s');
+    for (const d of approval.decisions.slice(seenDecisions)) {
+      const line = `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
+      out.line(line);
+      out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
+    }
+    for (const r of approval.refused.slice(seenRefused)) {
+      const line = `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
+      out.line(line);
+      out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
+    }
+    seenDecisions = approval.decisions.length;
+    seenRefused = approval.refused.length;
+    if (done) return approval;
+  }
+}
+
 export function registerApprovalCommands(program: Command): void {
   const approval = program
     .command('approval')
     .description('Ask for, follow and decide approvals (exit codes: 0 approved, 1 rejected, 2 expired, 3 cancelled, 4 pending, 5 error)');
 
-  approval
-    .command('request')
+  withApiOptions(approval.command('request'))
     .description('Request an approval; with --wait, wait for the outcome and exit with its code')
     .requiredOption('--pipeline <name>', 'the pipeline')
     .requiredOption('--stage <name>', 'the stage awaiting approval')
@@ -194,6 +234,18 @@ export function registerApprovalCommands(program: Command): void {
     .action((opts) =>
       run(async () => {
         const out = output(Boolean(opts.json));
+        const api = apiOf(opts);
+        if (api) {
+          // The server checks names and durations against its own configuration.
+          const created = await api.requestApproval(parseRequest(opts));
+          out.line(`Approval requested: ${created.id}`);
+          out.event({ event: 'requested', workflowId: created.id });
+          if (!opts.wait) return 0;
+          const final = await followThroughApi(api, created.id, out);
+          out.line(`Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}`);
+          out.event({ event: 'result', ...final });
+          return apiExitCode(final);
+        }
         const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
         return withClient(async (client) => {
           const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
@@ -215,13 +267,19 @@ export function registerApprovalCommands(program: Command): void {
       }),
     );
 
-  approval
-    .command('status <id>')
+  withApiOptions(approval.command('status <id>'))
     .description('Show an approval by its id (as printed by request); exit code by status')
     .option('--json', 'print the state as JSON')
     .action((id: string, opts) =>
-      run(() =>
-        withClient(async (client) => {
+      run(async () => {
+        const api = apiOf(opts);
+        if (api) {
+          const a = await api.approval(id);
+          if (opts.json) process.stdout.write(`${JSON.stringify(a)}\n`);
+          else process.stdout.write(`${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}\n`);
+          return apiExitCode(a);
+        }
+        return withClient(async (client) => {
           const state = await client.workflow.getHandle(id).query(approvalStateQuery);
           if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
           else {
@@ -230,12 +288,11 @@ export function registerApprovalCommands(program: Command): void {
             if (state.outcomeNote) process.stdout.write(`  ${state.outcomeNote}\n`);
           }
           return state.status === 'expired' && state.request.onTimeout === 'approve' ? 0 : APPROVAL_EXIT[state.status];
-        }),
-      ),
+        });
+      }),
     );
 
-  approval
-    .command('decide <id>')
+  withApiOptions(approval.command('decide <id>'))
     .description('Approve or reject as a user, under the same rules as a Slack click (exit 0 recorded, 5 refused)')
     .option('--approve', 'approve')
     .option('--reject', 'reject')
@@ -247,6 +304,12 @@ export function registerApprovalCommands(program: Command): void {
       run(async () => {
         if (Boolean(opts.approve) === Boolean(opts.reject)) throw new UsageError('give exactly one of --approve or --reject');
         const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
+        const api = apiOf(opts);
+        if (api) {
+          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason);
+          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+        }
         return withClient(async (client) => {
           const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
             args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli' }],
@@ -257,20 +320,20 @@ export function registerApprovalCommands(program: Command): void {
       }),
     );
 
-  approval
-    .command('cancel <id>')
+  withApiOptions(approval.command('cancel <id>'))
     .description('Cancel a pending approval; its Slack message says so (exit 0 cancelled, 5 already final)')
     .option('--as <user>', 'who cancels (Slack user ID)')
     .option('--reason <text>', 'why')
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) =>
-      run(() =>
-        withClient(async (client) => {
-          const outcome = await client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] });
-          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
-          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-        }),
-      ),
+      run(async () => {
+        const api = apiOf(opts);
+        const outcome = api
+          ? await api.cancel(id, opts.as, opts.reason)
+          : await withClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));
+        process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+      }),
     );
 }
 

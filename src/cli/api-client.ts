@@ -1,0 +1,100 @@
+/**
+ * The CLI's other way to Signalroom: the HTTP API (`--api URL --token T`, or
+ * SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN), for pipelines that may reach the
+ * server but not Temporal.
+ */
+import type { ApprovalRequest, ApprovalStatus, DecideOutcome } from '../../workflows/approval/types';
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The approval as the API returns it (GET /approvals/:id). */
+export interface ApiApproval {
+  id: string;
+  status: ApprovalStatus;
+  approvals: number;
+  needed: number;
+  expiresAt: string;
+  decisions: Array<{ verb: string; user: { id: string; name?: string }; via: string; reason?: string }>;
+  refused: Array<{ verb: string; user: { id: string; name?: string }; why: string }>;
+  escalated: boolean;
+  outcomeNote?: string;
+}
+
+export class SignalroomApi {
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly token: string,
+    private readonly doFetch: typeof fetch = fetch,
+  ) {
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  static fromEnvironment(opts: { api?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): SignalroomApi | undefined {
+    const url = opts.api ?? env.SIGNALROOM_API_URL;
+    if (!url) return undefined;
+    const token = opts.token ?? env.SIGNALROOM_API_TOKEN;
+    if (!token) throw new Error('--api needs a token: --token T or SIGNALROOM_API_TOKEN');
+    return new SignalroomApi(url, token);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await this.doFetch(`${this.base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { message: text };
+    }
+    if (!res.ok) {
+      const err = parsed as { error?: string; message?: string; field?: string };
+      throw new ApiCallError(res.status, err.error ?? `http_${res.status}`, `${err.message ?? `HTTP ${res.status}`}${err.field ? ` (${err.field})` : ''}`);
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async requestApproval(request: ApprovalRequest): Promise<{ id: string; created: boolean }> {
+    const { destination, ...rest } = request;
+    const body = { ...rest, ...destination };
+    const res = await this.call<{ id: string; created?: boolean }>('POST', '/approvals', body);
+    return { id: res.body.id, created: res.status === 201 };
+  }
+
+  async approval(id: string): Promise<ApiApproval> {
+    return (await this.call<ApiApproval>('GET', `/approvals/${encodeURIComponent(id)}`)).body;
+  }
+
+  /** Long-polls until the approval is final or the server's bound passes. */
+  async waitApproval(id: string, timeout = '30s'): Promise<{ done: boolean; approval: ApiApproval }> {
+    const res = await this.call<ApiApproval>('GET', `/approvals/${encodeURIComponent(id)}/wait?timeout=${encodeURIComponent(timeout)}`);
+    return { done: res.status === 200, approval: res.body };
+  }
+
+  async decide(id: string, verb: 'approve' | 'reject', user: string, reason?: string): Promise<DecideOutcome> {
+    try {
+      return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason })).body;
+    } catch (err) {
+      if (err instanceof ApiCallError && err.status === 409) return { accepted: false, message: err.message, status: 'pending' };
+      throw err;
+    }
+  }
+
+  async cancel(id: string, by?: string, reason?: string): Promise<DecideOutcome> {
+    return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })).body;
+  }
+}

@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { SignalroomApi, type ApiApproval } from './api-client';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { connectClient } from '../temporal/connection';
+import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
 import { ApprovalInputError, approvalWorkflowId, normalizeApprovalRequest, requestApproval, type ApprovalNames } from '../approvals/client';
 import { loadConfig } from '../config/load';
@@ -153,14 +153,6 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
   };
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 /** Talks to the HTTP API instead of Temporal (`--api URL --token T`, or SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN). */
 function apiOf(opts: { api?: string; token?: string }): SignalroomApi | undefined {
@@ -247,7 +239,7 @@ export function registerApprovalCommands(program: Command): void {
           return apiExitCode(final);
         }
         const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
-        return withClient(async (client) => {
+        return withTemporalClient(async (client) => {
           const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
           out.line(`Approval requested: ${handle.workflowId}`);
           out.event({ event: 'requested', workflowId: handle.workflowId });
@@ -279,7 +271,7 @@ export function registerApprovalCommands(program: Command): void {
           else process.stdout.write(`${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}\n`);
           return apiExitCode(a);
         }
-        return withClient(async (client) => {
+        return withTemporalClient(async (client) => {
           const state = await client.workflow.getHandle(id).query(approvalStateQuery);
           if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
           else {
@@ -310,7 +302,7 @@ export function registerApprovalCommands(program: Command): void {
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
           return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
         }
-        return withClient(async (client) => {
+        return withTemporalClient(async (client) => {
           const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
             args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli' }],
           });
@@ -330,7 +322,7 @@ export function registerApprovalCommands(program: Command): void {
         const api = apiOf(opts);
         const outcome = api
           ? await api.cancel(id, opts.as, opts.reason)
-          : await withClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));
+          : await withTemporalClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));
         process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
         return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
       }),

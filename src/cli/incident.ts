@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../config/load';
 import { readEnv } from '../config/env';
-import { connectClient } from '../temporal/connection';
+import { withTemporalClient } from '../temporal/connection';
 import { formatProblem, type Problem } from '../runbook/validate';
 import { IncidentInputError, incidentWorkflowId, openIncident } from '../incidents/client';
 import { IncidentNotFound, IncidentService, loadRunbookCatalog, type RunbookCatalog } from '../incidents/service';
@@ -69,14 +69,6 @@ function problemsOf(catalog: RunbookCatalog, runbookName?: string): Problem[] {
   return own.length ? own : catalog.problems;
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient();
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 function service(client: Client): IncidentService {
   return new IncidentService(client, readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined));
@@ -130,7 +122,7 @@ export function registerIncidentCommands(program: Command): void {
             ].join('\n'),
           );
         }
-        await withClient(async (client) => {
+        await withTemporalClient(async (client) => {
           const handle = await openIncident(client, runbook, values, readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
           const result = { incidentId: values['incident.id'], workflowId: handle.workflowId, runId: handle.firstExecutionRunId, runbook: runbook.name };
           process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${runbook.name}: workflow ${handle.workflowId}\n`);
@@ -144,7 +136,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'the author (Slack user ID or name)')
     .action((id: string, text: string, opts: { as?: string }) =>
       run(() =>
-        withClient(async (client) => {
+        withTemporalClient(async (client) => {
           await service(client).update(id, text, opts.as);
           process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
         }),
@@ -157,7 +149,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'who changed it (Slack user ID)')
     .action((id: string, severity: string, opts: { as?: string }) =>
       run(() =>
-        withClient(async (client) => {
+        withTemporalClient(async (client) => {
           await service(client).setSeverity(id, severity, opts.as);
           process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
         }),
@@ -171,7 +163,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'who resolved it (Slack user ID)')
     .action((id: string, opts: { summary?: string; as?: string }) =>
       run(() =>
-        withClient(async (client) => {
+        withTemporalClient(async (client) => {
           await service(client).resolve(id, opts.as, opts.summary);
           process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
         }),
@@ -184,7 +176,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--json', 'print the state as JSON')
     .action((id: string, opts: { json?: boolean }) =>
       run(() =>
-        withClient(async (client) => {
+        withTemporalClient(async (client) => {
           const state = await service(client).state(id);
           process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
         }),

@@ -44,3 +44,13 @@ export function lazyClient(target: TemporalTarget = {}): Client {
   const { connectionOptions, namespace } = connectConfig(target);
   return new Client({ connection: Connection.lazy(connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace });
 }
+
+/** Runs `fn` with a client connected from the environment, and closes it after (the CLI's one-shot commands). */
+export async function withTemporalClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient();
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}

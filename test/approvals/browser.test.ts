@@ -4,35 +4,28 @@
  * clicks Approve, and the card turns approved with its buttons gone.
  * Screenshots go to test-artifacts/.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../support/browser';
 import { normalizeApprovalRequest, requestApproval } from '../../src/approvals/client';
 import { approvalStack, buttons, card, CHANNEL, eventually, uniqueExecution, type ApprovalStack } from './support';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 let stack: ApprovalStack;
 let browser: BrowserContext;
 let page: Page;
-let profileDir: string;
+let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 beforeAll(async () => {
   stack = await approvalStack();
   mkdirSync(ARTIFACTS, { recursive: true });
-  profileDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 900 },
-  });
+  chromiumSession = await launchChromium();
+  browser = chromiumSession.context;
   page = await browser.newPage();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await chromiumSession?.close();
   await stack?.close();
 });
 

@@ -82,21 +82,7 @@ export async function approvalStack(): Promise<ApprovalStack> {
   };
 }
 
-/** Polls `probe` until it returns something (not undefined/false), or fails after `timeoutMs` naming what it waited for. */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually } from '../support/eventually';
 
 let seq = 0;
 /** An execution id unique within the run, so every test has its own approval (and card). */

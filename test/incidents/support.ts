@@ -30,21 +30,7 @@ export function runbookFrom(text: string, file = 'test-runbook.yaml'): Runbook {
   return runbook;
 }
 
-/** Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs` saying what it waited for. */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually } from '../support/eventually';
 
 /** Top-level messages and replies of a channel whose text contains `fragment`. */
 export function messagesWith(sandbox: Sandbox, channelId: string, fragment: string | RegExp): Message[] {

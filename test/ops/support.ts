@@ -22,21 +22,7 @@ export async function temporalWorkflowList(query: string, address = process.env.
   return rows.map((r) => ({ workflowId: r.execution.workflowId, status: r.status, taskQueue: r.taskQueue }));
 }
 
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs` saying what it waited for. */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { eventually } from '../support/eventually';
 
 /** A signalroom.yaml whose organization integration is the given sandbox. */
 export function sandboxConfigYaml(sandbox: { botToken: string; signingSecret: string; apiUrl: string }, extra = ''): string {

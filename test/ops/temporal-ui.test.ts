@@ -4,12 +4,12 @@
  * by its search attributes, open it and read its summary and details.
  * Screenshot: test-artifacts/temporal-ui-approval.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../support/browser';
 import { requestApproval } from '../../src/approvals/client';
 import { freePort } from '../../src/temporal/free-port';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
@@ -20,7 +20,6 @@ import { slackHarness, type SlackHarness } from '../support/slack';
 import { uniqueTaskQueue } from '../support/temporal';
 import { eventually } from './support';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
 let server: RunningDevServer;
 let h: SlackHarness;
@@ -30,7 +29,7 @@ let worker: Worker;
 let running: Promise<void>;
 let browser: BrowserContext;
 let page: Page;
-let profileDir: string;
+let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
 const taskQueue = uniqueTaskQueue('ui');
 
 beforeAll(async () => {
@@ -53,19 +52,13 @@ beforeAll(async () => {
   client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
 
   mkdirSync(ARTIFACTS, { recursive: true });
-  profileDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  chromiumSession = await launchChromium();
+  browser = chromiumSession.context;
   page = await browser.newPage();
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await chromiumSession?.close();
   worker?.shutdown();
   await running?.catch(() => undefined);
   await client?.connection.close();

@@ -3,20 +3,19 @@
  * #deploys, clicks Approve on the app's message and sees the app's reply;
  * then rejects through a modal. Screenshots go to test-artifacts/.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../support/browser';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { startReceiver, type Receiver } from './receiver';
 import { expectOnlyListedErrors, webClient } from './support';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 let slack: Sandbox;
 let app: Receiver;
 let browser: BrowserContext;
 let page: Page;
-let profileDir: string;
+let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 beforeAll(async () => {
   slack = await startSandbox({ rateLimits: false });
@@ -48,20 +47,13 @@ beforeAll(async () => {
   };
 
   mkdirSync(ARTIFACTS, { recursive: true });
-  profileDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-chromium-'));
-  // A fresh profile each run (Playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 800 },
-  });
+  chromiumSession = await launchChromium();
+  browser = chromiumSession.context;
   page = await browser.newPage();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  rmSync(profileDir, { recursive: true, force: true });
+  await chromiumSession?.close();
   expectOnlyListedErrors(slack);
   await app?.close();
   await slack?.close();

@@ -31,6 +31,16 @@ const FIXTURES = [
   { file: 'incident-seed-example.json', incidentId: 'REPLAY-SEED', runbook: path.join(RUNBOOKS, 'seed-example.yaml'), severity: 'SEV1' },
 ];
 
+/**
+ * Histories recorded by earlier versions of the workflow, kept to prove that
+ * incidents already running replay after a `patched()` change. Never re-recorded.
+ */
+const RECORDED_BEFORE = [
+  // before `patched('resolve-integration-locally')`: the integration was resolved by a regular activity
+  { file: 'incident-lifecycle.before-local-integration.json', incidentId: 'REPLAY-LIFECYCLE' },
+  { file: 'incident-seed-example.before-local-integration.json', incidentId: 'REPLAY-SEED' },
+];
+
 const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
 
 (recording ? describe : describe.skip)('recording fixtures (skipped unless SIGNALROOM_RECORD_HISTORIES=1: it rewrites the committed histories)', () => {
@@ -89,7 +99,7 @@ function loadHistory(file: string): History {
 }
 
 describe('replay', () => {
-  test.each(FIXTURES)('$file replays on the current incident workflow', async (f) => {
+  test.each([...FIXTURES, ...RECORDED_BEFORE])('$file replays on the current incident workflow', async (f) => {
     const history = loadHistory(path.join(HISTORIES, f.file));
     // A full run: opened, resolved, completed.
     const types = history.events!.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));

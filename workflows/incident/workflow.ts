@@ -12,7 +12,9 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -37,6 +39,8 @@ const SLACK_OPTIONS = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 } as const;
 const slack = proxyActivities<Activities>(SLACK_OPTIONS);
+/** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
+const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 /** What the Temporal UI's timeline says each step's Slack call is doing. */
 const STEP_VERBS: Record<RunbookStep['op'], string> = {
@@ -122,7 +126,11 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       ...(state.incident.service ? [{ key: SA.service, value: state.incident.service }] : []),
       ...(runbook.project ? [{ key: SA.project, value: runbook.project }] : []),
     ]);
-    state.integration = await slack.resolveIntegration({ project: runbook.project, connector: runbook.connector });
+    // Which integration the runbook uses is a configuration lookup with no Slack call: a local
+    // activity saves a task-queue round trip before the first step. Incidents that began before
+    // this change recorded a regular activity here and replay down the old path.
+    const where = { project: runbook.project, connector: runbook.connector };
+    state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
     note('opened', `Incident opened with runbook ${runbook.name}`, input.openedBy);
   }
 

@@ -49,6 +49,13 @@ export interface ClickOptions {
   /** Picks among buttons sharing an action_id; for selects, the option value chosen. */
   value?: string;
   blockId?: string;
+  /**
+   * The message as this person's Slack client still shows it: an older
+   * version, say from before an update reached their phone. Slack delivers a
+   * click on any button the person can see, so a late click on a card that
+   * has since lost its buttons is possible, and the app must handle it.
+   */
+  seen?: Pick<Message, 'blocks'>;
 }
 
 export interface ClickResult extends InteractionRecord {
@@ -117,7 +124,7 @@ export class Interactivity {
     const message: Message | undefined = this.state.findMessage(channel, o.messageTs);
     const ephemeral: Ephemeral | undefined = message ? undefined : this.state.ephemerals.find((e) => e.channel === channel.id && e.ts === o.messageTs && e.user === user.id);
     if (!message && !ephemeral) throw new Error(`no message ${o.messageTs} in ${channel.id} visible to ${user.id}`);
-    const found = findAction((message ?? ephemeral)!.blocks ?? [], o);
+    const found = findAction((o.seen ?? message ?? ephemeral)!.blocks ?? [], o);
     if (!found) throw new Error(`no element with action_id ${o.actionId}${o.value ? ` and value ${o.value}` : ''} on message ${o.messageTs}`);
 
     const team = this.state.team(user.teamId);

@@ -57,6 +57,18 @@ test('a click is a signed, form-encoded block_actions payload, and the app\'s an
   });
 });
 
+test('a button removed by an update cannot be clicked, unless the person\'s client still shows the old message', async () => {
+  const ts = await approvalMessage();
+  const before = structuredClone(slack.message('C0DEPLOYS', ts)!); // a copy: the sandbox's own message changes with the update
+  await webClient(slack).chat.update({ channel: 'C0DEPLOYS', ts, text: 'Approved', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Approved by carol' } }] });
+  await expect(slack.click({ userId: 'U0DAVE', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' })).rejects.toThrow(/no element with action_id approve/);
+  expect(app.received).toHaveLength(0);
+
+  const late = await slack.click({ userId: 'U0DAVE', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve', seen: before });
+  expect(late.response.status).toBe(200);
+  expect(app.received[0]!.payload).toMatchObject({ user: { id: 'U0DAVE' }, actions: [{ action_id: 'approve', value: 'approval-1' }], message: { ts, text: 'Approved' } });
+});
+
 test('an app that is down or slow is recorded too', async () => {
   const ts = await approvalMessage();
   app.onPayload = () => {

@@ -4,6 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { SA } from '../temporal/search-attributes';
+import { approvalRequestDetails } from '../temporal/details';
 import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalRequest } from '../../workflows/approval/types';
@@ -31,13 +32,7 @@ export async function requestApproval(
     args: [request],
     workflowIdConflictPolicy: conflictPolicy,
     staticSummary: `Approval: ${request.pipeline} › ${request.stage} (${request.execution})`,
-    staticDetails: [
-      request.summary ?? '',
-      `Approvers: ${request.approverGroups.join(', ')}; ${request.minApprovals ?? 1} needed; timeout ${request.timeout ?? '1h'} then ${request.onTimeout ?? 'reject'}`,
-      request.link ? `Run: ${request.link}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n'),
+    staticDetails: approvalRequestDetails(request),
     typedSearchAttributes: [
       { key: SA.kind, value: 'approval' },
       { key: SA.status, value: 'pending' },

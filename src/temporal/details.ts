@@ -8,6 +8,10 @@
  */
 import type { ApprovalRequest, ApprovalState } from '../../workflows/approval/types';
 import type { IncidentState } from '../../workflows/incident/types';
+import { formatDuration, isDuration, parseDuration } from '../runbook/duration';
+
+/** "1800000ms" (as the API normalizes it) reads as "30m". */
+const readable = (duration: string) => (isDuration(duration) ? formatDuration(parseDuration(duration)) : duration);
 
 /** Escapes free text (a pipeline's summary, a reason) so markdown shows it as written. */
 export function mdText(text: string): string {
@@ -27,7 +31,7 @@ export function approvalRequestDetails(request: ApprovalRequest): string {
   const lines = [
     request.summary ? `**${mdText(request.summary)}**` : '',
     `- Approvers: ${request.approverGroups.map(mdText).join(', ')}; ${request.minApprovals ?? 1} needed`,
-    `- Timeout: ${request.timeout ?? '1h'}, then ${request.onTimeout ?? 'reject'}`,
+    `- Timeout: ${readable(request.timeout ?? '1h')}, then ${request.onTimeout ?? 'reject'}`,
     request.requestedBy ? `- Requested by ${mdText(request.requestedBy)}` : '',
     request.link ? `- Run: ${request.link}` : '',
   ];

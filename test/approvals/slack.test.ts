@@ -81,6 +81,12 @@ test('two of two: an outsider, the executor and a double click are refused; a la
   expect(visibleText(progress)).toContain('approved by <@U0CAROL>');
   expect(buttons(progress).map((b) => b.text)).toEqual(['Approve', 'Reject']);
   await told('U0CAROL', 'Your approval is recorded (1 of 2).');
+  // The Temporal UI's Current Details tell the same story.
+  const details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+  expect(details).toContain('**Pending**: 1 of 2 approvals');
+  expect(details).toMatch(/- Approved by .*U0CAROL.* via slack/);
+  expect(details).toContain('- Refused approve from U0ERIN');
+  expect(details).toContain('- Refused approve from U0DAVE');
 
   await click('U0CAROL', execution, APPROVE_ACTION);
   await told('U0CAROL', 'Not recorded: you have already decided on this request.');

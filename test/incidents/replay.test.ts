@@ -7,21 +7,15 @@
  * Re-recording (only for a deliberate, compatible change of the fixtures):
  *   SIGNALROOM_RECORD_HISTORIES=1 npx jest test/incidents/replay
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { loadRunbookFile } from '../../src/runbook/load';
 import { openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
-import { testClient, testNamespace, testTemporalAddress, testWorker } from '../support/temporal';
+import { eventTypes, loadHistory, recordHistory } from '../support/history';
+import { testClient, testWorker } from '../support/temporal';
 import { eventually, incidentSlack } from './support';
 
-const HISTORIES = path.join(__dirname, '../fixtures/histories');
 const RUNBOOKS = path.join(__dirname, '../../runbooks');
 const FIXTURE_RUNBOOKS = path.join(__dirname, '../fixtures/runbooks/incidents');
 
@@ -67,10 +61,7 @@ const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
         }
         await handle.signal(incidentResolveSignal, { summary: 'Fixed', resolvedBy: 'U0CAROL' });
         await handle.result();
-        mkdirSync(HISTORIES, { recursive: true });
-        // The Temporal CLI's JSON: the same format `temporal workflow show -o json` gives anyone.
-        const json = execFileSync(process.env.SIGNALROOM_TEST_TEMPORAL_CLI!, ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', testTemporalAddress(), '--namespace', testNamespace(), '--output', 'json'], { encoding: 'utf8' });
-        writeFileSync(path.join(HISTORIES, f.file), `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+        recordHistory(handle.workflowId, f.file);
       });
     } finally {
       await w.close();
@@ -80,31 +71,13 @@ const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
   });
 });
 
-/**
- * A history file in the Temporal CLI's JSON. The SDK's historyFromJSON fails
- * ("type must be a Type") when npm installs @temporalio/common and
- * @temporalio/proto with separate protobufjs copies; then the JSON is read
- * with the copy that owns the History type.
- */
-function loadHistory(file: string): History {
-  const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  try {
-    return historyFromJSON(json);
-  } catch (err) {
-    if (!String((err as Error).message).includes('type must be a Type')) throw err;
-  }
-  const { fromJson } = createRequire(require.resolve('@temporalio/proto'))('protobufjs/ext/protojson') as { fromJson: (type: unknown, json: unknown, options: object) => History };
-  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
-  return fromJson(historyType, json, { ignoreUnknownFields: true });
-}
-
 describe('replay', () => {
   test.each([...FIXTURES, ...RECORDED_BEFORE])('$file replays on the current incident workflow', async (f) => {
-    const history = loadHistory(path.join(HISTORIES, f.file));
+    const history = loadHistory(f.file);
     // A full run: opened, resolved, completed.
-    const types = history.events!.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));
-    expect(types[0]).toBe('workflowExecutionStartedEventAttributes');
-    expect(types).toContain('workflowExecutionCompletedEventAttributes');
+    const types = eventTypes(history);
+    expect(types[0]).toBe('workflowExecutionStarted');
+    expect(types).toContain('workflowExecutionCompleted');
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! } }, history, `incident-${f.incidentId}`);
   });
 });

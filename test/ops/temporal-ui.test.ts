@@ -133,8 +133,12 @@ async function findAndReadApproval(): Promise<void> {
     250,
   );
   expect(shown).toContain('Deploy api v1.42 to production');
-  expect(shown).toContain('Approvers: release; 2 needed; timeout 30m then reject');
-  await page.getByText('Waiting for 2 more approval(s)').first().waitFor();
+  expect(shown).toContain('Approvers: release; 2 needed');
+  expect(shown).toContain('Timeout: 30m, then reject');
+  expect(shown).toContain('Requested by U0DAVE');
+  // The timeline says what the run is doing, and until when.
+  await page.getByText(/Waiting for 2 more approvals until \d\d:\d\d UTC/).first().waitFor();
+  await page.getByText('Posting approval request to #deploys').first().waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-approval.png') });
 
   await Promise.all([wanted, other].map((x) => x.terminate('ui test finished')));

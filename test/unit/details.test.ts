@@ -44,6 +44,11 @@ describe('markdown details for the Temporal UI', () => {
     );
   });
 
+  test('a timeout as the API normalizes it (milliseconds) reads as a person wrote it', () => {
+    expect(approvalRequestDetails({ ...request, timeout: '1800000ms' })).toContain('- Timeout: 30m, then reject');
+    expect(approvalRequestDetails({ ...request, timeout: undefined, onTimeout: 'approve' })).toContain('- Timeout: 1h, then approve');
+  });
+
   test('a pending approval says its progress, deadline and who it waits on (never the requester)', () => {
     const md = approvalDetails(
       approvalState({

@@ -8,7 +8,10 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -18,21 +21,28 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
 import { SA } from '../../src/temporal/search-attributes';
+import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { approvalsComplete, judgeAttempt } from './policy';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from './types';
 
-const slack = proxyActivities<Activities>({
+const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+} as const;
+
+/** Configuration lookups with no Slack call: a local activity, no task-queue round trip. */
+const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Finding the Slack integration' });
+
+/** Slack calls with a summary, so the Temporal UI's timeline reads like the story of the request. */
+const slackSaying = (summary: string) => proxyActivities<Activities>({ ...SLACK_OPTIONS, summary });
 
 /** Replies to a clicker are best effort: a few tries, then give up (the record stays). */
-const replies = proxyActivities<Activities>({
+const REPLY_OPTIONS = {
   startToCloseTimeout: '15 seconds',
   retry: { maximumAttempts: 5, maximumInterval: '10 seconds' },
-  summary: 'Telling the clicker what happened',
-});
+} as const;
+const replies = proxyActivities<Activities>({ ...REPLY_OPTIONS, summary: 'Telling the clicker what happened' });
 
 interface Reply {
   text: string;
@@ -66,6 +76,11 @@ function toAttempt(s: SlackDecisionSignal, verb: 'approve' | 'reject'): Decision
   };
 }
 
+/** "14:30 UTC": timer summaries say until when, in the zone the UI's times can be compared with. */
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** A bad duration fails the approval at once (a thrown TypeError would retry the workflow task forever). */
 function durationOf(text: string, field: string): number {
   try {
@@ -97,11 +112,14 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
   let dirty = false;
   let lastResponseUrl: string | undefined;
 
+  /** The Temporal UI's "Current Details": the approval as it stands now. */
+  const showDetails = () => setCurrentDetails(approvalDetails(state));
   const finish = (status: ApprovalState['status'], note?: string) => {
     state.status = status;
     state.finishedAt = new Date(Date.now()).toISOString();
     state.outcomeNote = note;
     dirty = true;
+    showDetails();
   };
 
   /** Judges and records one attempt; returns what to tell the person. */
@@ -111,6 +129,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     if (!verdict.ok) {
       state.refused.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, why: verdict.why });
       log.info('decision refused', { user: attempt.user.id, why: verdict.why });
+      showDetails();
       return { accepted: false, message: `Not recorded: ${verdict.why}.`, status: state.status };
     }
     state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups });
@@ -120,6 +139,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       if (approvalsComplete(state)) finish('approved');
     }
     dirty = true;
+    showDetails();
     const message =
       attempt.verb === 'reject'
         ? 'Your rejection is recorded: the request is rejected.'
@@ -176,15 +196,31 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
 
   // Where the card goes and who may decide.
   const dest = request.destination;
-  const integration = 'channel' in dest ? await slack.resolveIntegration({ project: dest.project, connector: dest.connector, integration: dest.integration }) : undefined;
-  const resolved = await slack.resolveApprovers({ integration, groups: request.approverGroups, requestedBy: request.requestedBy });
+  const where = 'channel' in dest ? dest.channel : `incoming webhook "${dest.webhook}"`;
+  showDetails();
+  // Which integration posts is configuration, no Slack call: a local activity, as for incidents.
+  // Approvals that began before this change recorded a regular activity here and replay down that path.
+  const lookup = { project: dest.project, connector: 'channel' in dest ? dest.connector : undefined, integration: 'channel' in dest ? dest.integration : undefined };
+  const integration =
+    'channel' in dest
+      ? patched('resolve-integration-locally')
+        ? await config.resolveIntegration(lookup)
+        : await slackSaying('Finding the Slack integration').resolveIntegration(lookup)
+      : undefined;
+  const resolved = await slackSaying(`Resolving approvers: ${request.approverGroups.join(', ')}`).resolveApprovers({
+    integration,
+    groups: request.approverGroups,
+    requestedBy: request.requestedBy,
+  });
   state.approvers = resolved.approvers;
   state.requester = resolved.requester;
   state.integration = integration;
+  showDetails();
 
   const post = async () => {
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
+    const slack = slackSaying(`Posting approval request to ${where}`);
     if ('channel' in dest) {
       state.message = await slack.postMessage({
         integration: integration!,
@@ -197,16 +233,25 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     } else {
       await slack.postToWebhook({ webhook: dest.webhook, text, blocks: blocks as never });
     }
+    showDetails();
   };
   const refresh = async () => {
     dirty = false;
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
+    const status = state.status === 'pending' ? `${state.approvals} of ${plural(state.needed, 'approval')}` : state.status;
+    const slack = slackSaying(`Updating the approval card in ${where}: ${status}`);
     if (state.message && integration) {
       await slack.updateMessage({ integration, channel: state.message.channel, ts: state.message.ts, text, blocks: blocks as never });
     } else if (lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.
-      await replies.respondToClick({ responseUrl: lastResponseUrl, text, blocks: blocks as never, replaceOriginal: true });
+      // A response_url is good for a few uses within 30 minutes: a few tries, like the replies.
+      await proxyActivities<Activities>({ ...REPLY_OPTIONS, summary: `Updating the approval card through the last click: ${status}` }).respondToClick({
+        responseUrl: lastResponseUrl,
+        text,
+        blocks: blocks as never,
+        replaceOriginal: true,
+      });
     } else if ('webhook' in dest && state.status !== 'pending') {
       // Nobody clicked (a timeout, a decision from the CLI or API): the card cannot be edited, so say the outcome below it.
       await slack.postToWebhook({ webhook: dest.webhook, text });
@@ -238,8 +283,9 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
 
   while (state.status === 'pending') {
     const nextEvent = Math.min(deadline, nextReminder, state.escalated ? Infinity : escalateAt);
+    const next = nextEvent === deadline ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : `; escalation at ${clock(nextEvent)}`;
     const woke = await condition(() => dirty || outbox.length > 0 || state.status !== 'pending', Math.max(1, nextEvent - Date.now()), {
-      summary: `Waiting for ${state.needed - state.approvals} more approval(s)`,
+      summary: `Waiting for ${plural(state.needed - state.approvals, 'more approval')} until ${clock(deadline)}${next}`,
     });
     if (dirty && state.status === 'pending') await refresh();
     await flushReplies();
@@ -250,8 +296,13 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       finish('expired', `Nobody decided by ${state.expiresAt}: ${outcome}`);
     } else if (!state.escalated && now >= escalateAt && request.escalation) {
       state.escalated = true;
-      const more = await slack.resolveApprovers({ integration, groups: request.escalation.approverGroups, requestedBy: request.requestedBy });
+      const more = await slackSaying(`Escalating to ${request.escalation.approverGroups.join(', ')}`).resolveApprovers({
+        integration,
+        groups: request.escalation.approverGroups,
+        requestedBy: request.requestedBy,
+      });
       for (const [group, members] of Object.entries(more.approvers)) state.approvers[group] = members;
+      showDetails();
       const mentions = Object.values(more.approvers).flat().map((u) => `<@${u}>`).join(' ');
       await notify(`:rotating_light: Escalated: ${mentions || request.escalation.approverGroups.join(', ')} — please review this approval.`, `escalation`);
       await refresh();
@@ -265,6 +316,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
   }
 
   async function notify(text: string, key: string) {
+    const slack = slackSaying(key.startsWith('reminder') ? `Reminding the approvers in ${where}` : `Announcing the escalation in ${where}`);
     if (state.message && integration) {
       await slack.postMessage({ integration, channel: state.message.channel, threadTs: state.message.ts, text, idempotencyKey: key });
     } else if ('webhook' in dest) {

@@ -4,7 +4,6 @@
  * are lost after it applied the call. Counted in the sandbox: one channel,
  * one of each message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../src/runbook/load';
@@ -13,13 +12,12 @@ import { openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
 import type { Sandbox } from '../../src/sandbox';
 import { testClient, testWorker, uniqueTaskQueue } from '../support/temporal';
+import { killAllWorkers, killWorker, startWorkerProcess } from '../support/worker-child';
 import { eventually, incidentSlack, uniqueIncidentId, type IncidentSlack } from './support';
 
-const ROOT = path.join(__dirname, '../..');
 let slack: IncidentSlack;
 let client: Client;
 let runbook: Runbook;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   slack = await incidentSlack();
@@ -27,42 +25,10 @@ beforeAll(async () => {
   runbook = (await loadRunbookFile(path.join(__dirname, '../fixtures/runbooks/incidents/crash.yaml'))).runbook!;
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await killAllWorkers();
   await client?.connection.close();
   await slack?.close();
 });
-
-/** Starts the worker in its own process and resolves once it is about to poll. */
-async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/run-ts.js'), path.join(ROOT, 'test/support/incident-worker.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, SIGNALROOM_TASK_QUEUE: taskQueue, SLACK_API_URL: slack.sandbox.apiUrl, SLACK_BOT_TOKEN: slack.sandbox.botToken, SLACK_SIGNING_SECRET: slack.sandbox.signingSecret },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker process did not start: ${stderr}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker process exited (${code}): ${stderr}`));
-    });
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 const values = (id: string) => ({ 'incident.id': id, 'incident.severity': 'SEV1', 'incident.service': 'checkout' });
 
@@ -86,7 +52,7 @@ test('the worker is killed during a Wait and restarted: the run finishes with ev
   const { sandbox } = slack;
   const taskQueue = uniqueTaskQueue('crash');
   const id = uniqueIncidentId('CRASH');
-  let worker = await startWorkerProcess(taskQueue);
+  let worker = await startWorkerProcess({ taskQueue, sandbox });
   const handle = await openIncident(client, runbook, values(id), taskQueue);
 
   // Kill it once the workflow sleeps in the Wait step: the first effects are in Slack, the rest are not.
@@ -94,11 +60,11 @@ test('the worker is killed during a Wait and restarted: the run finishes with ev
     const history = await handle.fetchHistory();
     return history.events?.some((e) => e.timerStartedEventAttributes);
   });
-  await kill(worker);
+  await killWorker(worker);
   const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
   expect(sandbox.messages(channel.id).map((m) => m.text)).toEqual(['🚨 SEV1 incident detected in checkout']);
 
-  worker = await startWorkerProcess(taskQueue);
+  worker = await startWorkerProcess({ taskQueue, sandbox });
   const state = await eventually(
     'the runbook to finish on the restarted worker',
     async () => {
@@ -111,7 +77,7 @@ test('the worker is killed during a Wait and restarted: the run finishes with ev
   await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
   await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
   expect((await handle.result()).status).toBe('resolved');
-  await kill(worker);
+  await killWorker(worker);
 
   expectEachEffectOnce(sandbox, id);
   expect(sandbox.replies(channel.id, state.threadTs!).map((m) => m.text)).toEqual([':memo: *Update 1*: The worker came back']);

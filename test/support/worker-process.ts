@@ -1,11 +1,12 @@
 /**
  * A Signalroom worker in its own process, for tests that kill it (SIGKILL)
- * mid-runbook and start it again. Configured by the environment:
+ * mid-run and start it again. Configured by the environment:
  *   SIGNALROOM_TEST_TEMPORAL_ADDRESS, SIGNALROOM_TEST_NAMESPACE, SIGNALROOM_TEST_WORKFLOW_BUNDLE
  *   SIGNALROOM_TASK_QUEUE
  *   SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (the sandbox)
+ *   SIGNALROOM_TEST_APPROVER_GROUPS (optional): the configuration's approverGroups, as JSON
  * Prints `ready` once it is about to poll.
- * Run: node bin/run-ts.js test/support/incident-worker.ts
+ * Started by `startWorkerProcess` (test/support/worker-child.ts).
  */
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { ConfigSchema } from '../../src/config/schema';
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
   };
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const integrations = new IntegrationRegistry(
-    ConfigSchema.parse({ slack: { organization: { botToken: env('SLACK_BOT_TOKEN'), signingSecret: env('SLACK_SIGNING_SECRET'), apiUrl: env('SLACK_API_URL') } } }),
+    ConfigSchema.parse({
+      slack: { organization: { botToken: env('SLACK_BOT_TOKEN'), signingSecret: env('SLACK_SIGNING_SECRET'), apiUrl: env('SLACK_API_URL') } },
+      approverGroups: JSON.parse(process.env.SIGNALROOM_TEST_APPROVER_GROUPS ?? '{}'),
+    }),
     { timeoutMs: 3000 },
   );
   const connection = await NativeConnection.connect({ address: env('SIGNALROOM_TEST_TEMPORAL_ADDRESS') });

@@ -1,0 +1,171 @@
+/**
+ * A batch of incidents and approvals while the worker is SIGKILLed at random
+ * points and started again. Clicks go through the real server the whole time,
+ * dead worker or not. Every run must finish, every Slack effect must be in
+ * the sandbox exactly once, and every click must be in the approval's record.
+ *
+ * The kill times come from a seeded generator: a failure prints the seed, and
+ * SIGNALROOM_CHAOS_SEED=<seed> replays the same schedule.
+ */
+import path from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { ChildProcess } from 'node:child_process';
+import { buildServer } from '../../src/server/app';
+import { featureInteractionRoutes } from '../../src/server/features';
+import { requestApproval } from '../../src/approvals/client';
+import { openIncident } from '../../src/incidents/client';
+import { loadRunbookFile } from '../../src/runbook/load';
+import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import type { approval } from '../../workflows/approval/workflow';
+import type { incident } from '../../workflows/incident/workflow';
+import { eventually } from '../support/eventually';
+import { slackHarness, type SlackHarness } from '../support/slack';
+import { testClient, uniqueTaskQueue } from '../support/temporal';
+import { killAllWorkers, killWorker, startWorkerProcess } from '../support/worker-child';
+
+jest.setTimeout(180_000);
+
+const INCIDENTS = 4;
+const APPROVALS = 6;
+const KILLS = 4;
+const DEPLOYS = 'C0DEPLOYS';
+const APPROVER_GROUPS = { release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } };
+
+/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let h: SlackHarness;
+let client: Client;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  h = await slackHarness({ approverGroups: APPROVER_GROUPS });
+  client = await testClient();
+  app = await buildServer({
+    temporal: client,
+    logger: false,
+    signingSecrets: [h.sandbox.signingSecret],
+    interactionRoutes: featureInteractionRoutes(),
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  h.sandbox.setRequestUrl(`${url}/slack/interactions`);
+});
+afterAll(async () => {
+  await killAllWorkers();
+  await app?.close();
+  await client?.connection.close();
+  await h?.close();
+});
+
+test('incidents and approvals under random SIGKILLs of the worker: all finish, each Slack effect once, no click lost', async () => {
+  const seed = Number(process.env.SIGNALROOM_CHAOS_SEED ?? Date.now() % 1_000_000_007);
+  const random = seeded(seed);
+  const { sandbox } = h;
+  const taskQueue = uniqueTaskQueue('crash-batch');
+  const runbook = (await loadRunbookFile(path.join(__dirname, '../fixtures/runbooks/incidents/crash.yaml'))).runbook!;
+  const batch = `${Date.now().toString(36)}`;
+  let worker: ChildProcess = await startWorkerProcess({ taskQueue, sandbox, approverGroups: APPROVER_GROUPS });
+
+  const incidents: Array<WorkflowHandle<typeof incident>> = [];
+  for (let i = 0; i < INCIDENTS; i++) {
+    const id = `CB-${batch}-${i}`.toUpperCase();
+    incidents.push(await openIncident(client, runbook, { 'incident.id': id, 'incident.severity': 'SEV1', 'incident.service': 'checkout' }, taskQueue));
+  }
+  const approvals: Array<{ execution: string; handle: WorkflowHandle<typeof approval> }> = [];
+  for (let i = 0; i < APPROVALS; i++) {
+    const execution = `cb-${batch}-${i}`;
+    const handle = await requestApproval(
+      client,
+      { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release', 'sre'], minApprovals: 2, timeout: '10m', destination: { channel: '#deploys' } },
+      taskQueue,
+    );
+    approvals.push({ execution, handle });
+  }
+
+  // The chaos: kill at random points while the runs are under way, restart after a random pause.
+  const unfinishedAtKill: number[] = [];
+  const chaos = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      await sleep(300 + random() * 1500);
+      const open = await Promise.all([...incidents, ...approvals.map((a) => a.handle)].map(async (handle) => (await handle.describe()).status.name === 'RUNNING'));
+      unfinishedAtKill.push(open.filter(Boolean).length);
+      await killWorker(worker);
+      await sleep(random() * 1000);
+      worker = await startWorkerProcess({ taskQueue, sandbox, approverGroups: APPROVER_GROUPS });
+    }
+  })();
+
+  // The people: each approval gets an outsider's click, an approval, the same person again, and the deciding approval.
+  const clicks = approvals.map(async ({ execution }) => {
+    const card = await eventually(`the card of ${execution}`, () => sandbox.messages(DEPLOYS).find((m) => !m.threadTs && m.text.includes(`(${execution})`)), 60_000);
+    const acks: number[] = [];
+    for (const userId of ['U0ERIN', 'U0CAROL', 'U0CAROL', 'U0ALICE']) {
+      await sleep(random() * 400);
+      const click = await sandbox.click({ userId, channelId: DEPLOYS, messageTs: card.ts, actionId: APPROVE_ACTION });
+      acks.push(click.response.status ?? -1);
+    }
+    return { execution, ts: card.ts, acks };
+  });
+  // The responders: an update and a resolve once each incident is open (queries need a live worker, so retry).
+  const responders = incidents.map(async (handle) => {
+    await eventually(`${handle.workflowId} to open`, async () => (await handle.query(incidentStateQuery).catch(() => undefined))?.status === 'open', 90_000);
+    await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+    await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+  });
+
+  await chaos;
+  const clicked = await Promise.all(clicks);
+  await Promise.all(responders);
+  const approvalResults = await Promise.all(approvals.map((a) => a.handle.result()));
+  const incidentResults = await Promise.all(incidents.map((i) => i.result()));
+  await killWorker(worker);
+
+  const context = `(chaos seed ${seed}; rerun with SIGNALROOM_CHAOS_SEED=${seed})`;
+  // The kills hit work in progress, not an idle worker.
+  expect({ kills: unfinishedAtKill.length, firstKillHitRunningWork: unfinishedAtKill[0] > 0, context }).toEqual({ kills: KILLS, firstKillHitRunningWork: true, context });
+
+  // Approvals: every click answered 200 and in the record; one card each, final and truthful.
+  for (const [i, r] of approvalResults.entries()) {
+    const { execution, ts, acks } = clicked[i];
+    expect({ execution, acks, context }).toEqual({ execution, acks: [200, 200, 200, 200], context });
+    expect({ execution, status: r.status, decided: r.decisions.map((d) => d.user.id) }).toEqual({ execution, status: 'approved', decided: ['U0CAROL', 'U0ALICE'] });
+    expect(r.refused.map((x) => x.user.id).sort()).toEqual(['U0CAROL', 'U0ERIN']);
+    const cards = sandbox.messages(DEPLOYS).filter((m) => !m.threadTs && m.text.includes(`(${execution})`));
+    expect(cards.map((c) => c.ts)).toEqual([ts]);
+    expect(cards[0].text).toContain('Approved');
+    expect(JSON.stringify(cards[0].blocks)).not.toContain('"actions"');
+  }
+  // Every clicker heard back (replies through response_url are at least once: Slack offers no way to look one up).
+  for (const userId of ['U0ERIN', 'U0CAROL', 'U0ALICE']) {
+    expect(sandbox.ephemerals({ userId }).length).toBeGreaterThanOrEqual(userId === 'U0CAROL' ? APPROVALS * 2 : APPROVALS);
+  }
+
+  // Incidents: one channel each, every message once, the update in the thread, archived.
+  for (const [i, r] of incidentResults.entries()) {
+    const id = r.incident.id!;
+    expect({ id, status: r.status, errors: r.timeline.filter((e) => e.kind === 'error') }).toEqual({ id, status: 'resolved', errors: [] });
+    const name = `incident-${id.toLowerCase()}`;
+    expect(sandbox.calls('conversations.create').filter((c) => c.args.name === name && c.ok)).toHaveLength(1);
+    const channel = sandbox.channelByName(name)!;
+    const texts = sandbox.messages(channel.id).map((m) => m.text);
+    expect({ id, duplicates: texts.filter((t, n) => texts.indexOf(t) !== n) }).toEqual({ id, duplicates: [] });
+    expect(texts).toEqual(
+      expect.arrayContaining(['🚨 SEV1 incident detected in checkout', 'Responders: the first assessment is due', `Updates for incident ${id}`, `Incident ${id} resolved`]),
+    );
+    expect(sandbox.replies(channel.id, r.threadTs!).map((m) => m.text)).toEqual([':memo: *Update 1*: The worker came back']);
+    expect(channel.archived).toBe(true);
+    expect(incidents[i].workflowId).toContain(id);
+  }
+});

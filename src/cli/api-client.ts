@@ -4,6 +4,7 @@
  * server but not Temporal.
  */
 import type { ApprovalRequest, ApprovalStatus, DecideOutcome } from '../../workflows/approval/types';
+import type { IncidentState } from '../../workflows/incident/types';
 
 export class ApiCallError extends Error {
   constructor(
@@ -96,5 +97,25 @@ export class SignalroomApi {
 
   async cancel(id: string, by?: string, reason?: string): Promise<DecideOutcome> {
     return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })).body;
+  }
+
+  async openIncident(runbook: string, inputs: Record<string, string>, openedBy?: string): Promise<{ workflowId: string }> {
+    return (await this.call<{ workflowId: string }>('POST', '/incidents', { runbook, inputs, openedBy })).body;
+  }
+
+  async incident(id: string): Promise<IncidentState> {
+    return (await this.call<IncidentState>('GET', `/incidents/${encodeURIComponent(id)}`)).body;
+  }
+
+  async updateIncident(id: string, text: string, author?: string): Promise<void> {
+    await this.call('POST', `/incidents/${encodeURIComponent(id)}/updates`, { text, author });
+  }
+
+  async setIncidentSeverity(id: string, severity: string, by?: string): Promise<void> {
+    await this.call('POST', `/incidents/${encodeURIComponent(id)}/severity`, { severity, by });
+  }
+
+  async resolveIncident(id: string, resolvedBy?: string, summary?: string): Promise<void> {
+    await this.call('POST', `/incidents/${encodeURIComponent(id)}/resolve`, { resolvedBy, summary });
   }
 }

@@ -3,12 +3,17 @@
  * with a runbook, drive it (updates, severity, resolve) and read its state
  * and timeline. Signals are recorded by Temporal even while no worker runs.
  *
+ * Each talks to Temporal directly, or to the Signalroom server's API with
+ * `--api URL --token T` (or SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN).
+ *
  * Exit codes: 0 done · 1 the request was refused (no such runbook, an
  * invalid runbook, no such incident, a missing input, an incident already
- * resolved) · 64 bad usage · 70 internal error.
+ * resolved, an API token without the permission) · 64 bad usage · 70
+ * internal error.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ApiCallError, SignalroomApi } from './api-client';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../config/load';
 import { readEnv } from '../config/env';
@@ -84,7 +89,9 @@ async function run(fn: () => Promise<void>): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError) {
+    // The API's 4xx: the server refused the request and said why (a 5xx is left to main: exit 70).
+    const apiRefusal = err instanceof ApiCallError && err.status < 500;
+    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError || apiRefusal) {
       process.stderr.write(`signalroom: ${err.message}\n`);
       process.exitCode = EXIT_INCIDENT_REFUSED;
       return;
@@ -95,21 +102,49 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The server's API when `--api` (or SIGNALROOM_API_URL) is given, else undefined: talk to Temporal. */
+function apiOf(opts: { api?: string; token?: string }): SignalroomApi | undefined {
+  try {
+    return SignalroomApi.fromEnvironment(opts);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function withApiOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)')
+    .option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
+}
+
+interface ApiOptions {
+  api?: string;
+  token?: string;
+}
+
 export function registerIncidentCommands(program: Command): void {
   const incident = program.command('incident').description('Open incidents with a runbook, post updates, change severity, resolve, and show their timeline');
 
-  incident
-    .command('open')
+  withApiOptions(incident.command('open'))
     .description('Open an incident with a runbook (a second open for the same incident.id joins the running incident)')
     .requiredOption('--runbook <name>', 'the runbook (signalroom runbook list)')
     .option('--input <name=value>', 'a runbook input, e.g. incident.id=INC-42 (repeatable; incident.id is required)', collect, [])
     .option('--runbooks-dir <dir>', 'read runbooks from this folder instead of the configured runbooks.dirs (repeatable)', collect)
     .option('--opened-by <user>', 'who opens it (Slack user ID), for the timeline')
     .option('--json', 'print the result as JSON')
-    .action((opts: { runbook: string; input: string[]; runbooksDir?: string[]; openedBy?: string; json?: boolean }) =>
+    .action((opts: ApiOptions & { runbook: string; input: string[]; runbooksDir?: string[]; openedBy?: string; json?: boolean }) =>
       run(async () => {
         const values = parseInputs(opts.input);
         if (!values['incident.id']) throw new UsageError('--input incident.id=ID is required');
+        const api = apiOf(opts);
+        if (api) {
+          // The server reads its own runbook folders and validates the inputs.
+          if (opts.runbooksDir?.length) throw new UsageError('--runbooks-dir reads local files: with --api the server uses its own runbooks');
+          const { workflowId } = await api.openIncident(opts.runbook, values, opts.openedBy);
+          const result = { incidentId: values['incident.id'], workflowId, runbook: opts.runbook };
+          process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${opts.runbook}: workflow ${workflowId}\n`);
+          return;
+        }
         const dirs = runbookDirs(opts.runbooksDir);
         const catalog = await loadRunbookCatalog(dirs);
         const runbook = catalog.runbooks.get(opts.runbook);
@@ -130,57 +165,52 @@ export function registerIncidentCommands(program: Command): void {
       }),
     );
 
-  incident
-    .command('update <id> <text>')
+  withApiOptions(incident.command('update <id> <text>'))
     .description('Post a status update: into the incident’s updates thread, and re-arm the missed-update reminder')
     .option('--as <user>', 'the author (Slack user ID or name)')
-    .action((id: string, text: string, opts: { as?: string }) =>
-      run(() =>
-        withTemporalClient(async (client) => {
-          await service(client).update(id, text, opts.as);
-          process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
-        }),
-      ),
+    .action((id: string, text: string, opts: ApiOptions & { as?: string }) =>
+      run(async () => {
+        const api = apiOf(opts);
+        if (api) await api.updateIncident(id, text, opts.as);
+        else await withTemporalClient((client) => service(client).update(id, text, opts.as));
+        process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
+      }),
     );
 
-  incident
-    .command('severity <id> <severity>')
+  withApiOptions(incident.command('severity <id> <severity>'))
     .description('Change the severity (e.g. SEV1): announced in Slack, reminders follow the new cadence')
     .option('--as <user>', 'who changed it (Slack user ID)')
-    .action((id: string, severity: string, opts: { as?: string }) =>
-      run(() =>
-        withTemporalClient(async (client) => {
-          await service(client).setSeverity(id, severity, opts.as);
-          process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
-        }),
-      ),
+    .action((id: string, severity: string, opts: ApiOptions & { as?: string }) =>
+      run(async () => {
+        const api = apiOf(opts);
+        if (api) await api.setIncidentSeverity(id, severity, opts.as);
+        else await withTemporalClient((client) => service(client).setSeverity(id, severity, opts.as));
+        process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
+      }),
     );
 
-  incident
-    .command('resolve <id>')
+  withApiOptions(incident.command('resolve <id>'))
     .description('Resolve the incident: runs the runbook’s post-incident steps (summary, retrospective, archive)')
     .option('--summary <text>', 'what happened and what fixed it')
     .option('--as <user>', 'who resolved it (Slack user ID)')
-    .action((id: string, opts: { summary?: string; as?: string }) =>
-      run(() =>
-        withTemporalClient(async (client) => {
-          await service(client).resolve(id, opts.as, opts.summary);
-          process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
-        }),
-      ),
+    .action((id: string, opts: ApiOptions & { summary?: string; as?: string }) =>
+      run(async () => {
+        const api = apiOf(opts);
+        if (api) await api.resolveIncident(id, opts.as, opts.summary);
+        else await withTemporalClient((client) => service(client).resolve(id, opts.as, opts.summary));
+        process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
+      }),
     );
 
-  incident
-    .command('status <id>')
+  withApiOptions(incident.command('status <id>'))
     .description('Show the incident’s state and timeline (the incident id, or its workflow id)')
     .option('--json', 'print the state as JSON')
-    .action((id: string, opts: { json?: boolean }) =>
-      run(() =>
-        withTemporalClient(async (client) => {
-          const state = await service(client).state(id);
-          process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
-        }),
-      ),
+    .action((id: string, opts: ApiOptions & { json?: boolean }) =>
+      run(async () => {
+        const api = apiOf(opts);
+        const state = api ? await api.incident(id) : await withTemporalClient((client) => service(client).state(id));
+        process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
+      }),
     );
 
   // `runbook list` joins the runbook commands (validate, schema) registered before.

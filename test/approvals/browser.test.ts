@@ -51,6 +51,9 @@ test('request an approval, and carol approves it on the sandbox page', async () 
   await page.getByRole('button', { name: '# deploys' }).click();
   await page.getByText('Deploy web v7.3 to production').waitFor();
   await page.getByText('0 of 1').waitFor();
+  // The deadline reads as Slack shows a <!date^…> token: in the viewer's time, never the raw token.
+  await page.locator('time').filter({ hasText: /^today \d\d:\d\d$|^tomorrow \d\d:\d\d$/ }).first().waitFor();
+  expect(await page.getByText('<!date^').count()).toBe(0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'approval-requested.png') });
 
   await page.getByLabel('You are').selectOption('U0CAROL');

@@ -28,9 +28,34 @@
     const p = data && data.people.find((u) => u.id === id);
     return p ? p.name : id;
   }
-  // Enough of Slack's mrkdwn for the demo: links, mentions, bold, italics, code, strike, newlines.
+  // Slack's <!date^epoch^format|fallback>, in the viewer's time zone as Slack shows it.
+  const pad = (n) => String(n).padStart(2, '0');
+  function slackDateText(epoch, format) {
+    const d = new Date(epoch * 1000);
+    const day = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+    const days = Math.round((day(d) - day(new Date())) / 86400000);
+    const short = d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
+    const long = d.toLocaleDateString('en-US', { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+    const plain = d.toLocaleDateString('en-US', { month: 'long', day: 'numeric', year: 'numeric' });
+    const pretty = (fallback) => (days === 0 ? 'today' : days === 1 ? 'tomorrow' : days === -1 ? 'yesterday' : fallback);
+    const tokens = {
+      date_num: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`,
+      date: plain,
+      date_short: short,
+      date_long: long,
+      date_pretty: pretty(plain),
+      date_short_pretty: pretty(short),
+      date_long_pretty: pretty(long),
+      time: `${pad(d.getHours())}:${pad(d.getMinutes())}`,
+      time_secs: `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
+    };
+    return format.replace(/\{(\w+)\}/g, (whole, name) => tokens[name] ?? whole);
+  }
+
+  // Enough of Slack's mrkdwn for the demo: links, mentions, dates, bold, italics, code, strike, newlines.
   function mrkdwn(text) {
     let s = esc(text);
+    s = s.replace(/&lt;!date\^(\d+)\^([^|&]*)(?:\|[^&]*)?&gt;/g, (_, epoch, format) => `<time datetime="${new Date(Number(epoch) * 1000).toISOString()}">${esc(slackDateText(Number(epoch), format))}</time>`);
     s = s.replace(/&lt;@([UW][A-Z0-9]+)(\|[^&]*)?&gt;/g, (_, id) => `<span class="mention">@${esc(personName(id))}</span>`);
     s = s.replace(/&lt;!subteam\^[A-Z0-9]+(?:\|([^&]*))?&gt;/g, (_, h) => `<span class="mention">${h ? h : '@group'}</span>`);
     s = s.replace(/&lt;#([CG][A-Z0-9]+)(?:\|([^&]*))?&gt;/g, (_, id, n) => `<span class="mention">#${n || id}</span>`);

@@ -12,8 +12,17 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** Every child started, so an interrupted run leaves none behind (see killAllChildren). */
+const started: ChildProcess[] = [];
+
+/** SIGKILLs every child still running: synchronous, for process.on('exit'). */
+export function killAllChildren(): void {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
 export function startChild(script: string, args: string[], execArgv: string[] = [], onMessage?: (message: Record<string, unknown>) => void): Child {
   const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  started.push(child);
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {

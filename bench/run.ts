@@ -33,7 +33,7 @@ import { startDevServer, type RunningDevServer } from '../src/temporal/dev-serve
 import { workflowsPath } from '../src/worker';
 import { approvalDecisionSignal, incidentResolveSignal } from '../workflows/messages';
 import { bareSignal } from './baseline-workflows';
-import { startChild, type Child } from './children';
+import { killAllChildren, startChild, type Child } from './children';
 import { approveClickPayload, closedLoop, nowMs, Poster, responseUrlSink, signedClick, steadyRate } from './http-load';
 import { machineInfo } from './machine';
 import type { WorkerReport, WorkerProcessConfig } from './worker-process';
@@ -165,6 +165,12 @@ async function startStack(): Promise<Stack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'signalroom-bench-'));
   const cliPath = await obtainTemporalCli({ log });
   const dev = await startDevServer({ cliPath, headless: true });
+  // Interrupted (Ctrl-C) or failed: leave no dev server or worker behind.
+  process.once('exit', () => {
+    killAllChildren();
+    if (dev.process.exitCode === null && dev.process.signalCode === null) dev.process.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   log(`Temporal dev server on ${dev.address} (headless, in memory)`);
 
   const sandbox = await startSandbox({ rateLimits: false });
@@ -293,8 +299,9 @@ async function startApprovals(s: Stack, stage: string, count: number, capMs = 12
   const deadline = t0 + capMs;
   let started = 0;
   const IN_FLIGHT = 300;
+  let ready = 0; // updated by the loop below: scanning from 32 starters would cost more than the starts
   const starting = pool(executions, 32, async (execution) => {
-    while (started - scan() >= IN_FLIGHT && Date.now() <= deadline) await sleep(20);
+    while (started - ready >= IN_FLIGHT && Date.now() <= deadline) await sleep(50);
     if (Date.now() > deadline) return;
     await requestApproval(
       s.client,
@@ -306,7 +313,7 @@ async function startApprovals(s: Stack, stage: string, count: number, capMs = 12
   let last = 0;
   for (;;) {
     await sleep(100);
-    const ready = scan();
+    ready = scan();
     if (ready >= count) break;
     if (Date.now() > deadline) {
       log(`  ${stage}: ${ready} of ${count} approvals ready after ${((Date.now() - t0) / 1000).toFixed(0)} s: stopping there`);

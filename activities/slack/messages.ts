@@ -3,7 +3,7 @@
  * metadata: each post carries its workflow's idempotency key, and a retry
  * first looks for a message carrying that key before posting again.
  */
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
@@ -26,6 +26,8 @@ export interface PostMessageInput {
   idempotencyKey: string;
   /** Extra metadata payload fields (Slack IDs and names only, no secrets). */
   metadata?: Record<string, string | number | boolean>;
+  /** Also ask Slack for the message's permalink (chat.getPermalink), for people to open it from elsewhere. */
+  permalink?: boolean;
 }
 
 export interface PostedMessage {
@@ -33,6 +35,8 @@ export interface PostedMessage {
   ts: string;
   /** True when a retry found the message an earlier attempt posted. */
   existing?: boolean;
+  /** With `permalink: true`, when Slack gave one. */
+  permalink?: string;
 }
 
 export interface UpdateMessageInput {
@@ -69,9 +73,20 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       const integration = await slack.integration(input.integration);
       const channel = await slack.permittedChannel(integration, input.channel, 'post');
       const marker = markerFor(input.idempotencyKey);
+      const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
+        if (!input.permalink) return posted;
+        // The message is posted: a link Slack will not give is no reason to fail (and retry) the post.
+        try {
+          const res = await slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts }));
+          return res.permalink ? { ...posted, permalink: res.permalink } : posted;
+        } catch (err) {
+          log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
+          return posted;
+        }
+      };
       if (activityInfo().attempt > 1) {
         const ts = await findPosted(slack, integration, channel.id, marker, input.threadTs);
-        if (ts) return { channel: channel.id, ts, existing: true };
+        if (ts) return withLink({ channel: channel.id, ts, existing: true });
       }
       const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
       const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
@@ -88,7 +103,7 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
           icon_url: integration.bot?.iconUrl,
         } as Parameters<typeof c.chat.postMessage>[0]),
       );
-      return { channel: String(res.channel ?? channel.id), ts: String(res.ts) };
+      return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
     },
 
     /** Replaces a message's text and blocks; repeating it changes nothing. */

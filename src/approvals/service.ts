@@ -38,7 +38,8 @@ export interface ApprovalView {
   escalated: boolean;
   finishedAt?: string;
   outcomeNote?: string;
-  message?: { channel: string; ts: string };
+  /** The Slack card: channel, ts and, when Slack gave one, its permalink. */
+  message?: { channel: string; ts: string; permalink?: string };
   /** Final only: may the pipeline go on (approved, or expired with onTimeout approve)? */
   proceed?: boolean;
   /** Final only: the approvers' inputs. */

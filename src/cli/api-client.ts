@@ -27,6 +27,7 @@ export interface ApiApproval {
   refused: Array<{ verb: string; user: { id: string; name?: string }; why: string }>;
   escalated: boolean;
   outcomeNote?: string;
+  message?: { channel: string; ts: string; permalink?: string };
 }
 
 export class SignalroomApi {

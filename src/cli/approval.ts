@@ -79,14 +79,25 @@ function output(json: boolean): Out {
   };
 }
 
+const decisionLine = (d: ApprovalState['decisions'][number]) => `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
+const refusedLine = (r: ApprovalState['refused'][number]) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
+
 function describeChange(prev: ApprovalState | undefined, next: ApprovalState): string[] {
   const lines: string[] = [];
   if (!prev) lines.push(`Waiting: ${next.approvals} of ${next.needed} approvals; expires ${next.expiresAt}`);
-  for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) {
-    lines.push(`${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
-  }
-  for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(`Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`);
+  if (next.message?.permalink && !prev?.message?.permalink) lines.push(`In Slack: ${next.message.permalink}`);
+  for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
+  for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r));
   if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
+  return lines;
+}
+
+/** What the last poll did not see: the run may finish between two polls. */
+function missedByPolling(last: ApprovalState | undefined, final: ApprovalResult): string[] {
+  const lines: string[] = [];
+  if (final.message?.permalink && !last?.message?.permalink) lines.push(`In Slack: ${final.message.permalink}`);
+  for (const d of final.decisions.slice(last?.decisions.length ?? 0)) lines.push(decisionLine(d));
+  for (const r of final.refused.slice(last?.refused.length ?? 0)) lines.push(refusedLine(r));
   return lines;
 }
 
@@ -116,7 +127,13 @@ async function follow(client: Client, workflowId: string, out: Out, pollMs = 100
     }
   })();
   try {
-    return await result;
+    const final = await result;
+    await watcher;
+    for (const line of missedByPolling(last, final)) {
+      out.line(line);
+      out.event({ event: 'progress', message: line, status: final.status });
+    }
+    return final;
   } finally {
     await watcher;
   }
@@ -176,15 +193,23 @@ function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
 async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promise<ApiApproval> {
   let seenDecisions = 0;
   let seenRefused = 0;
+  let linked = false;
+  let polls = 0;
   for (;;) {
-    const { done, approval } = await api.waitApproval(id, '30s');
+    // Short polls at first, to print the card's link as soon as it is posted (a webhook card has none).
+    const { done, approval } = await api.waitApproval(id, linked || polls++ >= 5 ? '30s' : '1s');
+    if (approval.message?.permalink && !linked) {
+      linked = true;
+      out.line(`In Slack: ${approval.message.permalink}`);
+      out.event({ event: 'posted', permalink: approval.message.permalink });
+    }
     for (const d of approval.decisions.slice(seenDecisions)) {
-      const line = `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
+      const line = decisionLine(d as ApprovalState['decisions'][number]);
       out.line(line);
       out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
     }
     for (const r of approval.refused.slice(seenRefused)) {
-      const line = `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
+      const line = refusedLine(r as ApprovalState['refused'][number]);
       out.line(line);
       out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
     }

@@ -305,8 +305,20 @@ export class SandboxState extends EventEmitter {
   /** Adds a message and keeps the channel's list ordered by ts. */
   addMessage(channel: Channel, message: Omit<Message, 'ts' | 'channel' | 'teamId' | 'edits' | 'reactions'> & { ts?: string }): Message {
     const full: Message = { ...message, ts: message.ts ?? this.clock.nextTs(), channel: channel.id, teamId: channel.teamId, edits: [], reactions: [] };
-    channel.messages.push(full);
-    channel.messages.sort((a, b) => compareTs(a.ts, b.ts));
+    // Usually the newest: append. An older ts (a scheduled message's) goes in its place, found by binary search;
+    // re-sorting the whole channel on every post made posting slower with every message.
+    const list = channel.messages;
+    if (!list.length || compareTs(list[list.length - 1].ts, full.ts) <= 0) list.push(full);
+    else {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareTs(list[mid].ts, full.ts) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, full);
+    }
     this.changed();
     return full;
   }

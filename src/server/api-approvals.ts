@@ -65,7 +65,7 @@ const Approval = {
     escalated: { type: 'boolean' },
     finishedAt: { type: 'string', format: 'date-time' },
     outcomeNote: { type: 'string' },
-    message: { type: 'object', properties: { channel: { type: 'string' }, ts: { type: 'string' } } },
+    message: { type: 'object', description: 'The Slack card, once posted.', properties: { channel: { type: 'string' }, ts: { type: 'string' }, permalink: { type: 'string', description: 'A link that opens the card in Slack.' } } },
     proceed: { type: 'boolean', description: 'Final only: may the pipeline go on (approved, or expired with onTimeout approve)?' },
     inputs: { type: 'object', additionalProperties: { type: 'string' }, description: 'Final only: what the approvers filled in.' },
   },

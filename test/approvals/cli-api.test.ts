@@ -76,6 +76,7 @@ test('request --wait through the API follows the approval and exits 0 when appro
 
   expect(await exited).toBe(0);
   expect(out).toContain(`Approval requested: ${id}`);
+  expect(out).toMatch(/In Slack: http:\/\/127\.0\.0\.1:\d+\/archives\/C0DEPLOYS\/p\d+/);
   expect(out).toContain('Refused approve from U0ERIN');
   expect(out).toContain('Approved by U0CAROL via api');
   expect(out).toContain('Outcome: approved');

@@ -70,6 +70,10 @@ test('approved in Slack: exit 0, with the id and each change printed', async () 
   await clickOnCard('U0CAROL', execution, APPROVE_ACTION);
   expect(await run.code).toBe(0);
   expect(run.stdout()).toContain(`Approval requested: approval-web-production-${execution}`);
+  // The card's link (chat.getPermalink), for whoever reads the pipeline's log.
+  const link = /In Slack: (http:\/\/127\.0\.0\.1:\d+\/archives\/C0DEPLOYS\/p\d+)/.exec(run.stdout())?.[1];
+  expect(link).toBe(`${stack.sandbox.url}/archives/C0DEPLOYS/p${card(stack.sandbox, execution)!.ts.replace('.', '')}`);
+  expect(run.stdout()).toMatch(/Approved by \S+ via slack/);
   expect(run.stdout()).toMatch(/Outcome: approved/);
 });
 

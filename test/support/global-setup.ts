@@ -15,6 +15,10 @@ export default async function globalSetup(): Promise<void> {
   const cliPath = await obtainTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   const server = await startDevServer({ cliPath, headless: true });
   (globalThis as { __signalroomDevServer?: unknown }).__signalroomDevServer = server;
+  // The teardown stops it; if jest exits without one (interrupted, a crash), never leave it running.
+  process.once('exit', () => {
+    if (server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
+  });
 
   const runDir = path.join(os.tmpdir(), `signalroom-test-${process.pid}`);
   mkdirSync(runDir, { recursive: true });

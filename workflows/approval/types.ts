@@ -102,13 +102,13 @@ export interface ApprovalState {
   escalated: boolean;
   /** The Slack integration that posted the card (a name, never a token); undefined for a webhook card. */
   integration?: string;
-  message?: { channel: string; ts: string };
+  message?: { channel: string; ts: string; permalink?: string };
   /** Set when a final state was reached. */
   finishedAt?: string;
   outcomeNote?: string;
 }
 
-export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote'> & {
+export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote' | 'message'> & {
   inputs: Record<string, string>;
   /**
    * May the pipeline go on? True when approved, or expired with `onTimeout: 'approve'`.

@@ -228,6 +228,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
         text,
         blocks: blocks as never,
         idempotencyKey: 'approval-card',
+        permalink: true,
         metadata: { pipeline: request.pipeline, stage: request.stage, execution: request.execution },
       });
     } else {
@@ -342,6 +343,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     refused: state.refused,
     finishedAt: state.finishedAt,
     outcomeNote: state.outcomeNote,
+    message: state.message,
     inputs,
     proceed: finalStatus === 'approved',
   };

@@ -3,8 +3,19 @@
  * SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN), for pipelines that may reach the
  * server but not Temporal.
  */
+import type { Command } from 'commander';
 import type { ApprovalRequest, ApprovalStatus, DecideOutcome } from '../../workflows/approval/types';
 import type { IncidentState } from '../../workflows/incident/types';
+
+/** `--api` without a token: bad usage (exit 64) in every command. */
+export class ApiUsageError extends Error {}
+
+/** The options of every command that can go through the server instead of Temporal. */
+export function withApiOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)')
+    .option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
+}
 
 export class ApiCallError extends Error {
   constructor(
@@ -41,11 +52,12 @@ export class SignalroomApi {
     this.base = url.replace(/\/+$/, '');
   }
 
+  /** The API when `--api` (or SIGNALROOM_API_URL) is given, else undefined: talk to Temporal. */
   static fromEnvironment(opts: { api?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): SignalroomApi | undefined {
     const url = opts.api ?? env.SIGNALROOM_API_URL;
     if (!url) return undefined;
     const token = opts.token ?? env.SIGNALROOM_API_TOKEN;
-    if (!token) throw new Error('--api needs a token: --token T or SIGNALROOM_API_TOKEN');
+    if (!token) throw new ApiUsageError('--api needs a token: --token T or SIGNALROOM_API_TOKEN');
     return new SignalroomApi(url, token);
   }
 

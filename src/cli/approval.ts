@@ -7,7 +7,7 @@
  *   5 error talking to Temporal or a refused request · 64 bad usage
  */
 import type { Command } from 'commander';
-import { SignalroomApi, type ApiApproval } from './api-client';
+import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from './api-client';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
@@ -38,7 +38,7 @@ async function run(action: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await action();
   } catch (err) {
-    const usage = err instanceof UsageError || err instanceof ApprovalInputError;
+    const usage = err instanceof UsageError || err instanceof ApprovalInputError || err instanceof ApiUsageError;
     process.stderr.write(`signalroom approval: ${(err as Error).message}\n`);
     process.exitCode = usage ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
   }
@@ -171,19 +171,6 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
 }
 
 
-/** Talks to the HTTP API instead of Temporal (`--api URL --token T`, or SIGNALROOM_API_URL / SIGNALROOM_API_TOKEN). */
-function apiOf(opts: { api?: string; token?: string }): SignalroomApi | undefined {
-  try {
-    return SignalroomApi.fromEnvironment(opts);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function withApiOptions(cmd: Command): Command {
-  return cmd.option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)').option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
-}
-
 function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
   if (a.status === 'expired' && a.proceed) return 0;
   return APPROVAL_EXIT[a.status];
@@ -251,7 +238,7 @@ export function registerApprovalCommands(program: Command): void {
     .action((opts) =>
       run(async () => {
         const out = output(Boolean(opts.json));
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
           // The server checks names and durations against its own configuration.
           const created = await api.requestApproval(parseRequest(opts));
@@ -289,7 +276,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--json', 'print the state as JSON')
     .action((id: string, opts) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
           const a = await api.approval(id);
           if (opts.json) process.stdout.write(`${JSON.stringify(a)}\n`);
@@ -321,7 +308,7 @@ export function registerApprovalCommands(program: Command): void {
       run(async () => {
         if (Boolean(opts.approve) === Boolean(opts.reject)) throw new UsageError('give exactly one of --approve or --reject');
         const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
           const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason);
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
@@ -344,7 +331,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         const outcome = api
           ? await api.cancel(id, opts.as, opts.reason)
           : await withTemporalClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ApiCallError, SignalroomApi } from './api-client';
+import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../config/load';
 import { readEnv } from '../config/env';
@@ -84,7 +84,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ApiUsageError) {
       process.stderr.write(`signalroom: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
@@ -101,21 +101,6 @@ async function run(fn: () => Promise<void>): Promise<void> {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The server's API when `--api` (or SIGNALROOM_API_URL) is given, else undefined: talk to Temporal. */
-function apiOf(opts: { api?: string; token?: string }): SignalroomApi | undefined {
-  try {
-    return SignalroomApi.fromEnvironment(opts);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function withApiOptions(cmd: Command): Command {
-  return cmd
-    .option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)')
-    .option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
-}
 
 interface ApiOptions {
   api?: string;
@@ -136,7 +121,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const values = parseInputs(opts.input);
         if (!values['incident.id']) throw new UsageError('--input incident.id=ID is required');
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
           // The server reads its own runbook folders and validates the inputs.
           if (opts.runbooksDir?.length) throw new UsageError('--runbooks-dir reads local files: with --api the server uses its own runbooks');
@@ -170,7 +155,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'the author (Slack user ID or name)')
     .action((id: string, text: string, opts: ApiOptions & { as?: string }) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.updateIncident(id, text, opts.as);
         else await withTemporalClient((client) => service(client).update(id, text, opts.as));
         process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
@@ -182,7 +167,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'who changed it (Slack user ID)')
     .action((id: string, severity: string, opts: ApiOptions & { as?: string }) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.setIncidentSeverity(id, severity, opts.as);
         else await withTemporalClient((client) => service(client).setSeverity(id, severity, opts.as));
         process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
@@ -195,7 +180,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--as <user>', 'who resolved it (Slack user ID)')
     .action((id: string, opts: ApiOptions & { summary?: string; as?: string }) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.resolveIncident(id, opts.as, opts.summary);
         else await withTemporalClient((client) => service(client).resolve(id, opts.as, opts.summary));
         process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
@@ -207,7 +192,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--json', 'print the state as JSON')
     .action((id: string, opts: ApiOptions & { json?: boolean }) =>
       run(async () => {
-        const api = apiOf(opts);
+        const api = SignalroomApi.fromEnvironment(opts);
         const state = api ? await api.incident(id) : await withTemporalClient((client) => service(client).state(id));
         process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
       }),

@@ -3,8 +3,8 @@
  * starts Slack's OAuth v2 flow and /slack/oauth_redirect stores the
  * installation, both through @slack/oauth's InstallProvider.
  */
-import type { FastifyPluginAsync } from 'fastify';
-import { InstallProvider, type InstallationStore } from '@slack/oauth';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import { InstallProvider, type InstallationStore, type InstallProviderOptions } from '@slack/oauth';
 import { BOT_SCOPES } from '../slack/scopes';
 
 export interface SlackOAuthOptions {
@@ -23,8 +23,29 @@ export function authorizeUrlFor(apiUrl: string): string {
   return new URL('../oauth/v2/authorize', apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).toString();
 }
 
-export function createInstaller(options: SlackOAuthOptions): InstallProvider {
+type SlackLogger = NonNullable<InstallProviderOptions['logger']>;
+
+/** @slack/oauth's logger interface on the server's own logger, so its messages are structured (and silent when logging is off). */
+function slackLoggerOn(log: FastifyBaseLogger): SlackLogger {
+  const child = log.child({ component: 'slack-oauth' });
+  const text = (parts: unknown[]) => parts.map((p) => (p instanceof Error ? p.message : String(p))).join(' ');
+  let level = 'info';
+  return {
+    debug: (...m: unknown[]) => child.debug(text(m)),
+    info: (...m: unknown[]) => child.info(text(m)),
+    warn: (...m: unknown[]) => child.warn(text(m)),
+    error: (...m: unknown[]) => child.error(text(m)),
+    setLevel: (l: string) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  } as SlackLogger;
+}
+
+export function createInstaller(options: SlackOAuthOptions, log?: FastifyBaseLogger): InstallProvider {
   return new InstallProvider({
+    ...(log ? { logger: slackLoggerOn(log) } : {}),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     stateSecret: options.stateSecret,
@@ -40,7 +61,7 @@ export function createInstaller(options: SlackOAuthOptions): InstallProvider {
 }
 
 export const slackOAuthRoutes: FastifyPluginAsync<SlackOAuthOptions> = async (app, options) => {
-  const installer = createInstaller(options);
+  const installer = createInstaller(options, app.log);
   app.get('/slack/install', async (req, reply) => {
     reply.hijack();
     await installer.handleInstallPath(req.raw, reply.raw);

@@ -209,7 +209,11 @@
     try {
       const v = await api('/_sandbox/version');
       if (!force && v.version === version) return;
-      data = await api(`/_sandbox/state?user=${encodeURIComponent(userId)}`);
+      const asked = userId;
+      const next = await api(`/_sandbox/state?user=${encodeURIComponent(asked)}`);
+      // "You are" changed while this was on its way: it describes the previous person, and the newer refresh will follow.
+      if (asked !== userId) return;
+      data = next;
       version = data.version;
       if (data.viewer) userId = data.viewer.id;
       renderSidebar();

@@ -86,7 +86,8 @@ export async function runDevStack(options: DevOptions): Promise<void> {
   const worker: Worker = await createWorker({ connection, namespace, taskQueue, activityDeps: { integrations: runtime.integrations }, tuning: runtime.config.worker });
   const workerRun = worker.run();
   stops.unshift(async () => {
-    worker.shutdown();
+    // The SDK's own SIGINT/SIGTERM handler has usually begun the shutdown already (a second call throws).
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await connection.close();
   });

@@ -11,6 +11,9 @@ import type { SlackContext } from './context';
 
 export const IDEMPOTENCY_EVENT_TYPE = 'signalroom_message';
 
+/** How long a post waits for its permalink before returning without one. */
+const PERMALINK_WAIT_MS = 3_000;
+
 export interface PostMessageInput {
   integration: string;
   /** Channel ID, `#name` or `name`. */
@@ -75,13 +78,21 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       const marker = markerFor(input.idempotencyKey);
       const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
         if (!input.permalink) return posted;
-        // The message is posted: a link Slack will not give is no reason to fail (and retry) the post.
+        // The message is posted: a link Slack will not give (or not soon) is no reason to fail, or hold up, the post.
+        let timer: NodeJS.Timeout | undefined;
         try {
-          const res = await slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts }));
+          const res = await Promise.race([
+            slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts })),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('no answer within 3 s')), PERMALINK_WAIT_MS);
+            }),
+          ]);
           return res.permalink ? { ...posted, permalink: res.permalink } : posted;
         } catch (err) {
           log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
           return posted;
+        } finally {
+          clearTimeout(timer);
         }
       };
       if (activityInfo().attempt > 1) {

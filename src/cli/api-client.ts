@@ -14,6 +14,7 @@ export class ApiUsageError extends Error {}
 export function withApiOptions(cmd: Command): Command {
   return cmd
     .option('--api <url>', 'go through the Signalroom server at this URL instead of Temporal (env SIGNALROOM_API_URL)')
+    .option('--no-api', 'talk to Temporal even when SIGNALROOM_API_URL is set')
     .option('--token <token>', 'API token for --api (env SIGNALROOM_API_TOKEN)');
 }
 
@@ -53,11 +54,15 @@ export class SignalroomApi {
   }
 
   /** The API when `--api` (or SIGNALROOM_API_URL) is given, else undefined: talk to Temporal. */
-  static fromEnvironment(opts: { api?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): SignalroomApi | undefined {
-    const url = opts.api ?? env.SIGNALROOM_API_URL;
+  static fromEnvironment(opts: { api?: string | boolean; token?: string }, env: NodeJS.ProcessEnv = process.env): SignalroomApi | undefined {
+    if (opts.api === false) return undefined; // --no-api
+    const url = typeof opts.api === 'string' ? opts.api : env.SIGNALROOM_API_URL;
     if (!url) return undefined;
     const token = opts.token ?? env.SIGNALROOM_API_TOKEN;
-    if (!token) throw new ApiUsageError('--api needs a token: --token T or SIGNALROOM_API_TOKEN');
+    if (!token) {
+      const why = typeof opts.api === 'string' ? '--api' : 'SIGNALROOM_API_URL is set, so this command goes through the API, and it';
+      throw new ApiUsageError(`${why} needs a token: --token T or SIGNALROOM_API_TOKEN (or --no-api to talk to Temporal)`);
+    }
     return new SignalroomApi(url, token);
   }
 
@@ -112,8 +117,8 @@ export class SignalroomApi {
     return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })).body;
   }
 
-  async openIncident(runbook: string, inputs: Record<string, string>, openedBy?: string): Promise<{ workflowId: string }> {
-    return (await this.call<{ workflowId: string }>('POST', '/incidents', { runbook, inputs, openedBy })).body;
+  async openIncident(runbook: string, inputs: Record<string, string>, openedBy?: string): Promise<{ workflowId: string; runId?: string }> {
+    return (await this.call<{ workflowId: string; runId?: string }>('POST', '/incidents', { runbook, inputs, openedBy })).body;
   }
 
   async incident(id: string): Promise<IncidentState> {

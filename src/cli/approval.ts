@@ -84,18 +84,26 @@ const refusedLine = (r: ApprovalState['refused'][number]) => `Refused ${r.verb} 
 
 function describeChange(prev: ApprovalState | undefined, next: ApprovalState): string[] {
   const lines: string[] = [];
-  if (!prev) lines.push(`Waiting: ${next.approvals} of ${next.needed} approvals; expires ${next.expiresAt}`);
-  if (next.message?.permalink && !prev?.message?.permalink) lines.push(`In Slack: ${next.message.permalink}`);
   for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
   for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r));
   if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
   return lines;
 }
 
+/** The card's link, once: a line for people, a `posted` event for machines (the same in both modes). */
+function linkPrinter(out: Out): (permalink: string | undefined) => void {
+  let printed = false;
+  return (permalink) => {
+    if (!permalink || printed) return;
+    printed = true;
+    out.line(`In Slack: ${permalink}`);
+    out.event({ event: 'posted', permalink });
+  };
+}
+
 /** What the last poll did not see: the run may finish between two polls. */
 function missedByPolling(last: ApprovalState | undefined, final: ApprovalResult): string[] {
   const lines: string[] = [];
-  if (final.message?.permalink && !last?.message?.permalink) lines.push(`In Slack: ${final.message.permalink}`);
   for (const d of final.decisions.slice(last?.decisions.length ?? 0)) lines.push(decisionLine(d));
   for (const r of final.refused.slice(last?.refused.length ?? 0)) lines.push(refusedLine(r));
   return lines;
@@ -109,10 +117,13 @@ async function follow(client: Client, workflowId: string, out: Out, pollMs = 100
   });
   let last: ApprovalState | undefined;
   let warned = false;
+  const printLink = linkPrinter(out);
   const watcher = (async () => {
     while (!done) {
       try {
         const state = await handle.query(approvalStateQuery);
+        if (!last) out.line(`Waiting: ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}`);
+        printLink(state.message?.permalink);
         for (const line of describeChange(last, state)) {
           out.line(line);
           out.event({ event: 'progress', message: line, approvals: state.approvals, needed: state.needed, status: state.status });
@@ -129,9 +140,11 @@ async function follow(client: Client, workflowId: string, out: Out, pollMs = 100
   try {
     const final = await result;
     await watcher;
+    printLink(final.message?.permalink);
+    const approvals = final.decisions.filter((d: { verb: string }) => d.verb === 'approve').length;
     for (const line of missedByPolling(last, final)) {
       out.line(line);
-      out.event({ event: 'progress', message: line, status: final.status });
+      out.event({ event: 'progress', message: line, approvals, needed: last?.needed, status: final.status });
     }
     return final;
   } finally {
@@ -180,15 +193,15 @@ function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
 async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promise<ApiApproval> {
   let seenDecisions = 0;
   let seenRefused = 0;
+  const printLink = linkPrinter(out);
   let linked = false;
   let polls = 0;
   for (;;) {
     // Short polls at first, to print the card's link as soon as it is posted (a webhook card has none).
     const { done, approval } = await api.waitApproval(id, linked || polls++ >= 5 ? '30s' : '1s');
-    if (approval.message?.permalink && !linked) {
+    if (approval.message?.permalink) {
       linked = true;
-      out.line(`In Slack: ${approval.message.permalink}`);
-      out.event({ event: 'posted', permalink: approval.message.permalink });
+      printLink(approval.message.permalink);
     }
     for (const d of approval.decisions.slice(seenDecisions)) {
       const line = decisionLine(d as ApprovalState['decisions'][number]);
@@ -288,7 +301,7 @@ export function registerApprovalCommands(program: Command): void {
           if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
           else {
             process.stdout.write(`${state.workflowId}: ${state.status} — ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}\n`);
-            for (const line of describeChange(undefined, state).slice(1)) process.stdout.write(`  ${line}\n`);
+            for (const line of describeChange(undefined, state)) process.stdout.write(`  ${line}\n`);
             if (state.outcomeNote) process.stdout.write(`  ${state.outcomeNote}\n`);
           }
           return state.status === 'expired' && state.request.onTimeout === 'approve' ? 0 : APPROVAL_EXIT[state.status];

@@ -103,7 +103,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 interface ApiOptions {
-  api?: string;
+  api?: string | boolean;
   token?: string;
 }
 
@@ -124,9 +124,9 @@ export function registerIncidentCommands(program: Command): void {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
           // The server reads its own runbook folders and validates the inputs.
-          if (opts.runbooksDir?.length) throw new UsageError('--runbooks-dir reads local files: with --api the server uses its own runbooks');
-          const { workflowId } = await api.openIncident(opts.runbook, values, opts.openedBy);
-          const result = { incidentId: values['incident.id'], workflowId, runbook: opts.runbook };
+          if (opts.runbooksDir?.length) throw new UsageError('--runbooks-dir reads local files: through the API the server uses its own runbooks (--no-api to talk to Temporal)');
+          const { workflowId, runId } = await api.openIncident(opts.runbook, values, opts.openedBy);
+          const result = { incidentId: values['incident.id'], workflowId, runId, runbook: opts.runbook };
           process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${opts.runbook}: workflow ${workflowId}\n`);
           return;
         }

@@ -47,12 +47,13 @@ export class IncidentService {
     return loadRunbookCatalog(this.runbookDirs);
   }
 
-  async open(runbookName: string, values: Record<string, string>, openedBy?: string): Promise<{ workflowId: string }> {
+  async open(runbookName: string, values: Record<string, string>, openedBy?: string): Promise<{ workflowId: string; runId?: string }> {
     const { runbooks } = await this.runbooks();
     const runbook = runbooks.get(runbookName);
     if (!runbook) throw new RunbookNotFound(`No valid runbook named "${runbookName}" (known: ${[...runbooks.keys()].join(', ') || 'none'})`);
     const handle = await openIncident(this.temporal, runbook, values, this.taskQueue, openedBy);
-    return { workflowId: handle.workflowId };
+    // A duplicate open joins the running incident: its run id is the running one's.
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
 
   /** Accepts an incident id (`INC-42`) or its workflow id (`incident-INC-42`). */

@@ -80,6 +80,8 @@ export interface SandboxOptions {
   oauth?: Partial<OAuthApp>;
   /** How long a click or submit waits for the app. @default 3000 (Slack's deadline) */
   interactivityTimeoutMs?: number;
+  /** How long every Web API answer takes, after the call is applied (also `setLatency`). @default 0 */
+  latencyMs?: number;
 }
 
 export interface CreateTokenOptions {
@@ -114,6 +116,10 @@ export interface Sandbox {
 
   /** Points interactivity (clicks, modal submits) at the app's Request URL. */
   setRequestUrl(url: string | undefined): void;
+  /** How many times the app answered through a click's response_url (Slack allows 5 within 30 minutes). */
+  responseUrlUses(url: string): number;
+  /** How long every Web API answer takes from now on, after the call is applied: Slack is not on loopback. */
+  setLatency(ms: number): void;
   createToken(options: CreateTokenOptions): string;
   /** Revokes a token: later calls get token_revoked (user) or account_inactive (bot). */
   revokeToken(token: string): void;
@@ -200,8 +206,10 @@ class SlackSandbox implements Sandbox {
   private scheduler?: NodeJS.Timeout;
   private fixedBotToken: string;
   private seedSpec: SeedSpec;
+  private latencyMs: number;
 
   constructor(private readonly options: SandboxOptions) {
+    this.latencyMs = options.latencyMs ?? 0;
     this.signingSecret = options.signingSecret ?? randomHex(16);
     const rl = options.rateLimits ?? true;
     this.rateLimiter = new RateLimiter(rl !== false, typeof rl === 'object' ? rl : {});
@@ -226,7 +234,7 @@ class SlackSandbox implements Sandbox {
     const services: SandboxServices = { state: this.state, clock: this.clock, rateLimiter: this.rateLimiter, triggers: this.triggers, oauth: this.oauth, baseUrl: () => this.url };
     this.app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 5 * 1024 * 1024 });
     this.app.register(formbody);
-    registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging });
+    registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging, latencyMs: () => this.latencyMs });
     registerOAuthRoutes(this.app, this.oauth, this.state);
     this.webhooks.register(this.app);
     this.interactivity.register(this.app);
@@ -270,6 +278,14 @@ class SlackSandbox implements Sandbox {
 
   setRequestUrl(url: string | undefined): void {
     this.interactivity.requestUrl = url;
+  }
+
+  responseUrlUses(url: string): number {
+    return this.interactivity.responseUrlUses(url);
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = Math.max(0, ms);
   }
 
   createToken(o: CreateTokenOptions): string {

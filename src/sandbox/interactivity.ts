@@ -249,6 +249,11 @@ export class Interactivity {
     });
   }
 
+  /** How many times the app has answered through this response_url (Slack allows 5). */
+  responseUrlUses(url: string): number {
+    return this.responseUrls.get(new URL(url).pathname)?.uses ?? 0;
+  }
+
   reset(): void {
     this.records.length = 0;
     this.responseUrls.clear();

@@ -71,6 +71,8 @@ export interface WebApiDeps {
   violations: Violation[];
   /** Requests held open by `hang` faults; released on close. */
   hanging: Set<FastifyRequest>;
+  /** How long every answer takes (after the call is applied), like Slack across a network. */
+  latencyMs: () => number;
 }
 
 type Parsed = { args: Record<string, unknown>; problem?: string };
@@ -133,11 +135,14 @@ export function registerWebApi(app: FastifyInstance, deps: WebApiDeps): void {
       const record: CallRecord = { seq: calls.length + 1, method, at: services.clock.now(), args: logArgs, ok: false };
       calls.push(record);
 
-      const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const send = async (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
         record.status = status;
         record.ok = body.ok === true;
         if (!record.ok) record.error = String(body.error);
         else record.response = body;
+        const latency = deps.latencyMs();
+        // The call is applied already: a client that dies during this wait is the lost-response case.
+        if (latency > 0) await new Promise((r) => setTimeout(r, latency));
         for (const [k, v] of Object.entries(headers)) reply.header(k, v);
         return reply.code(status).type('application/json; charset=utf-8').send(body);
       };

@@ -89,7 +89,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
             additionalProperties: false,
             properties: { inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
           },
-          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' }, runId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
@@ -114,7 +114,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
             additionalProperties: false,
             properties: { runbook: { type: 'string' }, inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
           },
-          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' }, runId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
-import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { testClient, testNamespace, testTemporalAddress, testWorker, type TestWorker } from '../support/temporal';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
 
 const ROOT = path.join(__dirname, '../..');
@@ -113,5 +113,26 @@ test('refusals say why and exit 1: an unknown runbook, an unknown incident, a to
 
   const localFiles = await signalroom('incident', 'open', '--runbook', 'lifecycle', '--input', 'incident.id=API-X', '--runbooks-dir', 'runbooks', '--api', url, '--token', TOKEN);
   expect(localFiles.code).toBe(64);
-  expect(localFiles.stderr).toContain('with --api the server uses its own runbooks');
+  expect(localFiles.stderr).toContain('through the API the server uses its own runbooks');
+});
+
+test('SIGNALROOM_API_URL in the environment sends the commands through the API; --no-api talks to Temporal', async () => {
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: ROOT, env, timeout: 30_000 }, (err, _stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_API_URL: url, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace() };
+  delete env.SIGNALROOM_API_TOKEN;
+  delete env.SIGNALROOM_CONFIG;
+
+  const noToken = await run(env, 'incident', 'status', 'API-NOPE');
+  expect(noToken.code).toBe(64);
+  expect(noToken.stderr).toContain('SIGNALROOM_API_URL is set, so this command goes through the API');
+
+  const direct = await run(env, 'incident', 'status', 'API-NOPE', '--no-api');
+  expect(direct.code).toBe(1);
+  expect(direct.stderr).toMatch(/API-NOPE/);
+  expect(direct.stderr).not.toContain('token');
 });

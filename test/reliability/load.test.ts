@@ -33,7 +33,8 @@ let running: Promise<void>;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } } });
+  // Slack gives up on an app after 3 s; here the sandbox waits longer, so a slow answer on a loaded machine still shows its status.
+  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } } }, { interactivityTimeoutMs: 30_000 });
   client = await testClient();
   worker = await testWorker({ activityDeps: { integrations: h.integrations } });
   running = worker.worker.run();

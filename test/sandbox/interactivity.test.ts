@@ -101,6 +101,7 @@ test('response_url: replace_original, ephemeral replies, delete_original, at mos
   expect(slack.message('C0DEPLOYS', ts)).toBeUndefined();
 
   expect((await send({ text: 'fifth' })).status).toBe(200);
+  expect(slack.responseUrlUses(responseUrl)).toBe(5);
   const sixth = await send({ text: 'sixth' });
   expect(sixth.status).toBe(404);
   expect((await jsonOf(sixth)).error).toBe('used_url');

@@ -96,6 +96,18 @@ describe('faults', () => {
     expect(history.messages!.map((m) => m.text)).toEqual(['posted once']);
   });
 
+  test('latency: the call is applied at once, the answer comes later (the window where a dying client loses it)', async () => {
+    slack.setLatency(2_000);
+    const web = webClient(slack);
+    let answered = false;
+    const posting = web.chat.postMessage({ channel: 'C0DEPLOYS', text: 'applied first' }).then(() => (answered = true));
+    const applied = () => slack.messages('C0DEPLOYS').some((m) => m.text === 'applied first');
+    while (!applied()) await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toBe(false);
+    await posting;
+    expect(answered).toBe(true);
+  });
+
   test('unknown methods cannot be faulted', () => {
     expect(() => slack.faults.inject('chat.postMesage', { kind: '500' })).toThrow(/unknown Web API method/);
   });

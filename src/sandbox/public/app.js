@@ -54,8 +54,13 @@
 
   // Enough of Slack's mrkdwn for the demo: links, mentions, dates, bold, italics, code, strike, newlines.
   function mrkdwn(text) {
-    let s = esc(text);
-    s = s.replace(/&lt;!date\^(\d+)\^([^|&]*)(?:\|[^&]*)?&gt;/g, (_, epoch, format) => `<time datetime="${new Date(Number(epoch) * 1000).toISOString()}">${esc(slackDateText(Number(epoch), format))}</time>`);
+    // Dates first, on the raw text (a fallback may hold characters esc() would change): <!date^epoch^format[^link][|fallback]>.
+    const dates = [];
+    let s = String(text).replace(/<!date\^(\d+)\^([^^|>]*)(?:\^[^|>]*)?(?:\|[^>]*)?>/g, (_, epoch, format) => {
+      dates.push(`<time datetime="${new Date(Number(epoch) * 1000).toISOString()}">${esc(slackDateText(Number(epoch), format))}</time>`);
+      return `\u0000${dates.length - 1}\u0000`;
+    });
+    s = esc(s);
     s = s.replace(/&lt;@([UW][A-Z0-9]+)(\|[^&]*)?&gt;/g, (_, id) => `<span class="mention">@${esc(personName(id))}</span>`);
     s = s.replace(/&lt;!subteam\^[A-Z0-9]+(?:\|([^&]*))?&gt;/g, (_, h) => `<span class="mention">${h ? h : '@group'}</span>`);
     s = s.replace(/&lt;#([CG][A-Z0-9]+)(?:\|([^&]*))?&gt;/g, (_, id, n) => `<span class="mention">#${n || id}</span>`);
@@ -67,7 +72,7 @@
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>');
     s = s.replace(/(^|[\s(])_([^_\n]+)_/g, '$1<em>$2</em>');
     s = s.replace(/(^|[\s(])~([^~\n]+)~/g, '$1<del>$2</del>');
-    return s.replace(/\n/g, '<br>');
+    return s.replace(/\n/g, '<br>').replace(/\u0000(\d+)\u0000/g, (_, i) => dates[Number(i)]);
   }
   function textNode(t) {
     const span = el('span', { class: 'text' });

@@ -7,12 +7,11 @@
  * Re-recording (only for a deliberate, compatible change of the fixtures):
  *   SIGNALROOM_RECORD_HISTORIES=1 npx jest test/approvals/replay
  */
-import { Worker } from '@temporalio/worker';
 import { requestApproval } from '../../src/approvals/client';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
 import { decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest } from '../../workflows/approval/types';
-import { eventTypes, loadHistory, recordHistory } from '../support/history';
+import { recordHistory, replayRecordedRun } from '../support/history';
 import { approvalStack, card, CHANNEL, eventually, type ApprovalStack } from './support';
 
 const base: Pick<ApprovalRequest, 'pipeline' | 'stage' | 'approverGroups' | 'destination'> = { pipeline: 'replay', stage: 'prod', approverGroups: ['release', 'sre'], destination: { channel: CHANNEL } };
@@ -75,10 +74,6 @@ const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
 
 describe('replay', () => {
   test.each([...FIXTURES, ...RECORDED_BEFORE])('$file replays on the current approval workflow', async (f) => {
-    const history = loadHistory(f.file);
-    const types = eventTypes(history);
-    expect(types[0]).toBe('workflowExecutionStarted');
-    expect(types).toContain('workflowExecutionCompleted');
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! } }, history, `approval-replay-prod-${f.request.execution}`);
+    await replayRecordedRun(f.file, `approval-replay-prod-${f.request.execution}`);
   });
 });

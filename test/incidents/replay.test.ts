@@ -8,11 +8,10 @@
  *   SIGNALROOM_RECORD_HISTORIES=1 npx jest test/incidents/replay
  */
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { loadRunbookFile } from '../../src/runbook/load';
 import { openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
-import { eventTypes, loadHistory, recordHistory } from '../support/history';
+import { recordHistory, replayRecordedRun } from '../support/history';
 import { testClient, testWorker } from '../support/temporal';
 import { eventually, incidentSlack } from './support';
 
@@ -73,11 +72,7 @@ const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
 
 describe('replay', () => {
   test.each([...FIXTURES, ...RECORDED_BEFORE])('$file replays on the current incident workflow', async (f) => {
-    const history = loadHistory(f.file);
     // A full run: opened, resolved, completed.
-    const types = eventTypes(history);
-    expect(types[0]).toBe('workflowExecutionStarted');
-    expect(types).toContain('workflowExecutionCompleted');
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! } }, history, `incident-${f.incidentId}`);
+    await replayRecordedRun(f.file, `incident-${f.incidentId}`);
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { Worker } from '@temporalio/worker';
 import { testNamespace, testTemporalAddress } from './temporal';
 
 export const HISTORIES = path.join(__dirname, '../fixtures/histories');
@@ -46,4 +47,18 @@ export function loadHistory(file: string): History {
 /** The event types of a history, in order (`workflowExecutionStarted`, …). */
 export function eventTypes(history: History): string[] {
   return history.events!.map((e) => (Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '').replace(/EventAttributes$/, ''));
+}
+
+/**
+ * Replays a recorded full run (started … completed) on the current workflow
+ * bundle; throws (DeterminismViolationError) when the code would not produce
+ * the recorded commands.
+ */
+export async function replayRecordedRun(file: string, workflowId: string): Promise<void> {
+  const history = loadHistory(file);
+  const types = eventTypes(history);
+  if (types[0] !== 'workflowExecutionStarted' || !types.includes('workflowExecutionCompleted')) {
+    throw new Error(`${file} is not a full run (its events go from ${types[0]} to ${types[types.length - 1]})`);
+  }
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! } }, history, workflowId);
 }

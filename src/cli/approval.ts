@@ -82,11 +82,15 @@ function output(json: boolean): Out {
 const decisionLine = (d: ApprovalState['decisions'][number]) => `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
 const refusedLine = (r: ApprovalState['refused'][number]) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
 
-function describeChange(prev: ApprovalState | undefined, next: ApprovalState): string[] {
+/** What an approval's record holds: the live state, the final result, or the API's view. */
+type Progress = Pick<ApprovalState, 'decisions' | 'refused'> & { escalated?: boolean };
+
+/** The lines for what `next` holds beyond `prev`: new decisions, new refusals, an escalation. */
+function describeChange(prev: Progress | undefined, next: Progress): string[] {
   const lines: string[] = [];
   for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
   for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r));
-  if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
+  if (prev?.escalated !== undefined && next.escalated !== undefined && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
   return lines;
 }
 
@@ -99,14 +103,6 @@ function linkPrinter(out: Out): (permalink: string | undefined) => void {
     out.line(`In Slack: ${permalink}`);
     out.event({ event: 'posted', permalink });
   };
-}
-
-/** What the last poll did not see: the run may finish between two polls. */
-function missedByPolling(last: ApprovalState | undefined, final: ApprovalResult): string[] {
-  const lines: string[] = [];
-  for (const d of final.decisions.slice(last?.decisions.length ?? 0)) lines.push(decisionLine(d));
-  for (const r of final.refused.slice(last?.refused.length ?? 0)) lines.push(refusedLine(r));
-  return lines;
 }
 
 async function follow(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<ApprovalResult> {
@@ -142,7 +138,8 @@ async function follow(client: Client, workflowId: string, out: Out, pollMs = 100
     await watcher;
     printLink(final.message?.permalink);
     const approvals = final.decisions.filter((d: { verb: string }) => d.verb === 'approve').length;
-    for (const line of missedByPolling(last, final)) {
+    // What the last poll did not see: the run may finish between two polls.
+    for (const line of describeChange(last, final)) {
       out.line(line);
       out.event({ event: 'progress', message: line, approvals, needed: last?.needed, status: final.status });
     }
@@ -191,8 +188,7 @@ function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
 
 /** Long-polls the API until the approval is final, printing each change. */
 async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promise<ApiApproval> {
-  let seenDecisions = 0;
-  let seenRefused = 0;
+  let seen: Progress | undefined;
   const printLink = linkPrinter(out);
   let linked = false;
   let polls = 0;
@@ -203,18 +199,12 @@ async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promi
       linked = true;
       printLink(approval.message.permalink);
     }
-    for (const d of approval.decisions.slice(seenDecisions)) {
-      const line = decisionLine(d as ApprovalState['decisions'][number]);
+    const now = { decisions: approval.decisions, refused: approval.refused } as Progress;
+    for (const line of describeChange(seen, now)) {
       out.line(line);
       out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
     }
-    for (const r of approval.refused.slice(seenRefused)) {
-      const line = refusedLine(r as ApprovalState['refused'][number]);
-      out.line(line);
-      out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
-    }
-    seenDecisions = approval.decisions.length;
-    seenRefused = approval.refused.length;
+    seen = now;
     if (done) return approval;
   }
 }

@@ -49,11 +49,15 @@ afterAll(async () => {
   await slack?.close();
 });
 
+/** The CLI with neither Temporal nor a configuration in its environment: only the API can do it. */
 function signalroom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  // Neither Temporal nor a configuration: only the API can do it.
   delete env.TEMPORAL_ADDRESS;
   delete env.SIGNALROOM_CONFIG;
+  return signalroomWith(env, ...args);
+}
+
+function signalroomWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: ROOT, env, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -117,21 +121,15 @@ test('refusals say why and exit 1: an unknown runbook, an unknown incident, a to
 });
 
 test('SIGNALROOM_API_URL in the environment sends the commands through the API; --no-api talks to Temporal', async () => {
-  const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-    new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: ROOT, env, timeout: 30_000 }, (err, _stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-      );
-    });
   const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_API_URL: url, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace() };
   delete env.SIGNALROOM_API_TOKEN;
   delete env.SIGNALROOM_CONFIG;
 
-  const noToken = await run(env, 'incident', 'status', 'API-NOPE');
+  const noToken = await signalroomWith(env, 'incident', 'status', 'API-NOPE');
   expect(noToken.code).toBe(64);
   expect(noToken.stderr).toContain('SIGNALROOM_API_URL is set, so this command goes through the API');
 
-  const direct = await run(env, 'incident', 'status', 'API-NOPE', '--no-api');
+  const direct = await signalroomWith(env, 'incident', 'status', 'API-NOPE', '--no-api');
   expect(direct.code).toBe(1);
   expect(direct.stderr).toMatch(/API-NOPE/);
   expect(direct.stderr).not.toContain('token');

@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { channelMatches } from '../../src/slack/channel-names';
-import { refusal, slackFailure } from '../../src/slack/errors';
+import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import { IntegrationError, type ChannelAction, type Integration, type IntegrationRegistry } from '../../src/slack/integrations';
 
 export interface SlackDeps {
@@ -45,6 +45,21 @@ export class SlackContext {
     } catch (err) {
       throw slackFailure(err, { method, integration: integration.name, doing });
     }
+  }
+
+  /**
+   * Reads a channel (conversations.history or .replies). Slack lets a bot post
+   * to a public channel it is not in (chat:write.public) but refuses to let it
+   * read one (not_in_channel): then the bot joins (channels:join) and reads.
+   */
+  async readChannel<T>(integration: Integration, channel: { id: string; name: string }, method: string, doing: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(integration.client);
+    } catch (err) {
+      if (slackErrorOf(err) !== 'not_in_channel') throw slackFailure(err, { method, integration: integration.name, doing });
+    }
+    await this.call(integration, 'conversations.join', `joining #${channel.name || channel.id} to read it (${doing})`, (c) => c.conversations.join({ channel: channel.id }));
+    return this.call(integration, method, doing, fn);
   }
 
   async botUserId(integration: Integration): Promise<string> {

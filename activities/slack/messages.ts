@@ -7,6 +7,7 @@ import { activityInfo, log } from '@temporalio/activity';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
+import { withHeadline } from '../../src/slack/blocks/headline';
 import type { SlackContext } from './context';
 
 export const IDEMPOTENCY_EVENT_TYPE = 'signalroom_message';
@@ -117,12 +118,25 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
     },
 
-    /** Replaces a message's text and blocks; repeating it changes nothing. */
+    /**
+     * Replaces a message's text, and its blocks when given; repeating it
+     * changes nothing. Without blocks, chat.update keeps the message's blocks
+     * (as Slack documents; an empty array would remove them), and a headline
+     * block showing the old text is given the new one.
+     */
     async updateMessage(input: UpdateMessageInput): Promise<void> {
       const integration = await slack.integration(input.integration);
       const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      let blocks = input.blocks as Array<Record<string, unknown>> | undefined;
+      if (!blocks) {
+        const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in #${channel.name || channel.id}`, (c) =>
+          c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1 }),
+        );
+        const current = res.messages?.find((m) => m.ts === input.ts);
+        blocks = withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
+      }
       await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
-        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, blocks: input.blocks ?? [] }),
+        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}) }),
       );
     },
 

@@ -2,10 +2,16 @@
  * Runbook blocks (`- Type: section` / `Text:`) as Slack Block Kit. Pure.
  */
 import type { MessageBlock } from '../../src/runbook/types';
+import { headlineBlock } from '../../src/slack/blocks/headline';
 
-export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string): Array<Record<string, unknown>> | undefined {
+/**
+ * The step's blocks, headed by its Message when it has both: Slack shows only
+ * the blocks of a message that has any, so the Message is shown as the first
+ * block (and stays the notification text).
+ */
+export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string, message?: string): Array<Record<string, unknown>> | undefined {
   if (!blocks?.length) return undefined;
-  return blocks.map((b) => {
+  const rendered = blocks.map((b) => {
     switch (b.type) {
       case 'header':
         return { type: 'header', text: { type: 'plain_text', text: render(b.text).slice(0, 150), emoji: true } };
@@ -21,4 +27,6 @@ export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: strin
       }
     }
   });
+  const headline = message?.trim() ? render(message) : '';
+  return headline ? [headlineBlock(headline), ...rendered] : rendered;
 }

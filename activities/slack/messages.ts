@@ -56,15 +56,15 @@ function markerFor(key: string): string {
   return `${info.workflowExecution?.workflowId ?? info.activityId}/${key}`;
 }
 
-async function findPosted(slack: SlackContext, integration: Integration, channel: string, marker: string, threadTs?: string): Promise<string | undefined> {
+async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string): Promise<string | undefined> {
   // Look back from a little before this activity was first scheduled.
   const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
   const res = threadTs
-    ? await slack.call(integration, 'conversations.replies', 'checking for an earlier post', (c) =>
-        c.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
+    ? await slack.readChannel(integration, channel, 'conversations.replies', 'checking for an earlier post', (c) =>
+        c.conversations.replies({ channel: channel.id, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
       )
-    : await slack.call(integration, 'conversations.history', 'checking for an earlier post', (c) =>
-        c.conversations.history({ channel, include_all_metadata: true, oldest, limit: 200 }),
+    : await slack.readChannel(integration, channel, 'conversations.history', 'checking for an earlier post', (c) =>
+        c.conversations.history({ channel: channel.id, include_all_metadata: true, oldest, limit: 200 }),
       );
   const found = res.messages?.find((m) => (m.metadata?.event_payload as Record<string, unknown> | undefined)?.signalroom_key === marker);
   return found?.ts;
@@ -97,7 +97,7 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
         }
       };
       if (activityInfo().attempt > 1) {
-        const ts = await findPosted(slack, integration, channel.id, marker, input.threadTs);
+        const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
         if (ts) return withLink({ channel: channel.id, ts, existing: true });
       }
       const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };

@@ -109,7 +109,7 @@ test('runbooks/sev1-outage.yaml runs: channel, pinned notification, topic, bookm
     expect(sandbox.message(channel.id, state.threadTs!)!.text).toBe(`Updates for incident ${id}`);
     expect(messagesWith(sandbox, 'C0INCIDENTS', `SEV1 in checkout: Checkout down. Join <#${channel.id}>`)).toHaveLength(1);
     // The demo workspace has no @incident-commanders or @support-leads: said in the timeline, the rest ran.
-    expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([expect.stringContaining('@incident-commanders (no_such_user_group)')]);
+    expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([expect.stringContaining('@incident-commanders (no user or user group is named @incident-commanders)')]);
 
     await handle.signal(incidentResolveSignal, { summary: 'Gateway restarted', resolvedBy: 'U0ALICE' });
     await eventually('the summary', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);

@@ -143,7 +143,7 @@ test('a request that fails (a typo in the channel): --wait prints the root cause
   expect(await status.code).toBe(5);
   expect(status.stdout()).toMatch(new RegExp(`^${id}: failed — Channel #deplyos does not exist`));
   expect(await json.code).toBe(5);
-  expect(JSON.parse(json.stdout())).toMatchObject({ id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+  expect(JSON.parse(json.stdout())).toMatchObject({ workflowId: id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
 });
 
 test('bad usage exits 64 naming the problem; an unknown approver group never starts anything', async () => {

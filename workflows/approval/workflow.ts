@@ -8,6 +8,7 @@
 import {
   ApplicationFailure,
   condition,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -20,6 +21,7 @@ import {
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
+import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
 import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
@@ -92,7 +94,42 @@ function durationOf(text: string, field: string): number {
   }
 }
 
+/**
+ * The approval gate. When the run fails after its card was posted, the card
+ * says so and loses its buttons before the failure is reported; runs that
+ * failed before this change replay without that update.
+ */
 export async function approval(request: ApprovalRequest): Promise<ApprovalResult> {
+  const run: { state?: ApprovalState } = {};
+  try {
+    return await runApproval(request, run);
+  } catch (err) {
+    const state = run.state;
+    if (isCancellation(err) || !state?.message || !state.integration || !patched('card-says-failed')) throw err;
+    const reason = rootCause(err);
+    try {
+      await slackSaying('Marking the approval card failed').updateMessage({
+        integration: state.integration,
+        channel: state.message.channel,
+        ts: state.message.ts,
+        text: failedApprovalText(state, reason),
+        blocks: failedApprovalBlocks(state, reason) as never,
+      });
+    } catch (updateErr) {
+      log.warn('could not mark the approval card failed', { error: String(updateErr) });
+    }
+    throw err;
+  }
+}
+
+/** The innermost message of a failure: what went wrong, not the wrappers around it. */
+function rootCause(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+async function runApproval(request: ApprovalRequest, run: { state?: ApprovalState }): Promise<ApprovalResult> {
   const info = workflowInfo();
   const timeoutMs = durationOf(request.timeout ?? '1h', 'timeout');
   const startedAt = Date.now();
@@ -108,6 +145,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     expiresAt: new Date(startedAt + timeoutMs).toISOString(),
     escalated: false,
   };
+  run.state = state;
   const outbox: Reply[] = [];
   let dirty = false;
   let lastResponseUrl: string | undefined;

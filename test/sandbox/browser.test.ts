@@ -87,6 +87,9 @@ test('a person clicks Approve on the app\'s message and sees the app\'s reply', 
   await page.getByText('Approved').waitFor();
   await page.getByText('(edited)').waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-approved.png') });
+  // Slack renders emoji shortcodes: the reply's :white_check_mark: shows as the emoji, never as its code.
+  await page.getByText('✅ Approved').waitFor({ timeout: 5000 });
+  expect(await page.locator('body').innerText()).not.toContain(':white_check_mark:');
 
   expect(app.received[0]!.payload).toMatchObject({ type: 'block_actions', user: { id: 'U0CAROL' } });
   expect(slack.messages('C0DEPLOYS')[0]!.text).toBe('Approved by carol');

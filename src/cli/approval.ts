@@ -6,12 +6,13 @@
  *   0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only)
  *   5 failed (the run failed, was terminated or timed out), an error talking to Temporal or a refused request · 64 bad usage
  */
+import os from 'node:os';
 import type { Command } from 'commander';
 import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from './api-client';
 import type { Client } from '@temporalio/client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
-import { ApprovalInputError, approvalWorkflowId, normalizeApprovalRequest, requestApproval, type ApprovalNames } from '../approvals/client';
+import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeApprovalRequest, startApproval, type ApprovalNames } from '../approvals/client';
 import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, ApproverInputField } from '../../workflows/approval/types';
@@ -20,6 +21,24 @@ import { APPROVAL_EXIT, approvalExitCode, approvalStatusOf, rootCause } from '..
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;
 export const EXIT_APPROVAL_USAGE = 64;
+
+/** The type of the innermost application failure under a workflow failure. */
+function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e = err as { cause?: unknown; type?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.type === 'string') type = e.type;
+  return type;
+}
+
+/** Who runs the CLI directly against Temporal: the OS user on this host, recorded with their decisions. */
+function cliOperator(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${os.hostname()}`;
+}
 
 /** Bad usage: exit 64 with the message. */
 class UsageError extends Error {}
@@ -42,8 +61,9 @@ async function run(action: () => Promise<number>): Promise<void> {
 /** What the configuration lets a request name; unchecked without configured approver groups (e.g. the dev sandbox's built-in ones). */
 function configuredNames(): ApprovalNames {
   const { config } = loadConfig();
-  const groups = Object.keys(config.approverGroups);
-  return { approverGroups: groups.length ? groups : undefined, webhooks: Object.keys(config.slack.webhooks).length ? Object.keys(config.slack.webhooks) : undefined };
+  const names = approvalNamesOf(config);
+  if (!names.approverGroups?.length) return {};
+  return { ...names, webhooks: names.webhooks?.length ? names.webhooks : undefined };
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
@@ -257,12 +277,13 @@ export function registerApprovalCommands(program: Command): void {
         }
         const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
         return withTemporalClient(async (client) => {
-          const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
-          out.line(`Approval requested: ${handle.workflowId}`);
-          out.event({ event: 'requested', workflowId: handle.workflowId });
+          // Joins a retried step's running approval only when it asks for the same thing (ApprovalConflict: exit 5).
+          const { workflowId, created } = await startApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
+          out.line(created ? `Approval requested: ${workflowId}` : `Approval requested: ${workflowId} (already running with the same request: joined it)`);
+          out.event({ event: 'requested', workflowId });
           if (!opts.wait) return 0;
           try {
-            const result = await follow(client, handle.workflowId, out);
+            const result = await follow(client, workflowId, out);
             out.line(outcomeLine(result));
             out.event({ event: 'result', ...result });
             return approvalExitCode(result);
@@ -271,7 +292,8 @@ export function registerApprovalCommands(program: Command): void {
             const { status, reason } = approvalStatusOf({ failure: err });
             out.line(outcomeLine({ status, reason }));
             out.event({ event: 'error', status, message: reason ?? rootCause(err) });
-            return EXIT_APPROVAL_ERROR;
+            // A requester who is not exactly one Slack user is a bad request, refused before any card was posted.
+            return failureType(err) === 'Signalroom:unresolvable_requester' ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
           }
         });
       }),
@@ -314,7 +336,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--reject', 'reject')
     .option('--reason <text>', 'why (required by some approvals to reject)')
     .option('--input <name=value...>', 'approver inputs, when the approval asks for them')
-    .requiredOption('--as <user>', 'the Slack user ID deciding')
+    .option('--as <user>', 'the Slack user ID deciding (through the API: defaults to the token’s own user)')
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) =>
       run(async () => {
@@ -322,13 +344,15 @@ export function registerApprovalCommands(program: Command): void {
         const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
-          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason);
+          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason, inputs);
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
           return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
         }
+        if (!opts.as) throw new UsageError('--as <user> is required when deciding directly against Temporal');
         return withTemporalClient(async (client) => {
+          // The decision records who ran the command, beside whom it decides as.
           const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
-            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli' }],
+            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli', by: { operator: cliOperator() } }],
           });
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
           return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
@@ -346,7 +370,9 @@ export function registerApprovalCommands(program: Command): void {
         const api = SignalroomApi.fromEnvironment(opts);
         const outcome = api
           ? await api.cancel(id, opts.as, opts.reason)
-          : await withTemporalClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));
+          : await withTemporalClient((client) =>
+              client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason, caller: { operator: cliOperator() } }] }),
+            );
         process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
         return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
       }),

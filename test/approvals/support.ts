@@ -10,16 +10,23 @@ import { ConfigSchema, type SignalroomConfig } from '../../src/config/schema';
 import { IntegrationRegistry } from '../../src/slack/integrations';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
+import { approvalNamesOf } from '../../src/approvals/client';
+import { requesterCheck } from '../../src/approvals/requester-check';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
 
 export const CHANNEL = 'C0DEPLOYS';
 export const API_TOKEN = 'approvals-test-token-0123456789';
 export const READ_TOKEN = 'approvals-read-token-0123456789';
 
-/** carol and dave (@release-managers), alice (sre), and erin in no group. */
+/**
+ * carol and dave (@release-managers), alice (sre), and erin in no group.
+ * `lenient` (bob) is the one group whose configuration allows self-approval
+ * and approval on timeout.
+ */
 export const APPROVER_GROUPS = {
   release: { userGroups: ['@release-managers'] },
   sre: { users: ['U0ALICE'] },
+  lenient: { users: ['U0BOB'], allowSelfApproval: true, allowApproveOnTimeout: true },
 };
 
 export interface ApprovalStack {
@@ -50,17 +57,17 @@ export async function approvalStack(options: { approverGroups?: Record<string, {
     temporal: client,
     logger: false,
     metrics: { defaultMetrics: false },
-    signingSecrets: [sandbox.signingSecret],
     interactionRoutes: featureInteractionRoutes(),
     slack: { integrations },
     apiTokens: [
-      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide'] },
+      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide', 'approvals:decide-as-anyone'] },
       { name: 'dashboard', token: READ_TOKEN, permissions: ['approvals:read'] },
     ],
     apiRoutes: featureApiRoutes({
       temporal: client,
       taskQueue: worker.taskQueue,
-      approvalNames: () => ({ approverGroups: Object.keys(config.approverGroups), webhooks: Object.keys(config.slack.webhooks) }),
+      approvalNames: () => approvalNamesOf(config),
+      checkRequester: requesterCheck(integrations),
     }),
   });
   const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });

@@ -19,7 +19,7 @@ const ADVICE: Record<string, string> = {
   account_inactive: 'the token was revoked or its user or workspace deactivated: reinstall the app (Connect Slack) or configure a new token, and confirm workspace access',
   not_allowed_token_type: 'this method needs another token type: use a bot token (xoxb-)',
   channel_not_found: 'the channel does not exist or the bot cannot see it: validate the channel name/ID and invite the bot to private channels',
-  not_in_channel: 'the bot is not a member of the channel: invite the bot (/invite @app) or grant chat:write.public',
+  not_in_channel: 'the bot is not a member of the channel: invite the bot (/invite @app); chat:write.public lets it post to public channels without joining, but reading one (the lookup a retry makes) needs membership, which it gets by joining with channels:join',
   is_archived: 'the channel is archived: unarchive it or use another channel',
   name_taken: 'a channel with this name already exists (archived channels count too): pick another name',
   invalid_name: 'the channel name breaks Slack naming rules: lowercase letters, digits, - and _ only',

@@ -139,7 +139,7 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
 
 test('a request that fails (a typo in the channel): --wait prints the root cause and exits 5; status says failed and exits 5', async () => {
   const execution = uniqueExecution('cli');
-  const id = `approval-web-production-${execution}`;
+  const id = `approval:web:production:${execution}`;
   const failed = cli(['request', '--pipeline', 'web', '--stage', 'production', '--execution', execution, '--approvers', 'release', '--channel', '#deplyos', '--timeout', '5m', '--wait']);
   expect(await failed.code).toBe(5);
   expect(failed.stdout()).toContain('The approval failed: Channel #deplyos does not exist');

@@ -158,7 +158,7 @@ test('bad usage exits 64 naming the problem; an unknown approver group never sta
   const badTimeout = request(uniqueExecution('cli'), '--timeout', 'soon');
   const both = cli(['decide', 'x', '--approve', '--reject', '--as', 'U0CAROL']);
   expect(await unknownGroup.code).toBe(64);
-  expect(unknownGroup.stderr()).toContain('unknown approver group "ghosts" (configured: release, sre)');
+  expect(unknownGroup.stderr()).toContain('unknown approver group "ghosts" (configured: release, sre, lenient)');
   expect(await badTimeout.code).toBe(64);
   expect(badTimeout.stderr()).toContain('timeout: "soon" is not a duration');
   expect(await both.code).toBe(64);

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { IncidentService } from '../../src/incidents/service';
 import { responderAccess } from '../../src/incidents/command-access';
+import { buildServer } from '../../src/server/app';
+import { computeSlackSignature } from '../../src/server/slack-signature';
 import { CONNECTOR_APP_ID, CONNECTOR_SECRET, CONNECTOR_TEAM_ID, eventually, securityStack, type SecurityStack } from './support';
 
 let s: SecurityStack;
@@ -19,7 +21,6 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 async function commandServer() {
-  const { buildServer } = await import('../../src/server/app');
   const app = await buildServer({ temporal: s.client, logger: false, metrics: { defaultMetrics: false }, slack: { integrations: s.integrations }, slashCommands: { incidents, authorize: responderAccess({ config: s.config, integrations: s.integrations, incidents }) } });
   return app;
 }
@@ -27,7 +28,6 @@ async function commandServer() {
 function command(app: Awaited<ReturnType<typeof commandServer>>, text: string, o: { user: string; team?: string; appId?: string; secret?: string }) {
   const body = new URLSearchParams({ command: '/signalroom', text, user_id: o.user, team_id: o.team ?? 'T0SANDBOX', api_app_id: o.appId ?? 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x' }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
-  const { computeSlackSignature } = require('../../src/server/slack-signature') as typeof import('../../src/server/slack-signature');
   return app.inject({ method: 'POST', url: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': computeSlackSignature(o.secret ?? s.sandbox.signingSecret, ts, body) }, payload: body });
 }
 

@@ -52,9 +52,15 @@ export function slackOAuthFrom(runtime: Runtime, overrides: { clientId?: string;
     clientSecret,
     stateSecret,
     installationStore: runtime.installations.store,
+    organization: { teamId: org.teamId, enterpriseId: org.enterpriseId },
     apiUrl: overrides.apiUrl ?? org.apiUrl ?? runtime.env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL,
-    publicUrl: runtime.env.SIGNALROOM_PUBLIC_URL ?? `http://127.0.0.1:${runtime.env.PORT}`,
+    publicUrl: publicUrlOf(runtime),
   };
+}
+
+/** Where people reach this server (links it prints point there). */
+export function publicUrlOf(runtime: Runtime): string {
+  return runtime.env.SIGNALROOM_PUBLIC_URL ?? `http://127.0.0.1:${runtime.env.PORT}`;
 }
 
 export async function runServer(options: ServerCommandOptions = {}): Promise<void> {

@@ -46,8 +46,13 @@ export const OrganizationSchema = z
     clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
     stateSecret: z.string().min(8).optional(),
-    /** Workspace installed through OAuth whose token the organization integration uses. */
+    /**
+     * The workspace the organization integration belongs to: "Connect Slack"
+     * refuses an install from any other. @default the first workspace installed
+     */
     teamId: z.string().regex(/^T[A-Z0-9]+$/, 'a Slack team id like T0123ABCD').optional(),
+    /** An Enterprise Grid organization instead (org-wide install): installs from outside it are refused. */
+    enterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'a Slack enterprise id like E0123ABCD').optional(),
   })
   .strict();
 
@@ -86,7 +91,7 @@ export const ApiTokenSchema = z
   .object({
     name: z.string().min(1),
     token: z.string().min(16, 'API tokens must be at least 16 characters'),
-    permissions: z.array(z.enum(['approvals:read', 'approvals:write', 'approvals:decide', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', '*'])).default(['*']),
+    permissions: z.array(z.enum(['approvals:read', 'approvals:write', 'approvals:decide', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'integrations:install', '*'])).default(['*']),
   })
   .strict();
 

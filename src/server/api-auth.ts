@@ -15,7 +15,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from './errors';
 
-export type ApiPermission = 'approvals:read' | 'approvals:write' | 'approvals:decide' | 'runbooks:read' | 'runbooks:run' | 'incidents:read' | 'incidents:write' | '*';
+export type ApiPermission = 'approvals:read' | 'approvals:write' | 'approvals:decide' | 'runbooks:read' | 'runbooks:run' | 'incidents:read' | 'incidents:write' | 'integrations:install' | '*';
 
 /** One configured API token (config `api.tokens[]`). */
 export interface ApiTokenConfig {

@@ -14,7 +14,7 @@ import { healthRoutes, type ReadinessCheck } from './health';
 import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
 import { slackInteractions, type OpenSlackView, type SigningSecrets } from './slack-interactions';
-import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
+import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 import { slackCommands } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
 import { ORGANIZATION, type IntegrationRegistry } from '../slack/integrations';
@@ -132,7 +132,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(apiV1, {
     prefix: API_PREFIX,
     tokens: deps.apiTokens ?? [],
-    routes: deps.apiRoutes ?? [],
+    routes: [...(deps.apiRoutes ?? []), ...(deps.slackOAuth ? [installLinkApiRoutes(deps.slackOAuth)] : [])],
     version: deps.version ?? packageVersion(),
   });
   return app;

@@ -33,7 +33,8 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
       approvalNames: () => ({ approverGroups: Object.keys(runtime.config.approverGroups), webhooks: Object.keys(runtime.config.slack.webhooks) }),
     }),
     slack: { integrations: runtime.integrations },
-    readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
+    // /readyz is public: it says whether the configuration loaded, never from which path.
+    readinessChecks: { config: () => (runtime.configFile ? 'loaded' : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
     slashCommands: { incidents: new IncidentService(temporal, runtime.env.SIGNALROOM_TASK_QUEUE, runtime.config.runbooks.dirs) },
     ...extra,

@@ -83,7 +83,9 @@
   }
 
   async function api(path, body) {
-    const res = await fetch(path, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : undefined);
+    // The sandbox answers its page's routes only with this header (a foreign page cannot send it).
+    const headers = { 'x-signalroom-sandbox': '1' };
+    const res = await fetch(path, body ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) } : { headers });
     return res.json();
   }
 

@@ -72,6 +72,8 @@
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>');
     s = s.replace(/(^|[\s(])_([^_\n]+)_/g, '$1<em>$2</em>');
     s = s.replace(/(^|[\s(])~([^~\n]+)~/g, '$1<del>$2</del>');
+    // Text the app escaped (&lt;!channel&gt;) is shown as the characters it stands for, never as markup.
+    s = s.replace(/&amp;(lt|gt|amp);/g, '&$1;');
     return s.replace(/\n/g, '<br>').replace(/\u0000(\d+)\u0000/g, (_, i) => dates[Number(i)]);
   }
   function textNode(t) {

@@ -155,3 +155,21 @@ describe('through the API, in the sandbox', () => {
     });
   });
 });
+
+test('the CLI refuses a spoofed --link with exit 64 before anything is requested', async () => {
+  const { execFile } = await import('node:child_process');
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' };
+  delete env.SIGNALROOM_CONFIG;
+  const run = (link: string) =>
+    new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [path.join(ROOT, 'bin/signalroom.js'), 'approval', 'request', '--pipeline', 'api', '--stage', 'production', '--execution', '7', '--approvers', 'release', '--channel', '#deploys', '--link', link],
+        { cwd: ROOT, env, timeout: 30_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+  const spoofed = await run('https://evil.example|https://status.example.com');
+  expect(spoofed.code).toBe(64);
+  expect(spoofed.stderr).toContain('--link https://evil.example|https://status.example.com: a link may not contain "|"');
+});

@@ -17,7 +17,7 @@ import { ConfigSchema } from '../../src/config/schema';
 import { ConditionTooComplexError, parseCondition } from '../../src/runbook/condition';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { SANDBOX_PAGE_HEADER } from '../../src/sandbox/page/routes';
-import { buttonClick, deadTemporalClient, formBody, SECRET } from '../server/helpers';
+import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET } from '../server/helpers';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 
 const TOKEN = 'runbook-reader-token-0123456789';
@@ -46,6 +46,7 @@ describe('limits on what a stranger can send', () => {
       apiTokens: [{ name: 'reader', token: TOKEN, permissions: ['runbooks:read'] }],
       apiRoutes: featureApiRoutes({ temporal, taskQueue: 'unused' }),
       delivery: { ackWithinMs: 200, deliverForMs: 300, attemptTimeoutMs: 200 },
+      responseUrlBases: LOOPBACK_REPLIES,
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
   });

@@ -219,9 +219,10 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
       if (!attempt.user?.id) throw new Error('a decision needs the deciding user');
     },
   });
-  setHandler(cancelApprovalUpdate, async ({ by, reason }) => {
+  setHandler(cancelApprovalUpdate, async ({ by, reason, caller }) => {
     await condition(() => ready);
     if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
+    if (caller) state.cancelledBy = caller;
     finish('cancelled', `Cancelled${by ? ` by ${USER_ID.test(by.id) ? userMention(by.id) : esc(by.name ?? by.id)}` : ''}${reason ? `: ${esc(reason)}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };
   });

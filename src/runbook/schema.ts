@@ -60,7 +60,7 @@ const step = <Op extends string, Shape extends z.ZodRawShape, Action extends z.Z
     .strict()
     .describe(description);
 
-export const CreateChannelSchema = step('Create Channel', 'Creates the incident channel; sets [incident.channel] and [incident.channelId].', {
+export const CreateChannelSchema = step('Create Channel', 'Creates the incident channel; sets [incident.channel], [incident.channelId] and [incident.channelLink] (a link to the channel in messages).', {
   Name: text('Channel name, lower-case; e.g. `incident-[incident.id]`.'),
   Description: text("The channel's purpose; templates allowed.").optional(),
   AddUsers: users.optional(),

@@ -50,7 +50,10 @@ export type MessageBlock =
   | { type: 'context'; text: string }
   | { type: 'divider' };
 
-/** Create Channel. Sets `[incident.channel]` (the name) and `[incident.channelId]`. */
+/**
+ * Create Channel. Sets `[incident.channel]` (the name), `[incident.channelId]` and
+ * `[incident.channelLink]` (`<#C…>`, which Slack shows as a link to the channel).
+ */
 export interface CreateChannelStep extends StepBase {
   op: 'createChannel';
   /** Template; normalized like Slack's UI (lower-case, spaces to hyphens) by the activity. */
@@ -239,7 +242,7 @@ export const OPERATION_NAMES: Readonly<Record<string, StepOperation>> = {
 
 /** What `[steps.<id>.<output>]` can name, per operation. */
 export const STEP_OUTPUTS: Readonly<Record<StepOperation, readonly string[]>> = {
-  createChannel: ['channel', 'name'],
+  createChannel: ['channel', 'name', 'link'],
   sendMessage: ['channel', 'ts'],
   createThread: ['channel', 'ts'],
   updateMessage: ['channel', 'ts'],
@@ -254,7 +257,7 @@ export const STEP_OUTPUTS: Readonly<Record<StepOperation, readonly string[]>> = 
 };
 
 /** Values a Create Channel step sets on the incident. */
-export const CHANNEL_OUTPUTS = ['incident.channel', 'incident.channelId'] as const;
+export const CHANNEL_OUTPUTS = ['incident.channel', 'incident.channelId', 'incident.channelLink'] as const;
 
 /** Values the workflow provides while running each section, beyond inputs and step outputs. */
 export const SECTION_VALUES: Readonly<Record<RunbookSection, readonly string[]>> = {

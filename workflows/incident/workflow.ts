@@ -27,11 +27,12 @@ import { renderTemplate, type TemplateContext } from '../../src/runbook/template
 import { evaluateWhen } from '../../src/runbook/condition';
 import { formatDuration } from '../../src/runbook/duration';
 import { reminderIntervalFor, type RunbookStep } from '../../src/runbook/types';
+import { describeStep } from '../../src/runbook/describe';
 import { SA } from '../../src/temporal/search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
-import { escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -39,7 +40,9 @@ import { escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
  * value (inputs, updates, step outputs) is text from outside and is escaped.
  */
 const MARKUP_VALUES = new Set(['resolution.summary']);
-const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) ? text : esc(text));
+/** A channel link made by a Create Channel step (`<#C…>`): code-built from a checked id, so it stays a link. */
+const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
+const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) || isChannelLink(text, name) ? text : esc(text));
 import { incidentDetails } from '../../src/temporal/details';
 import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
 
@@ -154,15 +157,30 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       return await runStepOrThrow(step, pass, extra);
     } catch (err) {
       if (isCancellation(err)) throw err;
-      note('error', `${step.key}: failed: ${failureMessage(err)}`);
+      note('error', `${stepTitle(step, extra)}: failed: ${failureMessage(err)}`);
       return true;
     }
+  }
+
+  /** The step as the runbook reads (`Create Channel #incident-inc-1`), for the timeline. */
+  function stepTitle(step: RunbookStep, extra: TemplateContext): string {
+    const ctx = context(extra);
+    return describeStep(step, {
+      render: (t) => {
+        try {
+          return renderTemplate(t, ctx);
+        } catch {
+          return undefined;
+        }
+      },
+      channelName: (ref) => (state.incident.channel && (ref === state.incident.channelId || ref.replace(/^#/, '') === state.incident.channel) ? state.incident.channel : undefined),
+    });
   }
 
   async function runStepOrThrow(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
     const ctx = context(extra);
     if (step.when && !evaluateWhen(step.when, ctx)) {
-      note('step_skipped', `${step.key}: skipped (When ${step.when})`);
+      note('step_skipped', `${stepTitle(step, extra)}: skipped (When ${step.when})`);
       return true;
     }
     const r = (t: string) => renderTemplate(t, ctx);
@@ -185,11 +203,21 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         });
         state.incident.channel = channel.name;
         state.incident.channelId = channel.id;
+        // Slack links a channel only as <#C…>: built here from the ID Slack gave, for templates.
+        state.incident.channelLink = channelLink(channel.id);
+        outputs = { channel: channel.id, name: channel.name, link: channelLink(channel.id) };
         if (step.addUsers.length) {
-          const invited = await slack.inviteUsers({ integration, channel: channel.id, users: step.addUsers.map(r) });
-          if (invited.failed.length) note('error', `Could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+          const users = step.addUsers.map(r);
+          try {
+            const invited = await slack.inviteUsers({ integration, channel: channel.id, users });
+            if (invited.failed.length) note('error', `${stepTitle(step, extra)}: could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+          } catch (err) {
+            // The channel exists: it is this step's outcome, and later steps need it. The invites
+            // are a problem of their own. Runs that failed here before this change replay as failed.
+            if (isCancellation(err) || !patched('channel-done-when-invites-fail')) throw err;
+            note('error', `${stepTitle(step, extra)}: could not invite ${users.join(', ')}: ${failureMessage(err)}`);
+          }
         }
-        outputs = { channel: channel.id, name: channel.name };
         break;
       }
       case 'sendMessage':
@@ -198,7 +226,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
           integration,
           channel: rc(step.channel),
           text: m(step.text),
-          blocks: toBlockKit(step.blocks, m, r) as never,
+          blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never,
           threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
           replyBroadcast: step.op === 'sendMessage' ? step.broadcast : undefined,
           idempotencyKey: key,
@@ -214,13 +242,13 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       case 'updateMessage': {
         const channel = rc(step.channel);
         const ts = r(step.ts);
-        await slack.updateMessage({ integration, channel, ts, text: m(step.text), blocks: toBlockKit(step.blocks, m, r) as never });
+        await slack.updateMessage({ integration, channel, ts, text: m(step.text), blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
         outputs = { channel, ts };
         break;
       }
       case 'addUsers': {
         const result = await slack.inviteUsers({ integration, channel: rc(step.channel), users: step.users.map(r) });
-        if (result.failed.length) note('error', `Could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+        if (result.failed.length) note('error', `${stepTitle(step, extra)}: could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
         outputs = { channel: rc(step.channel) };
         break;
       }
@@ -242,7 +270,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         break;
       case 'scheduleMessage': {
         const postAt = Math.floor((now() + step.afterMs) / 1000);
-        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: m(step.text), postAt, blocks: toBlockKit(step.blocks, m, r) as never });
+        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: m(step.text), postAt, blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
         outputs = { channel: rc(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
         break;
       }
@@ -279,20 +307,20 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         });
         const approved = result.status === 'approved' || (result.status === 'expired' && step.onTimeout === 'approve');
         outputs = { status: approved ? 'approved' : result.status === 'expired' ? 'expired' : result.status, approvedBy: result.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id) };
-        note('step', `${step.key}: approval ${outputs.status}`);
+        note('step', `${stepTitle(step, extra)}: approval ${outputs.status}`);
         if (step.id) state.steps[step.id] = outputs;
         return approved || step.onReject === 'continue';
       }
     }
     if (step.id) state.steps[step.id] = outputs;
-    note('step', `${step.key}: done`);
+    note('step', `${stepTitle(step, extra)}: done`);
     return true;
   }
 
   async function runSection(steps: RunbookStep[], pass: string, extra: TemplateContext = {}) {
     for (const step of steps) {
       if (!(await runStep(step, pass, extra))) {
-        note('step', `${pass}: stopped after ${step.key}`);
+        note('step', `Stopped the remaining ${pass === 'open' ? 'opening' : pass.startsWith('update') ? 'update' : 'resolution'} steps after ${stepTitle(step, extra)}`);
         return;
       }
     }

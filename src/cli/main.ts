@@ -16,6 +16,7 @@ import { runSandboxCommand } from './sandbox';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
 import { registerIncidentCommands } from './incident';
+import { registerClusterCommands } from './cluster';
 import { connectClient } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/setup';
 
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerRunbookCommands(program);
   registerIncidentCommands(program);
+  registerClusterCommands(program);
 
   program
     .command('setup')

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeArgs } from './search-attributes';
+import { devServerDynamicConfigArgs } from './dynamic-config';
 import { freePort } from './free-port';
 
 export interface DevServerOptions {
@@ -64,6 +65,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--log-level',
     'warn',
     ...(options.withoutSearchAttributes ? [] : devServerSearchAttributeArgs()),
+    // Eager activity execution and the rest of deploy/temporal/dynamicconfig.yaml, as on every cluster Signalroom runs.
+    ...devServerDynamicConfigArgs(),
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -43,6 +43,7 @@ const unit = [
   'sandbox/state',
   'slack/channel-names',
   'unit/details',
+  'unit/server-binary',
   'unit/workflow-lint',
 ].map(inTest);
 

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { clusterDown, clusterStatus, clusterUp } from '../temporal/cluster/cluster';
+import { GoNotFoundError, obtainTemporalServer } from '../temporal/cluster/server-binary';
 
 interface CommonOptions {
   dataDir?: string;
@@ -28,7 +29,10 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print the frontends and process ids as JSON (progress goes to stderr)')
     .action(async (opts: CommonOptions & { nodes?: number; namespace: string; database?: string }) => {
       const log = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const state = await clusterUp({ dataDir: opts.dataDir ?? defaultDataDir(), nodes: opts.nodes, namespace: opts.namespace, databaseName: opts.database, log });
+      const state = await withoutGoExit1(() =>
+        clusterUp({ dataDir: opts.dataDir ?? defaultDataDir(), nodes: opts.nodes, namespace: opts.namespace, databaseName: opts.database, log }),
+      );
+      if (!state) return;
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify({ namespace: state.namespace, frontends: state.nodes.map((n) => n.frontend), nodes: state.nodes.map(({ name, frontend, pid, logFile }) => ({ name, frontend, pid, logFile })) })}\n`,
@@ -40,6 +44,14 @@ export function registerClusterCommands(program: Command): void {
       log('Point Signalroom at it (any frontend will do; put a load balancer in front of them in production):');
       log(`  export TEMPORAL_ADDRESS=${state.nodes[0].frontend} TEMPORAL_NAMESPACE=${state.namespace}`);
       log('  signalroom worker & signalroom worker & signalroom server');
+    });
+
+  cluster
+    .command('build')
+    .description('Find or build (with Go, cached beside the Temporal CLI) the pinned Temporal server and SQL tool, and print their paths')
+    .action(async () => {
+      const binaries = await withoutGoExit1(() => obtainTemporalServer());
+      if (binaries) process.stdout.write(`${binaries.server}\n${binaries.sqlTool}\n`);
     });
 
   cluster
@@ -78,6 +90,18 @@ export function registerClusterCommands(program: Command): void {
       else if (opts.json) process.stdout.write(`${JSON.stringify({ stopped: state.nodes.map((n) => n.name) })}\n`);
       else log(`Stopped ${state.nodes.length} Temporal nodes.`);
     });
+}
+
+/** Go missing is the user's to fix, not a failure of Signalroom: say how, exit 1. */
+async function withoutGoExit1<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof GoNotFoundError)) throw err;
+    process.stderr.write(`signalroom: ${err.message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
 }
 
 function parseCount(value: string): number {

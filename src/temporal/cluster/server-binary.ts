@@ -29,8 +29,8 @@ export class GoNotFoundError extends Error {
   constructor() {
     super(
       [
-        `signalroom cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source with Go, and Go is not installed (no \`go\` on PATH, nor /usr/local/go/bin/go).`,
-        'Install Go (https://go.dev/dl/, or your package manager: apt-get install golang), then run the command again.',
+        `signalroom cluster builds the Temporal server ${TEMPORAL_SERVER_VERSION} from source with Go, and there is no \`go\` on PATH.`,
+        'Install Go (https://go.dev/dl/, or your package manager: apt-get install golang), or add it to PATH (often: export PATH="$PATH:/usr/local/go/bin"), then run the command again.',
         `It runs once: go install ${PACKAGES.join(' ')}`,
         'For a single machine without Go, `signalroom dev` runs Temporal from the CLI instead.',
       ].join('\n'),
@@ -65,7 +65,7 @@ export async function obtainTemporalServer(options: ObtainServerOptions = {}): P
   const binaries = cached(options.cacheDir ?? defaultCacheDir(env));
   if (complete(binaries)) return binaries;
 
-  const go = findOnPath('go', env) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = findOnPath('go', env);
   if (!go) throw new GoNotFoundError();
   const binDir = path.dirname(binaries.server);
   if (!existsSync(binaries.server) || !existsSync(binaries.sqlTool)) {

@@ -29,6 +29,8 @@ export interface DevServerOptions {
   logFile?: NodeJS.WritableStream;
   /** Skip registering Signalroom's search attributes (to test `signalroom setup`). */
   withoutSearchAttributes?: boolean;
+  /** Leave out deploy/temporal/dynamicconfig.yaml (Temporal's defaults: the bench's untuned baseline). */
+  withoutDynamicConfig?: boolean;
   /** How long to wait for the frontend to answer. @default 60s */
   readyTimeoutMs?: number;
 }
@@ -66,7 +68,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     'warn',
     ...(options.withoutSearchAttributes ? [] : devServerSearchAttributeArgs()),
     // Eager activity execution and the rest of deploy/temporal/dynamicconfig.yaml, as on every cluster Signalroom runs.
-    ...devServerDynamicConfigArgs(),
+    ...(options.withoutDynamicConfig ? [] : devServerDynamicConfigArgs()),
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -328,7 +328,7 @@ async function main(): Promise<void> {
       RESULTS,
       [
         '',
-        `## ${m.date} — topology run (bench/topology.ts)${note ? ` — ${note}` : ''}`,
+        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — topology run (bench/topology.ts)${note ? ` — ${note}` : ''}`,
         '',
         `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
         `- Commit: ${m.commit}`,

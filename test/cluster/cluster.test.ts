@@ -94,7 +94,7 @@ beforeAll(async () => {
   app = await buildServer({
     temporal: client,
     logger: false,
-    signingSecrets: [h.sandbox.signingSecret],
+    slack: { integrations: h.integrations },
     interactionRoutes: featureInteractionRoutes(),
     delivery: { deliverForMs: 120_000, maxBackoffMs: 1000 },
   });

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { clusterDown, clusterStatus, clusterUp } from '../temporal/cluster/cluster';
+import { PostgresUnreachableError } from '../temporal/cluster/postgres';
 import { GoNotFoundError, obtainTemporalServer } from '../temporal/cluster/server-binary';
 
 interface CommonOptions {
@@ -29,7 +30,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--json', 'print the frontends and process ids as JSON (progress goes to stderr)')
     .action(async (opts: CommonOptions & { nodes?: number; namespace: string; database?: string }) => {
       const log = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const state = await withoutGoExit1(() =>
+      const state = await exit1WhenUsersToFix(() =>
         clusterUp({ dataDir: opts.dataDir ?? defaultDataDir(), nodes: opts.nodes, namespace: opts.namespace, databaseName: opts.database, log }),
       );
       if (!state) return;
@@ -50,7 +51,7 @@ export function registerClusterCommands(program: Command): void {
     .command('build')
     .description('Find or build (with Go, cached beside the Temporal CLI) the pinned Temporal server and SQL tool, and print their paths')
     .action(async () => {
-      const binaries = await withoutGoExit1(() => obtainTemporalServer());
+      const binaries = await exit1WhenUsersToFix(() => obtainTemporalServer());
       if (binaries) process.stdout.write(`${binaries.server}\n${binaries.sqlTool}\n`);
     });
 
@@ -92,12 +93,12 @@ export function registerClusterCommands(program: Command): void {
     });
 }
 
-/** Go missing is the user's to fix, not a failure of Signalroom: say how, exit 1. */
-async function withoutGoExit1<T>(fn: () => Promise<T>): Promise<T | undefined> {
+/** Go missing or PostgreSQL unreachable is the user's to fix, not a failure of Signalroom: say how, exit 1. */
+async function exit1WhenUsersToFix<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {
-    if (!(err instanceof GoNotFoundError)) throw err;
+    if (!(err instanceof GoNotFoundError || err instanceof PostgresUnreachableError)) throw err;
     process.stderr.write(`signalroom: ${err.message}\n`);
     process.exitCode = 1;
     return undefined;

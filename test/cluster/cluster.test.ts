@@ -232,3 +232,18 @@ test('PostgreSQL restarted mid-run: nothing is lost', async () => {
   }, 60_000, 1000);
   expect(s.nodes.map((n) => n.running)).toEqual([true, true]);
 });
+
+test('cluster up against a PostgreSQL that does not answer exits 1, naming it and DATABASE_URL', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-cluster-unreachable-'));
+  const r = await exec(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), 'cluster', 'up', '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (err: { code: number; stderr: string }) => err,
+  );
+  rmSync(dataDir, { recursive: true, force: true });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('Cannot reach PostgreSQL at 127.0.0.1:1 as postgres');
+  expect(r.stderr).toContain('DATABASE_URL');
+});

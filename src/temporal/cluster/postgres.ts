@@ -12,6 +12,10 @@ import type { TemporalServerBinaries } from './server-binary';
 
 const run = promisify(execFile);
 
+export class PostgresUnreachableError extends Error {
+  readonly code = 'postgres_unreachable';
+}
+
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface ClusterDatabase {
@@ -56,7 +60,11 @@ function pgClient(db: ClusterDatabase, database: string): PgClient {
  */
 export async function setUpSchemas(db: ClusterDatabase, binaries: TemporalServerBinaries, log: (line: string) => void): Promise<void> {
   const admin = pgClient(db, db.adminDatabase);
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new PostgresUnreachableError(`Cannot reach PostgreSQL at ${connectAddress(db)} as ${db.user} (database ${db.adminDatabase}): ${(err as Error).message}. Point DATABASE_URL at the PostgreSQL the cluster should use.`);
+  }
   try {
     for (const name of [db.database, db.visibilityDatabase]) {
       const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -1,11 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GoNotFoundError, obtainTemporalServer } from '../../src/temporal/cluster/server-binary';
 
 const root = path.resolve(__dirname, '../..');
-const emptyCache = () => mkdtempSync(path.join(os.tmpdir(), 'signalroom-cache-'));
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+const emptyCache = () => tempDir('signalroom-cache-');
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('obtaining the Temporal server for signalroom cluster', () => {
   test('without Go and without a cached build, it says Go is needed and how to get it', async () => {
@@ -15,7 +22,7 @@ describe('obtaining the Temporal server for signalroom cluster', () => {
   });
 
   test('signalroom cluster up without Go exits 1 with that message and starts nothing', () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-cluster-'));
+    const dataDir = tempDir('signalroom-cluster-');
     const r = spawnSync(process.execPath, [path.join(root, 'bin/signalroom.js'), 'cluster', 'up', '--data-dir', dataDir], {
       cwd: root,
       encoding: 'utf8',

@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { apiErrorResponses } from './api';
-import { HttpError, notFound, unprocessable } from './errors';
+import { forbidden, HttpError, notFound, unprocessable } from './errors';
+import { hasPermission, type ApiCaller } from './api-auth';
 import { ApprovalConflict, ApprovalInputError } from '../approvals/client';
 import { ApprovalNotFound, ApprovalRefused, type ApprovalService } from '../approvals/service';
 import { parseDuration } from '../runbook/duration';
@@ -16,7 +17,16 @@ export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT = '30s';
 
 const Name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a JSON-schema pattern, so a refused link is a 400 naming `link`. */
+const LINK_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#|<>\\s]+[^|<>\\s]*$';
+
 const UserId = { type: 'string', pattern: '^[UW][A-Z0-9]{2,30}$', description: 'A Slack user ID.' } as const;
+
+const DecidedBy = {
+  type: 'object',
+  description: 'API and CLI decisions: the API token (by name) or the CLI operator that made it.',
+  properties: { token: { type: 'string' }, operator: { type: 'string' } },
+} as const;
 
 const Decision = {
   type: 'object',
@@ -29,6 +39,7 @@ const Decision = {
     reason: { type: 'string' },
     inputs: { type: 'object', additionalProperties: { type: 'string' } },
     groups: { type: 'array', items: { type: 'string' } },
+    by: DecidedBy,
   },
 } as const;
 
@@ -41,6 +52,7 @@ const Refused = {
     at: { type: 'string', format: 'date-time' },
     via: { type: 'string', enum: ['slack', 'cli', 'api'] },
     why: { type: 'string' },
+    by: DecidedBy,
   },
 } as const;
 
@@ -93,7 +105,7 @@ const CreateBody = {
     project: Name,
     connector: Name,
     summary: { type: 'string', maxLength: 1000 },
-    link: { type: 'string', maxLength: 2000 },
+    link: { type: 'string', maxLength: 2000, pattern: LINK_PATTERN, description: 'An http(s) URL without `|`, `<`, `>` or spaces (a link cannot carry its own label).' },
     requestedBy: { type: 'string', maxLength: 200, description: 'The executor (Slack user ID or email): may not approve unless allowSelfApproval.' },
     minApprovals: { type: 'integer', minimum: 1, maximum: 50, default: 1 },
     minPerGroup: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
@@ -124,6 +136,25 @@ function toRequest(body: CreateBody): ApprovalRequest {
   if (Boolean(channel) === Boolean(webhook)) throw unprocessable('Give exactly one of channel and webhook.', channel ? 'webhook' : 'channel');
   if (webhook && connector) throw unprocessable('A webhook card is posted by the webhook’s own app: leave connector out.', 'connector');
   return { ...rest, destination: webhook ? { webhook, project } : { channel: channel!, project, connector } };
+}
+
+/**
+ * Whom a token decides as: its own Slack user, or — only with
+ * `approvals:decide-as-anyone` — the user it names. A token proves its own
+ * name and permissions, nothing more (DESIGN rule 8).
+ */
+function deciderFor(caller: ApiCaller, named: string | undefined): string {
+  const mayNameAnyone = hasPermission(caller, 'approvals:decide-as-anyone');
+  if (named && named !== caller.slackUser && !mayNameAnyone) {
+    throw forbidden(
+      caller.slackUser
+        ? `The token "${caller.name}" decides as ${caller.slackUser} only; deciding as ${named} needs the permission approvals:decide-as-anyone.`
+        : `The token "${caller.name}" is bound to no Slack user (slackUser), so it cannot decide as ${named} without the permission approvals:decide-as-anyone.`,
+    );
+  }
+  const decider = named ?? caller.slackUser;
+  if (!decider) throw unprocessable(`Name the deciding user: the token "${caller.name}" is bound to no Slack user (slackUser).`, 'body.user');
+  return decider;
 }
 
 function mapErrors(err: unknown): never {
@@ -218,11 +249,11 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           params: IdParams,
           body: {
             type: 'object',
-            required: ['verb', 'user'],
+            required: ['verb'],
             additionalProperties: false,
             properties: {
               verb: { type: 'string', enum: ['approve', 'reject'] },
-              user: UserId,
+              user: { ...UserId, description: 'Who decides. Defaults to the token’s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.' },
               reason: { type: 'string', maxLength: 3000 },
               inputs: { type: 'object', maxProperties: 10, additionalProperties: { type: 'string', maxLength: 3000 } },
             },
@@ -230,13 +261,15 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           response: {
             200: { ...Outcome, description: 'Recorded' },
             409: { description: 'Refused: `message` says why (not an approver, already decided, a reason needed, already final)', $ref: 'ErrorBody#' },
-            ...apiErrorResponses(400, 404),
+            ...apiErrorResponses(400, 404, 422),
           },
         },
       },
       async (request) => {
-        const { verb, user, reason, inputs } = request.body as { verb: 'approve' | 'reject'; user: string; reason?: string; inputs?: Record<string, string> };
-        return service.decide((request.params as { id: string }).id, { verb, user: { id: user }, reason, inputs }).catch(mapErrors);
+        const { verb, user, reason, inputs } = request.body as { verb: 'approve' | 'reject'; user?: string; reason?: string; inputs?: Record<string, string> };
+        const caller = request.apiToken!;
+        const decider = deciderFor(caller, user);
+        return service.decide((request.params as { id: string }).id, { verb, user: { id: decider }, reason, inputs, by: { token: caller.name } }).catch(mapErrors);
       },
     );
 
@@ -259,7 +292,8 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
       },
       async (request) => {
         const { by, reason } = (request.body ?? {}) as { by?: string; reason?: string };
-        return service.cancel((request.params as { id: string }).id, by, reason).catch(mapErrors);
+        const caller = request.apiToken!;
+        return service.cancel((request.params as { id: string }).id, by ?? caller.slackUser, reason, { token: caller.name }).catch(mapErrors);
       },
     );
   };

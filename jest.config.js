@@ -43,12 +43,13 @@ const unit = [
   'sandbox/state',
   'slack/channel-names',
   'unit/details',
+  'unit/server-binary',
   'unit/workflow-lint',
 ].map(inTest);
 
 const browser = ['approvals/browser', 'sandbox/browser', 'ops/temporal-ui'].map(inTest);
 
-const reliability = ['reliability/**/*', 'incidents/crash'].map(inTest);
+const reliability = ['reliability/**/*', 'incidents/crash', 'security/click-flood'].map(inTest);
 
 const cluster = ['cluster/**/*'].map(inTest);
 
@@ -71,7 +72,7 @@ module.exports = {
     { ...common, ...devServer, displayName: 'browser', testMatch: browser },
     { ...common, ...devServer, displayName: 'reliability', testMatch: reliability },
     // The cluster tests start their own Temporal cluster and PostgreSQL.
-    { ...common, displayName: 'cluster', testMatch: cluster, testTimeout: 600_000 },
+    { ...common, displayName: 'cluster', testMatch: cluster },
   ],
 };
 

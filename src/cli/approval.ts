@@ -16,6 +16,7 @@ import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeAppro
 import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, ApproverInputField } from '../../workflows/approval/types';
+import { linkProblem } from '../slack/mrkdwn';
 import { APPROVAL_EXIT, approvalExitCode, approvalStatusOf, rootCause } from '../approvals/outcome';
 
 export { APPROVAL_EXIT };
@@ -173,6 +174,8 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
   if (!Number.isInteger(min) || min < 1) throw new UsageError(`--min must be a positive whole number, got ${opts.min}`);
   if (opts.onTimeout !== undefined && opts.onTimeout !== 'approve' && opts.onTimeout !== 'reject') throw new UsageError(`--on-timeout must be reject or approve, got ${opts.onTimeout}`);
   if (Boolean(opts.escalateAfter) !== Boolean(opts.escalateTo)) throw new UsageError('--escalate-after and --escalate-to go together');
+  const badLink = typeof opts.link === 'string' ? linkProblem(opts.link) : undefined;
+  if (badLink) throw new UsageError(`--link ${opts.link}: ${badLink}`);
   return {
     pipeline: String(opts.pipeline),
     stage: String(opts.stage),

@@ -135,7 +135,7 @@ export class IntegrationRegistry {
   slackApps(): SlackApp[] {
     const org = this.config.slack.organization;
     const entries: Array<{ integration: string; signingSecret?: string; appId?: string; teamId?: string; enterpriseId?: string }> = [
-      { integration: ORGANIZATION, signingSecret: org?.signingSecret ?? this.options.organizationDefaults?.signingSecret, appId: org?.appId, teamId: org?.teamId ?? this.pinnedTeam?.teamId, enterpriseId: org?.enterpriseId ?? this.pinnedTeam?.enterpriseId },
+      { integration: ORGANIZATION, signingSecret: org?.signingSecret ?? this.options.organizationDefaults?.signingSecret, appId: org?.appId, teamId: org?.teamId, enterpriseId: org?.enterpriseId },
       ...Object.entries(this.config.slack.connectors).map(([name, c]) => ({ integration: `connector:${name}`, signingSecret: c.signingSecret, appId: c.appId, teamId: c.teamId, enterpriseId: c.enterpriseId })),
     ];
     return groupBySecret(entries);
@@ -144,14 +144,6 @@ export class IntegrationRegistry {
   /** The signing secret of an integration's Slack app (sealing a click's response_url uses it). */
   signingSecretOf(integration: string): string | undefined {
     return this.slackApps().find((a) => a.integrations.includes(integration))?.signingSecret;
-  }
-
-  /** The workspace recorded for the organization by its first OAuth install, when none is configured. */
-  private pinnedTeam?: { teamId?: string; enterpriseId?: string };
-
-  /** Records the organization's workspace (the first OAuth install), so later requests are checked against it. */
-  pinOrganizationTeam(team: { teamId?: string; enterpriseId?: string }): void {
-    this.pinnedTeam = team;
   }
 
   /** Where click replies may go besides Slack's own hosts: a self-hosted Slack API (the sandbox) configured here. */
@@ -206,7 +198,7 @@ export class IntegrationRegistry {
       let token = org.botToken ?? defaults.botToken;
       if (!token && this.options.installationStore) {
         const installation = await this.options.installationStore
-          .fetchInstallation({ teamId: org.teamId, enterpriseId: undefined, isEnterpriseInstall: false })
+          .fetchInstallation(org.enterpriseId && !org.teamId ? { teamId: undefined, enterpriseId: org.enterpriseId, isEnterpriseInstall: true } : { teamId: org.teamId, enterpriseId: undefined, isEnterpriseInstall: false })
           .catch(() => undefined);
         token = installation?.bot?.token;
       }

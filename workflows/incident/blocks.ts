@@ -7,14 +7,21 @@ import { headlineBlock } from '../../src/slack/blocks/headline';
 /**
  * The step's blocks, headed by its Message when it has both: Slack shows only
  * the blocks of a message that has any, so the Message is shown as the first
- * block (and stays the notification text).
+ * block (and stays the notification text). `render` fills mrkdwn text (values
+ * escaped); `renderPlain` fills plain_text (headers), where Slack shows text as is.
  */
-export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string, message?: string): Array<Record<string, unknown>> | undefined {
+export function toBlockKit(
+  blocks: MessageBlock[] | undefined,
+  render: (t: string) => string,
+  options: { renderPlain?: (t: string) => string; message?: string } = {},
+): Array<Record<string, unknown>> | undefined {
+  const renderPlain = options.renderPlain ?? render;
+  const message = options.message;
   if (!blocks?.length) return undefined;
   const rendered = blocks.map((b) => {
     switch (b.type) {
       case 'header':
-        return { type: 'header', text: { type: 'plain_text', text: render(b.text).slice(0, 150), emoji: true } };
+        return { type: 'header', text: { type: 'plain_text', text: renderPlain(b.text).slice(0, 150), emoji: true } };
       case 'context':
         return { type: 'context', elements: [{ type: 'mrkdwn', text: render(b.text) }] };
       case 'divider':

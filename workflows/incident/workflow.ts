@@ -32,6 +32,17 @@ import { SA } from '../../src/temporal/search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
+import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+
+/**
+ * Template values that are Slack markup composed by this workflow from
+ * escaped parts and checked ids (so a mention in them works); every other
+ * value (inputs, updates, step outputs) is text from outside and is escaped.
+ */
+const MARKUP_VALUES = new Set(['resolution.summary']);
+/** A channel link made by a Create Channel step (`<#C…>`): code-built from a checked id, so it stays a link. */
+const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
+const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) || isChannelLink(text, name) ? text : esc(text));
 import { incidentDetails } from '../../src/temporal/details';
 import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
 
@@ -173,6 +184,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       return true;
     }
     const r = (t: string) => renderTemplate(t, ctx);
+    /** For Slack message text and mrkdwn blocks: the runbook's markup, with every value escaped. */
+    const m = (t: string) => renderTemplate(t, ctx, { value: asMrkdwnValue });
     const rc = (t: string) => channelRef(r(t));
     const key = `${pass}/${step.key}`;
     // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
@@ -212,8 +225,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         const posted = await slack.postMessage({
           integration,
           channel: rc(step.channel),
-          text: r(step.text),
-          blocks: toBlockKit(step.blocks, r, step.text) as never,
+          text: m(step.text),
+          blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never,
           threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
           replyBroadcast: step.op === 'sendMessage' ? step.broadcast : undefined,
           idempotencyKey: key,
@@ -229,7 +242,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       case 'updateMessage': {
         const channel = rc(step.channel);
         const ts = r(step.ts);
-        await slack.updateMessage({ integration, channel, ts, text: r(step.text), blocks: toBlockKit(step.blocks, r, step.text) as never });
+        await slack.updateMessage({ integration, channel, ts, text: m(step.text), blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
         outputs = { channel, ts };
         break;
       }
@@ -257,7 +270,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
         break;
       case 'scheduleMessage': {
         const postAt = Math.floor((now() + step.afterMs) / 1000);
-        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: r(step.text), postAt, blocks: toBlockKit(step.blocks, r, step.text) as never });
+        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: m(step.text), postAt, blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
         outputs = { channel: rc(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
         break;
       }
@@ -361,7 +374,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       note('severity', `Severity ${from} → ${change.severity}`, change.by);
       await postEvent(
         updateTarget(),
-        `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
+        `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
         `severity-${state.severityChanges.length}`,
       );
     }
@@ -370,7 +383,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       state.updates += 1;
       state.lastUpdateAt = now();
       note('update', update.text, update.author);
-      await postEvent(updateTarget(), `:memo: *Update ${state.updates}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`, `update-${state.updates}`);
+      await postEvent(updateTarget(), `:memo: *Update ${state.updates}*${update.author ? ` from ${userMention(update.author)}` : ''}: ${esc(update.text)}`, `update-${state.updates}`);
       await runSection(runbook.onUpdate, `update-${state.updates}`, { update: { text: update.text, author: update.author ?? '' } });
     }
     if (!woke && runbook.reminders && interval !== undefined) {
@@ -382,7 +395,7 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
       try {
         // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
         const target = runbook.reminders.channel ? { channel: channelRef(renderTemplate(runbook.reminders.channel, reminderCtx)) } : updateTarget();
-        await postEvent(target, renderTemplate(runbook.reminders.text, reminderCtx), `reminder-${state.reminders}`);
+        await postEvent(target, renderTemplate(runbook.reminders.text, reminderCtx, { value: asMrkdwnValue }), `reminder-${state.reminders}`);
       } catch (err) {
         if (isCancellation(err)) throw err;
         note('error', `reminder-${state.reminders}: ${failureMessage(err)}`);
@@ -403,10 +416,10 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
   const duration = formatDuration(resolvedAt - state.openedAt);
   const summary = [
-    `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
-    `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
+    `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
+    `Severity: ${esc(state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset'))}.`,
     `Updates: ${state.updates}; reminders: ${state.reminders}.`,
-    resolveRequest.summary ? `Summary: ${resolveRequest.summary}` : '',
+    resolveRequest.summary ? `Summary: ${esc(resolveRequest.summary)}` : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -424,10 +437,3 @@ function failureMessage(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-function channelLink(channelId: string): string {
-  return `<#${channelId}>`;
-}
-
-function mention(who: string): string {
-  return /^[UW][A-Z0-9]+$/.test(who) ? `<@${who}>` : who;
-}

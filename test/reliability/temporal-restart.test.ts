@@ -61,12 +61,9 @@ test('a pending approval survives a Temporal restart, and a click during the out
   h.sandbox.setRequestUrl(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/slack/interactions`);
 
   try {
-    const handle = await requestApproval(
-      client,
-      { pipeline: 'api', stage: 'prod', execution: `restart-${Date.now()}`, approverGroups: ['release'], timeout: '10m', destination: { channel: '#deploys' } },
-      taskQueue,
-    );
-    const card = await eventually(() => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(handle.workflowId.split('-').slice(-2).join('-'))), 'the approval card');
+    const execution = `restart-${Date.now()}`;
+    const handle = await requestApproval(client, { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], timeout: '10m', destination: { channel: '#deploys' } }, taskQueue);
+    const card = await eventually(() => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${execution})`)), 'the approval card');
 
     await temporal.stop();
 

@@ -88,3 +88,33 @@ test('1,500 refusals from distinct people sent straight to the run: its state st
   expect(decided.response.status).toBe(200);
   expect((await handle.result()).status).toBe('approved');
 }, 240_000);
+
+test('a run continued as new (what a long history makes Temporal suggest) carries its card, refusals and approvers, and takes the deciding click', async () => {
+  const execution = `continued-${Date.now().toString(36)}`;
+  const request = { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], destination: { channel: CHANNEL }, timeout: '30m', minApprovals: 2 };
+  const { workflowId } = await startApproval(s.client, request, s.worker.taskQueue);
+  const posted = await eventually('the card', () => card(s.sandbox, execution));
+  await s.sandbox.click({ userId: 'U0ERIN', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  await s.sandbox.click({ userId: 'U0CAROL', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  const handle = s.client.workflow.getHandle(workflowId);
+  const before = await eventually('carol and erin recorded', async () => {
+    const st = await handle.query(approvalStateQuery);
+    return st.decisions.length === 1 && st.refused.length === 1 ? st : undefined;
+  });
+  const described = await handle.describe();
+  // The continuation exactly as the workflow hands it over (ApprovalCarry), started under the same id.
+  await handle.terminate('replaced by its continuation in this test');
+  await s.client.workflow.start('approval', {
+    taskQueue: s.worker.taskQueue,
+    workflowId,
+    args: [(await described.memo)?.request ?? before.request, { state: before, startedAt: Date.parse(before.expiresAt) - 30 * 60_000, nextReminder: Infinity, reminders: 0, outbox: [], cardIntegration: 'organization' }],
+  });
+  await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  const result = await s.client.workflow.getHandle(workflowId).result();
+  expect(result.status).toBe('approved');
+  expect(result.decisions.map((d: { user: { id: string } }) => d.user.id)).toEqual(['U0CAROL', 'U0DAVE']);
+  expect(result.refused.map((r: { user: { id: string } }) => r.user.id)).toEqual(['U0ERIN']);
+  // One card, updated in place: the continuation posted nothing new.
+  expect(s.sandbox.messages(CHANNEL).filter((m) => !m.threadTs && m.text.includes(`(${execution})`))).toHaveLength(1);
+  await eventually('the card to say approved', () => JSON.stringify(card(s.sandbox, execution)!.blocks).includes('Approved by'));
+}, 120_000);

@@ -13,6 +13,13 @@ export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: strin
         return { type: 'context', elements: [{ type: 'mrkdwn', text: render(b.text) }] };
       case 'divider':
         return { type: 'divider' };
+      case 'image':
+        return {
+          type: 'image',
+          image_url: render(b.imageUrl),
+          alt_text: render(b.altText).slice(0, 2000),
+          ...(b.title !== undefined && { title: { type: 'plain_text', text: render(b.title).slice(0, 2000) } }),
+        };
       case 'section': {
         const block: Record<string, unknown> = { type: 'section' };
         if (b.text !== undefined) block.text = { type: 'mrkdwn', text: render(b.text) };

@@ -8,6 +8,8 @@ export interface IncidentInput {
   /** The runbook's inputs by name without the `incident.` prefix: { id, severity, service, description }. */
   incident: Record<string, string>;
   openedBy?: string;
+  /** Continue as new past this many history events (default 8000); tests make it small to exercise the hand-over. */
+  historyLimit?: number;
   /** Set when the workflow continued as new: everything it had. */
   carried?: IncidentCarry;
 }
@@ -17,6 +19,19 @@ export interface TimelineEntry {
   kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'error';
   text: string;
   by?: string;
+}
+
+/** A severity change as requested (applied by the workflow in arrival order). */
+export interface SeverityChangeRequest {
+  severity: string;
+  by?: string;
+}
+
+/** What a run had received but not yet applied when it continued as new. */
+export interface IncidentPending {
+  updates: IncidentUpdate[];
+  severity: SeverityChangeRequest[];
+  resolve?: { summary?: string; resolvedBy?: string };
 }
 
 export interface IncidentCarry {
@@ -33,6 +48,8 @@ export interface IncidentCarry {
   threadTs?: string;
   threadChannel?: string;
   integration: string;
+  /** Only in what one run carries to the next: received, not yet applied. */
+  pending?: IncidentPending;
 }
 
 export interface IncidentState extends IncidentCarry {

@@ -3,10 +3,14 @@
  * thread), keep it updated (updates into the thread, reminders when the
  * channel goes quiet), and close it (summary, archive, retrospective).
  *
- * Each Slack effect is an idempotent activity with a key derived from the
- * step, so a crash or retry never repeats one.
+ * The workflow is a small interpreter: IncidentRun holds the run's state,
+ * the handlers are registered at the top, and each step is run by its kind
+ * (src/runbook/steps/registry.ts). Each Slack effect is an idempotent
+ * activity with a key derived from the step, so a crash or retry never
+ * repeats one.
  */
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   executeChild,
@@ -26,13 +30,15 @@ import type { Activities } from '../../activities';
 import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
 import { evaluateWhen } from '../../src/runbook/condition';
 import { formatDuration } from '../../src/runbook/duration';
-import { reminderIntervalFor, type RunbookStep } from '../../src/runbook/types';
+import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../src/runbook/types';
+import { kindOf } from '../../src/runbook/steps/registry';
+import type { StepRuntime } from '../../src/runbook/steps/kind';
 import { SA } from '../../src/temporal/search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
 import { incidentDetails } from '../../src/temporal/details';
-import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
+import type { IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TimelineEntry } from './types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -42,353 +48,354 @@ const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 /** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
-/** What the Temporal UI's timeline says each step's Slack call is doing. */
-const STEP_VERBS: Record<RunbookStep['op'], string> = {
-  createChannel: 'creating the incident channel',
-  sendMessage: 'posting a message',
-  createThread: 'opening the updates thread',
-  updateMessage: 'updating a message',
-  addUsers: 'inviting people',
-  setTopic: 'setting the channel topic',
-  pinMessage: 'pinning a message',
-  addBookmark: 'bookmarking a link',
-  archiveChannel: 'archiving the channel',
-  scheduleMessage: 'scheduling a message',
-  wait: 'waiting',
-  requestApproval: 'asking for approval',
-};
-
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
 
 export async function incident(input: IncidentInput): Promise<IncidentState> {
-  const info = workflowInfo();
-  const runbook = input.runbook;
-  const now = () => Date.now();
-  const iso = (ms = now()) => new Date(ms).toISOString();
+  const run = new IncidentRun(input);
+  setHandler(incidentStateQuery, () => run.state);
+  setHandler(incidentUpdateSignal, (update) => run.receiveUpdate(update));
+  setHandler(incidentSeveritySignal, (change) => run.receiveSeverity(change));
+  setHandler(incidentResolveSignal, (request) => run.receiveResolve(request));
+  return await run.execute();
+}
 
-  const state: IncidentState = {
-    workflowId: info.workflowId,
-    runbook: runbook.name,
-    status: input.carried ? 'open' : 'opening',
-    integration: input.carried?.integration ?? '',
-    incident: { ...(input.carried?.incident ?? input.incident) },
-    steps: input.carried?.steps ?? {},
-    timeline: input.carried?.timeline ?? [],
-    openedAt: input.carried?.openedAt ?? now(),
-    lastUpdateAt: input.carried?.lastUpdateAt ?? now(),
-    updates: input.carried?.updates ?? 0,
-    reminders: input.carried?.reminders ?? 0,
-    severityChanges: input.carried?.severityChanges ?? [],
-    threadTs: input.carried?.threadTs,
-    threadChannel: input.carried?.threadChannel,
-    lastReminderAt: input.carried?.lastReminderAt,
-  };
-  const note = (kind: TimelineEntry['kind'], text: string, by?: string) => {
-    state.timeline.push({ at: iso(), kind, text, by });
-    // The Temporal UI's "Current Details": the incident as it stands now.
-    setCurrentDetails(incidentDetails(state));
-  };
+type SectionValues = TemplateContext;
 
-  const pendingUpdates: IncidentUpdate[] = [];
-  const pendingSeverity: Array<{ severity: string; by?: string }> = [];
-  let resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
-  let lastEvent: 'update' | 'resolved' | undefined;
+class IncidentRun {
+  readonly state: IncidentState;
+  private readonly pendingUpdates: IncidentUpdate[];
+  private readonly pendingSeverity: SeverityChangeRequest[];
+  private resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
+  /** What happened last, for `Wait For: update`. */
+  private lastEvent: 'update' | 'resolved' | undefined;
 
-  setHandler(incidentStateQuery, () => state);
-  setHandler(incidentUpdateSignal, (update) => {
-    pendingUpdates.push(update);
-    lastEvent = 'update';
-  });
-  setHandler(incidentSeveritySignal, (change) => {
-    pendingSeverity.push(change);
-  });
-  setHandler(incidentResolveSignal, (request) => {
-    resolveRequest ??= request;
-    lastEvent = 'resolved';
-  });
+  constructor(private readonly input: IncidentInput) {
+    const carried = input.carried;
+    const now = Date.now();
+    this.state = {
+      workflowId: workflowInfo().workflowId,
+      runbook: input.runbook.name,
+      status: carried ? 'open' : 'opening',
+      integration: carried?.integration ?? '',
+      incident: { ...(carried?.incident ?? input.incident) },
+      steps: carried?.steps ?? {},
+      timeline: carried?.timeline ?? [],
+      openedAt: carried?.openedAt ?? now,
+      lastUpdateAt: carried?.lastUpdateAt ?? now,
+      updates: carried?.updates ?? 0,
+      reminders: carried?.reminders ?? 0,
+      severityChanges: carried?.severityChanges ?? [],
+      threadTs: carried?.threadTs,
+      threadChannel: carried?.threadChannel,
+      lastReminderAt: carried?.lastReminderAt,
+    };
+    // What the previous run received but had not applied when it continued as new.
+    this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
+    this.pendingSeverity = [...(carried?.pending?.severity ?? [])];
+    this.resolveRequest = carried?.pending?.resolve;
+  }
 
-  const context = (extra: TemplateContext = {}): TemplateContext => ({ incident: state.incident, steps: state.steps, ...extra });
+  // ---- handlers: they only record; the main loop applies ----
 
-  /**
-   * The incident channel by ID once it exists: `#incident-42` would cost a
-   * conversations.list lookup (a rate-limited tier) on every step.
-   */
-  const channelRef = (rendered: string): string =>
-    state.incident.channelId && state.incident.channel && rendered.trim().replace(/^#/, '') === state.incident.channel ? state.incident.channelId : rendered;
+  receiveUpdate(update: IncidentUpdate): void {
+    this.pendingUpdates.push(update);
+    this.lastEvent = 'update';
+  }
 
-  if (!input.carried) {
+  receiveSeverity(change: SeverityChangeRequest): void {
+    this.pendingSeverity.push(change);
+  }
+
+  receiveResolve(request: { summary?: string; resolvedBy?: string }): void {
+    this.resolveRequest ??= request;
+    this.lastEvent = 'resolved';
+  }
+
+  // ---- the lifecycle ----
+
+  async execute(): Promise<IncidentState> {
+    if (!this.input.carried) await this.open();
+    while (!this.resolveRequest) {
+      const woke = await this.waitForNews();
+      await this.applyPending();
+      if (!woke) await this.remind();
+      if (!this.resolveRequest && this.historyIsLong()) await this.continueAsNew();
+    }
+    return await this.resolve(this.resolveRequest);
+  }
+
+  private async open(): Promise<void> {
+    const { runbook } = this.input;
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
       { key: SA.status, value: 'open' },
-      { key: SA.incidentId, value: state.incident.id ?? info.workflowId },
-      ...(state.incident.severity ? [{ key: SA.severity, value: state.incident.severity }] : []),
-      ...(state.incident.service ? [{ key: SA.service, value: state.incident.service }] : []),
+      { key: SA.incidentId, value: this.state.incident.id ?? this.state.workflowId },
+      ...(this.state.incident.severity ? [{ key: SA.severity, value: this.state.incident.severity }] : []),
+      ...(this.state.incident.service ? [{ key: SA.service, value: this.state.incident.service }] : []),
       ...(runbook.project ? [{ key: SA.project, value: runbook.project }] : []),
     ]);
     // Which integration the runbook uses is a configuration lookup with no Slack call: a local
     // activity saves a task-queue round trip before the first step. Incidents that began before
     // this change recorded a regular activity here and replay down the old path.
     const where = { project: runbook.project, connector: runbook.connector };
-    state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
-    note('opened', `Incident opened with runbook ${runbook.name}`, input.openedBy);
+    this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
+    this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy);
+    await this.runSection(runbook.steps, 'open', 'open');
+    this.state.status = 'open';
+    this.state.lastUpdateAt = Date.now();
+  }
+
+  /** Until something arrives or the reminder is due; false when the reminder is due. */
+  private async waitForNews(): Promise<boolean> {
+    const interval = this.reminderInterval();
+    // Silence is counted from the last update; the next reminder from the last update or reminder.
+    const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
+    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined;
+    if (interval === undefined) {
+      await condition(news);
+      return true;
+    }
+    const timeout = Math.max(1, interval - quietFor);
+    return await condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` });
+  }
+
+  /** Severity changes first (they set the cadence), then every queued update. */
+  private async applyPending(): Promise<void> {
+    while (this.pendingSeverity.length) await this.applySeverity(this.pendingSeverity.shift()!);
+    while (this.pendingUpdates.length) await this.applyUpdate(this.pendingUpdates.shift()!);
+  }
+
+  /** Applies until nothing is queued: what arrives while one is applied is applied too. */
+  private async drainPending(): Promise<void> {
+    while (this.pendingSeverity.length || this.pendingUpdates.length) await this.applyPending();
+  }
+
+  private async applySeverity(change: SeverityChangeRequest): Promise<void> {
+    const from = this.state.incident.severity ?? 'unset';
+    if (change.severity === from) return;
+    this.state.incident.severity = change.severity;
+    this.state.severityChanges.push({ from, to: change.severity, at: new Date().toISOString(), by: change.by });
+    this.state.lastUpdateAt = Date.now(); // the reminder timer re-arms on a severity change
+    upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
+    this.note('severity', `Severity ${from} → ${change.severity}`, change.by);
+    await this.postEvent(
+      this.updateTarget(),
+      `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
+      `severity-${this.state.severityChanges.length}`,
+    );
+  }
+
+  private async applyUpdate(update: IncidentUpdate): Promise<void> {
+    this.state.updates += 1;
+    this.state.lastUpdateAt = Date.now();
+    this.note('update', update.text, update.author);
+    const n = this.state.updates;
+    await this.postEvent(this.updateTarget(), `:memo: *Update ${n}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`, `update-${n}`);
+    await this.runSection(this.input.runbook.onUpdate, 'update', `update-${n}`, { update: { text: update.text, author: update.author ?? '' } });
+  }
+
+  private async remind(): Promise<void> {
+    const { reminders } = this.input.runbook;
+    const interval = this.reminderInterval();
+    if (!reminders || interval === undefined) return;
+    this.state.reminders += 1;
+    const silence = formatDuration(Date.now() - this.state.lastUpdateAt);
+    const values = this.context({ reminder: { silence, interval: formatDuration(interval) } });
+    this.note('reminder', `No update for ${silence}: reminded the channel`);
+    this.state.lastReminderAt = Date.now();
+    try {
+      // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
+      const target = reminders.channel ? { channel: this.channelRef(renderTemplate(reminders.channel, values)) } : this.updateTarget();
+      await this.postEvent(target, renderTemplate(reminders.text, values), `reminder-${this.state.reminders}`);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.note('error', `reminder-${this.state.reminders}: ${failureMessage(err)}`);
+    }
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.historyLength > (this.input.historyLimit ?? HISTORY_LIMIT) || info.continueAsNewSuggested;
   }
 
   /**
-   * Runs one step; returns false when the section must stop (a rejected
-   * approval). A step that fails (Slack refused it after Temporal's retries,
-   * or a value its templates need is missing) is recorded in the timeline and
-   * the runbook goes on: the incident must keep taking updates and resolve.
+   * Hands the incident to a fresh run. Nothing received may be lost: apply
+   * what is queued, let every handler finish, and carry whatever arrived
+   * after that (a signal in the same activation) to the next run.
    */
-  async function runStep(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
-    try {
-      return await runStepOrThrow(step, pass, extra);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      note('error', `${step.key}: failed: ${failureMessage(err)}`);
-      return true;
-    }
+  private async continueAsNew(): Promise<never> {
+    await this.drainPending();
+    await condition(allHandlersFinished);
+    log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+    const { workflowId: _w, runbook: _r, status: _s, resolvedBy: _b, resolvedAt: _a, ...carry } = this.state;
+    const pending: IncidentPending = { updates: [...this.pendingUpdates], severity: [...this.pendingSeverity], resolve: this.resolveRequest };
+    return await continueAsNew<typeof incident>({ ...this.input, carried: { ...carry, pending } });
   }
 
-  async function runStepOrThrow(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
-    const ctx = context(extra);
-    if (step.when && !evaluateWhen(step.when, ctx)) {
-      note('step_skipped', `${step.key}: skipped (When ${step.when})`);
-      return true;
+  private async resolve(request: { summary?: string; resolvedBy?: string }): Promise<IncidentState> {
+    // Updates and severity changes that came with the resolve still count.
+    if (this.pendingSeverity.length || this.pendingUpdates.length) {
+      if (patched('apply-pending-before-resolve')) await this.drainPending();
     }
-    const r = (t: string) => renderTemplate(t, ctx);
-    const rc = (t: string) => channelRef(r(t));
-    const key = `${pass}/${step.key}`;
-    // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
-    const slack = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${STEP_VERBS[step.op]}` });
-    const integration = state.integration;
-    let outputs: Record<string, string | string[]> = {};
-    switch (step.op) {
-      case 'createChannel': {
-        const channel = await slack.createChannel({
-          integration,
-          name: r(step.name),
-          isPrivate: step.private,
-          purpose: step.description ? r(step.description) : undefined,
-          ownedSince: Math.floor(state.openedAt / 1000) - 60,
-        });
-        state.incident.channel = channel.name;
-        state.incident.channelId = channel.id;
-        if (step.addUsers.length) {
-          const invited = await slack.inviteUsers({ integration, channel: channel.id, users: step.addUsers.map(r) });
-          if (invited.failed.length) note('error', `Could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
-        }
-        outputs = { channel: channel.id, name: channel.name };
-        break;
-      }
-      case 'sendMessage':
-      case 'createThread': {
-        const posted = await slack.postMessage({
-          integration,
-          channel: rc(step.channel),
-          text: r(step.text),
-          blocks: toBlockKit(step.blocks, r) as never,
-          threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
-          replyBroadcast: step.op === 'sendMessage' ? step.broadcast : undefined,
-          idempotencyKey: key,
-          metadata: { incident: state.incident.id ?? '' },
-        });
-        if (step.op === 'createThread' && step.threadUpdates) {
-          state.threadTs = posted.ts;
-          state.threadChannel = posted.channel;
-        }
-        outputs = { channel: posted.channel, ts: posted.ts };
-        break;
-      }
-      case 'updateMessage': {
-        const channel = rc(step.channel);
-        const ts = r(step.ts);
-        await slack.updateMessage({ integration, channel, ts, text: r(step.text), blocks: toBlockKit(step.blocks, r) as never });
-        outputs = { channel, ts };
-        break;
-      }
-      case 'addUsers': {
-        const result = await slack.inviteUsers({ integration, channel: rc(step.channel), users: step.users.map(r) });
-        if (result.failed.length) note('error', `Could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
-        outputs = { channel: rc(step.channel) };
-        break;
-      }
-      case 'setTopic':
-        await slack.setChannelTopic({ integration, channel: rc(step.channel), topic: r(step.topic) });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'pinMessage':
-        await slack.pinMessage({ integration, channel: rc(step.channel), ts: r(step.ts) });
-        outputs = { channel: rc(step.channel), ts: r(step.ts) };
-        break;
-      case 'addBookmark':
-        await slack.addBookmark({ integration, channel: rc(step.channel), title: r(step.title), link: r(step.link), emoji: step.emoji });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'archiveChannel':
-        await slack.archiveChannel({ integration, channel: rc(step.channel) });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'scheduleMessage': {
-        const postAt = Math.floor((now() + step.afterMs) / 1000);
-        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: r(step.text), postAt, blocks: toBlockKit(step.blocks, r) as never });
-        outputs = { channel: rc(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
-        break;
-      }
-      case 'wait': {
-        if (step.durationMs !== undefined) {
-          await sleep(step.durationMs, { summary: `${step.key}: waiting ${formatDuration(step.durationMs)}` });
-          outputs = { event: 'timeout' };
-        } else {
-          const wanted = step.event;
-          const happened = () => (wanted === 'resolved' ? resolveRequest !== undefined : lastEvent === 'update');
-          if (wanted === 'update') lastEvent = undefined;
-          const ok = step.timeoutMs !== undefined ? await condition(happened, step.timeoutMs) : (await condition(happened), true);
-          outputs = { event: ok ? wanted : 'timeout' };
-        }
-        break;
-      }
-      case 'requestApproval': {
-        const result = await executeChild<typeof approval>('approval', {
-          workflowId: `${info.workflowId}-approval-${step.key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${pass.replace(/[^A-Za-z0-9._-]+/g, '_')}`,
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          args: [
-            {
-              pipeline: runbook.name,
-              stage: step.key,
-              execution: state.incident.id ?? info.workflowId,
-              summary: r(step.text),
-              approverGroups: step.approverGroups,
-              minApprovals: step.minApprovals,
-              timeout: `${step.timeoutMs}ms`,
-              onTimeout: step.onTimeout,
-              destination: { channel: step.channel ? r(step.channel) : `#${state.incident.channel}`, integration },
-            },
-          ],
-        });
-        const approved = result.status === 'approved' || (result.status === 'expired' && step.onTimeout === 'approve');
-        outputs = { status: approved ? 'approved' : result.status === 'expired' ? 'expired' : result.status, approvedBy: result.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id) };
-        note('step', `${step.key}: approval ${outputs.status}`);
-        if (step.id) state.steps[step.id] = outputs;
-        return approved || step.onReject === 'continue';
-      }
-    }
-    if (step.id) state.steps[step.id] = outputs;
-    note('step', `${step.key}: done`);
-    return true;
+    const state = this.state;
+    state.status = 'resolving';
+    const resolvedAt = Date.now();
+    state.resolvedAt = new Date(resolvedAt).toISOString();
+    state.resolvedBy = request.resolvedBy;
+    this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy);
+    upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
+    const duration = formatDuration(resolvedAt - state.openedAt);
+    const summary = [
+      `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
+      `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
+      `Updates: ${state.updates}; reminders: ${state.reminders}.`,
+      request.summary ? `Summary: ${request.summary}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    await this.runSection(this.input.runbook.onResolve, 'resolve', 'resolve', {
+      resolution: { summary, resolvedBy: state.resolvedBy ?? '', resolvedAt: state.resolvedAt, duration },
+    });
+    state.status = 'resolved';
+    return state;
   }
 
-  async function runSection(steps: RunbookStep[], pass: string, extra: TemplateContext = {}) {
+  // ---- the interpreter ----
+
+  private async runSection(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues = {}): Promise<void> {
     for (const step of steps) {
-      if (!(await runStep(step, pass, extra))) {
-        note('step', `${pass}: stopped after ${step.key}`);
+      if (!(await this.runStep(step, section, pass, values))) {
+        this.note('step', `${pass}: stopped after ${step.key}`);
         return;
       }
     }
   }
 
-  if (!input.carried) {
-    await runSection(runbook.steps, 'open');
-    state.status = 'open';
-    state.lastUpdateAt = now();
+  /**
+   * Runs one step by its kind; false when the section must stop (a rejected
+   * approval). A step that fails (Slack refused it after Temporal's retries,
+   * or a value its templates need is missing) is recorded in the timeline and
+   * the runbook goes on: the incident must keep taking updates and resolve.
+   */
+  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
+    try {
+      if (step.when && !evaluateWhen(step.when, this.context(values))) {
+        this.note('step_skipped', `${step.key}: skipped (When ${step.when})`);
+        return true;
+      }
+      const kind = kindOf(step);
+      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values));
+      if (step.id) this.state.steps[step.id] = result.outputs;
+      this.note('step', `${step.key}: ${result.label ?? 'done'}`);
+      return !result.stop;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.note('error', `${step.key}: failed: ${failureMessage(err)}`);
+      return true;
+    }
+  }
+
+  /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
+  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues): StepRuntime {
+    const render = (t: string) => renderTemplate(t, this.context(values));
+    const info = workflowInfo();
+    const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+    return {
+      idempotencyKey: `${pass}/${step.key}`,
+      section,
+      integration: this.state.integration,
+      incident: this.state.incident,
+      incidentRef: this.state.incident.id ?? info.workflowId,
+      runbookName: this.input.runbook.name,
+      openedAt: this.state.openedAt,
+      now: () => Date.now(),
+      render,
+      channel: (t) => this.channelRef(render(t)),
+      blocks: (blocks) => toBlockKit(blocks, render) as never,
+      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
+      slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      noteError: (text) => this.note('error', text),
+      sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
+      waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),
+      requestApproval: (a) =>
+        executeChild<typeof approval>('approval', {
+          workflowId: `${info.workflowId}-approval-${safe(step.key)}-${safe(pass)}`,
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          args: [
+            {
+              pipeline: this.input.runbook.name,
+              stage: step.key,
+              execution: this.state.incident.id ?? info.workflowId,
+              summary: a.summary,
+              approverGroups: a.approverGroups,
+              minApprovals: a.minApprovals,
+              timeout: `${a.timeoutMs}ms`,
+              onTimeout: a.onTimeout,
+              destination: { channel: a.channel, integration: this.state.integration },
+            },
+          ],
+        }),
+      useThreadForUpdates: (channel, ts) => {
+        this.state.threadTs = ts;
+        this.state.threadChannel = channel;
+      },
+    };
+  }
+
+  private async waitForEvent(event: IncidentEvent, timeoutMs: number | undefined): Promise<boolean> {
+    const happened = () => (event === 'resolved' ? this.resolveRequest !== undefined : this.lastEvent === 'update');
+    if (event === 'update') this.lastEvent = undefined;
+    if (timeoutMs === undefined) {
+      await condition(happened);
+      return true;
+    }
+    return await condition(happened, timeoutMs);
+  }
+
+  // ---- helpers ----
+
+  private note(kind: TimelineEntry['kind'], text: string, by?: string): void {
+    this.state.timeline.push({ at: new Date().toISOString(), kind, text, by });
+    // The Temporal UI's "Current Details": the incident as it stands now.
+    setCurrentDetails(incidentDetails(this.state));
+  }
+
+  private context(extra: TemplateContext = {}): TemplateContext {
+    return { incident: this.state.incident, steps: this.state.steps, ...extra };
+  }
+
+  private reminderInterval(): number | undefined {
+    return reminderIntervalFor(this.input.runbook.reminders, this.state.incident.severity);
+  }
+
+  /**
+   * The incident channel by ID once it exists: `#incident-42` would cost a
+   * conversations.list lookup (a rate-limited tier) on every step.
+   */
+  private channelRef(rendered: string): string {
+    const { channel, channelId } = this.state.incident;
+    return channelId && channel && rendered.trim().replace(/^#/, '') === channel ? channelId : rendered;
   }
 
   /** Where updates and reminders go: the update thread, else the incident channel, else nowhere (a runbook without a channel). */
-  const updateTarget = (): { channel: string; threadTs?: string } | undefined =>
-    state.threadTs && state.threadChannel
-      ? { channel: state.threadChannel, threadTs: state.threadTs }
-      : state.incident.channelId || state.incident.channel
-        ? { channel: state.incident.channelId ?? `#${state.incident.channel}`, threadTs: undefined }
-        : undefined;
+  private updateTarget(): { channel: string; threadTs?: string } | undefined {
+    const s = this.state;
+    if (s.threadTs && s.threadChannel) return { channel: s.threadChannel, threadTs: s.threadTs };
+    if (s.incident.channelId || s.incident.channel) return { channel: s.incident.channelId ?? `#${s.incident.channel}`, threadTs: undefined };
+    return undefined;
+  }
 
   /** Posts an incident event; a post Slack refuses is recorded, never fatal to the incident. */
-  async function postEvent(target: { channel: string; threadTs?: string } | undefined, text: string, idempotencyKey: string): Promise<void> {
+  private async postEvent(target: { channel: string; threadTs?: string } | undefined, text: string, idempotencyKey: string): Promise<void> {
     if (!target) return;
     try {
-      await slack.postMessage({ integration: state.integration, ...target, text, idempotencyKey });
+      await slack.postMessage({ integration: this.state.integration, ...target, text, idempotencyKey });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
+      this.note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
     }
   }
-
-  while (!resolveRequest) {
-    const interval = reminderIntervalFor(runbook.reminders, state.incident.severity);
-    // Silence is counted from the last update; the next reminder from the last update or reminder.
-    const quietFor = now() - Math.max(state.lastUpdateAt, state.lastReminderAt ?? 0);
-    const timeout = interval !== undefined ? Math.max(1, interval - quietFor) : undefined;
-    const woke =
-      timeout !== undefined
-        ? await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined, timeout, {
-            summary: `Waiting for an update (reminder in ${formatDuration(timeout)})`,
-          })
-        : (await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined), true);
-
-    while (pendingSeverity.length) {
-      const change = pendingSeverity.shift()!;
-      const from = state.incident.severity ?? 'unset';
-      if (change.severity === from) continue;
-      state.incident.severity = change.severity;
-      state.severityChanges.push({ from, to: change.severity, at: iso(), by: change.by });
-      state.lastUpdateAt = now(); // the reminder timer re-arms on a severity change
-      upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
-      note('severity', `Severity ${from} → ${change.severity}`, change.by);
-      await postEvent(
-        updateTarget(),
-        `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
-        `severity-${state.severityChanges.length}`,
-      );
-    }
-    while (pendingUpdates.length) {
-      const update = pendingUpdates.shift()!;
-      state.updates += 1;
-      state.lastUpdateAt = now();
-      note('update', update.text, update.author);
-      await postEvent(updateTarget(), `:memo: *Update ${state.updates}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`, `update-${state.updates}`);
-      await runSection(runbook.onUpdate, `update-${state.updates}`, { update: { text: update.text, author: update.author ?? '' } });
-    }
-    if (!woke && runbook.reminders && interval !== undefined) {
-      state.reminders += 1;
-      const silence = formatDuration(now() - state.lastUpdateAt);
-      const reminderCtx = context({ reminder: { silence, interval: formatDuration(interval) } });
-      note('reminder', `No update for ${silence}: reminded the channel`);
-      state.lastReminderAt = now();
-      try {
-        // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
-        const target = runbook.reminders.channel ? { channel: channelRef(renderTemplate(runbook.reminders.channel, reminderCtx)) } : updateTarget();
-        await postEvent(target, renderTemplate(runbook.reminders.text, reminderCtx), `reminder-${state.reminders}`);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        note('error', `reminder-${state.reminders}: ${failureMessage(err)}`);
-      }
-    }
-    if (!resolveRequest && (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested)) {
-      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
-      const { workflowId: _w, runbook: _r, status: _s, resolvedBy: _b, resolvedAt: _a, ...carry } = state;
-      await continueAsNew<typeof incident>({ ...input, carried: carry });
-    }
-  }
-
-  state.status = 'resolving';
-  const resolvedAt = now();
-  state.resolvedAt = iso(resolvedAt);
-  state.resolvedBy = resolveRequest.resolvedBy;
-  note('resolved', resolveRequest.summary ?? 'Resolved', resolveRequest.resolvedBy);
-  upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
-  const duration = formatDuration(resolvedAt - state.openedAt);
-  const summary = [
-    `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
-    `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
-    `Updates: ${state.updates}; reminders: ${state.reminders}.`,
-    resolveRequest.summary ? `Summary: ${resolveRequest.summary}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-  await runSection(runbook.onResolve, 'resolve', {
-    resolution: { summary, resolvedBy: state.resolvedBy ?? '', resolvedAt: state.resolvedAt, duration },
-  });
-  state.status = 'resolved';
-  return state;
 }
 
 /** What went wrong, for the timeline: an activity's cause (Slack's explanation) rather than the wrapper. */

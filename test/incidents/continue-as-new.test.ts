@@ -77,7 +77,7 @@ test('updates and severity changes sent around continue-as-new are all applied, 
     expect(result.timeline.filter((e) => e.kind === 'update').map((e) => e.text)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => `step ${i} done`));
     expect(result.severityChanges.map((c) => `${c.from}→${c.to}`)).toEqual(['SEV3→SEV2', 'SEV2→SEV1', 'SEV1→SEV2', 'SEV2→SEV1']);
     // What responders see: each update once in the thread, each severity change announced once.
-    for (let i = 1; i <= 8; i++) expect(messagesWith(slack.sandbox, channelId, `: step ${i} done`)).toHaveLength(1);
+    for (let i = 1; i <= 8; i++) expect(messagesWith(slack.sandbox, channelId, new RegExp(`^:memo: \\*Update ${i}\\* from <@U0ALICE>: step ${i} done$`))).toHaveLength(1);
     expect(messagesWith(slack.sandbox, channelId, 'Severity changed from')).toHaveLength(4);
   });
 });

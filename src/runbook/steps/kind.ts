@@ -90,7 +90,7 @@ export interface StepResult {
 }
 
 /** The Slack activities, as the workflow proxies them for one step (with that step's summary). */
-export type StepActivities = Pick<Activities, 'createChannel' | 'inviteUsers' | 'postMessage' | 'updateMessage' | 'setChannelTopic' | 'pinMessage' | 'addBookmark' | 'archiveChannel' | 'scheduleMessage'>;
+export type StepActivities = Pick<Activities, 'prepareUpload' | 'shareUpload' | 'createChannel' | 'inviteUsers' | 'postMessage' | 'updateMessage' | 'setChannelTopic' | 'pinMessage' | 'addBookmark' | 'archiveChannel' | 'scheduleMessage'>;
 
 /** Block Kit as the message activities take it. */
 export type SlackBlocks = Parameters<Activities['postMessage']>[0]['blocks'];

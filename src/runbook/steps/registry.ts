@@ -15,6 +15,7 @@ import { scheduleMessage } from './schedule-message';
 import { sendMessage } from './send-message';
 import { setTopic } from './set-topic';
 import { updateMessage } from './update-message';
+import { uploadFile } from './upload-file';
 import { wait } from './wait';
 
 export const STEP_KINDS = [
@@ -30,6 +31,7 @@ export const STEP_KINDS = [
   scheduleMessage,
   wait,
   requestApproval,
+  uploadFile,
 ] as const;
 
 type AnyKind = (typeof STEP_KINDS)[number];

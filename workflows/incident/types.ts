@@ -16,7 +16,7 @@ export interface IncidentInput {
 
 export interface TimelineEntry {
   at: string;
-  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'error';
+  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'action_item' | 'error';
   text: string;
   by?: string;
 }
@@ -34,6 +34,26 @@ export interface IncidentPending {
   resolve?: { summary?: string; resolvedBy?: string };
 }
 
+/** An action item: added by a runbook step, the CLI, the API or /signalroom, closed with its Done button or by id. */
+export interface ActionItem {
+  /** 1, 2, 3… within the incident. */
+  id: number;
+  text: string;
+  /** A Slack user ID, @handle or email, as given. */
+  owner?: string;
+  status: 'open' | 'done';
+  addedBy?: string;
+  addedAt: string;
+  doneBy?: string;
+  doneAt?: string;
+  /** Where its message with the Done button is. */
+  channel?: string;
+  ts?: string;
+}
+
+/** Adds or closes an action item (the `incidentTask` update). */
+export type TaskRequest = { action: 'add'; text: string; owner?: string; by?: string } | { action: 'done'; item: number; by?: string };
+
 export interface IncidentCarry {
   incident: Record<string, string>;
   steps: Record<string, Record<string, string | string[]>>;
@@ -48,6 +68,8 @@ export interface IncidentCarry {
   threadTs?: string;
   threadChannel?: string;
   integration: string;
+  /** The incident's action items, in the order they were added. */
+  actionItems?: ActionItem[];
   /** Only in what one run carries to the next: received, not yet applied. */
   pending?: IncidentPending;
 }

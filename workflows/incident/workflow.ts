@@ -34,11 +34,12 @@ import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type Runb
 import { kindOf } from '../../src/runbook/steps/registry';
 import type { StepRuntime } from '../../src/runbook/steps/kind';
 import { SA } from '../../src/temporal/search-attributes';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal, type SlackDecisionSignal } from '../messages';
+import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action-item';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
 import { incidentDetails } from '../../src/temporal/details';
-import type { IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TimelineEntry } from './types';
+import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -57,6 +58,8 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   setHandler(incidentUpdateSignal, (update) => run.receiveUpdate(update));
   setHandler(incidentSeveritySignal, (change) => run.receiveSeverity(change));
   setHandler(incidentResolveSignal, (request) => run.receiveResolve(request));
+  setHandler(incidentTaskUpdate, (request) => run.handleTask(request), { validator: (request) => run.validateTask(request) });
+  setHandler(incidentTaskClickSignal, (click) => run.handleTaskClick(click));
   return await run.execute();
 }
 
@@ -89,6 +92,7 @@ class IncidentRun {
       threadTs: carried?.threadTs,
       threadChannel: carried?.threadChannel,
       lastReminderAt: carried?.lastReminderAt,
+      actionItems: carried?.actionItems ?? [],
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -110,6 +114,99 @@ class IncidentRun {
   receiveResolve(request: { summary?: string; resolvedBy?: string }): void {
     this.resolveRequest ??= request;
     this.lastEvent = 'resolved';
+  }
+
+  // ---- action items ----
+
+  private get items(): ActionItem[] {
+    return (this.state.actionItems ??= []);
+  }
+
+  /** Refuses a request before it is recorded in history: an empty text, an unknown or closed item, a resolved incident. */
+  validateTask(request: TaskRequest): void {
+    if (this.state.status === 'resolved') throw new Error('the incident is resolved');
+    if (request.action === 'add') {
+      if (!request.text?.trim()) throw new Error('an action item needs text');
+      return;
+    }
+    const item = this.items.find((i) => i.id === request.item);
+    if (!item) throw new Error(`no action item #${request.item} (items: ${this.items.map((i) => `#${i.id}`).join(', ') || 'none'})`);
+    if (item.status === 'done') throw new Error(`action item #${item.id} is already done${item.doneBy ? ` (by ${item.doneBy})` : ''}`);
+  }
+
+  async handleTask(request: TaskRequest): Promise<ActionItem> {
+    // Before the runbook has opened the incident there is no integration or channel to post in.
+    await condition(() => this.state.status !== 'opening');
+    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by });
+    const item = this.items.find((i) => i.id === request.item)!;
+    if (item.status === 'open') await this.closeActionItem(item, request.by);
+    return item;
+  }
+
+  /** The Done button. Only the incident channel's members may close an item: authorization lives here, not in who can see the message. */
+  async handleTaskClick(click: SlackDecisionSignal): Promise<void> {
+    const item = this.items.find((i) => i.ts === click.messageTs && i.channel === click.channelId);
+    const tell = async (text: string) => {
+      if (!click.responseUrl) return;
+      try {
+        await slack.respondToClick({ responseUrl: click.responseUrl, text, replaceOriginal: false, ephemeral: true });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+      }
+    };
+    if (!item) return await tell('This is not an action item of this incident.');
+    if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
+    const channel = this.state.incident.channelId;
+    const member = channel ? await slack.isChannelMember({ integration: this.state.integration, channel, user: click.user.id }) : false;
+    if (!member) {
+      this.note('error', `Action item #${item.id}: Done refused for ${click.user.id}, who is not in the incident channel`);
+      return await tell(`Only members of #${this.state.incident.channel ?? 'the incident channel'} can close its action items.`);
+    }
+    // The button may have been pressed twice before the first press was applied.
+    if (item.status === 'open') await this.closeActionItem(item, click.user.id);
+  }
+
+  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string }): Promise<ActionItem> {
+    const item: ActionItem = { id: this.items.length + 1, text: input.text, status: 'open', addedAt: new Date().toISOString(), ...(input.owner && { owner: input.owner }), ...(input.by && { addedBy: input.by }) };
+    this.items.push(item);
+    this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by);
+    if (input.channel) {
+      const message = actionItemMessage(item, this.state.workflowId);
+      try {
+        const posted = await slack.postMessage({ integration: this.state.integration, channel: input.channel, ...message, blocks: message.blocks as never, idempotencyKey: `action-item-${item.id}` });
+        item.channel = posted.channel;
+        item.ts = posted.ts;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.note('error', `action-item-${item.id}: could not post: ${failureMessage(err)}`);
+      }
+    }
+    return item;
+  }
+
+  private async closeActionItem(item: ActionItem, by: string | undefined): Promise<void> {
+    item.status = 'done';
+    item.doneAt = new Date().toISOString();
+    if (by) item.doneBy = by;
+    this.note('action_item', `Action item #${item.id} done: ${item.text}`, by);
+    if (!item.channel || !item.ts) return;
+    const message = actionItemMessage(item, this.state.workflowId);
+    try {
+      await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message, blocks: message.blocks as never });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.note('error', `action-item-${item.id}: could not update its message: ${failureMessage(err)}`);
+    }
+  }
+
+  /** Open items, one line each, for reminders and the resolve summary; empty when there are none. */
+  private openItemsText(): string {
+    const open = this.items.filter((i) => i.status === 'open');
+    return open.length ? `Open action items: ${open.map(actionItemLine).join('; ')}.` : '';
+  }
+
+  private incidentChannel(): string | undefined {
+    return this.state.incident.channelId ?? (this.state.incident.channel ? `#${this.state.incident.channel}` : undefined);
   }
 
   // ---- the lifecycle ----
@@ -207,7 +304,8 @@ class IncidentRun {
     try {
       // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
       const target = reminders.channel ? { channel: this.channelRef(renderTemplate(reminders.channel, values)) } : this.updateTarget();
-      await this.postEvent(target, renderTemplate(reminders.text, values), `reminder-${this.state.reminders}`);
+      const open = this.openItemsText();
+      await this.postEvent(target, renderTemplate(reminders.text, values) + (open ? `\n${open}` : ''), `reminder-${this.state.reminders}`);
     } catch (err) {
       if (isCancellation(err)) throw err;
       this.note('error', `reminder-${this.state.reminders}: ${failureMessage(err)}`);
@@ -250,6 +348,8 @@ class IncidentRun {
       `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
       `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
       `Updates: ${state.updates}; reminders: ${state.reminders}.`,
+      this.items.length ? `Action items: ${this.items.filter((i) => i.status === 'done').length} of ${this.items.length} done.` : '',
+      this.openItemsText(),
       request.summary ? `Summary: ${request.summary}` : '',
     ]
       .filter(Boolean)
@@ -336,6 +436,7 @@ class IncidentRun {
             },
           ],
         }),
+      addActionItem: (input) => this.addActionItem(input),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;
         this.state.threadChannel = channel;

@@ -130,6 +130,8 @@ export interface StepRuntime {
   waitForEvent(event: IncidentEvent, timeoutMs?: number): Promise<boolean>;
   /** Runs an approval as a child workflow named after the step and pass. */
   requestApproval(input: { summary: string; approverGroups: string[]; minApprovals: number; timeoutMs: number; onTimeout: 'reject' | 'approve'; channel: string }): Promise<ApprovalOutcome>;
+  /** Adds an action item to the incident and posts it, with its Done button, in `channel`. */
+  addActionItem(input: { channel: string; text: string; owner?: string }): Promise<{ id: number; channel?: string; ts?: string }>;
   /** Incident updates and reminders go to this thread from now on. */
   useThreadForUpdates(channel: string, ts: string): void;
 }

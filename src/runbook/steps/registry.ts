@@ -3,6 +3,7 @@
  * incident workflow read this table: adding a kind is one module in this
  * folder and one line here.
  */
+import { addActionItem } from './add-action-item';
 import { addBookmark } from './add-bookmark';
 import { addUsers } from './add-users';
 import { archiveChannel } from './archive-channel';
@@ -32,6 +33,7 @@ export const STEP_KINDS = [
   wait,
   requestApproval,
   uploadFile,
+  addActionItem,
 ] as const;
 
 type AnyKind = (typeof STEP_KINDS)[number];

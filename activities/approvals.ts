@@ -7,6 +7,9 @@ import { refusal } from '../src/slack/errors';
 import { IntegrationError, ORGANIZATION } from '../src/slack/integrations';
 import type { SlackContext } from './slack/context';
 import { resolveUserRefs } from './slack/directory';
+import { resolveRequester } from './slack/requester';
+import { policyOfGroups } from '../workflows/approval/policy';
+import type { ApprovalPolicy } from '../workflows/approval/types';
 
 export function createApprovalActivities(slack: SlackContext) {
   return {
@@ -20,7 +23,22 @@ export function createApprovalActivities(slack: SlackContext) {
       }
     },
 
-    async resolveApprovers(input: { integration?: string; groups: string[]; requestedBy?: string }): Promise<{ approvers: Record<string, string[]>; requester?: string }> {
+    /** The integration whose Slack app owns a configured incoming webhook: its clicks are that app's. */
+    async webhookOwner(input: { webhook: string }): Promise<string> {
+      try {
+        return slack.registry.webhookOwner(input.webhook);
+      } catch (err) {
+        if (err instanceof IntegrationError) throw refusal(`Signalroom:${err.code}`, err.message);
+        throw err;
+      }
+    },
+
+    /**
+     * The approvers of the groups (user IDs), the requester (exactly one Slack
+     * user, or the request is refused) and what configuration permits the
+     * groups: self-approval, approval on timeout.
+     */
+    async resolveApprovers(input: { integration?: string; groups: string[]; requestedBy?: string }): Promise<{ approvers: Record<string, string[]>; requester?: string; policy: ApprovalPolicy }> {
       const integration = await slack.integration(input.integration ?? ORGANIZATION);
       const approvers: Record<string, string[]> = {};
       for (const name of input.groups) {
@@ -34,11 +52,13 @@ export function createApprovalActivities(slack: SlackContext) {
         approvers[name] = userIds;
       }
       let requester: string | undefined;
-      if (input.requestedBy) {
-        const { userIds } = await resolveUserRefs(slack, integration, [input.requestedBy]);
-        requester = userIds[0];
+      if (input.requestedBy !== undefined) {
+        const found = await resolveRequester(slack, integration, input.requestedBy);
+        if (!found.ok) throw refusal('Signalroom:unresolvable_requester', `${found.why}: the requester must be exactly one Slack user, or nobody could tell their own approval apart`);
+        requester = found.userId;
       }
-      return { approvers, requester };
+      const policy = policyOfGroups(input.groups, Object.fromEntries(input.groups.map((g) => [g, slack.registry.approverGroup(g)])));
+      return { approvers, requester, policy };
     },
   };
 }

@@ -6,6 +6,7 @@
 import { activityInfo, log } from '@temporalio/activity';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal } from '../../src/slack/errors';
+import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
 
@@ -140,19 +141,21 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
      * message posted by an incoming webhook). replace_original is idempotent.
      */
     async respondToClick(input: { responseUrl: string; text: string; blocks?: Array<KnownBlock | Block>; replaceOriginal?: boolean; ephemeral?: boolean }): Promise<void> {
-      const res = await doFetch(input.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          text: input.text,
-          blocks: input.blocks,
-          replace_original: input.replaceOriginal ?? false,
-          response_type: input.ephemeral ? 'ephemeral' : 'in_channel',
-        }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.status === 429 || res.status >= 500) throw new Error(`response_url answered HTTP ${res.status}; retrying`);
-      if (!res.ok) throw refusal('Slack:response_url', `Slack refused the response_url reply (HTTP ${res.status}): response URLs expire after 30 minutes and 5 uses`);
+      let status: number;
+      try {
+        // Sealed by the server (the capability never sits in plain text in a history); only Slack's hosts.
+        const url = openResponseUrl(input.responseUrl, (integration) => slack.registry.signingSecretOf(integration));
+        status = await postToResponseUrl(
+          url,
+          { text: input.text, blocks: input.blocks, replace_original: input.replaceOriginal ?? false, response_type: input.ephemeral ? 'ephemeral' : 'in_channel' },
+          { extraBases: slack.registry.responseUrlBases(), fetch: doFetch },
+        );
+      } catch (err) {
+        if (err instanceof ResponseUrlRefused) throw refusal('Signalroom:response_url_refused', `Not answering through this response_url: ${err.message}`);
+        throw err;
+      }
+      if (status === 429 || status >= 500) throw new Error(`response_url answered HTTP ${status}; retrying`);
+      if (status < 200 || status >= 300) throw refusal('Slack:response_url', `Slack refused the response_url reply (HTTP ${status}): response URLs expire after 30 minutes and 5 uses`);
     },
 
     /** Posts into a configured incoming webhook (the approvals document's setup), by name: the URL is a secret. */

@@ -8,11 +8,37 @@ import { approvalRequestDetails } from '../temporal/details';
 import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalRequest } from '../../workflows/approval/types';
+import { policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
+import { approvalStateQuery } from '../../workflows/messages';
+import type { SignalroomConfig } from '../config/schema';
 
-/** Slack-safe, readable, and the same for a retried pipeline step. */
+/**
+ * Readable, the same for a retried pipeline step, and unambiguous: each part
+ * is percent-encoded where it could be mistaken for the separator, so
+ * (`deploy`, `prod-eu`, `7`) and (`deploy-prod`, `eu`, `7`) are different
+ * approvals: `approval:deploy:prod-eu:7` and `approval:deploy-prod:eu:7`.
+ */
 export function approvalWorkflowId(r: Pick<ApprovalRequest, 'pipeline' | 'stage' | 'execution'>): string {
-  const part = (s: string) => s.trim().replace(/[^A-Za-z0-9._-]+/g, '_');
-  return `approval-${part(r.pipeline)}-${part(r.stage)}-${part(r.execution)}`;
+  const part = (s: string) => s.trim().replace(/[%:]|[^\x21-\x7e]/gu, (c) => encodeURIComponent(c).replace(/:/g, '%3A'));
+  return `approval:${part(r.pipeline)}:${part(r.stage)}:${part(r.execution)}`;
+}
+
+/** A running approval with the same pipeline, stage and execution asks for something else: joining it would be squatting. */
+export class ApprovalConflict extends Error {
+  readonly code = 'conflict';
+  constructor(
+    readonly workflowId: string,
+    readonly fields: string[],
+  ) {
+    super(`An approval ${workflowId} is already running with a different request (${fields.join(', ')} differ): it was not joined. Use another execution id, or cancel the running one.`);
+  }
+}
+
+/** The request fields two requests for the same approval disagree on (after normalization). */
+export function requestDifferences(a: ApprovalRequest, b: ApprovalRequest): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ApprovalRequest>);
+  const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([, y]) => y !== undefined).sort(([k1], [k2]) => k1.localeCompare(k2))) : x)) ?? 'undefined';
+  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
 }
 
 /**
@@ -31,6 +57,8 @@ export async function requestApproval(
     workflowId,
     args: [request],
     workflowIdConflictPolicy: conflictPolicy,
+    // What was asked, readable without a worker: a second request for the same id is compared with it.
+    memo: { request },
     staticSummary: `Approval: ${request.pipeline} › ${request.stage} (${request.execution})`,
     staticDetails: approvalRequestDetails(request),
     typedSearchAttributes: [
@@ -52,10 +80,18 @@ export class ApprovalInputError extends Error {
   }
 }
 
-/** What a request may name: the configured approver groups and incoming webhooks. Unchecked when absent. */
+/** What a request may name: the configured approver groups and incoming webhooks, and what they permit. Unchecked when absent. */
 export interface ApprovalNames {
   approverGroups?: readonly string[];
   webhooks?: readonly string[];
+  /** The configured approver groups' policy (self-approval, approval on timeout). */
+  policies?: Record<string, GroupPolicyConfig>;
+}
+
+/** What a configuration lets approval requests name and do. */
+export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' | 'slack'>): ApprovalNames {
+  const groups = Object.keys(config.approverGroups);
+  return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups };
 }
 
 function durationMs(value: string | undefined, field: string): number | undefined {
@@ -112,6 +148,11 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     if (names_.has(f.name)) throw new ApprovalInputError(`inputs.${i}.name`, `inputs.${i}.name "${f.name}" is used twice`);
     names_.add(f.name);
   }
+  if (names.policies) {
+    const asked = [...groups, ...(out.escalation?.approverGroups ?? [])];
+    const [violation] = policyViolations(out, policyOfGroups(asked, names.policies));
+    if (violation) throw new ApprovalInputError(violation.field, violation.message);
+  }
   const dest = out.destination;
   if ('webhook' in dest) {
     if (names.webhooks && !names.webhooks.includes(dest.webhook)) {
@@ -131,7 +172,24 @@ export async function startApproval(client: Client, request: ApprovalRequest, ta
     const handle = await requestApproval(client, request, taskQueue, WorkflowIdConflictPolicy.FAIL);
     return { workflowId: handle.workflowId, created: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId: approvalWorkflowId(request), created: false };
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const workflowId = approvalWorkflowId(request);
+    await refuseSquatting(client, workflowId, request);
+    return { workflowId, created: false };
   }
+}
+
+/**
+ * Joins the running approval only when it asks for exactly what this request
+ * asks: otherwise whoever created the id first (with laxer approvers, a short
+ * timeout) would decide a pipeline that asked for something else.
+ */
+export async function refuseSquatting(client: Client, workflowId: string, request: ApprovalRequest): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const described = await handle.describe();
+  const memo = (await described.memo) as { request?: ApprovalRequest } | undefined;
+  const running = memo?.request ?? (await handle.query(approvalStateQuery).catch(() => undefined))?.request;
+  if (!running) throw new ApprovalConflict(workflowId, ['request (the running approval cannot be read)']);
+  const fields = requestDifferences(running, request);
+  if (fields.length) throw new ApprovalConflict(workflowId, fields);
 }

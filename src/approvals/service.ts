@@ -6,7 +6,8 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
-import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+import type { RequesterCheck } from './requester-check';
 
 export class ApprovalNotFound extends Error {
   readonly code = 'approval_not_found';
@@ -81,11 +82,19 @@ export class ApprovalService {
     private readonly temporal: Client,
     private readonly taskQueue: string,
     private readonly names: () => ApprovalNames = () => ({}),
+    private readonly checkRequester?: RequesterCheck,
   ) {}
 
-  /** Starts the approval, or joins the running one for the same pipeline, stage and execution. */
+  /**
+   * Starts the approval, or joins the running one for the same pipeline,
+   * stage and execution when it asks for the same thing (ApprovalConflict otherwise).
+   */
   async create(request: ApprovalRequest): Promise<{ id: string; created: boolean }> {
     const normalized = normalizeApprovalRequest(request, this.names());
+    if (this.checkRequester && normalized.requestedBy !== undefined) {
+      const found = await this.checkRequester(normalized);
+      if (!found.ok) throw new ApprovalInputError('requestedBy', `${found.why}: the requester must be exactly one Slack user`);
+    }
     const { workflowId, created } = await startApproval(this.temporal, normalized, this.taskQueue);
     return { id: workflowId, created };
   }

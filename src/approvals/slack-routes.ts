@@ -22,7 +22,12 @@ export function approvalModalRoute(): InteractionRoute {
       const verb = interaction.id === REJECT_WITH_REASON_ACTION ? 'reject' : 'approve';
       const fields = (value.fields ?? []).map(([name, label, required]) => ({ name, label, required }));
       const p = interaction.payload;
-      const view = decisionModal(value.workflowId, verb, fields, { channelId: p.channel?.id ?? p.container?.channel_id, responseUrl: interaction.responseUrl });
+      // The response_url goes to Slack and back inside the modal: sealed, like in a signal.
+      const view = decisionModal(value.workflowId, verb, fields, {
+        channelId: p.channel?.id ?? p.container?.channel_id,
+        messageTs: p.container?.message_ts ?? p.message?.ts,
+        responseUrl: interaction.responseUrl ? interaction.app.seal(interaction.responseUrl) : undefined,
+      });
       return { openView: { integration: value.integration, view } };
     },
   };

@@ -11,7 +11,7 @@ import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from '
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
-import { ApprovalInputError, approvalWorkflowId, normalizeApprovalRequest, requestApproval, type ApprovalNames } from '../approvals/client';
+import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeApprovalRequest, startApproval, type ApprovalNames } from '../approvals/client';
 import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus, ApproverInputField } from '../../workflows/approval/types';
@@ -24,6 +24,13 @@ export const EXIT_APPROVAL_USAGE = 64;
 export function exitCodeOf(result: Pick<ApprovalResult, 'status' | 'proceed'>): number {
   if (result.status === 'expired' && result.proceed) return 0;
   return APPROVAL_EXIT[result.status];
+}
+
+/** The type of the innermost application failure under a workflow failure. */
+function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e = err as { cause?: unknown; type?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.type === 'string') type = e.type;
+  return type;
 }
 
 /** Bad usage: exit 64 with the message. */
@@ -47,8 +54,9 @@ async function run(action: () => Promise<number>): Promise<void> {
 /** What the configuration lets a request name; unchecked without configured approver groups (e.g. the dev sandbox's built-in ones). */
 function configuredNames(): ApprovalNames {
   const { config } = loadConfig();
-  const groups = Object.keys(config.approverGroups);
-  return { approverGroups: groups.length ? groups : undefined, webhooks: Object.keys(config.slack.webhooks).length ? Object.keys(config.slack.webhooks) : undefined };
+  const names = approvalNamesOf(config);
+  if (!names.approverGroups?.length) return {};
+  return { ...names, webhooks: names.webhooks?.length ? names.webhooks : undefined };
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
@@ -255,12 +263,13 @@ export function registerApprovalCommands(program: Command): void {
         }
         const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
         return withTemporalClient(async (client) => {
-          const handle = await requestApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
-          out.line(`Approval requested: ${handle.workflowId}`);
-          out.event({ event: 'requested', workflowId: handle.workflowId });
+          // Joins a retried step's running approval only when it asks for the same thing (ApprovalConflict: exit 5).
+          const { workflowId, created } = await startApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
+          out.line(created ? `Approval requested: ${workflowId}` : `Approval requested: ${workflowId} (already running with the same request: joined it)`);
+          out.event({ event: 'requested', workflowId });
           if (!opts.wait) return 0;
           try {
-            const result = await follow(client, handle.workflowId, out);
+            const result = await follow(client, workflowId, out);
             out.line(`Outcome: ${result.status}${result.outcomeNote ? ` (${result.outcomeNote})` : ''}`);
             out.event({ event: 'result', ...result });
             return exitCodeOf(result);
@@ -268,7 +277,8 @@ export function registerApprovalCommands(program: Command): void {
             const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
             out.line(`The approval failed: ${cause}`);
             out.event({ event: 'error', message: cause });
-            return EXIT_APPROVAL_ERROR;
+            // A requester who is not exactly one Slack user is a bad request, refused before any card was posted.
+            return failureType(err) === 'Signalroom:unresolvable_requester' ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
           }
         });
       }),

@@ -2,6 +2,7 @@
  * `signalroom dev` (what `npm start` runs): the whole stack on embedded
  * defaults — Temporal dev server, worker, HTTP server — until Ctrl-C.
  */
+import type { SignalroomConfig } from '../config/schema';
 import path from 'node:path';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
@@ -18,9 +19,9 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { readEnv } from '../config/env';
 
 /** Approver groups of the sandbox's demo workspace (release-managers: carol and dave; sre-team: alice, bob, carol). */
-export const DEMO_APPROVER_GROUPS = {
-  'release-managers': { users: [], emails: [], userGroups: ['@release-managers'] },
-  sre: { users: [], emails: [], userGroups: ['@sre-team'] },
+export const DEMO_APPROVER_GROUPS: SignalroomConfig['approverGroups'] = {
+  'release-managers': { users: [], emails: [], userGroups: ['@release-managers'], allowSelfApproval: false, allowApproveOnTimeout: false },
+  sre: { users: [], emails: [], userGroups: ['@sre-team'], allowSelfApproval: false, allowApproveOnTimeout: false },
 };
 
 export interface DevOptions {
@@ -69,7 +70,11 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     stateSecret = randomBytes(16).toString('hex');
     stops.push(() => sandbox!.close());
     // The demo workspace's groups, so approvals work out of the box.
-    if (Object.keys(loaded.config.approverGroups).length === 0) loaded.config.approverGroups = DEMO_APPROVER_GROUPS;
+    if (Object.keys(loaded.config.approverGroups).length === 0) {
+      loaded.config.approverGroups = DEMO_APPROVER_GROUPS;
+      // …and the demo's people may drive incidents from /signalroom.
+      if (loaded.config.incidents.responderGroups.length === 0) loaded.config.incidents.responderGroups = Object.keys(DEMO_APPROVER_GROUPS);
+    }
   }
   const runtime = await createRuntime({
     config: loaded.config,

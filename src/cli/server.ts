@@ -12,6 +12,9 @@ import { featureApiRoutes, featureInteractionRoutes } from '../server/features';
 import type { SlackOAuthOptions } from '../server/slack-oauth';
 import { DEFAULT_SLACK_API_URL } from '../slack/integrations';
 import { IncidentService } from '../incidents/service';
+import { responderAccess } from '../incidents/command-access';
+import { approvalNamesOf } from '../approvals/client';
+import { requesterCheck } from '../approvals/requester-check';
 
 export interface ServerCommandOptions {
   port?: number;
@@ -21,21 +24,23 @@ export interface ServerCommandOptions {
 
 /** The server's dependencies from a runtime (configuration, Slack apps) and a Temporal client; `dev` uses it too. */
 export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partial<ServerDeps> = {}): ServerDeps {
+  const incidents = new IncidentService(temporal, runtime.env.SIGNALROOM_TASK_QUEUE, runtime.config.runbooks.dirs);
   return {
     temporal,
-    signingSecrets: () => runtime.signingSecrets(),
+    slackApps: () => runtime.integrations.slackApps(),
     interactionRoutes: featureInteractionRoutes(),
     apiTokens: runtime.config.api.tokens,
     apiRoutes: featureApiRoutes({
       temporal,
       taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE,
       runbookDirs: runtime.config.runbooks.dirs,
-      approvalNames: () => ({ approverGroups: Object.keys(runtime.config.approverGroups), webhooks: Object.keys(runtime.config.slack.webhooks) }),
+      approvalNames: () => approvalNamesOf(runtime.config),
+      checkRequester: requesterCheck(runtime.integrations),
     }),
     slack: { integrations: runtime.integrations },
     readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
-    slashCommands: { incidents: new IncidentService(temporal, runtime.env.SIGNALROOM_TASK_QUEUE, runtime.config.runbooks.dirs) },
+    slashCommands: { incidents, authorize: responderAccess({ config: runtime.config, integrations: runtime.integrations, incidents }) },
     ...extra,
   };
 }

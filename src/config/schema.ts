@@ -37,7 +37,15 @@ const SlackAppFields = {
   apiUrl: z.string().url().optional(),
   /** Channel-name convention enforced before any conversations.create, as a regex. */
   channelNamePattern: z.string().optional(),
+  /**
+   * The Slack app's id (`A0123…`, the `api_app_id` of its requests). With it,
+   * a click or command is verified with this app's signing secret only.
+   */
+  appId: z.string().regex(/^A[A-Z0-9]+$/, 'a Slack app id like A0123ABCD').optional(),
 };
+
+const TeamId = z.string().regex(/^T[A-Z0-9]+$/, 'a Slack team id like T0123ABCD');
+const EnterpriseId = z.string().regex(/^E[A-Z0-9]+$/, 'a Slack enterprise id like E0123ABCD');
 
 export const OrganizationSchema = z
   .object({
@@ -46,8 +54,14 @@ export const OrganizationSchema = z
     clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
     stateSecret: z.string().min(8).optional(),
-    /** Workspace installed through OAuth whose token the organization integration uses. */
-    teamId: z.string().regex(/^T[A-Z0-9]+$/, 'a Slack team id like T0123ABCD').optional(),
+    /**
+     * The organization's workspace. Pins the integration: an OAuth install
+     * from any other workspace is refused, and clicks must come from it.
+     * @default the first workspace installed through OAuth (recorded)
+     */
+    teamId: TeamId.optional(),
+    /** The organization's Enterprise Grid (org-wide installs). */
+    enterpriseId: EnterpriseId.optional(),
   })
   .strict();
 
@@ -55,6 +69,9 @@ export const ConnectorSchema = z
   .object({
     ...SlackAppFields,
     botToken: z.string().min(1),
+    /** The workspace this connector's app is installed in: its clicks must come from it. */
+    teamId: TeamId.optional(),
+    enterpriseId: EnterpriseId.optional(),
     /** Which channels this connector may touch. */
     channels: ChannelPermissionsSchema.default({ create: ['*'], post: ['*'], archive: ['*'] }),
     bot: BotSettingsSchema.optional(),
@@ -79,14 +96,31 @@ export const ApproverGroupSchema = z
     emails: z.array(z.string().email()).default([]),
     /** Slack user-group handles (`@release-managers`), resolved when a request starts. */
     userGroups: z.array(z.string().regex(/^@?[a-z0-9._-]+$/, 'a user-group handle like @release-managers')).default([]),
+    /**
+     * Policy, never a request field: may the person who requested a run
+     * approve it, when this group is asked? A request may only be stricter.
+     * @default false
+     */
+    allowSelfApproval: z.boolean().default(false),
+    /** May a request asking this group be approved when nobody decides in time? @default false */
+    allowApproveOnTimeout: z.boolean().default(false),
   })
   .strict();
+
+/** Every permission an API token can hold. `approvals:decide-as-anyone` lets a token name the deciding user. */
+export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:decide', 'approvals:decide-as-anyone', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'integrations:install', '*'] as const;
 
 export const ApiTokenSchema = z
   .object({
     name: z.string().min(1),
     token: z.string().min(16, 'API tokens must be at least 16 characters'),
-    permissions: z.array(z.enum(['approvals:read', 'approvals:write', 'approvals:decide', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', '*'])).default(['*']),
+    /** What the token may do. @default none: a token is given its permissions explicitly */
+    permissions: z.array(z.enum(API_PERMISSIONS)).default([]),
+    /**
+     * The Slack user this token decides as. A token without it may decide only
+     * with `approvals:decide-as-anyone`, naming the user on each call.
+     */
+    slackUser: z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD').optional(),
   })
   .strict();
 
@@ -100,6 +134,26 @@ export const WorkerTuningSchema = z
   })
   .strict();
 
+/**
+ * An incoming webhook: its URL, or the URL and the integration whose Slack app
+ * owns it (clicks on its cards are verified as that app's). @default owner: organization
+ */
+export const WebhookSchema = z.union([
+  z.string().url(),
+  z.object({ url: z.string().url(), integration: z.string().regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>').default('organization') }).strict(),
+]);
+
+export const IncidentPolicySchema = z
+  .object({
+    /**
+     * Approver groups whose members may open, update, change the severity of
+     * and resolve incidents from the slash command (besides the incident
+     * channel's members). @default none: only the incident's channel members
+     */
+    responderGroups: z.array(z.string()).default([]),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     slack: z
@@ -109,13 +163,14 @@ export const ConfigSchema = z
          * Incoming-webhook URLs by name (the approvals document's setup).
          * Workflows carry the name; the URL, a secret, stays in configuration.
          */
-        webhooks: z.record(z.string(), z.string().url()).default({}),
+        webhooks: z.record(z.string(), WebhookSchema).default({}),
         connectors: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connector names use lowercase letters, digits, - and _'), ConnectorSchema).default({}),
       })
       .strict()
       .default({ connectors: {}, webhooks: {} }),
     projects: z.record(z.string(), ProjectSchema).default({}),
     approverGroups: z.record(z.string(), ApproverGroupSchema).default({}),
+    incidents: IncidentPolicySchema.default({ responderGroups: [] }),
     api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
     runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
     worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }),

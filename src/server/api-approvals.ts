@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { apiErrorResponses } from './api';
 import { HttpError, notFound, unprocessable } from './errors';
-import { ApprovalInputError } from '../approvals/client';
+import { ApprovalConflict, ApprovalInputError } from '../approvals/client';
 import { ApprovalNotFound, ApprovalRefused, type ApprovalService } from '../approvals/service';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
@@ -49,7 +49,7 @@ const Approval = {
   description: 'An approval: its state while pending; once final, also `proceed` and `inputs`.',
   required: ['id', 'status', 'pipeline', 'stage', 'execution', 'approvers', 'approvals', 'needed', 'decisions', 'refused', 'expiresAt', 'escalated'],
   properties: {
-    id: { type: 'string', description: 'The workflow id, `approval-<pipeline>-<stage>-<execution>`.' },
+    id: { type: 'string', description: 'The workflow id, `approval:<pipeline>:<stage>:<execution>` (each part percent-encoded where it holds `:` or `%`).' },
     status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled'] },
     pipeline: { type: 'string' },
     stage: { type: 'string' },
@@ -128,6 +128,7 @@ function toRequest(body: CreateBody): ApprovalRequest {
 
 function mapErrors(err: unknown): never {
   if (err instanceof ApprovalNotFound) throw notFound(err.message);
+  if (err instanceof ApprovalConflict) throw new HttpError(409, 'conflict', err.message, { fields: err.fields });
   if (err instanceof ApprovalRefused) throw new HttpError(409, 'refused', err.message);
   if (err instanceof ApprovalInputError) throw unprocessable(err.message, `body.${err.field}`);
   throw err;
@@ -142,12 +143,14 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
         schema: {
           operationId: 'requestApproval',
           summary: 'Ask for an approval (idempotent on pipeline, stage and execution)',
-          description: 'Posts the approval card and returns its id: 201 when this call started it, 200 with the same id when an approval for the same pipeline, stage and execution is already running.',
+          description:
+            'Posts the approval card and returns its id: 201 when this call started it, 200 with the same id when an approval for the same pipeline, stage and execution is already running with the same request, 409 when it is running with a different one. Self-approval and approval on timeout are granted only where the configuration allows them for every approver group (422 otherwise).',
           tags: ['approvals'],
           body: CreateBody,
           response: {
             200: { description: 'Already running: its id', type: 'object', required: ['id', 'created'], properties: { id: { type: 'string' }, created: { type: 'boolean' } } },
             201: { description: 'Started', type: 'object', required: ['id', 'created'], properties: { id: { type: 'string' }, created: { type: 'boolean' } } },
+            409: { description: 'An approval with the same pipeline, stage and execution is running with a different request; `fields` names what differs. It was not joined.', $ref: 'ErrorBody#' },
             ...apiErrorResponses(400, 422),
           },
         },

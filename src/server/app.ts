@@ -8,16 +8,17 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import type { Client } from '@temporalio/client';
 import { apiV1, API_PREFIX } from './api';
 import type { ApiTokenConfig } from './api-auth';
-import { ClickDelivery, DEFAULT_DELIVERY_POLICY, postEphemeral, type DeliveryPolicy, type RespondToClicker } from './click-delivery';
+import { ClickDelivery, DEFAULT_CLICK_RATE_LIMIT, DEFAULT_DELIVERY_POLICY, postEphemeralTo, type ClickRateLimit, type DeliveryPolicy, type RespondToClicker } from './click-delivery';
 import { errorHandling } from './errors';
 import { healthRoutes, type ReadinessCheck } from './health';
 import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
-import { slackInteractions, type OpenSlackView, type SigningSecrets } from './slack-interactions';
+import { slackInteractions, type OpenSlackView } from './slack-interactions';
+import type { SlackAppsSource } from './slack-request';
 import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
-import { slackCommands } from './slack-commands';
+import { slackCommands, type CommandAuthorizer } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
-import { ORGANIZATION, type IntegrationRegistry } from '../slack/integrations';
+import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type SlackApp } from '../slack/integrations';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -25,11 +26,19 @@ export interface ServerDeps {
   /** Pino logger options, or false for none. Secrets are always redacted. @default info-level JSON logs */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
   /**
-   * The signing secrets a click may be signed with: one per configured Slack
-   * app, or a function choosing them from the (unverified) team and app ids
-   * of the request. A request is accepted when any matches. @default none: every click is refused
+   * The Slack apps requests may come from, each with its signing secret and
+   * the ids that identify it (see slack-request.ts). @default from `slack.integrations`, else none: every click is refused
    */
-  signingSecrets?: SigningSecrets;
+  slackApps?: readonly SlackApp[] | SlackAppsSource;
+  /** Shorthand for one app per secret, all backing the organization integration (single-app setups, tests). */
+  signingSecrets?: readonly string[];
+  /**
+   * Where click replies may go besides Slack's hosts (a self-hosted Slack
+   * API such as the sandbox: `<origin>/actions/`). @default from `slack.integrations`
+   */
+  responseUrlBases?: readonly string[];
+  /** Clicks one person may make on one run before they are throttled. @default DEFAULT_CLICK_RATE_LIMIT */
+  clickRateLimit?: Partial<ClickRateLimit>;
   /** Where Slack interactions go, tried in order (see `featureRoute`). @default none */
   interactionRoutes?: readonly InteractionRoute[];
   /** API tokens (config `api.tokens`). @default none: every /api/v1 call but the document is refused */
@@ -52,7 +61,7 @@ export interface ServerDeps {
   /** "Connect Slack" (OAuth v2) for the organization integration: /slack/install and /slack/oauth_redirect. @default off */
   slackOAuth?: SlackOAuthOptions;
   /** The /signalroom slash command at /slack/commands. @default off */
-  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number };
+  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number; authorize?: CommandAuthorizer };
   /**
    * The Slack integrations, for what the server itself must call Slack for:
    * opening a modal within the click's 3-second trigger_id. @default none: routes cannot open modals
@@ -100,24 +109,27 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   const metrics = createServerMetrics(deps.metrics);
+  const responseUrlBases = () => deps.responseUrlBases ?? deps.slack?.integrations.responseUrlBases() ?? [];
   const delivery = new ClickDelivery(
     deps.temporal,
     { ...DEFAULT_DELIVERY_POLICY, ...deps.delivery },
-    deps.respondToClicker ?? postEphemeral,
+    deps.respondToClicker ?? postEphemeralTo(responseUrlBases),
     (outcome) => metrics.clicks.inc({ outcome }),
     app.log,
+    { ...DEFAULT_CLICK_RATE_LIMIT, ...deps.clickRateLimit },
   );
   // Requests in flight finish first (Fastify closes the listener), then background deliveries get their grace.
   app.addHook('onClose', async () => delivery.drain());
 
-  const secrets = deps.signingSecrets ?? [];
-  if (Array.isArray(secrets) && secrets.length === 0) app.log.warn('no Slack signing secret configured: every Slack interaction will be refused');
+  const apps = slackAppsOf(deps);
+  if (apps().length === 0) app.log.warn('no Slack signing secret configured: every Slack interaction will be refused');
 
   await app.register(errorHandling);
   await app.register(metricsPlugin, { metrics });
   await app.register(healthRoutes, { temporal: deps.temporal, checks: deps.readinessChecks });
   await app.register(slackInteractions, {
-    signingSecrets: secrets,
+    apps,
+    responseUrlBases,
     routes: deps.interactionRoutes ?? [],
     delivery,
     metrics,
@@ -127,7 +139,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   if (deps.slackOAuth) await app.register(slackOAuthRoutes, deps.slackOAuth);
   if (deps.slashCommands) {
-    await app.register(slackCommands, { ...deps.slashCommands, signingSecrets: secrets, temporal: deps.temporal, now: deps.now ?? Date.now });
+    await app.register(slackCommands, { ...deps.slashCommands, apps, metrics, temporal: deps.temporal, now: deps.now ?? Date.now });
   }
   await app.register(apiV1, {
     prefix: API_PREFIX,
@@ -136,6 +148,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     version: deps.version ?? packageVersion(),
   });
   return app;
+}
+
+/** The Slack apps, however they were given. */
+function slackAppsOf(deps: ServerDeps): SlackAppsSource {
+  if (typeof deps.slackApps === 'function') return deps.slackApps;
+  if (deps.slackApps) {
+    const fixed = deps.slackApps;
+    return () => fixed;
+  }
+  if (deps.signingSecrets) {
+    const fixed = groupBySecret(deps.signingSecrets.map((signingSecret) => ({ integration: ORGANIZATION, signingSecret })));
+    return () => fixed;
+  }
+  const integrations = deps.slack?.integrations;
+  return integrations ? () => integrations.slackApps() : () => [];
 }
 
 /** `views.open` through the integration a route names, bounded so the click is still acknowledged in time. */

@@ -11,8 +11,10 @@
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AnySignal } from './interaction-routes';
+import type { ClickSignal } from './interaction-routes';
+import type { SlackClickSignal } from '../../workflows/click';
 import type { ClickOutcome } from './metrics';
+import { postToResponseUrl } from '../slack/response-url';
 
 /** How long and how hard a click is retried. Swappable as a whole (tests use seconds). */
 /** How long a click's key is remembered to drop Slack's retries of it, and how many keys at most. */
@@ -46,40 +48,63 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
 /** An ephemeral answer to the clicker, posted to a `response_url`. */
 export type RespondToClicker = (responseUrl: string, text: string) => Promise<void>;
 
-/** Slack's documented response_url answer: only the clicker sees it, the original message stays. */
-export const postEphemeral: RespondToClicker = async (responseUrl, text) => {
-  const res = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
-};
+/**
+ * Slack's documented response_url answer: only the clicker sees it, the
+ * original message stays. Only to Slack's hosts (and `extraBases`, the
+ * sandbox's when it is the configured Slack), never through a redirect.
+ */
+export function postEphemeralTo(extraBases: () => readonly string[] = () => []): RespondToClicker {
+  return async (responseUrl, text) => {
+    const status = await postToResponseUrl(responseUrl, { response_type: 'ephemeral', replace_original: false, text }, { extraBases: extraBases(), timeoutMs: 5000 });
+    if (status < 200 || status >= 300) throw new Error(`response_url answered HTTP ${status}`);
+  };
+}
+
+/** To Slack's own hosts only. */
+export const postEphemeral: RespondToClicker = postEphemeralTo();
+
+/**
+ * How often one person may click on one run before clicks are answered
+ * without reaching it: a burst, then one every `refillMs`. Bounds what a
+ * person (or a script with one person's clicks) can add to a run's history.
+ */
+export interface ClickRateLimit {
+  /** @default 5 */
+  burst: number;
+  /** @default 2000 */
+  refillMs: number;
+  /** People-and-runs remembered at most (oldest forgotten first). @default 100000 */
+  maxKeys: number;
+}
+
+export const DEFAULT_CLICK_RATE_LIMIT: ClickRateLimit = { burst: 5, refillMs: 2000, maxKeys: 100_000 };
 
 export interface ClickJob {
   workflowId: string;
-  signal: AnySignal;
-  args: unknown[];
+  signal: ClickSignal;
+  args: [SlackClickSignal];
   responseUrl?: string;
   /** Identifies a click across Slack's retries of the same request. */
   dedupeKey?: string;
+  /** Who clicked: repeated clicks by one person on one run are rate-limited. */
+  userId?: string;
 }
 
 /** What the HTTP answer can say about a click when it is sent. */
-export type EarlyOutcome = 'delivered' | 'workflow_finished' | 'undeliverable' | 'pending' | 'duplicate';
+export type EarlyOutcome = 'delivered' | 'workflow_finished' | 'undeliverable' | 'pending' | 'duplicate' | 'throttled';
 
 export const MESSAGES = {
   workflowFinished: 'This run has already finished, so your click changed nothing. The message shows its outcome.',
   undeliverable: 'Signalroom could not deliver your click right now (its workflow service did not answer). Nothing was changed: please try again in a minute.',
   shuttingDown: 'Signalroom was restarting and could not deliver your click. Nothing was changed: please try again in a minute.',
   unrouted: 'This button is not handled by this Signalroom server, so nothing was done.',
+  throttled: 'You are clicking faster than Signalroom takes clicks on this run, so this click was not recorded. Wait a few seconds and try again.',
 };
 
 type FinalOutcome = 'delivered' | 'workflow_finished' | 'undeliverable';
 
-function signalName(signal: AnySignal): string {
-  return typeof signal === 'string' ? signal : signal.name;
+function signalName(signal: ClickSignal): string {
+  return signal.name;
 }
 
 /** Failures that another attempt cannot fix. */
@@ -93,6 +118,8 @@ function isPermanent(err: unknown): boolean {
 export class ClickDelivery {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly seen = new Map<string, number>();
+  /** Per person and run: tokens left and when they were counted; whether the person was told they were throttled. */
+  private readonly buckets = new Map<string, { tokens: number; at: number; told: boolean }>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -101,6 +128,7 @@ export class ClickDelivery {
     private readonly respond: RespondToClicker,
     private readonly count: (outcome: ClickOutcome) => void,
     private readonly log: FastifyBaseLogger,
+    private readonly rateLimit: ClickRateLimit = DEFAULT_CLICK_RATE_LIMIT,
   ) {}
 
   /**
@@ -109,6 +137,10 @@ export class ClickDelivery {
    */
   async deliver(job: ClickJob): Promise<EarlyOutcome> {
     if (job.dedupeKey && this.isDuplicate(job.dedupeKey)) return 'duplicate';
+    if (job.userId && this.isThrottled(`${job.userId}|${job.workflowId}`)) {
+      this.count('throttled');
+      return 'throttled';
+    }
     let acknowledged = false;
     let settle!: (o: FinalOutcome) => void;
     const settled = new Promise<FinalOutcome>((resolve) => (settle = resolve));
@@ -158,6 +190,33 @@ export class ClickDelivery {
     return false;
   }
 
+  /**
+   * A token bucket per person and run. Only the first throttled click of a
+   * burst is answered, so a flood costs at most a handful of replies too.
+   */
+  private isThrottled(key: string): boolean {
+    const { burst, refillMs, maxKeys } = this.rateLimit;
+    const now = Date.now();
+    const bucket = this.buckets.get(key) ?? { tokens: burst, at: now, told: false };
+    const refilled = Math.min(burst, bucket.tokens + (now - bucket.at) / refillMs);
+    this.buckets.delete(key);
+    if (this.buckets.size >= maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    if (refilled >= 1) {
+      this.buckets.set(key, { tokens: refilled - 1, at: now, told: false });
+      return false;
+    }
+    this.buckets.set(key, { tokens: refilled, at: now, told: bucket.told });
+    return true;
+  }
+
+  /** True once per throttled burst: whether to tell this person they are throttled. */
+  shouldTellThrottled(userId: string, workflowId: string): boolean {
+    const bucket = this.buckets.get(`${userId}|${workflowId}`);
+    if (!bucket || bucket.told) return false;
+    bucket.told = true;
+    return true;
+  }
+
   private async run(job: ClickJob, acknowledged: () => boolean, settle: (o: FinalOutcome) => void): Promise<void> {
     const outcome = await this.attemptUntilDone(job);
     settle(outcome);
@@ -181,7 +240,7 @@ export class ClickDelivery {
       try {
         const handle = this.temporal.workflow.getHandle(job.workflowId);
         const deadline = Math.min(Date.now() + this.policy.attemptTimeoutMs, giveUpAt);
-        await this.temporal.connection.withDeadline(deadline, () => handle.signal(signalName(job.signal), ...job.args));
+        await this.temporal.connection.withDeadline(deadline, () => handle.signal(job.signal, ...job.args));
         return 'delivered';
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return 'workflow_finished';

@@ -34,6 +34,7 @@ export const ErrorBodySchema = {
     error: { type: 'string', description: 'A stable machine-readable code, e.g. `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid_request`.' },
     message: { type: 'string', description: 'What went wrong, for a person.' },
     field: { type: 'string', description: 'The request field at fault, for validation errors.' },
+    fields: { type: 'array', items: { type: 'string' }, description: 'For a conflict: the fields that differ from the running resource.' },
   },
 } as const;
 

@@ -15,6 +15,7 @@ import { approvalApiRoutes } from './api-approvals';
 import { ApprovalService } from '../approvals/service';
 import { approvalModalRoute } from '../approvals/slack-routes';
 import type { ApprovalNames } from '../approvals/client';
+import type { RequesterCheck } from '../approvals/requester-check';
 
 export interface FeatureContext {
   temporal: Client;
@@ -24,6 +25,8 @@ export interface FeatureContext {
   runbookDirs?: string[];
   /** The approver groups and webhooks an approval request may name (config). @default unchecked: the workflow refuses unknown ones */
   approvalNames?: () => ApprovalNames;
+  /** Checks before starting that `requestedBy` is exactly one Slack user (422 otherwise). @default the workflow checks it, and fails the run */
+  checkRequester?: RequesterCheck;
 }
 
 export function featureInteractionRoutes(): InteractionRoute[] {
@@ -40,6 +43,6 @@ export function featureInteractionRoutes(): InteractionRoute[] {
 export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] {
   return [
     incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
-    approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames)),
+    approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester)),
   ];
 }

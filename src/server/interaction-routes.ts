@@ -12,6 +12,8 @@
  * `handle.signal(signal, SlackInteractionSignal)`.
  */
 import type { SignalDefinition } from '@temporalio/common';
+import type { SlackClickSignal } from '../../workflows/click';
+import type { VerifiedSlackApp } from './slack-request';
 
 /** One element of a `block_actions` payload's `actions`. */
 export interface SlackAction {
@@ -68,12 +70,20 @@ export interface SlackInteractionPayload {
 }
 
 /** One interaction to route: a clicked element, or a submitted modal. */
-export type Interaction =
-  | { type: 'block_actions'; /** the element's action_id */ id: string; action: SlackAction; payload: SlackInteractionPayload; responseUrl?: string }
-  | { type: 'view_submission'; /** the view's callback_id */ id: string; view: SlackView; payload: SlackInteractionPayload; responseUrl?: string };
+interface InteractionBase {
+  payload: SlackInteractionPayload;
+  /** Where the server itself answers the clicker (checked to be Slack's). */
+  responseUrl?: string;
+  /** What the request's signature proves: the app that sent it. */
+  app: VerifiedSlackApp;
+}
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySignal = string | SignalDefinition<any[], string>;
+export type Interaction =
+  | (InteractionBase & { type: 'block_actions'; /** the element's action_id */ id: string; action: SlackAction })
+  | (InteractionBase & { type: 'view_submission'; /** the view's callback_id */ id: string; view: SlackView });
+
+/** A signal that carries the click contract. */
+export type ClickSignal = SignalDefinition<[SlackClickSignal], string>;
 
 /**
  * A modal the server opens at once with the click's trigger_id (it expires
@@ -87,7 +97,7 @@ export interface OpenViewDecision {
 }
 
 /** What a route decided: signal a workflow, answer the clicker directly (ephemeral), or open a modal. */
-export type RouteDecision = { workflowId: string; signal: AnySignal; args: unknown[] } | { reply: string } | { openView: OpenViewDecision };
+export type RouteDecision = { workflowId: string; signal: ClickSignal; args: [SlackClickSignal] } | { reply: string } | { openView: OpenViewDecision };
 
 export interface InteractionRoute {
   /** For logs. */
@@ -97,26 +107,8 @@ export interface InteractionRoute {
   toSignal(interaction: Interaction): RouteDecision;
 }
 
-/**
- * What a workflow receives from `featureRoute`. Compatible with
- * `SlackDecisionSignal` in workflows/messages.ts (a superset of it).
- */
-export interface SlackInteractionSignal {
-  /** `<verb>` of `signalroom:<feature>:<verb>`; for a modal, `private_metadata.verb` when set. */
-  verb: string;
-  user: { id: string; name?: string; teamId?: string };
-  channelId?: string;
-  messageTs?: string;
-  /** Where to answer the clicker (30 minutes, 5 uses). */
-  responseUrl?: string;
-  /** Opens a modal within 3 seconds of the click. */
-  triggerId?: string;
-  actionTs?: string;
-  /** Modal submissions: the inputs, flattened by block id (`blockId.actionId` when a block has several). */
-  values?: Record<string, string>;
-  /** Modal submissions: the parsed private_metadata. */
-  metadata?: Record<string, unknown>;
-}
+/** What a workflow receives from `featureRoute`: the click contract, declared once in workflows/click.ts. */
+export type SlackInteractionSignal = SlackClickSignal;
 
 export const ACTION_PREFIX = 'signalroom:';
 
@@ -170,7 +162,7 @@ export interface FeatureRouteOptions {
   /** The `<feature>` of `signalroom:<feature>:<verb>`, e.g. `approval`. */
   feature: string;
   /** The workflow's signal: a `defineSignal` definition or its name. */
-  signal: AnySignal;
+  signal: ClickSignal;
   /** Only these verbs (others are left to other routes). @default every verb */
   verbs?: readonly string[];
   /** Also route modal submissions with this feature's callback ids. @default true */
@@ -195,15 +187,20 @@ export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
       const { verb } = parseActionId(interaction.id)!;
       const p = interaction.payload;
       const user = { id: p.user.id, name: p.user.name ?? p.user.username, teamId: p.user.team_id ?? p.team?.id ?? undefined };
+      const { app } = interaction;
+      const sealed = interaction.responseUrl ? app.seal(interaction.responseUrl) : undefined;
       if (interaction.type === 'block_actions') {
         const workflowId = interaction.action.value ?? interaction.action.selected_option?.value;
         if (!workflowId) return { reply: 'This button is not linked to a Signalroom run, so nothing was done.' };
+        const channelId = p.channel?.id ?? p.container?.channel_id;
+        const messageTs = p.container?.message_ts ?? p.message?.ts;
         const signal: SlackInteractionSignal = {
           verb,
           user,
-          channelId: p.channel?.id ?? p.container?.channel_id,
-          messageTs: p.container?.message_ts ?? p.message?.ts,
-          responseUrl: p.response_url,
+          provenance: dropUndefined({ integrations: app.integrations, teamId: app.teamId, enterpriseId: app.enterpriseId, channelId, messageTs }),
+          channelId,
+          messageTs,
+          responseUrl: sealed,
           triggerId: p.trigger_id,
           actionTs: interaction.action.action_ts,
         };
@@ -213,11 +210,16 @@ export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
       const workflowId = typeof metadata?.workflowId === 'string' ? metadata.workflowId : undefined;
       if (!workflowId) return { reply: 'This form is not linked to a Signalroom run, so nothing was done.' };
       const first = p.response_urls?.[0];
+      // A modal has no message: the server put the card's channel and ts in its metadata when it opened it,
+      // and only the app whose signature verified this submission could have sent them back.
+      const channelId = typeof metadata?.channelId === 'string' ? metadata.channelId : first?.channel_id;
+      const messageTs = typeof metadata?.messageTs === 'string' ? metadata.messageTs : undefined;
       const signal: SlackInteractionSignal = {
         verb: typeof metadata?.verb === 'string' ? metadata.verb : verb,
         user,
+        provenance: dropUndefined({ integrations: app.integrations, teamId: app.teamId, enterpriseId: app.enterpriseId, channelId, messageTs }),
         channelId: first?.channel_id,
-        responseUrl: interaction.responseUrl,
+        responseUrl: sealed,
         triggerId: p.trigger_id,
         values: flattenViewValues(interaction.view),
         metadata,

@@ -26,9 +26,13 @@ export type ClickOutcome =
   /** Missing, wrong or stale signature. */
   | 'rejected_signature'
   /** Not a well-formed interaction payload (or too large). */
-  | 'malformed';
+  | 'malformed'
+  /** One person clicked on one run faster than the rate limit allows; not delivered. */
+  | 'throttled'
+  /** A slash command refused: the caller may not do that. */
+  | 'command_refused';
 
-export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'modal_opened', 'unrouted', 'rejected_signature', 'malformed'];
+export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'modal_opened', 'unrouted', 'rejected_signature', 'malformed', 'throttled', 'command_refused'];
 
 export interface ServerMetrics {
   registry: Registry;

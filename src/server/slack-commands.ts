@@ -11,17 +11,26 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { verifySlackSignature } from './slack-signature';
-import type { SigningSecrets } from './slack-interactions';
+import { slackRequests, type SlackAppsSource } from './slack-request';
+import type { ServerMetrics } from './metrics';
+import { refuseCommandWrites, type CommandAuthorizer } from '../incidents/command-access';
+import { ORGANIZATION } from '../slack/integrations';
 import { IncidentInputError } from '../incidents/client';
 import { IncidentNotFound, RunbookNotFound, type IncidentService } from '../incidents/service';
 import { approvalStateQuery } from '../../workflows/messages';
+import { mayStillDecide } from '../../workflows/approval/policy';
 import type { ApprovalState } from '../../workflows/approval/types';
 
 export const COMMANDS_PATH = '/slack/commands';
 
+export type { CommandAuthorizer } from '../incidents/command-access';
+
 export interface SlackCommandsOptions {
-  signingSecrets: SigningSecrets;
+  /** The Slack apps requests may come from; the command is the organization app's. */
+  apps: SlackAppsSource;
+  metrics: ServerMetrics;
+  /** Who may change incidents. @default nobody (reads only) */
+  authorize?: CommandAuthorizer;
   temporal: Client;
   incidents: IncidentService;
   now: () => number;
@@ -56,10 +65,7 @@ export async function pendingApprovalsFor(temporal: Client, userId: string, budg
       try {
         const left = Math.max(100, deadline - Date.now());
         const state = await temporal.connection.withDeadline(Date.now() + left, () => temporal.workflow.getHandle(id).query(approvalStateQuery));
-        const approver = Object.values(state.approvers).some((members) => members.includes(userId));
-        const decided = state.decisions.some((d) => d.user.id === userId);
-        const self = state.requester === userId && !state.request.allowSelfApproval;
-        if (state.status === 'pending' && approver && !decided && !self) decidable.push(state);
+        if (mayStillDecide(state, userId)) decidable.push(state);
       } catch {
         unchecked.push(id);
       }
@@ -68,29 +74,38 @@ export async function pendingApprovalsFor(temporal: Client, userId: string, budg
   return { decidable, unchecked };
 }
 
+/** Verbs that change an incident: they need a responder (see command-access.ts). */
+const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve']);
+
 export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (app, options) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body));
+  // Raw body, signature and the app that signed: the same check as clicks.
+  await app.register(slackRequests, { apps: options.apps, metrics: options.metrics, bodyLimit: 16 * 1024, now: options.now });
+  const authorize = options.authorize ?? refuseCommandWrites;
+  const refused = (why: string) => {
+    options.metrics.clicks.inc({ outcome: 'command_refused' });
+    return ephemeral(`Not done: ${why}.`);
+  };
 
   app.post(COMMANDS_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const rawBody = typeof request.body === 'string' ? request.body : '';
-    const form = new URLSearchParams(rawBody);
-    if (form.get('ssl_check') === '1') return reply.send({ ok: true });
-    const secrets = typeof options.signingSecrets === 'function' ? options.signingSecrets({ teamId: form.get('team_id') ?? undefined, apiAppId: form.get('api_app_id') ?? undefined }) : options.signingSecrets;
-    const check = verifySlackSignature({
-      rawBody,
-      signature: request.headers['x-slack-signature'] as string | undefined,
-      timestamp: request.headers['x-slack-request-timestamp'] as string | undefined,
-      secrets,
-      nowMs: options.now(),
-    });
-    if (!check.ok) return reply.code(401).send({ error: check.problem, message: check.message });
+    const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
     const userId = form.get('user_id');
     if (!userId) return reply.code(400).send({ error: 'malformed_command', message: 'user_id is missing', field: 'user_id' });
+    // The command belongs to the organization's app: a connector's app (another workspace's, say) may not drive incidents.
+    if (!request.slack!.integrations.includes(ORGANIZATION)) {
+      return reply.send(refused(`/signalroom is served for the organization's Slack app only, and this command came from ${request.slack!.integrations.join(', ')}`));
+    }
 
     const words = (form.get('text') ?? '').trim().split(/\s+/).filter(Boolean);
     const [topic, verb, id, ...rest] = words;
     try {
+      if (topic === 'incident' && verb && WRITING_VERBS.has(verb) && id) {
+        const incidentId = verb === 'open' ? undefined : id;
+        const access = await authorize({ userId, verb, incidentId });
+        if (!access.ok) {
+          request.log.warn({ userId, verb, incidentId }, 'slash command refused');
+          return reply.send(refused(access.why));
+        }
+      }
       if (!topic || topic === 'help') return reply.send(ephemeral(HELP));
       if (topic === 'approvals') {
         const { decidable, unchecked } = await pendingApprovalsFor(options.temporal, userId, options.lookupBudgetMs ?? 2000);

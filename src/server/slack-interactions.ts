@@ -10,16 +10,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ClickDelivery, MESSAGES, type EarlyOutcome } from './click-delivery';
 import type { Interaction, InteractionRoute, OpenViewDecision, SlackInteractionPayload } from './interaction-routes';
 import type { ClickOutcome, ServerMetrics } from './metrics';
-import { verifySlackSignature } from './slack-signature';
-
-/** Which app a request claims to come from, to pick its signing secret(s). Unverified hints. */
-export interface SigningSecretHint {
-  teamId?: string;
-  apiAppId?: string;
-}
-
-/** Candidate signing secrets (one per configured Slack app), or a function choosing them per request. */
-export type SigningSecrets = readonly string[] | ((hint: SigningSecretHint) => readonly string[]);
+import { responseUrlProblem } from '../slack/response-url';
+import { slackRequests, type SlackAppsSource, type VerifiedSlackApp } from './slack-request';
 
 /** Opens a modal through the named integration's client (`views.open`); rejects with Slack's reason. */
 export type OpenSlackView = (decision: OpenViewDecision, triggerId: string) => Promise<void>;
@@ -31,7 +23,10 @@ export const MODAL_MESSAGES = {
 };
 
 export interface SlackInteractionsOptions {
-  signingSecrets: SigningSecrets;
+  /** The Slack apps a click may come from (see slack-request.ts). */
+  apps: SlackAppsSource;
+  /** Where response URLs may point besides Slack's hosts (the sandbox's, when it is the configured Slack). */
+  responseUrlBases: () => readonly string[];
   /** How a route's `openView` is carried out. @default none: the clicker is told forms are unavailable */
   openView?: OpenSlackView;
   routes: readonly InteractionRoute[];
@@ -65,6 +60,9 @@ export function parseInteractionPayload(json: string | null): Parsed {
   for (const key of ['response_url', 'trigger_id', 'api_app_id'] as const) {
     if (p[key] !== undefined && typeof p[key] !== 'string') return { ok: false, field: `payload.${key}`, message: `payload.${key} must be a string` };
   }
+  if (p.response_urls !== undefined && (!Array.isArray(p.response_urls) || p.response_urls.some((r) => !r || typeof r !== 'object' || typeof (r as { response_url?: unknown }).response_url !== 'string'))) {
+    return { ok: false, field: 'payload.response_urls', message: 'payload.response_urls must be a list of { response_url }' };
+  }
   if (typeof p.response_url === 'string' && !/^https?:\/\//.test(p.response_url)) {
     return { ok: false, field: 'payload.response_url', message: 'payload.response_url must be an http(s) URL' };
   }
@@ -92,24 +90,20 @@ export function parseInteractionPayload(json: string | null): Parsed {
   return { ok: true, payload: p as unknown as SlackInteractionPayload };
 }
 
-/** Reads the app and team a body claims, without trusting it, to choose the secrets to check it with. */
-function hintFrom(form: URLSearchParams): SigningSecretHint {
-  try {
-    const p = JSON.parse(form.get('payload') ?? '{}') as { team?: { id?: unknown }; api_app_id?: unknown; user?: { team_id?: unknown } };
-    const teamId = typeof p.team?.id === 'string' ? p.team.id : typeof p.user?.team_id === 'string' ? p.user.team_id : undefined;
-    return { teamId, apiAppId: typeof p.api_app_id === 'string' ? p.api_app_id : undefined };
-  } catch {
-    return {};
-  }
+function responseUrlsOf(payload: SlackInteractionPayload): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (payload.response_url) out.push(['payload.response_url', payload.response_url]);
+  for (const [i, r] of (payload.response_urls ?? []).entries()) if (typeof r?.response_url === 'string') out.push([`payload.response_urls.${i}.response_url`, r.response_url]);
+  return out;
 }
 
-function interactionsOf(payload: SlackInteractionPayload): Interaction[] {
+function interactionsOf(payload: SlackInteractionPayload, app: VerifiedSlackApp): Interaction[] {
   const responseUrl = payload.response_url ?? payload.response_urls?.[0]?.response_url;
   if (payload.type === 'block_actions') {
-    return (payload.actions ?? []).map((action) => ({ type: 'block_actions', id: action.action_id, action, payload, responseUrl }));
+    return (payload.actions ?? []).map((action) => ({ type: 'block_actions', id: action.action_id, action, payload, responseUrl, app }));
   }
   if (payload.type === 'view_submission' && payload.view) {
-    return [{ type: 'view_submission', id: payload.view.callback_id, view: payload.view, payload, responseUrl }];
+    return [{ type: 'view_submission', id: payload.view.callback_id, view: payload.view, payload, responseUrl, app }];
   }
   return [];
 }
@@ -131,14 +125,8 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
   const { delivery, metrics } = options;
   const count = (outcome: ClickOutcome) => metrics.clicks.inc({ outcome });
 
-  // The signature covers the exact bytes Slack sent: keep the body as a string.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
-
-  // Oversized and wrongly typed bodies fail before the handler runs.
-  app.addHook('onError', async (_request, _reply, error) => {
-    if ((error as { statusCode?: number }).statusCode !== undefined && (error as { statusCode: number }).statusCode < 500) count('malformed');
-  });
+  // Raw body, signature and the app that signed: checked once for every Slack route.
+  await app.register(slackRequests, { apps: options.apps, metrics, bodyLimit: options.bodyLimit, now: options.now });
 
   const refuse = (reply: FastifyReply, status: number, error: string, message: string, field?: string) =>
     reply.code(status).send({ error, message, ...(field ? { field } : {}) });
@@ -156,33 +144,22 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const rawBody = typeof request.body === 'string' ? request.body : '';
-      const form = new URLSearchParams(rawBody);
-
-      // Slack's reachability probe (and doctor's) carries no interaction: answer it, do nothing.
-      if (form.get('ssl_check') === '1') return reply.code(200).send({ ok: true });
-
-      const secrets = typeof options.signingSecrets === 'function' ? options.signingSecrets(hintFrom(form)) : options.signingSecrets;
-      const check = verifySlackSignature({
-        rawBody,
-        signature: request.headers['x-slack-signature'] as string | undefined,
-        timestamp: request.headers['x-slack-request-timestamp'] as string | undefined,
-        secrets,
-        nowMs: options.now(),
-      });
-      if (!check.ok) {
-        count('rejected_signature');
-        request.log.warn({ problem: check.problem }, 'Slack request refused');
-        return refuse(reply, 401, check.problem, check.message);
-      }
-
+      const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
       const parsed = parseInteractionPayload(form.get('payload'));
       if (!parsed.ok) {
         count('malformed');
         return refuse(reply, 400, 'malformed_payload', parsed.message, parsed.field);
       }
       const payload = parsed.payload;
-      const interactions = interactionsOf(payload);
+      // A reply capability pointing anywhere but Slack is refused before anything else happens (SSRF).
+      for (const [field, url] of responseUrlsOf(payload)) {
+        const problem = responseUrlProblem(url, options.responseUrlBases());
+        if (problem) {
+          count('malformed');
+          return refuse(reply, 400, 'malformed_payload', problem, field);
+        }
+      }
+      const interactions = interactionsOf(payload, request.slack!);
       if (interactions.length === 0) {
         // view_closed, shortcuts, suggestions: nothing Signalroom acts on yet.
         request.log.info({ type: payload.type }, 'interaction type not handled; acknowledged');
@@ -235,7 +212,12 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
             args: decision.args,
             responseUrl: interaction.responseUrl,
             dedupeKey: clickKey ? `${payload.user.id}|${interaction.id}|${clickKey}` : undefined,
+            userId: payload.user.id,
           });
+          if (outcome === 'throttled') {
+            if (delivery.shouldTellThrottled(payload.user.id, decision.workflowId)) delivery.tellInBackground(interaction.responseUrl, MESSAGES.throttled);
+            return { outcome, text: payload.type === 'view_submission' ? MESSAGES.throttled : undefined };
+          }
           request.log.info({ route: route.name, workflowId: decision.workflowId, outcome, retryNum }, 'interaction routed');
           return { outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined };
         }),

@@ -8,6 +8,7 @@ import { LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { InstallationStore } from '@slack/oauth';
 import type { BotSettingsSchema, ChannelPermissions, SignalroomConfig } from '../config/schema';
 import type { z } from 'zod';
+import { responseUrlBaseOf } from './response-url';
 
 export const ORGANIZATION = 'organization';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -23,6 +24,32 @@ export interface Integration {
   channels: ChannelPermissions;
   bot?: z.infer<typeof BotSettingsSchema>;
   channelNamePattern?: string;
+}
+
+/** One Slack app as the server sees its requests: its signing secret and what identifies it. */
+export interface SlackApp {
+  /** The integrations backed by this app (usually one). */
+  integrations: string[];
+  signingSecret: string;
+  appId?: string;
+  teamId?: string;
+  enterpriseId?: string;
+}
+
+/** Integrations configured with the same signing secret are the same Slack app. */
+export function groupBySecret(entries: Array<{ integration: string; signingSecret?: string; appId?: string; teamId?: string; enterpriseId?: string }>): SlackApp[] {
+  const apps = new Map<string, SlackApp>();
+  for (const e of entries) {
+    if (!e.signingSecret) continue;
+    const app = apps.get(e.signingSecret);
+    if (app) {
+      app.integrations.push(e.integration);
+      app.appId ??= e.appId;
+      app.teamId ??= e.teamId;
+      app.enterpriseId ??= e.enterpriseId;
+    } else apps.set(e.signingSecret, { integrations: [e.integration], signingSecret: e.signingSecret, appId: e.appId, teamId: e.teamId, enterpriseId: e.enterpriseId });
+  }
+  return [...apps.values()];
 }
 
 export class IntegrationError extends Error {
@@ -81,9 +108,18 @@ export class IntegrationRegistry {
 
   /** The URL of a configured incoming webhook. */
   webhookUrl(name: string): string {
-    const url = this.config.slack.webhooks[name];
-    if (!url) throw new IntegrationError('unknown_integration', `Unknown incoming webhook "${name}" (configured: ${Object.keys(this.config.slack.webhooks).join(', ') || 'none'})`);
-    return url;
+    return this.webhook(name).url;
+  }
+
+  /** The integration whose Slack app owns a configured incoming webhook: clicks on its cards are that app's. */
+  webhookOwner(name: string): string {
+    return this.webhook(name).integration;
+  }
+
+  private webhook(name: string): { url: string; integration: string } {
+    const entry = this.config.slack.webhooks[name];
+    if (!entry) throw new IntegrationError('unknown_integration', `Unknown incoming webhook "${name}" (configured: ${Object.keys(this.config.slack.webhooks).join(', ') || 'none'})`);
+    return typeof entry === 'string' ? { url: entry, integration: ORGANIZATION } : entry;
   }
 
   /** An approver group from configuration. */
@@ -91,11 +127,42 @@ export class IntegrationRegistry {
     return this.config.approverGroups[name];
   }
 
-  /** Signing secrets of every Slack app we know, to verify clicks. */
+  /**
+   * The Slack apps requests may come from, one entry per signing secret: the
+   * integrations that share it, and the app and workspace ids that identify
+   * it (from configuration). See src/server/slack-request.ts.
+   */
+  slackApps(): SlackApp[] {
+    const org = this.config.slack.organization;
+    const entries: Array<{ integration: string; signingSecret?: string; appId?: string; teamId?: string; enterpriseId?: string }> = [
+      { integration: ORGANIZATION, signingSecret: org?.signingSecret ?? this.options.organizationDefaults?.signingSecret, appId: org?.appId, teamId: org?.teamId ?? this.pinnedTeam?.teamId, enterpriseId: org?.enterpriseId ?? this.pinnedTeam?.enterpriseId },
+      ...Object.entries(this.config.slack.connectors).map(([name, c]) => ({ integration: `connector:${name}`, signingSecret: c.signingSecret, appId: c.appId, teamId: c.teamId, enterpriseId: c.enterpriseId })),
+    ];
+    return groupBySecret(entries);
+  }
+
+  /** The signing secret of an integration's Slack app (sealing a click's response_url uses it). */
+  signingSecretOf(integration: string): string | undefined {
+    return this.slackApps().find((a) => a.integrations.includes(integration))?.signingSecret;
+  }
+
+  /** The workspace recorded for the organization by its first OAuth install, when none is configured. */
+  private pinnedTeam?: { teamId?: string; enterpriseId?: string };
+
+  /** Records the organization's workspace (the first OAuth install), so later requests are checked against it. */
+  pinOrganizationTeam(team: { teamId?: string; enterpriseId?: string }): void {
+    this.pinnedTeam = team;
+  }
+
+  /** Where click replies may go besides Slack's own hosts: a self-hosted Slack API (the sandbox) configured here. */
+  responseUrlBases(): string[] {
+    const urls = [this.config.slack.organization?.apiUrl, this.options.organizationDefaults?.apiUrl, ...Object.values(this.config.slack.connectors).map((c) => c.apiUrl)];
+    return [...new Set(urls.map((u) => (u ? responseUrlBaseOf(u) : undefined)).filter((b): b is string => Boolean(b)))];
+  }
+
+  /** Signing secrets of every Slack app we know. */
   signingSecrets(): string[] {
-    const secrets = [this.config.slack.organization?.signingSecret ?? this.options.organizationDefaults?.signingSecret];
-    for (const c of Object.values(this.config.slack.connectors)) secrets.push(c.signingSecret);
-    return [...new Set(secrets.filter((s): s is string => Boolean(s)))];
+    return this.slackApps().map((a) => a.signingSecret);
   }
 
   /**

@@ -6,7 +6,8 @@
  *
  * Pure (types only, no clock, no I/O), so workflows import it.
  */
-import type { ApprovalRequest, ApprovalState } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApprovalState, DecidedBy } from '../../workflows/approval/types';
+import { effectivePolicy, whoMayStillDecide } from '../../workflows/approval/policy';
 import type { IncidentState } from '../../workflows/incident/types';
 import { formatDuration, isDuration, parseDuration } from '../runbook/duration';
 
@@ -38,20 +39,25 @@ export function approvalRequestDetails(request: ApprovalRequest): string {
   return lines.filter(Boolean).join('\n');
 }
 
+const byWhom = (by: DecidedBy | undefined) => (by?.token ? ` (token ${mdText(by.token)})` : by?.operator ? ` (operator ${mdText(by.operator)})` : '');
+
 /** Where an approval stands now: status and progress, who may still decide, every decision and refusal. */
 export function approvalDetails(state: ApprovalState): string {
-  const decided = new Set(state.decisions.map((d) => d.user.id));
-  const waitingOn = [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+  const waitingOn = whoMayStillDecide(state);
+  const thenWhat = effectivePolicy(state).approveOnTimeout ? 'approve' : 'reject';
+  const refusedEarlier = Object.values(state.refusedCounts ?? {}).reduce((a, b) => a + b, 0) - state.refused.length;
   const lines = [
     `**${STATUS_WORDS[state.status]}**: ${state.approvals} of ${state.needed} approval${state.needed === 1 ? '' : 's'}`,
     '',
-    state.status === 'pending' ? `- Expires ${state.expiresAt}, then ${state.request.onTimeout ?? 'reject'}` : '',
+    state.status === 'pending' ? `- Expires ${state.expiresAt}, then ${thenWhat}` : '',
     state.status === 'pending' && waitingOn.length ? `- Waiting on ${waitingOn.join(', ')}` : '',
     state.escalated ? '- Escalated' : '',
     ...state.decisions.map(
-      (d) => `- ${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ? `${mdText(d.user.name)} (${d.user.id})` : d.user.id} via ${d.via} at ${d.at}${d.reason ? `: ${mdText(d.reason)}` : ''}`,
+      (d) =>
+        `- ${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ? `${mdText(d.user.name)} (${d.user.id})` : d.user.id} via ${d.via}${byWhom(d.by)} at ${d.at}${d.reason ? `: ${mdText(d.reason)}` : ''}`,
     ),
-    ...state.refused.map((r) => `- Refused ${r.verb} from ${r.user.id} at ${r.at}: ${mdText(r.why)}`),
+    refusedEarlier > 0 ? `- ${refusedEarlier} earlier refusal${refusedEarlier === 1 ? '' : 's'} (counted per person)` : '',
+    ...state.refused.map((r) => `- Refused ${r.verb} from ${r.user.id}${byWhom(r.by)} at ${r.at}: ${mdText(r.why)}`),
     state.outcomeNote ? `- ${mdText(state.outcomeNote)}` : '',
     state.message ? `- Card: channel ${state.message.channel}, message ${state.message.ts}` : '',
   ];

@@ -10,6 +10,8 @@ import { ConfigSchema, type SignalroomConfig } from '../../src/config/schema';
 import { IntegrationRegistry } from '../../src/slack/integrations';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
+import { approvalNamesOf } from '../../src/approvals/client';
+import { requesterCheck } from '../../src/approvals/requester-check';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
 
 export const CHANNEL = 'C0DEPLOYS';
@@ -49,7 +51,6 @@ export async function approvalStack(): Promise<ApprovalStack> {
     temporal: client,
     logger: false,
     metrics: { defaultMetrics: false },
-    signingSecrets: [sandbox.signingSecret],
     interactionRoutes: featureInteractionRoutes(),
     slack: { integrations },
     apiTokens: [
@@ -59,7 +60,8 @@ export async function approvalStack(): Promise<ApprovalStack> {
     apiRoutes: featureApiRoutes({
       temporal: client,
       taskQueue: worker.taskQueue,
-      approvalNames: () => ({ approverGroups: Object.keys(config.approverGroups), webhooks: Object.keys(config.slack.webhooks) }),
+      approvalNames: () => approvalNamesOf(config),
+      checkRequester: requesterCheck(integrations),
     }),
   });
   const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });

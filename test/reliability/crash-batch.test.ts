@@ -62,7 +62,7 @@ beforeAll(async () => {
   app = await buildServer({
     temporal: client,
     logger: false,
-    signingSecrets: [h.sandbox.signingSecret],
+    slack: { integrations: h.integrations },
     interactionRoutes: featureInteractionRoutes(),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -65,6 +65,7 @@ beforeAll(async () => {
     temporal: rec.client,
     logger: false,
     signingSecrets: [SECRET],
+    responseUrlBases: ['http://127.0.0.1:'],
     interactionRoutes: featureInteractionRoutes(),
     apiTokens: [{ name: 'fuzz', token: TOKEN, permissions: ['*'] }],
     apiRoutes: featureApiRoutes({ temporal: rec.client, taskQueue: 'fuzz', runbookDirs: [path.join(root, 'runbooks')] }),

@@ -38,7 +38,7 @@ beforeAll(async () => {
   client = await testClient();
   worker = await testWorker({ activityDeps: { integrations: h.integrations } });
   running = worker.worker.run();
-  app = await buildServer({ temporal: client, logger: false, metrics: { defaultMetrics: false }, signingSecrets: [h.sandbox.signingSecret], interactionRoutes: featureInteractionRoutes() });
+  app = await buildServer({ temporal: client, logger: false, metrics: { defaultMetrics: false }, slack: { integrations: h.integrations }, interactionRoutes: featureInteractionRoutes() });
   h.sandbox.setRequestUrl(`${await app.listen({ port: 0, host: '127.0.0.1' })}/slack/interactions`);
 });
 afterAll(async () => {

@@ -51,7 +51,7 @@ test('a full approval and incident log no token or signing secret (server and wo
   const app = await buildServer({
     temporal: client,
     logger: { level: 'trace', stream: sink } as never,
-    signingSecrets: [h.sandbox.signingSecret],
+    slack: { integrations: h.integrations },
     interactionRoutes: featureInteractionRoutes(),
     apiTokens: h.config.api.tokens,
     apiRoutes: featureApiRoutes({ temporal: client, taskQueue: w.taskQueue, runbookDirs: [path.resolve(__dirname, '../../runbooks')] }),

@@ -53,7 +53,7 @@ test('a pending approval survives a Temporal restart, and a click during the out
   const app: FastifyInstance = await buildServer({
     temporal: client,
     logger: false,
-    signingSecrets: [h.sandbox.signingSecret],
+    slack: { integrations: h.integrations },
     interactionRoutes: featureInteractionRoutes(),
     delivery: { deliverForMs: 90_000, maxBackoffMs: 1000 },
   });

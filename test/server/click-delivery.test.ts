@@ -5,7 +5,8 @@ import { MESSAGES } from '../../src/server/click-delivery';
 import { featureInteractionRoutes } from '../../src/server/features';
 import { featureRoute } from '../../src/server/interaction-routes';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
-import { buttonClick, deadTemporalClient, formBody, responseUrlReceiver, signedRequest, SECRET, type ResponseUrlReceiver } from './helpers';
+import { approvalDecisionSignal } from '../../workflows/messages';
+import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, responseUrlReceiver, signedRequest, SECRET, type ResponseUrlReceiver } from './helpers';
 
 let client: Client;
 let receiver: ResponseUrlReceiver;
@@ -29,6 +30,7 @@ async function server(overrides: Partial<ServerDeps> = {}): Promise<FastifyInsta
     logger: false,
     metrics: { defaultMetrics: false },
     signingSecrets: [SECRET],
+    responseUrlBases: LOOPBACK_REPLIES,
     interactionRoutes: featureInteractionRoutes(),
     ...overrides,
   });
@@ -71,15 +73,19 @@ test('an approval button click becomes the approval signal, recorded even while 
         {
           verb: 'approve',
           user: { id: 'U0CLICKER', name: 'clicker', teamId: 'T0TEST' },
+          // What the signature proved: the app that signed it, and where the click was.
+          provenance: { integrations: ['organization'], teamId: 'T0TEST', channelId: 'C0DEPLOYS', messageTs: '1700000000.000100' },
           channelId: 'C0DEPLOYS',
           messageTs: '1700000000.000100',
-          responseUrl: `${receiver.url}/r1`,
+          // The response_url is a capability: sealed, never in plain text in the history.
+          responseUrl: expect.stringMatching(/^sealed:v1:organization:[A-Za-z0-9_-]+$/),
           triggerId: '1234.5678.abcd',
           actionTs: '1700000001.000200',
         },
       ],
     },
   ]);
+  expect(JSON.stringify(await signalsIn(workflowId))).not.toContain(receiver.url);
   expect(await clicksMetric(app, 'delivered')).toBe(1);
 
   // Slack retrying the same request (same click) does not signal twice.
@@ -169,7 +175,7 @@ test('on shutdown, deliveries still retrying get a bounded grace, then their cli
 });
 
 test('a click no route handles, and a button without a workflow id, get an ephemeral answer and signal nothing', async () => {
-  const app = await server({ interactionRoutes: [featureRoute({ feature: 'approval', signal: 'approvalDecision' })] });
+  const app = await server({ interactionRoutes: [featureRoute({ feature: 'approval', signal: approvalDecisionSignal })] });
   const unrouted = await app.inject(signedRequest(formBody(buttonClick({ actionId: 'signalroom:incident:ack', value: 'x', responseUrl: `${receiver.url}/unrouted` }))));
   expect(unrouted.statusCode).toBe(200);
   const noValue = await app.inject(signedRequest(formBody(buttonClick({ actionId: 'signalroom:approval:approve', responseUrl: `${receiver.url}/novalue` }))));

@@ -30,6 +30,13 @@ export function signedRequest(body: string, options: { secret?: string; timestam
   };
 }
 
+/**
+ * Test servers here answer clickers on loopback stand-ins for Slack's
+ * response_url, so they allow it; every real server allows only Slack's hosts
+ * and the sandbox's (see test/security/ssrf-response-url.test.ts).
+ */
+export const LOOPBACK_REPLIES = ['http://127.0.0.1:'];
+
 export function buttonClick(options: { actionId: string; value?: string; responseUrl?: string; user?: string; actionTs?: string }) {
   return {
     type: 'block_actions',

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer, type ServerDeps } from '../../src/server/app';
 import { testClient } from '../support/temporal';
-import { buttonClick, deadTemporalClient, formBody, SECRET, signedRequest } from './helpers';
+import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET, signedRequest } from './helpers';
 
 let client: Client;
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe('health', () => {
 
 describe('metrics and logs', () => {
   test('/metrics exposes HTTP latency by route and status, and clicks by outcome', async () => {
-    await withServer({ signingSecrets: [SECRET] }, async (app) => {
+    await withServer({ signingSecrets: [SECRET], responseUrlBases: LOOPBACK_REPLIES }, async (app) => {
       await app.inject({ method: 'GET', url: '/healthz' });
       await app.inject({ method: 'GET', url: '/nowhere' });
       await app.inject({ ...signedRequest('payload=%7B%7D'), headers: { ...signedRequest('payload=%7B%7D').headers, 'x-slack-signature': 'v0=00' } });
@@ -82,7 +82,7 @@ describe('metrics and logs', () => {
   test('every answer carries a request id; logs carry it and never a signature or token', async () => {
     const lines: string[] = [];
     const logger = { level: 'debug', stream: { write: (l: string) => lines.push(l) } };
-    await withServer({ logger, signingSecrets: [SECRET] }, async (app) => {
+    await withServer({ logger, signingSecrets: [SECRET], responseUrlBases: LOOPBACK_REPLIES }, async (app) => {
       app.log.info({ headers: { authorization: 'Bearer leaked-token-123' }, integration: { token: 'xoxb-leaked', signingSecret: 'leaked-secret' } }, 'a careless log line');
       const request = signedRequest(formBody(buttonClick({ actionId: 'signalroom:none:go', value: 'wf' })));
       const res = await app.inject(request);

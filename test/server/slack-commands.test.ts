@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { IncidentService } from '../../src/incidents/service';
+import { responderAccess } from '../../src/incidents/command-access';
 import { requestApproval } from '../../src/approvals/client';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
@@ -21,15 +22,17 @@ let stop: () => void;
 let done: Promise<void>;
 
 beforeAll(async () => {
-  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] } } });
+  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, oncall: { users: ['U0ALICE'] } }, incidents: { responderGroups: ['oncall'] } });
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: h.integrations } });
   done = w.runUntil(() => new Promise<void>((r) => (stop = r)));
+  const incidents = new IncidentService(client, w.taskQueue, [path.resolve(__dirname, '../../runbooks')]);
   app = await buildServer({
     temporal: client,
     logger: false,
     signingSecrets: [SECRET],
-    slashCommands: { incidents: new IncidentService(client, w.taskQueue, [path.resolve(__dirname, '../../runbooks')]) },
+    responseUrlBases: ['http://127.0.0.1:'],
+    slashCommands: { incidents, authorize: responderAccess({ config: h.config, integrations: h.integrations, incidents }) },
   });
 });
 afterAll(async () => {
@@ -103,5 +106,5 @@ test('/signalroom incident open, update, status and resolve', async () => {
   });
   expect(status).toContain('open, severity SEV2');
   expect((await command(`incident resolve ${id} Fixed by rollback`, 'U0ALICE')).json().text).toContain('post-incident steps are running');
-  expect((await command('incident open no-such-runbook X-1')).json().text).toContain('No valid runbook named "no-such-runbook"');
+  expect((await command('incident open no-such-runbook X-1', 'U0ALICE')).json().text).toContain('No valid runbook named "no-such-runbook"');
 });

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app';
-import { featureRoute } from '../../src/server/interaction-routes';
 import { computeSlackSignature, verifySlackSignature } from '../../src/server/slack-signature';
-import { buttonClick, deadTemporalClient, formBody, SECRET, signedRequest } from './helpers';
+import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET, signedRequest } from './helpers';
 
 // Slack's worked example: https://api.slack.com/authentication/verifying-requests-from-slack
 const DOC_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -46,6 +45,7 @@ describe('POST /slack/interactions refuses what is not a signed, well-formed cli
       temporal: await deadTemporalClient(),
       logger: false,
       signingSecrets: [SECRET, DOC_SECRET],
+      responseUrlBases: LOOPBACK_REPLIES,
       now: () => now,
       interactionRoutes: [
         {
@@ -139,27 +139,47 @@ describe('POST /slack/interactions refuses what is not a signed, well-formed cli
 });
 
 describe('signing secrets per Slack app', () => {
-  test('a function chooses the candidate secrets from the claimed team and app', async () => {
-    const hints: unknown[] = [];
+  const OTHER_SECRET = 'other-app-secret-0123456789abcdef';
+  const apps = [
+    { integrations: ['organization'], signingSecret: SECRET, appId: 'A0TEST', teamId: 'T0TEST' },
+    { integrations: ['connector:payments'], signingSecret: OTHER_SECRET, appId: 'A0OTHER', teamId: 'T0OTHER' },
+  ];
+  const withApps = async (run: (app: Awaited<ReturnType<typeof buildServer>>) => Promise<void>) => {
     const app = await buildServer({
       temporal: await deadTemporalClient(),
       logger: false,
       metrics: { defaultMetrics: false },
-      signingSecrets: (hint) => {
-        hints.push(hint);
-        return hint.apiAppId === 'A0TEST' ? [SECRET] : [];
-      },
-      interactionRoutes: [featureRoute({ feature: 'nothing', signal: 'never' })],
+      slackApps: apps,
+      responseUrlBases: LOOPBACK_REPLIES,
+      interactionRoutes: [],
       respondToClicker: async () => undefined,
     });
     try {
-      const body = formBody(buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }));
-      expect((await app.inject(signedRequest(body))).statusCode).toBe(200);
-      expect(hints).toEqual([{ teamId: 'T0TEST', apiAppId: 'A0TEST' }]);
-      const otherApp = formBody({ ...buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }), api_app_id: 'A0OTHER' });
-      expect((await app.inject(signedRequest(otherApp))).statusCode).toBe(401);
+      await run(app);
     } finally {
       await app.close();
     }
+  };
+
+  test('the app a request claims chooses the one secret it is checked with', async () => {
+    await withApps(async (app) => {
+      const body = formBody(buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }));
+      expect((await app.inject(signedRequest(body))).statusCode).toBe(200);
+      // Claiming the organization's app but signed with the other app's secret: refused, though that secret is configured.
+      const forged = await app.inject(signedRequest(body, { secret: OTHER_SECRET }));
+      expect(forged.statusCode).toBe(401);
+      expect(forged.json()).toEqual({ error: 'invalid_signature', message: 'X-Slack-Signature does not match the body for the signing secret of organization' });
+    });
+  });
+
+  test('a request from an app or workspace configured nowhere is refused as unknown', async () => {
+    await withApps(async (app) => {
+      const stranger = formBody({ ...buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }), api_app_id: 'A0STRANGER' });
+      const res = await app.inject(signedRequest(stranger));
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: 'unknown_app', message: expect.stringContaining('app A0STRANGER') });
+      const otherTeam = formBody({ ...buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }), team: { id: 'T0ELSEWHERE' }, user: { id: 'U0X', team_id: 'T0ELSEWHERE' } });
+      expect((await app.inject(signedRequest(otherTeam))).json().error).toBe('unknown_app');
+    });
   });
 });

@@ -31,11 +31,14 @@ export interface ApprovalRequest {
   minApprovals?: number;
   /** Approvals needed from each group, by group name. */
   minPerGroup?: Record<string, number>;
-  /** May the executor approve their own run? @default false */
+  /**
+   * Asks that the executor may approve their own run. Granted only where
+   * configuration allows it for every approver group. @default false
+   */
   allowSelfApproval?: boolean;
   /** How long to wait, e.g. '30m'. @default '1h' */
   timeout?: string;
-  /** What the timeout means. @default 'reject' */
+  /** What the timeout means; `approve` only where configuration allows it for every approver group. @default 'reject' */
   onTimeout?: 'reject' | 'approve';
   /** Remind the approvers every so often, e.g. '10m'. */
   remindEvery?: string;
@@ -49,6 +52,18 @@ export interface ApprovalRequest {
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+/** What configuration permits the approver groups of a request (never the request itself). */
+export interface ApprovalPolicy {
+  allowSelfApproval: boolean;
+  allowApproveOnTimeout: boolean;
+}
+
+/** Who made a decision through the API or CLI: the token's name, or the operator at the CLI. */
+export interface DecidedBy {
+  token?: string;
+  operator?: string;
+}
 
 export interface Identity {
   /** Slack user ID. */
@@ -64,6 +79,8 @@ export interface DecisionAttempt {
   inputs?: Record<string, string>;
   /** Where it came from. */
   via: 'slack' | 'cli' | 'api';
+  /** API and CLI decisions: the token or operator that made it (recorded with the decision). */
+  by?: DecidedBy;
   /** A click's response_url: where the clicker is answered. */
   responseUrl?: string;
   channelId?: string;
@@ -77,6 +94,8 @@ export interface RecordedDecision {
   reason?: string;
   inputs?: Record<string, string>;
   groups: string[];
+  /** API and CLI decisions: the token or operator that made it. */
+  by?: DecidedBy;
 }
 
 export interface RefusedAttempt {
@@ -85,6 +104,7 @@ export interface RefusedAttempt {
   at: string;
   via: DecisionAttempt['via'];
   why: string;
+  by?: DecidedBy;
 }
 
 export interface ApprovalState {
@@ -97,7 +117,12 @@ export interface ApprovalState {
   approvals: number;
   needed: number;
   decisions: RecordedDecision[];
+  /** The most recent refusals (at most REFUSALS_KEPT); older ones are counted in refusedCounts. */
   refused: RefusedAttempt[];
+  /** Refusals per person over the whole run. */
+  refusedCounts?: Record<string, number>;
+  /** What configuration permits this request (absent in runs begun before it did). */
+  policy?: ApprovalPolicy;
   expiresAt: string;
   escalated: boolean;
   /** The Slack integration that posted the card (a name, never a token); undefined for a webhook card. */

@@ -6,8 +6,10 @@
  * and every refusal is recorded and explained to the person who tried.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -23,7 +25,8 @@ import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-ca
 import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
-import { approvalsComplete, judgeAttempt } from './policy';
+import { clickMismatch } from '../click';
+import { approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from './types';
 
 const SLACK_OPTIONS = {
@@ -49,6 +52,21 @@ interface Reply {
   responseUrl?: string;
   channelId?: string;
   userId: string;
+}
+
+/** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
+const REPLY_BATCH = 10;
+
+/** Everything a run hands to its continuation when its history grows long (a flood of clicks). */
+export interface ApprovalCarry {
+  state: ApprovalState;
+  startedAt: number;
+  nextReminder: number;
+  reminders: number;
+  outbox: Reply[];
+  lastResponseUrl?: string;
+  /** The integration that owns the card's app (for a webhook card, the webhook's). */
+  cardIntegration?: string;
 }
 
 /** A Slack verb as the workflow understands it: `approve`, `reject`, or their modal-opening variants. */
@@ -92,11 +110,14 @@ function durationOf(text: string, field: string): number {
   }
 }
 
-export async function approval(request: ApprovalRequest): Promise<ApprovalResult> {
+export async function approval(request: ApprovalRequest, carried?: ApprovalCarry): Promise<ApprovalResult> {
+  // Runs begun before clicks were checked against the card, refusals bounded and
+  // replies batched replay down the old path; every new run takes the new one.
+  const trusted = carried !== undefined || patched('approval-trust');
   const info = workflowInfo();
   const timeoutMs = durationOf(request.timeout ?? '1h', 'timeout');
-  const startedAt = Date.now();
-  const state: ApprovalState = {
+  const startedAt = carried?.startedAt ?? Date.now();
+  const state: ApprovalState = carried?.state ?? {
     workflowId: info.workflowId,
     status: 'pending',
     request,
@@ -108,9 +129,11 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     expiresAt: new Date(startedAt + timeoutMs).toISOString(),
     escalated: false,
   };
-  const outbox: Reply[] = [];
+  const outbox: Reply[] = carried?.outbox ?? [];
   let dirty = false;
-  let lastResponseUrl: string | undefined;
+  let lastResponseUrl: string | undefined = carried?.lastResponseUrl;
+  /** Which app's clicks this card takes: the integration that posted it, or the webhook's owner. */
+  let cardIntegration: string | undefined = carried?.cardIntegration;
 
   /** The Temporal UI's "Current Details": the approval as it stands now. */
   const showDetails = () => setCurrentDetails(approvalDetails(state));
@@ -122,21 +145,28 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     showDetails();
   };
 
+  /** Records a refusal; `answer` says whether this person's refusals are still answered (a flood is not). */
+  const refuse = (attempt: Pick<DecisionAttempt, 'verb' | 'user' | 'via' | 'by'>, why: string): { outcome: DecideOutcome; answer: boolean } => {
+    const at = new Date(Date.now()).toISOString();
+    const refusal = { verb: attempt.verb, user: attempt.user, at, via: attempt.via, why, ...(attempt.by ? { by: attempt.by } : {}) };
+    let count = 1;
+    if (trusted) count = recordRefusal(state, refusal);
+    else state.refused.push(refusal);
+    log.info('decision refused', { user: attempt.user.id, why });
+    showDetails();
+    return { outcome: { accepted: false, message: `Not recorded: ${why}.`, status: state.status }, answer: !trusted || count <= REPLIES_PER_PERSON };
+  };
+
   /** Judges and records one attempt; returns what to tell the person. */
   const decide = (attempt: DecisionAttempt): DecideOutcome => {
     const verdict = judgeAttempt(state, attempt);
     const at = new Date(Date.now()).toISOString();
-    if (!verdict.ok) {
-      state.refused.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, why: verdict.why });
-      log.info('decision refused', { user: attempt.user.id, why: verdict.why });
-      showDetails();
-      return { accepted: false, message: `Not recorded: ${verdict.why}.`, status: state.status };
-    }
-    state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups });
+    if (!verdict.ok) return refuse(attempt, verdict.why).outcome;
+    state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups, ...(attempt.by ? { by: attempt.by } : {}) });
     if (attempt.verb === 'reject') finish('rejected', `Rejected by ${attempt.user.name ?? attempt.user.id}${attempt.reason ? `: ${attempt.reason}` : ''}`);
     else {
       state.approvals = state.decisions.filter((d) => d.verb === 'approve').length;
-      if (approvalsComplete(state)) finish('approved');
+      if (approvalsComplete(state, { distinctPeople: trusted })) finish('approved');
     }
     dirty = true;
     showDetails();
@@ -162,8 +192,18 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       return;
     }
     const attempt = toAttempt(signal, verb);
+    if (trusted) {
+      // A click counts only if it belongs to this card: signed by its app, from its channel and message.
+      const mismatch = clickMismatch({ integration: cardIntegration ?? '', channel: state.message?.channel, ts: state.message?.ts }, signal);
+      if (mismatch) {
+        const { outcome, answer } = refuse(attempt, mismatch);
+        if (answer) outbox.push({ text: outcome.message, responseUrl: attempt.responseUrl, userId: attempt.user.id });
+        return;
+      }
+    }
     if (attempt.responseUrl) lastResponseUrl = attempt.responseUrl;
     const outcome = decide(attempt);
+    if (trusted && !outcome.accepted && (state.refusedCounts?.[attempt.user.id] ?? 0) > REPLIES_PER_PERSON) return;
     outbox.push({ text: outcome.message, responseUrl: attempt.responseUrl, channelId: attempt.channelId, userId: attempt.user.id });
   });
   setHandler(
@@ -185,39 +225,56 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     return { accepted: true, message: 'Cancelled.', status: state.status };
   });
 
-  upsertSearchAttributes([
-    { key: SA.kind, value: 'approval' },
-    { key: SA.status, value: 'pending' },
-    { key: SA.pipeline, value: request.pipeline },
-    { key: SA.stage, value: request.stage },
-    ...(request.requestedBy ? [{ key: SA.requestedBy, value: request.requestedBy }] : []),
-    ...(request.destination.project ? [{ key: SA.project, value: request.destination.project }] : []),
-  ]);
-
-  // Where the card goes and who may decide.
   const dest = request.destination;
   const where = 'channel' in dest ? dest.channel : `incoming webhook "${dest.webhook}"`;
-  showDetails();
-  // Which integration posts is configuration, no Slack call: a local activity, as for incidents.
-  // Approvals that began before this change recorded a regular activity here and replay down that path.
-  const lookup = { project: dest.project, connector: 'channel' in dest ? dest.connector : undefined, integration: 'channel' in dest ? dest.integration : undefined };
-  const integration =
-    'channel' in dest
-      ? patched('resolve-integration-locally')
-        ? await config.resolveIntegration(lookup)
-        : await slackSaying('Finding the Slack integration').resolveIntegration(lookup)
-      : undefined;
-  const resolved = await slackSaying(`Resolving approvers: ${request.approverGroups.join(', ')}`).resolveApprovers({
-    integration,
-    groups: request.approverGroups,
-    requestedBy: request.requestedBy,
-  });
-  state.approvers = resolved.approvers;
-  state.requester = resolved.requester;
-  state.integration = integration;
-  showDetails();
+  const integration = carried ? state.integration : await begin();
+  if (carried) {
+    ready = true;
+    showDetails();
+  }
 
-  const post = async () => {
+  /** A new run: finds the integration and the approvers, then posts the card. */
+  async function begin(): Promise<string | undefined> {
+    upsertSearchAttributes([
+      { key: SA.kind, value: 'approval' },
+      { key: SA.status, value: 'pending' },
+      { key: SA.pipeline, value: request.pipeline },
+      { key: SA.stage, value: request.stage },
+      ...(request.requestedBy ? [{ key: SA.requestedBy, value: request.requestedBy }] : []),
+      ...(request.destination.project ? [{ key: SA.project, value: request.destination.project }] : []),
+    ]);
+
+    // Where the card goes and who may decide.
+    showDetails();
+    // Which integration posts is configuration, no Slack call: a local activity, as for incidents.
+    // Approvals that began before this change recorded a regular activity here and replay down that path.
+    const lookup = { project: dest.project, connector: 'channel' in dest ? dest.connector : undefined, integration: 'channel' in dest ? dest.integration : undefined };
+    const integration =
+      'channel' in dest
+        ? patched('resolve-integration-locally')
+          ? await config.resolveIntegration(lookup)
+          : await slackSaying('Finding the Slack integration').resolveIntegration(lookup)
+        : undefined;
+    const resolved = await slackSaying(`Resolving approvers: ${request.approverGroups.join(', ')}`).resolveApprovers({
+      integration,
+      groups: request.approverGroups,
+      requestedBy: request.requestedBy,
+    });
+    state.approvers = resolved.approvers;
+    state.requester = resolved.requester;
+    if (resolved.policy) state.policy = resolved.policy;
+    state.integration = integration;
+    cardIntegration = integration ?? ('webhook' in dest && trusted ? await config.webhookOwner({ webhook: dest.webhook }) : undefined);
+    showDetails();
+    if (Object.values(state.approvers).every((m) => m.length === 0)) {
+      finish('rejected', `No approvers could be resolved from ${request.approverGroups.join(', ')}`);
+    }
+    await post(integration);
+    ready = true;
+    return integration;
+  }
+
+  async function post(integration: string | undefined) {
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
     const slack = slackSaying(`Posting approval request to ${where}`);
@@ -235,7 +292,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       await slack.postToWebhook({ webhook: dest.webhook, text, blocks: blocks as never });
     }
     showDetails();
-  };
+  }
   const refresh = async () => {
     dirty = false;
     const text = approvalText(state);
@@ -258,31 +315,38 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       await slack.postToWebhook({ webhook: dest.webhook, text });
     }
   };
-  const flushReplies = async () => {
-    while (outbox.length) {
-      const reply = outbox.shift()!;
-      try {
-        if (reply.responseUrl) await replies.respondToClick({ responseUrl: reply.responseUrl, text: reply.text, ephemeral: true });
-        else if (reply.channelId && integration) await replies.postEphemeral({ integration, channel: reply.channelId, user: reply.userId, text: reply.text });
-      } catch (err) {
-        log.warn('could not answer the clicker', { error: String(err) });
-      }
+  const answer = async (reply: Reply) => {
+    try {
+      if (reply.responseUrl) await replies.respondToClick({ responseUrl: reply.responseUrl, text: reply.text, ephemeral: true });
+      else if (reply.channelId && integration) await replies.postEphemeral({ integration, channel: reply.channelId, user: reply.userId, text: reply.text });
+    } catch (err) {
+      log.warn('could not answer the clicker', { error: String(err) });
     }
   };
-
-  if (Object.values(state.approvers).every((m) => m.length === 0)) {
-    finish('rejected', `No approvers could be resolved from ${request.approverGroups.join(', ')}`);
-  }
-  await post();
-  ready = true;
+  /** Answers the clickers: all of them (`all`), or one batch, side by side, so the loop sees a decision soon. */
+  const flushReplies = async (all = false) => {
+    if (!trusted) {
+      while (outbox.length) await answer(outbox.shift()!);
+      return;
+    }
+    do await Promise.all(outbox.splice(0, REPLY_BATCH).map(answer));
+    while (all && outbox.length);
+  };
 
   const remindMs = request.remindEvery ? durationOf(request.remindEvery, 'remindEvery') : undefined;
-  let nextReminder = remindMs ? startedAt + remindMs : Infinity;
+  let nextReminder = carried?.nextReminder ?? (remindMs ? startedAt + remindMs : Infinity);
   const escalateAt = request.escalation ? startedAt + durationOf(request.escalation.after, 'escalation.after') : Infinity;
   const deadline = startedAt + timeoutMs;
-  let reminders = 0;
+  let reminders = carried?.reminders ?? 0;
 
   while (state.status === 'pending') {
+    if (trusted && workflowInfo().continueAsNewSuggested) {
+      // A long history (a flood of clicks): hand everything to a fresh run once every handler has finished.
+      await condition(allHandlersFinished);
+      if (state.status !== 'pending') break;
+      const carry: ApprovalCarry = { state, startedAt, nextReminder, reminders, outbox, lastResponseUrl, cardIntegration };
+      return continueAsNew<typeof approval>(request, carry);
+    }
     const nextEvent = Math.min(deadline, nextReminder, state.escalated ? Infinity : escalateAt);
     const next = nextEvent === deadline ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : `; escalation at ${clock(nextEvent)}`;
     const woke = await condition(() => dirty || outbox.length > 0 || state.status !== 'pending', Math.max(1, nextEvent - Date.now()), {
@@ -293,7 +357,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
     if (woke) continue;
     const now = Date.now();
     if (now >= deadline) {
-      const outcome = request.onTimeout === 'approve' ? 'approved on timeout' : 'rejected on timeout';
+      const outcome = effectivePolicy(state).approveOnTimeout ? 'approved on timeout' : 'rejected on timeout';
       finish('expired', `Nobody decided by ${state.expiresAt}: ${outcome}`);
     } else if (!state.escalated && now >= escalateAt && request.escalation) {
       state.escalated = true;
@@ -303,6 +367,10 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
         requestedBy: request.requestedBy,
       });
       for (const [group, members] of Object.entries(more.approvers)) state.approvers[group] = members;
+      // Widening the approvers never loosens the policy: a permission holds only if the new groups grant it too.
+      if (state.policy && more.policy) {
+        state.policy = { allowSelfApproval: state.policy.allowSelfApproval && more.policy.allowSelfApproval, allowApproveOnTimeout: state.policy.allowApproveOnTimeout && more.policy.allowApproveOnTimeout };
+      }
       showDetails();
       const mentions = Object.values(more.approvers).flat().map((u) => `<@${u}>`).join(' ');
       await notify(`:rotating_light: Escalated: ${mentions || request.escalation.approverGroups.join(', ')} — please review this approval.`, `escalation`);
@@ -311,7 +379,7 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
       reminders += 1;
       nextReminder = now + remindMs!;
       const decided = new Set(state.decisions.map((d) => d.user.id));
-      const waiting = [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+      const waiting = trusted ? whoMayStillDecide(state) : [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
       await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map((u) => `<@${u}>`).join(' ')}`, `reminder-${reminders}`);
     }
   }
@@ -326,8 +394,8 @@ export async function approval(request: ApprovalRequest): Promise<ApprovalResult
   }
 
   await refresh();
-  await flushReplies();
-  const finalStatus = state.status === 'expired' ? (request.onTimeout === 'approve' ? 'approved' : 'rejected') : state.status;
+  await flushReplies(true);
+  const finalStatus = state.status === 'expired' ? (effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected') : state.status;
   upsertSearchAttributes([
     { key: SA.status, value: state.status },
     ...(state.decisions.length ? [{ key: SA.decidedBy, value: state.decisions.map((d) => d.user.id) }] : []),

@@ -3,6 +3,7 @@
  * and always truthful: it shows progress while pending and, once final, the
  * outcome with the buttons removed.
  */
+import { effectivePolicy } from '../../../workflows/approval/policy';
 import type { ApprovalState, ApproverInputField } from '../../../workflows/approval/types';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';
@@ -103,7 +104,7 @@ export function approvalBlocks(state: ApprovalState): Block[] {
       { type: 'mrkdwn', text: `*Requested by*\n${who(state.requester ?? r.requestedBy)}` },
       { type: 'mrkdwn', text: `*Approvers*\n${Object.keys(state.approvers).map((g) => `\`${g}\``).join(', ')}` },
       state.status === 'pending'
-        ? { type: 'mrkdwn', text: `*Expires*\n${slackDate(state.expiresAt)} (then ${r.onTimeout === 'approve' ? 'approved' : 'rejected'})` }
+        ? { type: 'mrkdwn', text: `*Expires*\n${slackDate(state.expiresAt)} (then ${effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected'})` }
         : { type: 'mrkdwn', text: `*Deadline*\n${slackDate(state.expiresAt)}` },
     ],
   });
@@ -140,7 +141,10 @@ export function approvalBlocks(state: ApprovalState): Block[] {
 
 /** Where the click that opens a modal came from: the workflow answers the submitter there (a submission has no response_url). */
 export interface DecisionModalContext {
+  /** The card's channel and message, so the submission is checked against the card like a click. */
   channelId?: string;
+  messageTs?: string;
+  /** The click's response_url, sealed by the server. */
   responseUrl?: string;
 }
 
@@ -152,7 +156,13 @@ export function decisionModal(
   context: DecisionModalContext = {},
 ): Record<string, unknown> {
   const inputs = verb === 'reject' ? [{ name: 'reason', label: 'Reason for rejecting', required: true }] : fields;
-  const metadata = { workflowId, verb, ...(context.channelId ? { channelId: context.channelId } : {}), ...(context.responseUrl ? { responseUrl: context.responseUrl } : {}) };
+  const metadata = {
+    workflowId,
+    verb,
+    ...(context.channelId ? { channelId: context.channelId } : {}),
+    ...(context.messageTs ? { messageTs: context.messageTs } : {}),
+    ...(context.responseUrl ? { responseUrl: context.responseUrl } : {}),
+  };
   return {
     type: 'modal',
     callback_id: DECISION_VIEW_CALLBACK,

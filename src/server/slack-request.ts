@@ -1,0 +1,173 @@
+/**
+ * Every request Slack sends us (clicks, modal submissions, slash commands) is
+ * checked here, once: the raw body is kept for the signature, the app the
+ * request claims to come from chooses the one signing secret to check it
+ * with, and what the signature proves travels on as `request.slack`.
+ *
+ * A signature proves which Slack app sent the request, nothing more (DESIGN
+ * rule 8). When apps are identified in configuration (`appId`, `teamId`,
+ * `enterpriseId`), a request claiming one app is verified with that app's
+ * secret only; a signature made with another app's secret is refused. When
+ * they are not, the secret that matches names the app.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SlackApp } from '../slack/integrations';
+import type { ClickOutcome, ServerMetrics } from './metrics';
+import { verifySlackSignature, type SignatureProblem } from './slack-signature';
+import { sealResponseUrl } from '../slack/response-url';
+
+/** What a request claims about its origin, before it is verified. */
+export interface SlackClaims {
+  apiAppId?: string;
+  /** `team.id`, `user.team_id` or a command's `team_id`: every workspace the request names. */
+  teamIds: string[];
+  enterpriseId?: string;
+}
+
+/** What a verified request proves: the app (and so the integrations) that signed it. */
+export interface VerifiedSlackApp {
+  integrations: string[];
+  appId?: string;
+  /** The workspace the request names, now vouched for by the app that signed it. */
+  teamId?: string;
+  enterpriseId?: string;
+  /** Seals a response_url of this request with the app's key, for a signal (see src/slack/response-url.ts). */
+  seal(responseUrl: string): string;
+}
+
+export type SlackAppsSource = () => readonly SlackApp[];
+
+export type SlackVerification =
+  | { ok: true; app: VerifiedSlackApp }
+  | { ok: false; problem: SignatureProblem | 'unknown_app'; message: string };
+
+/** The apps a request may have come from, given what it claims. */
+export function candidateApps(apps: readonly SlackApp[], claims: SlackClaims): SlackApp[] {
+  return apps.filter((app) => {
+    if (app.appId && claims.apiAppId && app.appId !== claims.apiAppId) return false;
+    if (app.appId && !claims.apiAppId) return false;
+    if (app.teamId || app.enterpriseId) {
+      const sameTeam = app.teamId !== undefined && claims.teamIds.includes(app.teamId);
+      const sameEnterprise = app.enterpriseId !== undefined && claims.enterpriseId === app.enterpriseId;
+      if (!sameTeam && !sameEnterprise) return false;
+    }
+    return true;
+  });
+}
+
+export function verifySlackRequest(input: {
+  rawBody: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  apps: readonly SlackApp[];
+  claims: SlackClaims;
+  nowMs: number;
+}): SlackVerification {
+  const candidates = candidateApps(input.apps, input.claims);
+  if (input.apps.length > 0 && candidates.length === 0) {
+    const named = [input.claims.apiAppId && `app ${input.claims.apiAppId}`, input.claims.teamIds[0] && `workspace ${input.claims.teamIds[0]}`].filter(Boolean).join(', ');
+    return { ok: false, problem: 'unknown_app', message: `the request comes from ${named || 'an unnamed app'}, which is not a Slack app configured here` };
+  }
+  let matched: SlackApp | undefined;
+  // Every candidate is checked, so the time taken does not tell which one matched.
+  for (const app of candidates) {
+    const check = verifySlackSignature({ rawBody: input.rawBody, signature: input.signature, timestamp: input.timestamp, secrets: [app.signingSecret], nowMs: input.nowMs });
+    if (check.ok) matched ??= app;
+    else if (check.problem !== 'invalid_signature') return check;
+  }
+  if (!matched) {
+    const header = verifySlackSignature({ rawBody: input.rawBody, signature: input.signature, timestamp: input.timestamp, secrets: [], nowMs: input.nowMs });
+    if (!header.ok && header.problem !== 'invalid_signature') return header;
+    const whose = candidates.length === 1 && input.apps.length > 1 ? `the signing secret of ${candidates[0].integrations.join(', ')}` : 'any configured signing secret';
+    return { ok: false, problem: 'invalid_signature', message: `X-Slack-Signature does not match the body for ${whose}` };
+  }
+  const teamId = matched.teamId && input.claims.teamIds.includes(matched.teamId) ? matched.teamId : input.claims.teamIds[0];
+  const app = matched;
+  return {
+    ok: true,
+    app: {
+      integrations: [...app.integrations],
+      appId: app.appId ?? input.claims.apiAppId,
+      teamId,
+      enterpriseId: input.claims.enterpriseId,
+      seal: (url) => sealResponseUrl(url, app.integrations[0], app.signingSecret),
+    },
+  };
+}
+
+/** The claims of an interaction payload (`payload=` JSON) or a slash command's form fields. */
+export function claimsOf(form: URLSearchParams): SlackClaims {
+  const payload = form.get('payload');
+  if (payload === null) {
+    const team = form.get('team_id') ?? undefined;
+    return { apiAppId: form.get('api_app_id') ?? undefined, teamIds: team ? [team] : [], enterpriseId: form.get('enterprise_id') ?? undefined };
+  }
+  try {
+    const p = JSON.parse(payload) as { team?: { id?: unknown } | null; api_app_id?: unknown; user?: { team_id?: unknown }; enterprise?: { id?: unknown } | null };
+    const teamIds = [p.team?.id, p.user?.team_id].filter((t): t is string => typeof t === 'string' && t.length > 0);
+    return {
+      apiAppId: typeof p.api_app_id === 'string' ? p.api_app_id : undefined,
+      teamIds: [...new Set(teamIds)],
+      enterpriseId: typeof p.enterprise?.id === 'string' ? p.enterprise.id : undefined,
+    };
+  } catch {
+    return { teamIds: [] };
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on Slack routes once the request is verified: the app that signed it. */
+    slack?: VerifiedSlackApp;
+  }
+}
+
+export interface SlackRequestOptions {
+  apps: SlackAppsSource;
+  metrics: ServerMetrics;
+  /** Largest accepted body. */
+  bodyLimit: number;
+  now: () => number;
+}
+
+/**
+ * Registered in the context of a Slack route (interactions, commands): form
+ * bodies kept as strings, `ssl_check` answered, everything else verified
+ * before the handler runs. Refused signatures are counted in the metrics.
+ */
+export const slackRequests = fp<SlackRequestOptions>(
+  async (app, options) => {
+    const count = (outcome: ClickOutcome) => options.metrics.clicks.inc({ outcome });
+    app.decorateRequest('slack', undefined);
+    // The signature covers the exact bytes Slack sent: keep the body as a string.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+    // Oversized and wrongly typed bodies fail before the handler runs.
+    app.addHook('onError', async (_request, _reply, error) => {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && status < 500) count('malformed');
+    });
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      const rawBody = typeof request.body === 'string' ? request.body : '';
+      const form = new URLSearchParams(rawBody);
+      // Slack's reachability probe (and doctor's) carries nothing to act on.
+      if (form.get('ssl_check') === '1') return reply.code(200).send({ ok: true });
+      const verified = verifySlackRequest({
+        rawBody,
+        signature: request.headers['x-slack-signature'] as string | undefined,
+        timestamp: request.headers['x-slack-request-timestamp'] as string | undefined,
+        apps: options.apps(),
+        claims: claimsOf(form),
+        nowMs: options.now(),
+      });
+      if (!verified.ok) {
+        count('rejected_signature');
+        request.log.warn({ problem: verified.problem }, 'Slack request refused');
+        return reply.code(401).send({ error: verified.problem, message: verified.message });
+      }
+      request.slack = verified.app;
+    });
+  },
+  { name: 'signalroom-slack-requests' },
+);

@@ -1,0 +1,116 @@
+/**
+ * A click's `response_url`: the one client for it (server and activities),
+ * where it may point, and how it is kept out of workflow histories.
+ *
+ * - Replies go only to Slack's own hosts, plus the sandbox's when the sandbox
+ *   is the configured Slack (DESIGN rule 10); a payload naming any other URL
+ *   is refused before it reaches a workflow, and redirects are never followed.
+ * - A response_url is a capability (5 uses within 30 minutes): the server
+ *   seals it (AES-256-GCM, a key derived from the signing secret of the app
+ *   that signed the click) before it goes into a signal, and only the
+ *   activity that answers the clicker opens it again.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+/** Where Slack's response URLs live (slack.com and GovSlack). */
+export const SLACK_RESPONSE_URL_BASES = ['https://hooks.slack.com/', 'https://hooks.slack-gov.com/'] as const;
+
+/** Why a URL may not be used as a response_url, or undefined when it may. */
+export function responseUrlProblem(url: string, extraBases: readonly string[] = []): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'response_url is not a URL';
+  }
+  if (parsed.username || parsed.password) return 'response_url must not carry credentials';
+  const normalized = parsed.href;
+  if ([...SLACK_RESPONSE_URL_BASES, ...extraBases].some((base) => normalized.startsWith(base))) return undefined;
+  return `response_url must point at Slack (${SLACK_RESPONSE_URL_BASES.join(' or ')})`;
+}
+
+/** A self-hosted Slack Web API (the sandbox) answers clicks under `<origin>/actions/`. */
+export function responseUrlBaseOf(apiUrl: string): string | undefined {
+  try {
+    const u = new URL(apiUrl);
+    if (u.hostname === 'slack.com' || u.hostname.endsWith('.slack.com') || u.hostname === 'slack-gov.com' || u.hostname.endsWith('.slack-gov.com')) return undefined;
+    return `${u.origin}/actions/`;
+  } catch {
+    return undefined;
+  }
+}
+
+export class ResponseUrlRefused extends Error {
+  readonly code = 'response_url_refused';
+}
+
+export interface ResponseUrlBody {
+  text: string;
+  blocks?: unknown[];
+  replace_original?: boolean;
+  delete_original?: boolean;
+  response_type?: 'ephemeral' | 'in_channel';
+}
+
+export interface PostToResponseUrlOptions {
+  extraBases?: readonly string[];
+  /** @default 10000 */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Posts to a response_url. Resolves with the HTTP status; throws
+ * ResponseUrlRefused for a URL that is not Slack's (nothing is sent), and
+ * never follows a redirect (a 3xx is returned as it is).
+ */
+export async function postToResponseUrl(url: string, body: ResponseUrlBody, options: PostToResponseUrlOptions = {}): Promise<number> {
+  const problem = responseUrlProblem(url, options.extraBases);
+  if (problem) throw new ResponseUrlRefused(problem);
+  const res = await (options.fetch ?? fetch)(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
+  await res.body?.cancel().catch(() => undefined);
+  return res.status;
+}
+
+const SEALED = /^sealed:v1:([a-z0-9:_-]+):([A-Za-z0-9_-]+)$/;
+
+function keyFor(signingSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', signingSecret, 'signalroom', 'response_url v1', 32));
+}
+
+/** `sealed:v1:<integration>:<iv|ciphertext|tag>`; the integration names whose secret opens it. */
+export function sealResponseUrl(url: string, integration: string, signingSecret: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(signingSecret), iv);
+  cipher.setAAD(Buffer.from(integration));
+  const ct = Buffer.concat([cipher.update(url, 'utf8'), cipher.final()]);
+  return `sealed:v1:${integration}:${Buffer.concat([iv, ct, cipher.getAuthTag()]).toString('base64url')}`;
+}
+
+export function isSealed(value: string): boolean {
+  return SEALED.test(value);
+}
+
+/** Opens a sealed response_url with its integration's signing secret; a plain one (older signals) is returned as it is. */
+export function openResponseUrl(value: string, secretOf: (integration: string) => string | undefined): string {
+  const m = SEALED.exec(value);
+  if (!m) return value;
+  const secret = secretOf(m[1]);
+  if (!secret) throw new ResponseUrlRefused(`no signing secret for ${m[1]} to open the click's response_url with`);
+  const raw = Buffer.from(m[2], 'base64url');
+  if (raw.length < 29) throw new ResponseUrlRefused('the sealed response_url is damaged');
+  const decipher = createDecipheriv('aes-256-gcm', keyFor(secret), raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(m[1]));
+  decipher.setAuthTag(raw.subarray(raw.length - 16));
+  try {
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    throw new ResponseUrlRefused('the sealed response_url does not open with its integration’s secret');
+  }
+}

@@ -3,6 +3,7 @@ import { SlackContext } from './slack/context';
 import { createChannelActivities } from './slack/channels';
 import { createMessageActivities } from './slack/messages';
 import { createFileActivities } from './slack/files';
+import { createCanvasActivities } from './slack/canvases';
 import { createDirectoryActivities } from './slack/directory';
 import { createApprovalActivities } from './approvals';
 import { IntegrationRegistry } from '../src/slack/integrations';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChannelActivities(slack),
     ...createMessageActivities(slack, { fetch: deps.fetch }),
     ...createFileActivities(slack, { fetch: deps.fetch, maxBytes: deps.maxUploadBytes }),
+    ...createCanvasActivities(slack),
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
   };

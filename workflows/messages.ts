@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
 import type { ActionItem, IncidentState, IncidentUpdate, TaskRequest } from './incident/types';
+import type { SlackClickSignal } from './click';
 
 /**
  * A decision from Slack (a button click or a modal submit), delivered by the
@@ -48,4 +49,4 @@ export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 /** Adds or closes an action item; answers with the item (the CLI prints its number). */
 export const incidentTaskUpdate = defineUpdate<ActionItem, [TaskRequest]>('incidentTask');
 /** An action item's Done button (`signalroom:task:done`), from the server's click route; the workflow checks the clicker is in the incident channel. */
-export const incidentTaskClickSignal = defineSignal<[SlackDecisionSignal]>('incidentTaskClick');
+export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('incidentTaskClick');

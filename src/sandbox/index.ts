@@ -56,6 +56,7 @@ export const SIGNALROOM_BOT_SCOPES = [
   'pins:write',
   'bookmarks:write',
   'files:write',
+  'canvases:write',
   'reactions:write',
   'users:read',
   'users:read.email',

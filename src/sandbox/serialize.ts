@@ -37,6 +37,8 @@ export function conversationJson(state: SandboxState, c: Channel, viewer?: Token
   if (viewer) out.is_member = c.members.has(viewer.userId);
   if (opts.numMembers) out.num_members = c.members.size;
   void state;
+  const canvas = [...state.canvases.values()].find((x) => x.channelId === c.id);
+  if (canvas) out.properties = { ...(out.properties as object | undefined), canvas: { file_id: canvas.id, is_empty: canvas.markdown.length === 0 } };
   return out;
 }
 

@@ -34,8 +34,10 @@ import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type Runb
 import { kindOf } from '../../src/runbook/steps/registry';
 import type { StepRuntime } from '../../src/runbook/steps/kind';
 import { SA } from '../../src/temporal/search-attributes';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal, type SlackDecisionSignal } from '../messages';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
 import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action-item';
+import { clickMismatch, type SlackClickSignal } from '../click';
+import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
 import { incidentDetails } from '../../src/temporal/details';
@@ -144,8 +146,9 @@ class IncidentRun {
   }
 
   /** The Done button. Only the incident channel's members may close an item: authorization lives here, not in who can see the message. */
-  async handleTaskClick(click: SlackDecisionSignal): Promise<void> {
-    const item = this.items.find((i) => i.ts === click.messageTs && i.channel === click.channelId);
+  async handleTaskClick(click: SlackClickSignal): Promise<void> {
+    const where = { channel: click.provenance?.channelId ?? click.channelId, ts: click.provenance?.messageTs ?? click.messageTs };
+    const item = this.items.find((i) => i.ts === where.ts && i.channel === where.channel);
     const tell = async (text: string) => {
       if (!click.responseUrl) return;
       try {
@@ -155,6 +158,12 @@ class IncidentRun {
       }
     };
     if (!item) return await tell('This is not an action item of this incident.');
+    // Only a click the server verified as coming from this app, on this item's own message, counts.
+    const mismatch = clickMismatch({ integration: this.state.integration, channel: item.channel, ts: item.ts }, click);
+    if (mismatch) {
+      this.note('error', `Action item #${item.id}: Done refused for ${click.user.id}: ${mismatch}`);
+      return await tell(`That click was refused: ${mismatch}.`);
+    }
     if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
     const channel = this.state.incident.channelId;
     const member = channel ? await slack.isChannelMember({ integration: this.state.integration, channel, user: click.user.id }) : false;
@@ -437,6 +446,7 @@ class IncidentRun {
           ],
         }),
       addActionItem: (input) => this.addActionItem(input),
+      postmortem: () => postmortemMarkdown(this.state),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;
         this.state.threadChannel = channel;

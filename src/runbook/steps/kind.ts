@@ -90,7 +90,7 @@ export interface StepResult {
 }
 
 /** The Slack activities, as the workflow proxies them for one step (with that step's summary). */
-export type StepActivities = Pick<Activities, 'prepareUpload' | 'shareUpload' | 'createChannel' | 'inviteUsers' | 'postMessage' | 'updateMessage' | 'setChannelTopic' | 'pinMessage' | 'addBookmark' | 'archiveChannel' | 'scheduleMessage'>;
+export type StepActivities = Pick<Activities, 'createChannelCanvas' | 'prepareUpload' | 'shareUpload' | 'createChannel' | 'inviteUsers' | 'postMessage' | 'updateMessage' | 'setChannelTopic' | 'pinMessage' | 'addBookmark' | 'archiveChannel' | 'scheduleMessage'>;
 
 /** Block Kit as the message activities take it. */
 export type SlackBlocks = Parameters<Activities['postMessage']>[0]['blocks'];
@@ -132,6 +132,8 @@ export interface StepRuntime {
   requestApproval(input: { summary: string; approverGroups: string[]; minApprovals: number; timeoutMs: number; onTimeout: 'reject' | 'approve'; channel: string }): Promise<ApprovalOutcome>;
   /** Adds an action item to the incident and posts it, with its Done button, in `channel`. */
   addActionItem(input: { channel: string; text: string; owner?: string }): Promise<{ id: number; channel?: string; ts?: string }>;
+  /** The incident's postmortem in Markdown, from its record as it stands now. */
+  postmortem(): string;
   /** Incident updates and reminders go to this thread from now on. */
   useThreadForUpdates(channel: string, ts: string): void;
 }

@@ -8,6 +8,7 @@ import { addBookmark } from './add-bookmark';
 import { addUsers } from './add-users';
 import { archiveChannel } from './archive-channel';
 import { createChannel } from './create-channel';
+import { createPostmortem } from './create-postmortem';
 import { createThread } from './create-thread';
 import type { StepKind } from './kind';
 import { pinMessage } from './pin-message';
@@ -34,6 +35,7 @@ export const STEP_KINDS = [
   requestApproval,
   uploadFile,
   addActionItem,
+  createPostmortem,
 ] as const;
 
 type AnyKind = (typeof STEP_KINDS)[number];

@@ -23,7 +23,7 @@ const getUploadURLExternal: MethodHandler = (ctx) => {
 
 const completeUploadExternal: MethodHandler = (ctx) => {
   const list = jsonArg(ctx, 'files');
-  if (list.malformed || !Array.isArray(list.value) || list.value.length === 0) throw new ApiError('invalid_arguments');
+  if (list.malformed || !Array.isArray(list.value) || list.value.length === 0) throw new ApiError('file_not_found');
   const entries = list.value as Array<{ id?: unknown; title?: unknown }>;
   const files = entries.map((e) => {
     const f = typeof e?.id === 'string' ? ctx.state.files.get(e.id) : undefined;
@@ -45,7 +45,8 @@ const completeUploadExternal: MethodHandler = (ctx) => {
   let threadTs = str(ctx, 'thread_ts');
   if (threadTs) {
     const parent = channel.messages.find((m) => m.ts === threadTs && !m.deleted);
-    if (!parent) throw new ApiError('invalid_arguments');
+    // Slack lists no error of its own for a thread that is not there.
+    if (!parent) throw new ApiError('posting_to_channel_denied');
     threadTs = parent.threadTs ?? parent.ts;
   }
   const m = ctx.state.addMessage(channel, {
@@ -65,7 +66,27 @@ const completeUploadExternal: MethodHandler = (ctx) => {
   return { files: out };
 };
 
+/** A channel canvas: one per channel, written by a member, from markdown. */
+const conversationsCanvasesCreate: MethodHandler = (ctx) => {
+  const channelId = str(ctx, 'channel_id');
+  const channel = channelId ? ctx.state.channels.get(channelId) : undefined;
+  if (!channel || channel.teamId !== ctx.token.teamId || channel.isIm) throw new ApiError('channel_canvas_creation_failed');
+  if (!channel.members.has(ctx.token.userId) || channel.archived) throw new ApiError('restricted_action');
+  if ([...ctx.state.canvases.values()].some((c) => c.channelId === channel.id)) throw new ApiError('channel_canvas_already_exists');
+  const doc = jsonArg(ctx, 'document_content');
+  if (doc.malformed) throw new ApiError('canvas_creation_failed');
+  const content = (doc.value ?? { type: 'markdown', markdown: '' }) as { type?: unknown; markdown?: unknown };
+  if (content.type !== 'markdown' || (content.markdown !== undefined && typeof content.markdown !== 'string')) throw new ApiError('canvas_creation_failed');
+  const markdown = (content.markdown as string | undefined) ?? '';
+  if (markdown.length > 1_048_576) throw new ApiError('canvas_creation_failed');
+  const id = slackId('F');
+  ctx.state.canvases.set(id, { id, channelId: channel.id, title: str(ctx, 'title') ?? '', markdown, createdBy: ctx.token.userId, created: ctx.state.nowSeconds() });
+  ctx.state.changed();
+  return { canvas_id: id };
+};
+
 export const fileMethods: Record<string, MethodHandler> = {
+  'conversations.canvases.create': conversationsCanvasesCreate,
   'files.getUploadURLExternal': getUploadURLExternal,
   'files.completeUploadExternal': completeUploadExternal,
 };

@@ -12,9 +12,9 @@ function duration(ms: number): string {
   return parts.filter(Boolean).join(' ');
 }
 
-/** Markdown-safe text: a value from people never becomes a heading, a link or a table. */
+/** Markdown-safe text: a value from people never becomes a link, emphasis or a table (each sits mid-line, so # is harmless). */
 function text(s: string): string {
-  return s.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]#|<>])/g, '\\$1');
+  return s.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]|<>])/g, '\\$1');
 }
 
 const KIND_LABEL: Record<TimelineEntry['kind'], string> = {

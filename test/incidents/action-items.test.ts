@@ -63,6 +63,8 @@ steps:
 onResolve:
   - Operation: Send Message
     Message: "[resolution.summary]"
+  - Operation: Create Postmortem
+    Id: postmortem
 reminders:
   every: 3s
   message: ":alarm_clock: No update on [incident.id]"
@@ -128,4 +130,24 @@ test('a step, the API and the service add items; Done only for channel members; 
   expect(summary.text).toContain('Action items: 2 of 3 done.');
   expect(summary.text).toContain('Open action items: #2 Add an alert on &lt;gateway&gt; timeouts (owner @sre-team).');
   expect(result.actionItems!.filter((i) => i.status === 'open').map((i) => i.id)).toEqual([2]);
+
+  // Lessons learned: the postmortem is the channel's canvas, and its link is posted.
+  const [canvas] = sandbox.canvases(channelId);
+  expect(canvas.title).toBe(`Postmortem: ${id}`);
+  expect(canvas.markdown).toContain(`# Postmortem: ${id}`);
+  expect(canvas.markdown).toContain('- [x] #1 Roll back config change 1234 (owner U0ALICE) — done by U0ALICE');
+  expect(canvas.markdown).toContain('- [ ] #2 Add an alert on \\<gateway\\> timeouts (owner @sre-team) — open');
+  expect(canvas.markdown).toMatch(/- Time to resolve: /);
+  expect(canvas.markdown).toContain('Action item: Action item #1 done: Roll back config change 1234 (U0ALICE)');
+  const link = messagesWith(sandbox, channelId, ':memo: Postmortem: <')[0];
+  expect(link.text).toContain(`/docs/${'T0SANDBOX'}/${canvas.id}|Postmortem: ${id}>`);
+  expect(result.steps.postmortem).toMatchObject({ canvasId: canvas.id });
+
+  // The same record as Markdown through the API (and the CLI, which calls the same service).
+  const pm = await server.inject({ method: 'GET', url: `/api/v1/incidents/${id}/postmortem`, headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(pm.statusCode).toBe(200);
+  expect(pm.headers['content-type']).toContain('text/markdown');
+  expect(pm.body).toContain(`# Postmortem: ${id}`);
+  expect(pm.body).toContain('- Resolution: fixed');
+  expect(pm.body).toContain('- [ ] #2 Add an alert');
 });

@@ -55,12 +55,14 @@ describe('the example runbooks', () => {
 
   test('sev1-outage covers the whole lifecycle', async () => {
     const { runbook } = await loadRunbookFile(path.join(root, 'runbooks/sev1-outage.yaml'));
-    expect(runbook!.steps.map((s) => s.op)).toEqual(['createChannel', 'addUsers', 'sendMessage', 'pinMessage', 'setTopic', 'addBookmark', 'createThread', 'sendMessage']);
+    expect(runbook!.steps.map((s) => s.op)).toEqual(['createChannel', 'addUsers', 'sendMessage', 'pinMessage', 'setTopic', 'addBookmark', 'createThread', 'uploadFile', 'addActionItem', 'sendMessage']);
+    // Share metrics and graphs: the dashboard panel as an image block in the notification.
+    expect(runbook!.steps[2]).toMatchObject({ blocks: expect.arrayContaining([expect.objectContaining({ type: 'image', altText: '[incident.service] error rate, last hour' })]) });
     expect(runbook!.steps[1].when).toBe('incident.severity == SEV1');
     expect(runbook!.onUpdate.map((s) => s.op)).toEqual(['updateMessage']);
-    expect(runbook!.onResolve.map((s) => s.op)).toEqual(['sendMessage', 'updateMessage', 'scheduleMessage', 'wait', 'archiveChannel']);
-    expect(runbook!.onResolve[2]).toMatchObject({ op: 'scheduleMessage', afterMs: 2 * 86_400_000 });
-    expect(runbook!.onResolve[3]).toEqual({ op: 'wait', key: 'resolve/4', durationMs: 86_400_000 });
+    expect(runbook!.onResolve.map((s) => s.op)).toEqual(['sendMessage', 'updateMessage', 'addActionItem', 'createPostmortem', 'scheduleMessage', 'wait', 'archiveChannel']);
+    expect(runbook!.onResolve[4]).toMatchObject({ op: 'scheduleMessage', afterMs: 2 * 86_400_000 });
+    expect(runbook!.onResolve[5]).toEqual({ op: 'wait', key: 'resolve/6', durationMs: 86_400_000 });
     expect(runbook!.reminders).toMatchObject({ bySeverity: { SEV1: 900_000, SEV2: 1_800_000 }, defaultMs: 3_600_000 });
     expect(runbook!.steps[5]).toEqual({ op: 'addBookmark', key: 'open/6', channel: '#[incident.channel]', title: '[incident.service] dashboard', link: '[incident.dashboard]', emoji: ':bar_chart:' });
   });

@@ -142,6 +142,9 @@ test('a step, the API and the service add items; Done only for channel members; 
   const link = messagesWith(sandbox, channelId, ':memo: Postmortem: <')[0];
   expect(link.text).toContain(`/docs/${'T0SANDBOX'}/${canvas.id}|Postmortem: ${id}>`);
   expect(result.steps.postmortem).toMatchObject({ canvasId: canvas.id });
+  // The sandbox page shows the canvas in the channel.
+  const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`)).json()) as { channels: Array<{ id: string; canvases: Array<{ title: string; markdown: string }> }> };
+  expect(page.channels.find((c) => c.id === channelId)!.canvases).toEqual([{ id: canvas.id, title: `Postmortem: ${id}`, markdown: canvas.markdown }]);
 
   // The same record as Markdown through the API (and the CLI, which calls the same service).
   const pm = await server.inject({ method: 'GET', url: `/api/v1/incidents/${id}/postmortem`, headers: { authorization: `Bearer ${TOKEN}` } });

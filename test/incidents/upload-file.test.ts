@@ -115,6 +115,9 @@ steps:
     expect(log.content!.toString('utf8')).toBe(`gateway timeout after 30s (incident ${id})`);
     expect(log.title).toBe('gateway.log');
     expect(opened.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+    // The sandbox page lists the file under its message, with title, name and size.
+    const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`)).json()) as { channels: Array<{ id: string; messages: Array<{ files: unknown[] }> }> };
+    expect(page.channels.find((c) => c.id === channelId)!.messages.flatMap((m) => m.files)).toContainEqual({ id: graph.id, name: 'checkout-errors.png', title: 'Checkout errors (panel 2)', size: PANEL.length });
 
     await handle.signal(incidentResolveSignal, { summary: 'ok' });
     await handle.result();

@@ -3,7 +3,7 @@
  * the server and the CLI (samples-typescript style).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalState, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
+import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
 import type { ActionItem, IncidentState, IncidentUpdate, TaskRequest } from './incident/types';
 import type { SlackClickSignal } from './click';
 
@@ -17,7 +17,7 @@ export const approvalDecisionSignal = defineSignal<[SlackDecisionSignal]>('appro
 export const decideUpdate = defineUpdate<DecideOutcome, [DecisionAttempt]>('decide');
 
 /** Cancels a pending approval; the message says who cancelled it. */
-export const cancelApprovalUpdate = defineUpdate<DecideOutcome, [{ by?: Identity; reason?: string }]>('cancel');
+export const cancelApprovalUpdate = defineUpdate<DecideOutcome, [{ by?: Identity; reason?: string; caller?: DecidedBy }]>('cancel');
 
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 

@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
 import type { RequesterCheck } from './requester-check';
 
@@ -138,10 +138,10 @@ export class ApprovalService {
     return outcome;
   }
 
-  async cancel(id: string, by?: string, reason?: string): Promise<DecideOutcome> {
+  async cancel(id: string, by?: string, reason?: string, caller?: DecidedBy): Promise<DecideOutcome> {
     const { handle, running } = await this.find(id);
     if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
-    const outcome = await this.update(() => handle.executeUpdate(cancelApprovalUpdate, { args: [{ by: by ? { id: by } : undefined, reason }] }), handle);
+    const outcome = await this.update(() => handle.executeUpdate(cancelApprovalUpdate, { args: [{ by: by ? { id: by } : undefined, reason, ...(caller ? { caller } : {}) }] }), handle);
     if (!outcome.accepted) throw new ApprovalRefused(outcome);
     return outcome;
   }

@@ -104,9 +104,10 @@ export class SignalroomApi {
     return { done: res.status === 200, approval: res.body };
   }
 
-  async decide(id: string, verb: 'approve' | 'reject', user: string, reason?: string): Promise<DecideOutcome> {
+  /** `user` defaults, on the server, to the token's own Slack user. */
+  async decide(id: string, verb: 'approve' | 'reject', user: string | undefined, reason?: string, inputs?: Record<string, string>): Promise<DecideOutcome> {
     try {
-      return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason })).body;
+      return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason, inputs })).body;
     } catch (err) {
       if (err instanceof ApiCallError && err.status === 409) return { accepted: false, message: err.message, status: 'pending' };
       throw err;

@@ -6,6 +6,7 @@
  *   0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only)
  *   5 error talking to Temporal or a refused request · 64 bad usage
  */
+import os from 'node:os';
 import type { Command } from 'commander';
 import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from './api-client';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -31,6 +32,17 @@ function failureType(err: unknown): string | undefined {
   let type: string | undefined;
   for (let e = err as { cause?: unknown; type?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.type === 'string') type = e.type;
   return type;
+}
+
+/** Who runs the CLI directly against Temporal: the OS user on this host, recorded with their decisions. */
+function cliOperator(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${os.hostname()}`;
 }
 
 /** Bad usage: exit 64 with the message. */
@@ -315,7 +327,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--reject', 'reject')
     .option('--reason <text>', 'why (required by some approvals to reject)')
     .option('--input <name=value...>', 'approver inputs, when the approval asks for them')
-    .requiredOption('--as <user>', 'the Slack user ID deciding')
+    .option('--as <user>', 'the Slack user ID deciding (through the API: defaults to the token’s own user)')
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) =>
       run(async () => {
@@ -323,13 +335,15 @@ export function registerApprovalCommands(program: Command): void {
         const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) {
-          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason);
+          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason, inputs);
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
           return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
         }
+        if (!opts.as) throw new UsageError('--as <user> is required when deciding directly against Temporal');
         return withTemporalClient(async (client) => {
+          // The decision records who ran the command, beside whom it decides as.
           const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
-            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli' }],
+            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli', by: { operator: cliOperator() } }],
           });
           process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
           return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
@@ -347,7 +361,9 @@ export function registerApprovalCommands(program: Command): void {
         const api = SignalroomApi.fromEnvironment(opts);
         const outcome = api
           ? await api.cancel(id, opts.as, opts.reason)
-          : await withTemporalClient((client) => client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason }] }));
+          : await withTemporalClient((client) =>
+              client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason, caller: { operator: cliOperator() } }] }),
+            );
         process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
         return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
       }),

@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { apiErrorResponses } from './api';
-import { HttpError, notFound, unprocessable } from './errors';
+import { forbidden, HttpError, notFound, unprocessable } from './errors';
+import { hasPermission, type ApiCaller } from './api-auth';
 import { ApprovalConflict, ApprovalInputError } from '../approvals/client';
 import { ApprovalNotFound, ApprovalRefused, type ApprovalService } from '../approvals/service';
 import { parseDuration } from '../runbook/duration';
@@ -18,6 +19,12 @@ const DEFAULT_WAIT = '30s';
 const Name = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const UserId = { type: 'string', pattern: '^[UW][A-Z0-9]{2,30}$', description: 'A Slack user ID.' } as const;
 
+const DecidedBy = {
+  type: 'object',
+  description: 'API and CLI decisions: the API token (by name) or the CLI operator that made it.',
+  properties: { token: { type: 'string' }, operator: { type: 'string' } },
+} as const;
+
 const Decision = {
   type: 'object',
   required: ['verb', 'user', 'at', 'via', 'groups'],
@@ -29,6 +36,7 @@ const Decision = {
     reason: { type: 'string' },
     inputs: { type: 'object', additionalProperties: { type: 'string' } },
     groups: { type: 'array', items: { type: 'string' } },
+    by: DecidedBy,
   },
 } as const;
 
@@ -41,6 +49,7 @@ const Refused = {
     at: { type: 'string', format: 'date-time' },
     via: { type: 'string', enum: ['slack', 'cli', 'api'] },
     why: { type: 'string' },
+    by: DecidedBy,
   },
 } as const;
 
@@ -124,6 +133,25 @@ function toRequest(body: CreateBody): ApprovalRequest {
   if (Boolean(channel) === Boolean(webhook)) throw unprocessable('Give exactly one of channel and webhook.', channel ? 'webhook' : 'channel');
   if (webhook && connector) throw unprocessable('A webhook card is posted by the webhook’s own app: leave connector out.', 'connector');
   return { ...rest, destination: webhook ? { webhook, project } : { channel: channel!, project, connector } };
+}
+
+/**
+ * Whom a token decides as: its own Slack user, or — only with
+ * `approvals:decide-as-anyone` — the user it names. A token proves its own
+ * name and permissions, nothing more (DESIGN rule 8).
+ */
+function deciderFor(caller: ApiCaller, named: string | undefined): string {
+  const mayNameAnyone = hasPermission(caller, 'approvals:decide-as-anyone');
+  if (named && named !== caller.slackUser && !mayNameAnyone) {
+    throw forbidden(
+      caller.slackUser
+        ? `The token "${caller.name}" decides as ${caller.slackUser} only; deciding as ${named} needs the permission approvals:decide-as-anyone.`
+        : `The token "${caller.name}" is bound to no Slack user (slackUser), so it cannot decide as ${named} without the permission approvals:decide-as-anyone.`,
+    );
+  }
+  const decider = named ?? caller.slackUser;
+  if (!decider) throw unprocessable(`Name the deciding user: the token "${caller.name}" is bound to no Slack user (slackUser).`, 'body.user');
+  return decider;
 }
 
 function mapErrors(err: unknown): never {
@@ -218,11 +246,11 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           params: IdParams,
           body: {
             type: 'object',
-            required: ['verb', 'user'],
+            required: ['verb'],
             additionalProperties: false,
             properties: {
               verb: { type: 'string', enum: ['approve', 'reject'] },
-              user: UserId,
+              user: { ...UserId, description: 'Who decides. Defaults to the token’s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.' },
               reason: { type: 'string', maxLength: 3000 },
               inputs: { type: 'object', maxProperties: 10, additionalProperties: { type: 'string', maxLength: 3000 } },
             },
@@ -230,13 +258,15 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           response: {
             200: { ...Outcome, description: 'Recorded' },
             409: { description: 'Refused: `message` says why (not an approver, already decided, a reason needed, already final)', $ref: 'ErrorBody#' },
-            ...apiErrorResponses(400, 404),
+            ...apiErrorResponses(400, 404, 422),
           },
         },
       },
       async (request) => {
-        const { verb, user, reason, inputs } = request.body as { verb: 'approve' | 'reject'; user: string; reason?: string; inputs?: Record<string, string> };
-        return service.decide((request.params as { id: string }).id, { verb, user: { id: user }, reason, inputs }).catch(mapErrors);
+        const { verb, user, reason, inputs } = request.body as { verb: 'approve' | 'reject'; user?: string; reason?: string; inputs?: Record<string, string> };
+        const caller = request.apiToken!;
+        const decider = deciderFor(caller, user);
+        return service.decide((request.params as { id: string }).id, { verb, user: { id: decider }, reason, inputs, by: { token: caller.name } }).catch(mapErrors);
       },
     );
 
@@ -259,7 +289,8 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
       },
       async (request) => {
         const { by, reason } = (request.body ?? {}) as { by?: string; reason?: string };
-        return service.cancel((request.params as { id: string }).id, by, reason).catch(mapErrors);
+        const caller = request.apiToken!;
+        return service.cancel((request.params as { id: string }).id, by ?? caller.slackUser, reason, { token: caller.name }).catch(mapErrors);
       },
     );
   };

@@ -14,20 +14,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { forbidden, unauthorized } from './errors';
+import type { API_PERMISSIONS } from '../config/schema';
 
-export type ApiPermission = 'approvals:read' | 'approvals:write' | 'approvals:decide' | 'runbooks:read' | 'runbooks:run' | 'incidents:read' | 'incidents:write' | '*';
+export type ApiPermission = (typeof API_PERMISSIONS)[number];
 
 /** One configured API token (config `api.tokens[]`). */
 export interface ApiTokenConfig {
   name: string;
   token: string;
+  /** What it may do; none when absent. */
   permissions: readonly string[];
+  /** The Slack user it decides as. */
+  slackUser?: string;
 }
 
 /** Who called, as routes see it: never the token itself. */
 export interface ApiCaller {
   name: string;
   permissions: string[];
+  slackUser?: string;
 }
 
 declare module 'fastify' {
@@ -70,7 +75,7 @@ export const apiAuth = fp<{ tokens: readonly ApiTokenConfig[] }>(
       if (!match) throw unauthorized('Send an API token as `Authorization: Bearer <token>`.');
       const token = findApiToken(tokens, match[1]);
       if (!token) throw unauthorized('The API token is not known to this server.');
-      request.apiToken = { name: token.name, permissions: [...token.permissions] };
+      request.apiToken = { name: token.name, permissions: [...token.permissions], ...(token.slackUser ? { slackUser: token.slackUser } : {}) };
       if (config?.permission && !hasPermission(request.apiToken, config.permission)) {
         throw forbidden(`The token "${token.name}" lacks the permission ${config.permission}.`);
       }

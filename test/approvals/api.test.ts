@@ -26,7 +26,7 @@ const create = (execution: string, extra: Record<string, unknown> = {}) =>
 test('create is idempotent on pipeline, stage and execution: 201, then 200 with the same id and one card', async () => {
   const execution = uniqueExecution();
   const first = await create(execution);
-  expect(first).toEqual({ status: 201, body: { id: `approval-api-production-${execution}`, created: true } });
+  expect(first).toEqual({ status: 201, body: { id: `approval:api:production:${execution}`, created: true } });
   const again = await create(execution);
   expect(again).toEqual({ status: 200, body: { id: first.body.id, created: false } });
   await eventually('the card', () => card(stack.sandbox, execution));
@@ -104,7 +104,7 @@ test('bad input names the field: 422 for values that cannot be used, 400 for a m
   const execution = uniqueExecution();
   expect(await create(execution, { approverGroups: ['release', 'nobody'] })).toEqual({
     status: 422,
-    body: { error: 'unprocessable_entity', field: 'body.approverGroups', message: 'approverGroups: unknown approver group "nobody" (configured: release, sre)' },
+    body: { error: 'unprocessable_entity', field: 'body.approverGroups', message: 'approverGroups: unknown approver group "nobody" (configured: release, sre, lenient)' },
   });
   expect(await create(execution, { timeout: 'soon' })).toMatchObject({ status: 422, body: { field: 'body.timeout' } });
   expect(await create(execution, { escalation: { after: '10m', approverGroups: ['ghosts'] } })).toMatchObject({ status: 422, body: { field: 'body.escalation.approverGroups' } });

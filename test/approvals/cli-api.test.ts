@@ -63,7 +63,7 @@ test('request --wait through the API follows the approval and exits 0 when appro
   child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
-  const id = `approval-api-prod-${execution}`;
+  const id = `approval:api:prod:${execution}`;
   for (let i = 0; i < 100 && !h.sandbox.messages('C0DEPLOYS').some((m) => m.text.includes(`(${execution})`)); i++) await new Promise((r) => setTimeout(r, 100));
   const refused = await exec(process.execPath, [bin, 'approval', 'decide', id, '--approve', '--as', 'U0ERIN', '--api', url, '--token', TOKEN], { env: env() }).catch((e) => e);
   expect(refused.code).toBe(5);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   stack = await approvalStack();
   dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-approval-cli-'));
   configFile = path.join(dir, 'signalroom.yaml');
-  writeFileSync(configFile, ['approverGroups:', '  release:', '    userGroups: ["@release-managers"]', '  sre:', '    users: [U0ALICE]', ''].join('\n'));
+  writeFileSync(
+    configFile,
+    ['approverGroups:', '  release:', '    userGroups: ["@release-managers"]', '  sre:', '    users: [U0ALICE]', '  lenient:', '    users: [U0BOB]', '    allowApproveOnTimeout: true', ''].join('\n'),
+  );
 });
 afterAll(async () => {
   await stack?.close();
@@ -69,7 +72,7 @@ test('approved in Slack: exit 0, with the id and each change printed', async () 
   const run = request(execution);
   await clickOnCard('U0CAROL', execution, APPROVE_ACTION);
   expect(await run.code).toBe(0);
-  expect(run.stdout()).toContain(`Approval requested: approval-web-production-${execution}`);
+  expect(run.stdout()).toContain(`Approval requested: approval:web:production:${execution}`);
   // The card's link (chat.getPermalink), for whoever reads the pipeline's log.
   const link = /In Slack: (http:\/\/127\.0\.0\.1:\d+\/archives\/C0DEPLOYS\/p\d+)/.exec(run.stdout())?.[1];
   expect(link).toBe(`${stack.sandbox.url}/archives/C0DEPLOYS/p${card(stack.sandbox, execution)!.ts.replace('.', '')}`);
@@ -83,22 +86,26 @@ test('rejected in Slack: exit 1; --json prints JSON lines ending with the result
   await clickOnCard('U0DAVE', execution, REJECT_ACTION);
   expect(await run.code).toBe(1);
   const lines = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(lines[0]).toEqual({ event: 'requested', workflowId: `approval-web-production-${execution}` });
+  expect(lines[0]).toEqual({ event: 'requested', workflowId: `approval:web:production:${execution}` });
   expect(lines.at(-1)).toMatchObject({ event: 'result', status: 'rejected', proceed: false, decisions: [expect.objectContaining({ verb: 'reject', user: expect.objectContaining({ id: 'U0DAVE' }) })] });
 });
 
-test('nobody decides: exit 2 at the timeout, or 0 when the timeout approves', async () => {
+test('nobody decides: exit 2 at the timeout, or 0 when the timeout approves where the configuration allows it', async () => {
   const expired = request(uniqueExecution('cli'), '--timeout', '2s');
-  const approvedOnTimeout = request(uniqueExecution('cli'), '--timeout', '2s', '--on-timeout', 'approve');
+  const approvedOnTimeout = cli(['request', '--pipeline', 'web', '--stage', 'production', '--execution', uniqueExecution('cli'), '--approvers', 'lenient', '--channel', '#deploys', '--timeout', '2s', '--on-timeout', 'approve', '--wait']);
+  const notAllowed = request(uniqueExecution('cli'), '--timeout', '2s', '--on-timeout', 'approve');
   expect(await expired.code).toBe(2);
   expect(expired.stdout()).toMatch(/Outcome: expired \(Nobody decided by .*: rejected on timeout\)/);
   expect(await approvedOnTimeout.code).toBe(0);
   expect(approvedOnTimeout.stdout()).toMatch(/approved on timeout/);
+  // release allows no approval on timeout: the request is refused before it starts, naming the setting.
+  expect(await notAllowed.code).toBe(64);
+  expect(notAllowed.stderr()).toContain('onTimeout: approve on timeout is not allowed for release');
 });
 
 test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 5): the waiting request exits 3', async () => {
   const execution = uniqueExecution('cli');
-  const id = `approval-web-production-${execution}`;
+  const id = `approval:web:production:${execution}`;
   const waiting = request(execution, '--min', '2', '--approvers', 'sre');
   await postedCard(execution);
 

@@ -7,7 +7,7 @@
  * Re-recording (only for a deliberate, compatible change of the fixtures):
  *   SIGNALROOM_RECORD_HISTORIES=1 npx jest test/approvals/replay
  */
-import { requestApproval } from '../../src/approvals/client';
+import { approvalWorkflowId, requestApproval } from '../../src/approvals/client';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
 import { decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest } from '../../workflows/approval/types';
@@ -39,7 +39,7 @@ const FIXTURES: Array<{ file: string; request: ApprovalRequest; story: (stack: A
     request: { ...base, execution: 'rejected', timeout: '10m' },
     story: async ({ sandbox, client }, r) => {
       await eventually('the card', () => card(sandbox, r.execution));
-      await client.workflow.getHandle(`approval-replay-prod-${r.execution}`).executeUpdate(decideUpdate, {
+      await client.workflow.getHandle(approvalWorkflowId(r)).executeUpdate(decideUpdate, {
         args: [{ verb: 'reject', user: { id: 'U0DAVE', name: 'dave' }, via: 'cli', reason: 'Change freeze' }],
       });
     },
@@ -52,7 +52,9 @@ const FIXTURES: Array<{ file: string; request: ApprovalRequest; story: (stack: A
  */
 const RECORDED_BEFORE = [
   // before `patched('resolve-integration-locally')`: the integration was resolved by a regular activity
-  ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-local-integration.json') })),
+  ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-local-integration.json'), workflowId: `approval-replay-prod-${f.request.execution}` })),
+  // before `patched('approval-trust')`: clicks unchecked against the card, refusals unbounded, replies one by one, ids joined with '-'
+  ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-trust.json'), workflowId: `approval-replay-prod-${f.request.execution}` })),
 ];
 
 const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
@@ -73,7 +75,7 @@ const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';
 });
 
 describe('replay', () => {
-  test.each([...FIXTURES, ...RECORDED_BEFORE])('$file replays on the current approval workflow', async (f) => {
-    await replayRecordedRun(f.file, `approval-replay-prod-${f.request.execution}`);
+  test.each([...FIXTURES.map((f) => ({ ...f, workflowId: approvalWorkflowId(f.request) })), ...RECORDED_BEFORE])('$file replays on the current approval workflow', async (f) => {
+    await replayRecordedRun(f.file, f.workflowId);
   });
 });

@@ -18,10 +18,15 @@ export const CHANNEL = 'C0DEPLOYS';
 export const API_TOKEN = 'approvals-test-token-0123456789';
 export const READ_TOKEN = 'approvals-read-token-0123456789';
 
-/** carol and dave (@release-managers), alice (sre), and erin in no group. */
+/**
+ * carol and dave (@release-managers), alice (sre), and erin in no group.
+ * `lenient` (bob) is the one group whose configuration allows self-approval
+ * and approval on timeout.
+ */
 export const APPROVER_GROUPS = {
   release: { userGroups: ['@release-managers'] },
   sre: { users: ['U0ALICE'] },
+  lenient: { users: ['U0BOB'], allowSelfApproval: true, allowApproveOnTimeout: true },
 };
 
 export interface ApprovalStack {
@@ -54,7 +59,7 @@ export async function approvalStack(): Promise<ApprovalStack> {
     interactionRoutes: featureInteractionRoutes(),
     slack: { integrations },
     apiTokens: [
-      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide'] },
+      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide', 'approvals:decide-as-anyone'] },
       { name: 'dashboard', token: READ_TOKEN, permissions: ['approvals:read'] },
     ],
     apiRoutes: featureApiRoutes({

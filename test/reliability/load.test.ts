@@ -108,7 +108,7 @@ test(`${APPROVALS} pending approvals and ${APPROVALS * CLICKERS.length} signed c
     for (const [n, userId] of CLICKERS.entries()) {
       // The late one: the run has finished and the card lost its buttons, but dave's client still shows the first version.
       const late = n === CLICKERS.length - 1;
-      if (late) await client.workflow.getHandle(`approval-${pipeline}-prod-${execution}`).result();
+      if (late) await client.workflow.getHandle(`approval:${pipeline}:prod:${execution}`).result();
       const ts = cards.get(execution)!;
       const click = await sandbox.click({ userId, channelId: DEPLOYS, messageTs: ts, actionId: APPROVE_ACTION, seen: late ? firstVersions.get(ts) : undefined });
       statuses.push(click.response.status ?? -1);
@@ -120,7 +120,7 @@ test(`${APPROVALS} pending approvals and ${APPROVALS * CLICKERS.length} signed c
   expect(acks.flat().filter((s) => s !== 200)).toEqual([]);
 
   // Every click is in a record: the workflow's (decided or refused) or, for the late ones, the server's answer.
-  const results: ApprovalResult[] = await pool(executions, 50, (execution) => client.workflow.getHandle(`approval-${pipeline}-prod-${execution}`).result());
+  const results: ApprovalResult[] = await pool(executions, 50, (execution) => client.workflow.getHandle(`approval:${pipeline}:prod:${execution}`).result());
   const wrong = results.filter(
     (r) =>
       r.status !== 'approved' ||

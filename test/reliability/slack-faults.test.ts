@@ -64,7 +64,7 @@ test('incidents and approvals finish exactly once through a storm of Slack fault
         await new Promise((r) => setTimeout(r, 200));
       }
       for (const id of incidents) await client.workflow.getHandle(`incident-${id}`).signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
-      for (const e of executions) await client.workflow.getHandle(`approval-api-prod-${e}`).executeUpdate('decide', { args: [{ verb: 'approve', user: { id: 'U0CAROL' }, via: 'api' }] });
+      for (const e of executions) await client.workflow.getHandle(`approval:api:prod:${e}`).executeUpdate('decide', { args: [{ verb: 'approve', user: { id: 'U0CAROL' }, via: 'api' }] });
       const all = Promise.all(handles.map((hd) => hd.result()));
       let timer: NodeJS.Timeout | undefined;
       const late = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 90_000)))]);

@@ -130,6 +130,8 @@ export interface ApprovalState {
   message?: { channel: string; ts: string; permalink?: string };
   /** Set when a final state was reached. */
   finishedAt?: string;
+  /** A cancellation through the API or CLI: the token or operator that made it. */
+  cancelledBy?: DecidedBy;
   outcomeNote?: string;
 }
 

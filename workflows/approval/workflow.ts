@@ -218,9 +218,10 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
       if (!attempt.user?.id) throw new Error('a decision needs the deciding user');
     },
   });
-  setHandler(cancelApprovalUpdate, async ({ by, reason }) => {
+  setHandler(cancelApprovalUpdate, async ({ by, reason, caller }) => {
     await condition(() => ready);
     if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
+    if (caller) state.cancelledBy = caller;
     finish('cancelled', `Cancelled${by ? ` by ${/^[UW][A-Z0-9]+$/.test(by.id) ? `<@${by.id}>` : (by.name ?? by.id)}` : ''}${reason ? `: ${reason}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };
   });

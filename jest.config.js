@@ -48,7 +48,7 @@ const unit = [
 
 const browser = ['approvals/browser', 'sandbox/browser', 'ops/temporal-ui'].map(inTest);
 
-const reliability = ['reliability/**/*', 'incidents/crash'].map(inTest);
+const reliability = ['reliability/**/*', 'incidents/crash', 'security/click-flood'].map(inTest);
 
 const cluster = ['cluster/**/*'].map(inTest);
 

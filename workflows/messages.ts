@@ -11,7 +11,7 @@ import type { SlackClickSignal } from './click';
  * A decision from Slack (a button click or a modal submit), delivered by the
  * server without waiting for the worker. The workflow answers the clicker.
  */
-export const approvalDecisionSignal = defineSignal<[SlackDecisionSignal]>('approvalDecision');
+export const approvalDecisionSignal = defineSignal<[SlackClickSignal]>('approvalDecision');
 
 /** A decision from the CLI or API: judged by the same rules, answered synchronously. */
 export const decideUpdate = defineUpdate<DecideOutcome, [DecisionAttempt]>('decide');
@@ -21,23 +21,8 @@ export const cancelApprovalUpdate = defineUpdate<DecideOutcome, [{ by?: Identity
 
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 
-/** What the server's click route sends (see src/server). */
-export interface SlackDecisionSignal {
-  /** `approve` / `reject`, from the action id `signalroom:approval:<verb>` or the modal. */
-  verb: string;
-  user: { id: string; name?: string; teamId?: string };
-  channelId?: string;
-  messageTs?: string;
-  responseUrl?: string;
-  /** Modal values flattened by block id (reason, approver inputs). */
-  values?: Record<string, string>;
-  /**
-   * Modal submissions: the modal's private_metadata, which carries the
-   * channel and response_url of the click that opened it (a view_submission
-   * has neither), so the submitter is answered and a webhook card updated.
-   */
-  metadata?: Record<string, unknown>;
-}
+/** The click contract, declared once in ./click (the server builds it, the workflows read it). */
+export type SlackDecisionSignal = SlackClickSignal;
 
 /** An incident status update: posted into the update thread, re-arms the reminder timer. */
 export const incidentUpdateSignal = defineSignal<[IncidentUpdate]>('incidentUpdate');

@@ -16,6 +16,7 @@ import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeAppro
 import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus, ApproverInputField } from '../../workflows/approval/types';
+import { linkProblem } from '../slack/mrkdwn';
 
 export const APPROVAL_EXIT: Record<ApprovalStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4 };
 export const EXIT_APPROVAL_ERROR = 5;
@@ -178,6 +179,8 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
   if (!Number.isInteger(min) || min < 1) throw new UsageError(`--min must be a positive whole number, got ${opts.min}`);
   if (opts.onTimeout !== undefined && opts.onTimeout !== 'approve' && opts.onTimeout !== 'reject') throw new UsageError(`--on-timeout must be reject or approve, got ${opts.onTimeout}`);
   if (Boolean(opts.escalateAfter) !== Boolean(opts.escalateTo)) throw new UsageError('--escalate-after and --escalate-to go together');
+  const badLink = typeof opts.link === 'string' ? linkProblem(opts.link) : undefined;
+  if (badLink) throw new UsageError(`--link ${opts.link}: ${badLink}`);
   return {
     pipeline: String(opts.pipeline),
     stage: String(opts.stage),

@@ -12,6 +12,7 @@ import { clusterConfiguredInEnvironment, connectClient, connectWorkerConnection 
 import { createWorker } from '../worker';
 import { buildServer } from '../server/app';
 import { serverDepsFrom, slackOAuthFrom } from './server';
+import { installLinkUrl } from '../server/slack-oauth';
 import { randomBytes } from 'node:crypto';
 import { createRuntime, needsSandbox } from '../runtime';
 import { loadConfig } from '../config/load';
@@ -118,7 +119,11 @@ export async function runDevStack(options: DevOptions): Promise<void> {
   if (devServer?.uiUrl) say(`  Temporal UI     ${devServer.uiUrl}/namespaces/${namespace}/workflows`);
   say(`  Temporal        ${address ?? env.TEMPORAL_ADDRESS}  (namespace ${namespace}, task queue ${taskQueue})`);
   say(`  HTTP server     http://127.0.0.1:${port}  (/slack/interactions, /api/v1, /healthz, /readyz, /metrics)`);
-  if (slackOAuth) say(`  Connect Slack   http://127.0.0.1:${port}/slack/install`);
+  if (slackOAuth) {
+    // Starting an install needs a one-time link; dev prints one (`signalroom install-link` makes more).
+    const link = await slackOAuth.installationStore.createInstallLink();
+    say(`  Connect Slack   ${installLinkUrl(`http://127.0.0.1:${port}`, link.token)}  (one-time link, until ${link.expiresAt.toISOString()})`);
+  }
   if (sandbox) {
     say(`  Slack sandbox   ${sandbox.pageUrl}  (the demo's Slack: pick a user, click buttons)`);
     say(`    Web API       ${sandbox.apiUrl}`);

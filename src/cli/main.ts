@@ -13,6 +13,7 @@ import { runServer } from './server';
 import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
 import { runSandboxCommand } from './sandbox';
+import { runInstallLinkCommand } from './install-link';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
 import { registerIncidentCommands } from './incident';
@@ -94,6 +95,15 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('install-link')
+    .description('Print a one-time link that starts "Connect Slack" (the OAuth install of the organization integration); single-use, expires')
+    .option('--ttl <minutes>', 'minutes the link stays valid', parseMinutes, 15)
+    .option('--json', 'print the URL and expiry as one JSON line')
+    .action(async (opts) => {
+      process.exitCode = await runInstallLinkCommand({ ttlMinutes: opts.ttl, json: opts.json });
+    });
+
+  program
     .command('sandbox')
     .description('Run the Slack sandbox alone (a strict local Slack: Web API, page, interactivity, OAuth) and print its URLs, bot token and signing secret')
     .option('--port <port>', 'port to listen on (0: a free port)', parsePort, 0)
@@ -103,6 +113,12 @@ export function buildProgram(): Command {
     .action((opts) => runSandboxCommand(opts));
 
   return program;
+}
+
+function parseMinutes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new Error(`not a number of minutes between 1 and 1440: ${value}`);
+  return n;
 }
 
 function parsePort(value: string): number {

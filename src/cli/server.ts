@@ -38,7 +38,8 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
       checkRequester: requesterCheck(runtime.integrations),
     }),
     slack: { integrations: runtime.integrations },
-    readinessChecks: { config: () => (runtime.configFile ? `loaded from ${runtime.configFile}` : 'loaded (built-in defaults)') },
+    // /readyz is public: it says whether the configuration loaded, never from which path.
+    readinessChecks: { config: () => (runtime.configFile ? 'loaded' : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
     slashCommands: { incidents, authorize: responderAccess({ config: runtime.config, integrations: runtime.integrations, incidents }) },
     ...extra,
@@ -57,9 +58,15 @@ export function slackOAuthFrom(runtime: Runtime, overrides: { clientId?: string;
     clientSecret,
     stateSecret,
     installationStore: runtime.installations.store,
+    organization: { teamId: org.teamId, enterpriseId: org.enterpriseId },
     apiUrl: overrides.apiUrl ?? org.apiUrl ?? runtime.env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL,
-    publicUrl: runtime.env.SIGNALROOM_PUBLIC_URL ?? `http://127.0.0.1:${runtime.env.PORT}`,
+    publicUrl: publicUrlOf(runtime),
   };
+}
+
+/** Where people reach this server (links it prints point there). */
+export function publicUrlOf(runtime: Runtime): string {
+  return runtime.env.SIGNALROOM_PUBLIC_URL ?? `http://127.0.0.1:${runtime.env.PORT}`;
 }
 
 export async function runServer(options: ServerCommandOptions = {}): Promise<void> {

@@ -57,10 +57,11 @@ export function responderAccess(deps: { config: SignalroomConfig; integrations: 
     const who = groups.length ? `a member of ${groups.join(', ')}` : 'a responder (no responder groups are configured: incidents.responderGroups)';
     if (verb === 'open' || !incidentId) return { ok: false, why: `only ${who} may ${verb} incidents from Slack` };
     const state = await deps.incidents.state(incidentId);
-    // The channels the runbook created for this incident (Create Channel steps output a name).
-    const channels = Object.values(state.steps)
+    // The incident's channel (the one its runbook created), and any other channel a Create Channel step with an id made.
+    const created = Object.values(state.steps)
       .filter((o) => typeof o.channel === 'string' && typeof o.name === 'string')
       .map((o) => o.channel as string);
+    const channels = [...new Set([state.incident.channelId, ...created].filter((c): c is string => Boolean(c)))];
     for (const channel of channels) if ((await channelMembers(channel)).has(userId)) return { ok: true };
     return { ok: false, why: `only ${who} or a member of the incident’s channel may ${verb} ${incidentId}` };
   };

@@ -29,11 +29,25 @@ export type ConditionNode =
 
 /** A condition that does not parse; `offset` is where in the text it went wrong. */
 export class ConditionError extends Error {
-  readonly code = 'invalid_condition';
+  readonly code: string = 'invalid_condition';
   constructor(message: string, readonly offset: number) {
     super(message);
     this.name = 'ConditionError';
   }
+}
+
+/**
+ * Bounds on one expression. The parser recurses per nesting level (and
+ * evaluation per operator), so an expression from a stranger (the validate
+ * API) must not be able to exhaust the stack: 32 levels of `(`, `[` and
+ * `not`, and 400 tokens, are far beyond any real condition.
+ */
+export const MAX_CONDITION_DEPTH = 32;
+export const MAX_CONDITION_TOKENS = 400;
+
+/** A condition past those bounds: a limit, not a typo. */
+export class ConditionTooComplexError extends ConditionError {
+  override readonly code = 'condition_too_complex';
 }
 
 type Token =
@@ -61,6 +75,7 @@ function tokenize(text: string): Token[] {
       i++;
       continue;
     }
+    if (tokens.length >= MAX_CONDITION_TOKENS) throw new ConditionTooComplexError(`the expression is too long: at most ${MAX_CONDITION_TOKENS} words, values and operators`, i);
     if (ch === '"' || ch === "'") {
       const close = text.indexOf(ch, i + 1);
       if (close < 0) throw new ConditionError(`unterminated string starting at ${ch}`, i);
@@ -104,6 +119,16 @@ export function parseCondition(text: string): ConditionNode {
   const isWord = (t: Token, w: string) => t.type === 'word' && t.text === w;
   const isPunct = (t: Token, p: string) => t.type === 'punct' && t.text === p;
   const describe = (t: Token) => (t.type === 'end' ? 'the end of the expression' : `"${t.text}"`);
+  let depth = 0;
+  /** Runs one nesting level (a "(", "[" or "not"), refusing to go deeper than MAX_CONDITION_DEPTH. */
+  function nested<T>(at: Token, parse: () => T): T {
+    if (++depth > MAX_CONDITION_DEPTH) throw new ConditionTooComplexError(`the expression nests deeper than ${MAX_CONDITION_DEPTH} levels of "(", "[" and "not"`, at.offset);
+    try {
+      return parse();
+    } finally {
+      depth--;
+    }
+  }
 
   function or(): ConditionNode {
     let left = and();
@@ -123,8 +148,9 @@ export function parseCondition(text: string): ConditionNode {
   }
   function not(): ConditionNode {
     if (isWord(peek(), 'not') || isPunct(peek(), '!')) {
+      const t = peek();
       pos++;
-      return { kind: 'not', operand: not() };
+      return { kind: 'not', operand: nested(t, not) };
     }
     return comparison();
   }
@@ -147,7 +173,7 @@ export function parseCondition(text: string): ConditionNode {
     const t = peek();
     if (isPunct(t, '(')) {
       pos++;
-      const inner = or();
+      const inner = nested(t, or);
       if (!isPunct(peek(), ')')) throw new ConditionError(`expected ")" to close the "(" at ${t.offset + 1}, found ${describe(peek())}`, peek().offset);
       pos++;
       return inner;
@@ -157,7 +183,7 @@ export function parseCondition(text: string): ConditionNode {
       const items: ConditionNode[] = [];
       if (!isPunct(peek(), ']')) {
         for (;;) {
-          items.push(operand());
+          items.push(nested(t, operand));
           if (isPunct(peek(), ',')) {
             pos++;
             continue;

@@ -69,11 +69,20 @@ export function valueText(value: TemplateValue): string | undefined {
   return String(value);
 }
 
+export interface RenderOptions {
+  /**
+   * How a value is written into the text, e.g. escaped for Slack mrkdwn
+   * (the template itself is the runbook author's markup; the values are data).
+   * @default as is
+   */
+  value?: (text: string, name: string) => string;
+}
+
 /**
  * Replaces every placeholder with its value from the context and `\[` with
  * `[`. Throws TemplateError listing every placeholder without a value.
  */
-export function renderTemplate(text: string, context: TemplateContext): string {
+export function renderTemplate(text: string, context: TemplateContext, options: RenderOptions = {}): string {
   const missing: string[] = [];
   const out = text.replace(PLACEHOLDER, (raw, escape: string, name: string) => {
     if (escape) return raw.slice(1);
@@ -82,7 +91,7 @@ export function renderTemplate(text: string, context: TemplateContext): string {
       if (!missing.includes(name)) missing.push(name);
       return raw;
     }
-    return value;
+    return options.value ? options.value(value, name) : value;
   });
   if (missing.length) throw new TemplateError(missing, text);
   return out;

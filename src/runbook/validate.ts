@@ -9,7 +9,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { channelNameProblem } from '../slack/channel-names';
-import { ConditionError, conditionReferences, parseCondition } from './condition';
+import { ConditionError, ConditionTooComplexError, conditionReferences, parseCondition } from './condition';
 import { INCIDENT_CHANNEL, normalizeRunbook } from './normalize';
 import { PLAIN_COMMON_FIELDS } from './steps/kind';
 import { kindOfOperation } from './steps/registry';
@@ -27,6 +27,8 @@ export interface Problem {
   /** Where in the runbook: `steps[1].Channel`, `reminders.every.SEV1`, `(syntax)`, `(file)`. */
   field: string;
   message: string;
+  /** Set when the problem is a limit the input went past (e.g. `condition_too_complex`), not a mistake in it. */
+  limit?: string;
 }
 
 export interface ParseResult {
@@ -117,8 +119,8 @@ export function parseRunbook(text: string, fileName: string): ParseResult {
     const pos = lineCounter.linePos(offset ?? 0);
     return { line: pos.line, column: pos.col };
   };
-  const report = (offset: number | undefined, field: Path | string, message: string) =>
-    problems.push({ file: fileName, ...at(offset), field: typeof field === 'string' ? field : fieldName(field), message });
+  const report = (offset: number | undefined, field: Path | string, message: string, limit?: string) =>
+    problems.push({ file: fileName, ...at(offset), field: typeof field === 'string' ? field : fieldName(field), message, ...(limit ? { limit } : {}) });
   const done = (): ParseResult => ({ problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) });
 
   if (doc.errors.length > 0) {
@@ -237,7 +239,7 @@ interface Scope {
   channelCreated: boolean;
 }
 
-type Report = (offset: number | undefined, field: Path | string, message: string) => void;
+type Report = (offset: number | undefined, field: Path | string, message: string, limit?: string) => void;
 
 function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDoc: (p: Path) => Path, report: Report): void {
   const inputs = file.inputs ?? [...DEFAULT_INPUTS];
@@ -339,7 +341,9 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
           }
         } catch (err) {
           if (!(err instanceof ConditionError)) throw err;
-          report(offsetIn([...field, 'When'], step.When, err.offset), [...field, 'When'], `${err.message} in "${step.When}"`);
+          // The expression is quoted back, but not a stranger's 60 KB of it.
+          const quoted = step.When.length > 120 ? `${step.When.slice(0, 117)}...` : step.When;
+          report(offsetIn([...field, 'When'], step.When, err.offset), [...field, 'When'], `${err.message} in "${quoted}"`, err instanceof ConditionTooComplexError ? err.code : undefined);
         }
       }
       // Only kinds that use a channel need one; a kind that creates it has its name checked.

@@ -38,6 +38,7 @@ export type { RateLimitOptions } from './rate-limit';
 export type { OAuthApp } from './oauth';
 export { signRequest } from './interactivity';
 export { DEFAULT_TEAM_ID, DEMO_SEED } from './seed';
+export { markupIn, messageMarkup, type SlackMarkup } from './mentions';
 
 /** The bot scopes Signalroom needs, plus what the other served methods need. */
 export const SIGNALROOM_BOT_SCOPES = [

@@ -17,6 +17,9 @@ export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT = '30s';
 
 const Name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a JSON-schema pattern, so a refused link is a 400 naming `link`. */
+const LINK_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#|<>\\s]+[^|<>\\s]*$';
+
 const UserId = { type: 'string', pattern: '^[UW][A-Z0-9]{2,30}$', description: 'A Slack user ID.' } as const;
 
 const DecidedBy = {
@@ -102,7 +105,7 @@ const CreateBody = {
     project: Name,
     connector: Name,
     summary: { type: 'string', maxLength: 1000 },
-    link: { type: 'string', maxLength: 2000 },
+    link: { type: 'string', maxLength: 2000, pattern: LINK_PATTERN, description: 'An http(s) URL without `|`, `<`, `>` or spaces (a link cannot carry its own label).' },
     requestedBy: { type: 'string', maxLength: 200, description: 'The executor (Slack user ID or email): may not approve unless allowSelfApproval.' },
     minApprovals: { type: 'integer', minimum: 1, maximum: 50, default: 1 },
     minPerGroup: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },

@@ -4,8 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { apiErrorResponses } from './api';
-import { notFound, unprocessable } from './errors';
-import { parseRunbook } from '../runbook/validate';
+import { HttpError, notFound, unprocessable } from './errors';
+import { RunbookValidationThread } from './runbook-validation';
 import { IncidentInputError } from '../incidents/client';
 import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } from '../incidents/service';
 
@@ -14,6 +14,14 @@ const Problem = {
   required: ['file', 'line', 'column', 'field', 'message'],
   properties: { file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
 } as const;
+
+/**
+ * A runbook file is a few KB; the validate route parses a stranger's YAML on
+ * the server's event loop, so its body is bounded (64 KiB, 413 beyond) and so
+ * is the list of problems it sends back.
+ */
+export const VALIDATE_BODY_LIMIT = 64 * 1024;
+export const MAX_PROBLEMS_RETURNED = 100;
 
 const IncidentId = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 
@@ -26,6 +34,8 @@ function mapErrors(err: unknown): never {
 
 export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync {
   return async (api) => {
+    const validations = new RunbookValidationThread(16);
+    api.addHook('onClose', () => validations.close());
     api.get(
       '/runbooks',
       {
@@ -57,21 +67,35 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       '/runbooks/validate',
       {
         config: { permission: 'runbooks:read' },
+        bodyLimit: VALIDATE_BODY_LIMIT,
         schema: {
           operationId: 'validateRunbook',
           summary: 'Validate a runbook file; every problem with line, column and field',
           tags: ['runbooks'],
-          body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', maxLength: 1_000_000 }, fileName: { type: 'string', maxLength: 200 } } },
+          body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', maxLength: VALIDATE_BODY_LIMIT }, fileName: { type: 'string', maxLength: 200 } } },
           response: {
-            200: { type: 'object', required: ['valid', 'problems'], properties: { valid: { type: 'boolean' }, name: { type: 'string' }, problems: { type: 'array', items: Problem } } },
-            ...apiErrorResponses(400),
+            200: {
+              type: 'object',
+              required: ['valid', 'problems'],
+              properties: {
+                valid: { type: 'boolean' },
+                name: { type: 'string' },
+                problems: { type: 'array', items: Problem, maxItems: MAX_PROBLEMS_RETURNED, description: `The first ${MAX_PROBLEMS_RETURNED} problems, in file order` },
+                problemsOmitted: { type: 'integer', description: 'How many more problems were found and not listed' },
+              },
+            },
+            ...apiErrorResponses(400, 413, 429),
           },
         },
       },
       async (request) => {
         const { content, fileName } = request.body as { content: string; fileName?: string };
-        const result = parseRunbook(content, fileName ?? 'runbook.yaml');
-        return { valid: result.problems.length === 0, name: result.runbook?.name, problems: result.problems };
+        const result = await validations.validate(content, fileName ?? 'runbook.yaml');
+        const limit = result.problems.find((p) => p.limit);
+        if (limit) throw new HttpError(400, 'invalid_request', `${limit.field}: ${limit.message}`, { field: limit.field });
+        const problems = result.problems.slice(0, MAX_PROBLEMS_RETURNED).map(({ limit: _l, ...p }) => p);
+        const omitted = result.problems.length - problems.length;
+        return { valid: result.problems.length === 0, name: result.name, problems, ...(omitted > 0 ? { problemsOmitted: omitted } : {}) };
       },
     );
 

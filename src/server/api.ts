@@ -13,13 +13,13 @@ import { ErrorBodySchema, InternalErrorBodySchema } from './errors';
 export const API_PREFIX = '/api/v1';
 
 /** `$ref`s to the shared error bodies, for a route's `response` schema: `response: { 200: ..., ...apiErrorResponses(404, 409) }`. */
-export function apiErrorResponses(...extra: Array<400 | 404 | 409 | 422>): Record<number, unknown> {
+export function apiErrorResponses(...extra: Array<400 | 404 | 409 | 413 | 422 | 429>): Record<number, unknown> {
   const out: Record<number, unknown> = {
     401: { description: 'The token is missing or unknown.', $ref: 'ErrorBody#' },
     403: { description: 'The token lacks the permission this route needs.', $ref: 'ErrorBody#' },
     500: { description: 'An internal error; quote the request id.', $ref: 'InternalErrorBody#' },
   };
-  const descriptions = { 400: 'The request is not valid; `field` names the problem.', 404: 'No such resource.', 409: 'The resource is not in a state that allows this.', 422: 'The request is well-formed but cannot be applied; `field` names the problem.' };
+  const descriptions = { 400: 'The request is not valid; `field` names the problem.', 404: 'No such resource.', 409: 'The resource is not in a state that allows this.', 413: 'The body is larger than this route accepts.', 429: 'Too many requests of this kind at once; retry shortly.', 422: 'The request is well-formed but cannot be applied; `field` names the problem.' };
   for (const code of extra) out[code] = { description: descriptions[code], $ref: 'ErrorBody#' };
   return out;
 }

@@ -15,7 +15,7 @@ import type { InteractionRoute } from './interaction-routes';
 import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metrics';
 import { slackInteractions, type OpenSlackView } from './slack-interactions';
 import type { SlackAppsSource } from './slack-request';
-import { slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
+import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 import { slackCommands, type CommandAuthorizer } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type SlackApp } from '../slack/integrations';
@@ -144,7 +144,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(apiV1, {
     prefix: API_PREFIX,
     tokens: deps.apiTokens ?? [],
-    routes: deps.apiRoutes ?? [],
+    routes: [...(deps.apiRoutes ?? []), ...(deps.slackOAuth ? [installLinkApiRoutes(deps.slackOAuth)] : [])],
     version: deps.version ?? packageVersion(),
   });
   return app;

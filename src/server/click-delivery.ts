@@ -69,15 +69,15 @@ export const postEphemeral: RespondToClicker = postEphemeralTo();
  * person (or a script with one person's clicks) can add to a run's history.
  */
 export interface ClickRateLimit {
-  /** @default 5 */
+  /** @default 3 */
   burst: number;
-  /** @default 2000 */
+  /** @default 10000 (a person rarely has a reason to click one card twice in ten seconds) */
   refillMs: number;
   /** People-and-runs remembered at most (oldest forgotten first). @default 100000 */
   maxKeys: number;
 }
 
-export const DEFAULT_CLICK_RATE_LIMIT: ClickRateLimit = { burst: 5, refillMs: 2000, maxKeys: 100_000 };
+export const DEFAULT_CLICK_RATE_LIMIT: ClickRateLimit = { burst: 3, refillMs: 10_000, maxKeys: 100_000 };
 
 export interface ClickJob {
   workflowId: string;

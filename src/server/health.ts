@@ -1,6 +1,8 @@
 /**
  * /healthz says the process is up; /readyz that it can serve: Temporal
  * reachable and every other readiness check (configuration loaded) passing.
+ * Both are public (load balancers probe them), so a failure's detail (an
+ * address, a file path) goes to the log, not into the answer.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
@@ -16,7 +18,7 @@ export interface HealthOptions {
 
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { temporal, checks = {} }) => {
   app.get('/healthz', { logLevel: 'warn', schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { logLevel: 'warn', schema: { hide: true } }, async (_req, reply) => {
+  app.get('/readyz', { logLevel: 'warn', schema: { hide: true } }, async (req, reply) => {
     const results: Record<string, string> = {};
     let ready = true;
     try {
@@ -25,14 +27,16 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tem
       results.temporal = 'reachable';
     } catch (err) {
       ready = false;
-      results.temporal = `unreachable: ${(err as Error).message}`;
+      results.temporal = 'unreachable';
+      req.log.warn({ err: (err as Error).message }, 'readiness: Temporal unreachable');
     }
     for (const [name, check] of Object.entries(checks)) {
       try {
         results[name] = await check();
       } catch (err) {
         ready = false;
-        results[name] = `not ready: ${(err as Error).message}`;
+        results[name] = 'not ready';
+        req.log.warn({ check: name, err: (err as Error).message }, 'readiness check failed');
       }
     }
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...results });

@@ -21,6 +21,7 @@ import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } 
 import { approvalStateQuery } from '../../workflows/messages';
 import { mayStillDecide } from '../../workflows/approval/policy';
 import type { ApprovalState } from '../../workflows/approval/types';
+import { escapeMrkdwn as esc, slackDate } from '../slack/mrkdwn';
 
 export const COMMANDS_PATH = '/slack/commands';
 
@@ -113,7 +114,7 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
       if (!topic || topic === 'help') return reply.send(ephemeral(HELP));
       if (topic === 'approvals') {
         const { decidable, unchecked } = await pendingApprovalsFor(options.temporal, userId, options.lookupBudgetMs ?? 2000);
-        const lines = decidable.map((s) => `• *${s.request.pipeline} › ${s.request.stage}* (${s.request.execution}) — ${s.approvals} of ${s.needed}, expires <!date^${Math.floor(Date.parse(s.expiresAt) / 1000)}^{time}|${s.expiresAt}> — \`${s.workflowId}\``);
+        const lines = decidable.map((s) => `• *${esc(s.request.pipeline)} › ${esc(s.request.stage)}* (${esc(s.request.execution)}) — ${s.approvals} of ${s.needed}, expires ${slackDate(s.expiresAt, '{time}')} — \`${esc(s.workflowId)}\``);
         const text = lines.length ? `Pending approvals you can decide:\n${lines.join('\n')}` : 'No pending approvals for you to decide.';
         return reply.send(ephemeral(unchecked.length ? `${text}\n_(${unchecked.length} more could not be checked right now.)_` : text));
       }
@@ -126,19 +127,19 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
           if (service) inputs['incident.service'] = service;
           if (description.length) inputs['incident.description'] = description.join(' ');
           const opened = await svc.open(id, inputs, userId);
-          return reply.send(ephemeral(`Incident ${incidentId} is open with runbook ${id} (\`${opened.workflowId}\`).`));
+          return reply.send(ephemeral(`Incident ${esc(incidentId)} is open with runbook ${esc(id)} (\`${esc(opened.workflowId)}\`).`));
         }
         if (verb === 'update' && id && rest.length) {
           await svc.update(id, rest.join(' '), userId);
-          return reply.send(ephemeral(`Update for ${id} recorded.`));
+          return reply.send(ephemeral(`Update for ${esc(id)} recorded.`));
         }
         if (verb === 'severity' && id && rest[0]) {
           await svc.setSeverity(id, rest[0], userId);
-          return reply.send(ephemeral(`Severity of ${id} set to ${rest[0]}.`));
+          return reply.send(ephemeral(`Severity of ${esc(id)} set to ${esc(rest[0])}.`));
         }
         if (verb === 'resolve' && id) {
           await svc.resolve(id, userId, rest.join(' ') || undefined);
-          return reply.send(ephemeral(`Resolving ${id}: the post-incident steps are running.`));
+          return reply.send(ephemeral(`Resolving ${esc(id)}: the post-incident steps are running.`));
         }
         if (task?.incidentId && task.verb === 'add' && task.args.length) {
           const item = await svc.task(task.incidentId, { action: 'add', text: task.args.join(' '), by: userId });
@@ -155,13 +156,13 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
         }
         if (verb === 'status' && id) {
           const state = await svc.state(id);
-          const last = state.timeline.slice(-5).map((t) => `• ${t.at.slice(11, 19)} ${t.kind}: ${t.text}`);
-          return reply.send(ephemeral(`*${id}* — ${state.status}, severity ${state.incident.severity ?? 'unset'}, ${state.updates} updates\n${last.join('\n')}`));
+          const last = state.timeline.slice(-5).map((t) => `• ${t.at.slice(11, 19)} ${t.kind}: ${esc(t.text)}`);
+          return reply.send(ephemeral(`*${esc(id)}* — ${state.status}, severity ${esc(state.incident.severity ?? 'unset')}, ${state.updates} updates\n${last.join('\n')}`));
         }
       }
-      return reply.send(ephemeral(`I did not understand \`${words.join(' ')}\`.\n${HELP}`));
+      return reply.send(ephemeral(`I did not understand \`${esc(words.join(' '))}\`.\n${HELP}`));
     } catch (err) {
-      if (err instanceof IncidentNotFound || err instanceof RunbookNotFound || err instanceof IncidentInputError || err instanceof TaskRefused) return reply.send(ephemeral(err.message));
+      if (err instanceof IncidentNotFound || err instanceof RunbookNotFound || err instanceof IncidentInputError || err instanceof TaskRefused) return reply.send(ephemeral(esc(err.message)));
       request.log.error({ err }, 'slash command failed');
       return reply.send(ephemeral('Signalroom could not do that right now (Temporal unreachable?). Try again in a moment.'));
     }

@@ -206,7 +206,7 @@ export class IntegrationRegistry {
       let token = org.botToken ?? defaults.botToken;
       if (!token && this.options.installationStore) {
         const installation = await this.options.installationStore
-          .fetchInstallation({ teamId: org.teamId, enterpriseId: undefined, isEnterpriseInstall: false })
+          .fetchInstallation(org.enterpriseId && !org.teamId ? { teamId: undefined, enterpriseId: org.enterpriseId, isEnterpriseInstall: true } : { teamId: org.teamId, enterpriseId: undefined, isEnterpriseInstall: false })
           .catch(() => undefined);
         token = installation?.bot?.token;
       }

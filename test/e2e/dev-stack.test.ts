@@ -54,7 +54,10 @@ test('signalroom dev starts the stack, runs a self-check, serves /healthz and st
   const auth = await (await fetch(`http://127.0.0.1:${sandboxPort}/api/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json();
   expect(auth).toMatchObject({ ok: true, team_id: 'T0SANDBOX' });
   // "Connect Slack" starts the OAuth flow against the sandbox's authorize page.
-  const install = await fetch(`http://127.0.0.1:${port}/slack/install`, { redirect: 'manual' });
+  // "Connect Slack" needs the one-time link dev printed.
+  const link = /Connect Slack {3}(\S+)/.exec(out)![1];
+  expect((await fetch(`http://127.0.0.1:${port}/slack/install`, { redirect: 'manual' })).status).toBe(403);
+  const install = await fetch(link, { redirect: 'manual' });
   expect(install.status).toBe(302);
   expect(install.headers.get('location')).toContain(`http://127.0.0.1:${sandboxPort}/oauth/v2/authorize?`);
 

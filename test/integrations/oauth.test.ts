@@ -35,7 +35,9 @@ async function connectSlack(sandbox: Sandbox, store: InstallationStoreHandle): P
   });
   await real.listen({ port: Number(new URL(publicUrl).port), host: '127.0.0.1' });
 
-  const install = await fetch(`${publicUrl}/slack/install`, { redirect: 'manual' });
+  // Starting an install needs a one-time link (`signalroom install-link`).
+  const link = await store.store.createInstallLink();
+  const install = await fetch(`${publicUrl}/slack/install?link=${link.token}`, { redirect: 'manual' });
   expect(install.status).toBe(302);
   const authorizeUrl = install.headers.get('location')!;
   expect(authorizeUrl.startsWith(`${sandbox.url}/oauth/v2/authorize?`)).toBe(true);
@@ -85,7 +87,7 @@ describe('Connect Slack (OAuth v2)', () => {
       expect(rows[0].team_id).toBe('T0SANDBOX');
       expect(rows[0].scopes).toContain('channels:manage');
       expect(rows[0].installation.bot.token).toMatch(/^xoxb-/);
-      expect((await pool.query('SELECT name FROM schema_migrations')).rows.map((r) => r.name)).toEqual(['001_slack_installations.sql']);
+      expect((await pool.query('SELECT name FROM schema_migrations ORDER BY name')).rows.map((r) => r.name)).toEqual(['001_slack_installations.sql', '002_organization_pin.sql']);
       await pool.end();
 
       const registry = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: { apiUrl: sandbox.apiUrl } } }), { installationStore: store.store });
@@ -122,7 +124,7 @@ describe('Connect Slack (OAuth v2)', () => {
     const res = await app.inject({ method: 'GET', url: '/slack/oauth_redirect?error=access_denied&state=x' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('Slack was not connected');
-    await expect(store.store.fetchInstallation({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false })).rejects.toThrow(/connect Slack/);
+    await expect(store.store.fetchInstallation({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false })).rejects.toThrow(/install-link/);
     await app.close();
   });
 });

@@ -34,7 +34,7 @@ test('one approval from a person in both groups does not meet both groups’ min
   await s.sandbox.click({ userId: 'U0ALICE', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
   const result = await s.client.workflow.getHandle(workflowId).result();
   expect(result.status).toBe('approved');
-  expect(result.decisions.map((d) => d.user.id)).toEqual(['U0CAROL', 'U0ALICE']);
+  expect(result.decisions.map((d: { user: { id: string } }) => d.user.id)).toEqual(['U0CAROL', 'U0ALICE']);
 });
 
 test('the rule: distinct people fill the seats each group needs, whichever group a shared member is counted for', () => {

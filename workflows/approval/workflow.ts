@@ -22,6 +22,7 @@ import {
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
+import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdwn';
 import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
@@ -163,7 +164,7 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
     const at = new Date(Date.now()).toISOString();
     if (!verdict.ok) return refuse(attempt, verdict.why).outcome;
     state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups, ...(attempt.by ? { by: attempt.by } : {}) });
-    if (attempt.verb === 'reject') finish('rejected', `Rejected by ${attempt.user.name ?? attempt.user.id}${attempt.reason ? `: ${attempt.reason}` : ''}`);
+    if (attempt.verb === 'reject') finish('rejected', `Rejected by ${esc(attempt.user.name ?? attempt.user.id)}${attempt.reason ? `: ${esc(attempt.reason)}` : ''}`);
     else {
       state.approvals = state.decisions.filter((d) => d.verb === 'approve').length;
       if (approvalsComplete(state, { distinctPeople: trusted })) finish('approved');
@@ -188,7 +189,7 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
     const responseUrl = signal.responseUrl ?? str(signal.metadata?.responseUrl);
     const channelId = signal.channelId ?? str(signal.metadata?.channelId);
     if (!verb) {
-      outbox.push({ text: `Not recorded: "${signal.verb}" is not a decision this approval knows.`, responseUrl, channelId, userId: signal.user.id });
+      outbox.push({ text: `Not recorded: "${esc(String(signal.verb))}" is not a decision this approval knows.`, responseUrl, channelId, userId: signal.user.id });
       return;
     }
     const attempt = toAttempt(signal, verb);
@@ -222,7 +223,7 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
     await condition(() => ready);
     if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
     if (caller) state.cancelledBy = caller;
-    finish('cancelled', `Cancelled${by ? ` by ${/^[UW][A-Z0-9]+$/.test(by.id) ? `<@${by.id}>` : (by.name ?? by.id)}` : ''}${reason ? `: ${reason}` : ''}`);
+    finish('cancelled', `Cancelled${by ? ` by ${USER_ID.test(by.id) ? userMention(by.id) : esc(by.name ?? by.id)}` : ''}${reason ? `: ${esc(reason)}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };
   });
 
@@ -268,7 +269,7 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
     cardIntegration = integration ?? ('webhook' in dest && trusted ? await config.webhookOwner({ webhook: dest.webhook }) : undefined);
     showDetails();
     if (Object.values(state.approvers).every((m) => m.length === 0)) {
-      finish('rejected', `No approvers could be resolved from ${request.approverGroups.join(', ')}`);
+      finish('rejected', `No approvers could be resolved from ${esc(request.approverGroups.join(', '))}`);
     }
     await post(integration);
     ready = true;
@@ -373,15 +374,15 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
         state.policy = { allowSelfApproval: state.policy.allowSelfApproval && more.policy.allowSelfApproval, allowApproveOnTimeout: state.policy.allowApproveOnTimeout && more.policy.allowApproveOnTimeout };
       }
       showDetails();
-      const mentions = Object.values(more.approvers).flat().map((u) => `<@${u}>`).join(' ');
-      await notify(`:rotating_light: Escalated: ${mentions || request.escalation.approverGroups.join(', ')} — please review this approval.`, `escalation`);
+      const mentions = Object.values(more.approvers).flat().map(userMention).join(' ');
+      await notify(`:rotating_light: Escalated: ${mentions || esc(request.escalation.approverGroups.join(', '))} — please review this approval.`, `escalation`);
       await refresh();
     } else if (now >= nextReminder) {
       reminders += 1;
       nextReminder = now + remindMs!;
       const decided = new Set(state.decisions.map((d) => d.user.id));
       const waiting = trusted ? whoMayStillDecide(state) : [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
-      await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map((u) => `<@${u}>`).join(' ')}`, `reminder-${reminders}`);
+      await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map(userMention).join(' ')}`, `reminder-${reminders}`);
     }
   }
 

@@ -3,12 +3,13 @@
  */
 import type { MessageBlock } from '../../src/runbook/types';
 
-export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string): Array<Record<string, unknown>> | undefined {
+/** `render` fills mrkdwn text (values escaped); `renderPlain` fills plain_text (headers), where Slack shows text as is. */
+export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string, renderPlain: (t: string) => string = render): Array<Record<string, unknown>> | undefined {
   if (!blocks?.length) return undefined;
   return blocks.map((b) => {
     switch (b.type) {
       case 'header':
-        return { type: 'header', text: { type: 'plain_text', text: render(b.text).slice(0, 150), emoji: true } };
+        return { type: 'header', text: { type: 'plain_text', text: renderPlain(b.text).slice(0, 150), emoji: true } };
       case 'context':
         return { type: 'context', elements: [{ type: 'mrkdwn', text: render(b.text) }] };
       case 'divider':
@@ -16,9 +17,10 @@ export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: strin
       case 'image':
         return {
           type: 'image',
-          image_url: render(b.imageUrl),
-          alt_text: render(b.altText).slice(0, 2000),
-          ...(b.title !== undefined && { title: { type: 'plain_text', text: render(b.title).slice(0, 2000) } }),
+          // A URL and plain text: values go in as they are (escaping would break the URL's &).
+          image_url: renderPlain(b.imageUrl),
+          alt_text: renderPlain(b.altText).slice(0, 2000),
+          ...(b.title !== undefined && { title: { type: 'plain_text', text: renderPlain(b.title).slice(0, 2000) } }),
         };
       case 'section': {
         const block: Record<string, unknown> = { type: 'section' };

@@ -40,6 +40,15 @@ import { clickMismatch, type SlackClickSignal } from '../click';
 import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
+import { escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+
+/**
+ * Template values that are Slack markup composed by this workflow from
+ * escaped parts and checked ids (so a mention in them works); every other
+ * value (inputs, updates, step outputs) is text from outside and is escaped.
+ */
+const MARKUP_VALUES = new Set(['resolution.summary']);
+const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) ? text : esc(text));
 import { incidentDetails } from '../../src/temporal/details';
 import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
@@ -287,7 +296,7 @@ class IncidentRun {
     this.note('severity', `Severity ${from} → ${change.severity}`, change.by);
     await this.postEvent(
       this.updateTarget(),
-      `:rotating_light: Severity changed from *${from}* to *${change.severity}*${change.by ? ` by ${mention(change.by)}` : ''}`,
+      `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
       `severity-${this.state.severityChanges.length}`,
     );
   }
@@ -297,7 +306,7 @@ class IncidentRun {
     this.state.lastUpdateAt = Date.now();
     this.note('update', update.text, update.author);
     const n = this.state.updates;
-    await this.postEvent(this.updateTarget(), `:memo: *Update ${n}*${update.author ? ` from ${mention(update.author)}` : ''}: ${update.text}`, `update-${n}`);
+    await this.postEvent(this.updateTarget(), `:memo: *Update ${n}*${update.author ? ` from ${userMention(update.author)}` : ''}: ${esc(update.text)}`, `update-${n}`);
     await this.runSection(this.input.runbook.onUpdate, 'update', `update-${n}`, { update: { text: update.text, author: update.author ?? '' } });
   }
 
@@ -314,7 +323,7 @@ class IncidentRun {
       // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
       const target = reminders.channel ? { channel: this.channelRef(renderTemplate(reminders.channel, values)) } : this.updateTarget();
       const open = this.openItemsText();
-      await this.postEvent(target, renderTemplate(reminders.text, values) + (open ? `\n${open}` : ''), `reminder-${this.state.reminders}`);
+      await this.postEvent(target, renderTemplate(reminders.text, values, { value: asMrkdwnValue }) + (open ? `\n${open}` : ''), `reminder-${this.state.reminders}`);
     } catch (err) {
       if (isCancellation(err)) throw err;
       this.note('error', `reminder-${this.state.reminders}: ${failureMessage(err)}`);
@@ -354,12 +363,12 @@ class IncidentRun {
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
-      `Incident ${state.incident.id ?? ''} resolved after ${duration}${state.resolvedBy ? ` by ${mention(state.resolvedBy)}` : ''}.`,
-      `Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset')}.`,
+      `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
+      `Severity: ${esc(state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset'))}.`,
       `Updates: ${state.updates}; reminders: ${state.reminders}.`,
       this.items.length ? `Action items: ${this.items.filter((i) => i.status === 'done').length} of ${this.items.length} done.` : '',
       this.openItemsText(),
-      request.summary ? `Summary: ${request.summary}` : '',
+      request.summary ? `Summary: ${esc(request.summary)}` : '',
     ]
       .filter(Boolean)
       .join('\n');
@@ -408,6 +417,8 @@ class IncidentRun {
   /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
   private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues): StepRuntime {
     const render = (t: string) => renderTemplate(t, this.context(values));
+    /** For Slack message text and mrkdwn blocks: the runbook's markup, with every value escaped. */
+    const mrkdwn = (t: string) => renderTemplate(t, this.context(values), { value: asMrkdwnValue });
     const info = workflowInfo();
     const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
     return {
@@ -420,8 +431,9 @@ class IncidentRun {
       openedAt: this.state.openedAt,
       now: () => Date.now(),
       render,
+      mrkdwn,
       channel: (t) => this.channelRef(render(t)),
-      blocks: (blocks) => toBlockKit(blocks, render) as never,
+      blocks: (blocks) => toBlockKit(blocks, mrkdwn, render) as never,
       // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
       slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', text),
@@ -514,8 +526,4 @@ function failureMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
   return e?.message ?? String(err);
-}
-
-function mention(who: string): string {
-  return /^[UW][A-Z0-9]+$/.test(who) ? `<@${who}>` : who;
 }

@@ -33,7 +33,7 @@ export const createThread = defineStepKind({
     const posted = await rt.slack.postMessage({
       integration: rt.integration,
       channel: rt.channel(step.channel),
-      text: rt.render(step.text),
+      text: rt.mrkdwn(step.text),
       blocks: rt.blocks(step.blocks),
       idempotencyKey: rt.idempotencyKey,
       metadata: { incident: rt.incident.id ?? '' },

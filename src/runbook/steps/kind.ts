@@ -117,7 +117,10 @@ export interface StepRuntime {
   runbookName: string;
   openedAt: number;
   now(): number;
+  /** Renders plain text (names, ids, URLs, plain_text): values as they are. */
   render(template: string): string;
+  /** Renders Slack message text (mrkdwn): the runbook's markup, every value escaped. */
+  mrkdwn(template: string): string;
   /** Renders a channel; the incident channel by its ID once it exists (no name lookup per step). */
   channel(template: string): string;
   /** Runbook blocks as Block Kit, templates rendered. */

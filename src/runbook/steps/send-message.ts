@@ -38,7 +38,7 @@ export const sendMessage = defineStepKind({
     const posted = await rt.slack.postMessage({
       integration: rt.integration,
       channel: rt.channel(step.channel),
-      text: rt.render(step.text),
+      text: rt.mrkdwn(step.text),
       blocks: rt.blocks(step.blocks),
       threadTs: step.threadTs ? rt.render(step.threadTs) : undefined,
       replyBroadcast: step.broadcast,

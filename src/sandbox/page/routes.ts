@@ -22,6 +22,46 @@ const ASSETS: Record<string, string> = {
   '/app.js': 'app.js',
   '/sandbox.css': 'sandbox.css',
 };
+/**
+ * The page's own routes (`/_sandbox/*`) click and post as anyone, so only the
+ * page itself may call them: a foreign web page cannot send this header
+ * without a CORS preflight the sandbox never grants, and a DNS-rebound name
+ * (evil.example resolving to 127.0.0.1) shows up in Host and Origin.
+ */
+export const SANDBOX_PAGE_HEADER = 'x-signalroom-sandbox';
+
+const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+function isLoopbackHost(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  try {
+    const { hostname } = new URL(`http://${hostHeader}`);
+    return LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Why a request to a `/_sandbox/*` route is refused, or undefined. */
+export function pageRequestRefusal(headers: Record<string, string | string[] | undefined>, method: string): string | undefined {
+  if (!isLoopbackHost(typeof headers.host === 'string' ? headers.host : undefined)) return 'the sandbox page answers on a loopback host only (127.0.0.1, localhost, [::1])';
+  const origin = headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (!isLoopbackHost(host)) return 'requests from another origin are refused';
+  } else if (origin === 'null') {
+    return 'requests from another origin are refused';
+  }
+  if (headers[SANDBOX_PAGE_HEADER] !== '1') return `the sandbox page's routes need the header ${SANDBOX_PAGE_HEADER}: 1`;
+  if (method === 'POST' && !String(headers['content-type'] ?? '').startsWith('application/json')) return 'the sandbox page sends JSON only';
+  return undefined;
+}
+
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 export function registerPage(app: FastifyInstance, deps: PageDeps): void {
@@ -34,6 +74,12 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
   app.get('/archives/:channel/:p', async (req, reply) => {
     const { channel } = req.params as { channel: string };
     return reply.redirect(`/#${encodeURIComponent(channel)}`, 302);
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/_sandbox/')) return;
+    const refusal = pageRequestRefusal(req.headers, req.method);
+    if (refusal) return reply.code(403).send({ ok: false, error: refusal });
   });
 
   app.get('/_sandbox/version', async () => ({ version: state.version }));

@@ -72,6 +72,8 @@
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>');
     s = s.replace(/(^|[\s(])_([^_\n]+)_/g, '$1<em>$2</em>');
     s = s.replace(/(^|[\s(])~([^~\n]+)~/g, '$1<del>$2</del>');
+    // Text the app escaped (&lt;!channel&gt;) is shown as the characters it stands for, never as markup.
+    s = s.replace(/&amp;(lt|gt|amp);/g, '&$1;');
     return s.replace(/\n/g, '<br>').replace(/\u0000(\d+)\u0000/g, (_, i) => dates[Number(i)]);
   }
   function textNode(t) {
@@ -83,7 +85,9 @@
   }
 
   async function api(path, body) {
-    const res = await fetch(path, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : undefined);
+    // The sandbox answers its page's routes only with this header (a foreign page cannot send it).
+    const headers = { 'x-signalroom-sandbox': '1' };
+    const res = await fetch(path, body ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) } : { headers });
     return res.json();
   }
 

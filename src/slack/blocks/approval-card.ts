@@ -5,6 +5,7 @@
  */
 import { effectivePolicy } from '../../../workflows/approval/policy';
 import type { ApprovalState, ApproverInputField } from '../../../workflows/approval/types';
+import { escapeMrkdwn as esc, mrkdwnLink, slackDate, userMention } from '../mrkdwn';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';
 export const REJECT_ACTION = 'signalroom:approval:reject';
@@ -66,14 +67,10 @@ const STATUS_LINE: Record<ApprovalState['status'], string> = {
   cancelled: ':no_entry_sign: Cancelled',
 };
 
+/** A person as the card names them: a mention for a Slack user id, else their (escaped) name. */
 function who(id: string | undefined): string {
   if (!id) return 'unknown';
-  return /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : id;
-}
-
-function slackDate(iso: string): string {
-  const epoch = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${epoch}^{date_short_pretty} {time}|${iso}>`;
+  return userMention(id);
 }
 
 function plain(text: string, max = 150): { type: 'plain_text'; text: string; emoji: true } {
@@ -83,7 +80,9 @@ function plain(text: string, max = 150): { type: 'plain_text'; text: string; emo
 /** The one-line text Slack shows in notifications and where blocks cannot render. */
 export function approvalText(state: ApprovalState): string {
   const r = state.request;
-  return `${STATUS_LINE[state.status]}: ${r.pipeline} › ${r.stage} (${r.execution})${state.status === 'pending' ? ` — ${state.approvals} of ${state.needed} approvals` : state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`;
+  // Slack parses this text as mrkdwn too (and notifications show it): the request's fields are escaped.
+  // The outcome note is composed by the workflow, which escapes what it quotes.
+  return `${STATUS_LINE[state.status]}: ${esc(r.pipeline)} › ${esc(r.stage)} (${esc(r.execution)})${state.status === 'pending' ? ` — ${state.approvals} of ${state.needed} approvals` : state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`;
 }
 
 export function approvalBlocks(state: ApprovalState): Block[] {
@@ -92,17 +91,17 @@ export function approvalBlocks(state: ApprovalState): Block[] {
     { type: 'header', text: plain(`${state.status === 'pending' ? 'Approval needed' : STATUS_LINE[state.status].replace(/^:[a-z_]+: /, '')}: ${r.pipeline} › ${r.stage}`) },
   ];
   if (r.summary || r.link) {
-    const text = [r.summary, r.link ? `<${r.link}|Open the pipeline run>` : undefined].filter(Boolean).join('\n');
+    const text = [r.summary ? esc(r.summary) : undefined, r.link ? mrkdwnLink(r.link, 'Open the pipeline run') : undefined].filter(Boolean).join('\n');
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
   }
   blocks.push({
     type: 'section',
     fields: [
-      { type: 'mrkdwn', text: `*Pipeline*\n${r.pipeline}` },
-      { type: 'mrkdwn', text: `*Stage*\n${r.stage}` },
-      { type: 'mrkdwn', text: `*Execution*\n${r.execution}` },
+      { type: 'mrkdwn', text: `*Pipeline*\n${esc(r.pipeline)}` },
+      { type: 'mrkdwn', text: `*Stage*\n${esc(r.stage)}` },
+      { type: 'mrkdwn', text: `*Execution*\n${esc(r.execution)}` },
       { type: 'mrkdwn', text: `*Requested by*\n${who(state.requester ?? r.requestedBy)}` },
-      { type: 'mrkdwn', text: `*Approvers*\n${Object.keys(state.approvers).map((g) => `\`${g}\``).join(', ')}` },
+      { type: 'mrkdwn', text: `*Approvers*\n${Object.keys(state.approvers).map((g) => `\`${esc(g)}\``).join(', ')}` },
       state.status === 'pending'
         ? { type: 'mrkdwn', text: `*Expires*\n${slackDate(state.expiresAt)} (then ${effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected'})` }
         : { type: 'mrkdwn', text: `*Deadline*\n${slackDate(state.expiresAt)}` },
@@ -132,7 +131,7 @@ export function approvalBlocks(state: ApprovalState): Block[] {
   blocks.push({ type: 'divider' });
   const lines: string[] = [`*${STATUS_LINE[state.status]}*${state.finishedAt ? ` ${slackDate(state.finishedAt)}` : ''}`];
   if (approvals.length) lines.push(`Approved by ${approvals.map((d) => who(d.user.id)).join(', ')}`);
-  for (const d of state.decisions.filter((x) => x.verb === 'reject')) lines.push(`Rejected by ${who(d.user.id)}${d.reason ? `: “${d.reason}”` : ''}`);
+  for (const d of state.decisions.filter((x) => x.verb === 'reject')) lines.push(`Rejected by ${who(d.user.id)}${d.reason ? `: “${esc(d.reason)}”` : ''}`);
   // A rejection's note repeats the line above; other notes (expiry, cancellation, no approvers) say what nothing else does.
   if (state.outcomeNote && !state.decisions.some((d) => d.verb === 'reject')) lines.push(state.outcomeNote);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } });

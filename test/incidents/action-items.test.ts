@@ -14,6 +14,7 @@ import { openIncident } from '../../src/incidents/client';
 import { TASK_DONE_ACTION } from '../../src/slack/blocks/action-item';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { SANDBOX_PAGE_HEADER } from '../../src/sandbox/page/routes';
 import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from './support';
 
 const TOKEN = 'incident-tasks-token-0123456789';
@@ -143,7 +144,7 @@ test('a step, the API and the service add items; Done only for channel members; 
   expect(link.text).toContain(`/docs/${'T0SANDBOX'}/${canvas.id}|Postmortem: ${id}>`);
   expect(result.steps.postmortem).toMatchObject({ canvasId: canvas.id });
   // The sandbox page shows the canvas in the channel.
-  const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`)).json()) as { channels: Array<{ id: string; canvases: Array<{ title: string; markdown: string }> }> };
+  const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`, { headers: { [SANDBOX_PAGE_HEADER]: '1' } })).json()) as { channels: Array<{ id: string; canvases: Array<{ title: string; markdown: string }> }> };
   expect(page.channels.find((c) => c.id === channelId)!.canvases).toEqual([{ id: canvas.id, title: `Postmortem: ${id}`, markdown: canvas.markdown }]);
 
   // The same record as Markdown through the API (and the CLI, which calls the same service).

@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { SANDBOX_PAGE_HEADER } from '../../src/sandbox/page/routes';
 import { eventually, incidentSlack, runbookFrom, uniqueIncidentId, type IncidentSlack } from './support';
 
 const PANEL = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2048, 7)]);
@@ -116,7 +117,7 @@ steps:
     expect(log.title).toBe('gateway.log');
     expect(opened.timeline.filter((e) => e.kind === 'error')).toEqual([]);
     // The sandbox page lists the file under its message, with title, name and size.
-    const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`)).json()) as { channels: Array<{ id: string; messages: Array<{ files: unknown[] }> }> };
+    const page = (await (await fetch(`${sandbox.url}/_sandbox/state?user=U0ALICE`, { headers: { [SANDBOX_PAGE_HEADER]: '1' } })).json()) as { channels: Array<{ id: string; messages: Array<{ files: unknown[] }> }> };
     expect(page.channels.find((c) => c.id === channelId)!.messages.flatMap((m) => m.files)).toContainEqual({ id: graph.id, name: 'checkout-errors.png', title: 'Checkout errors (panel 2)', size: PANEL.length });
 
     await handle.signal(incidentResolveSignal, { summary: 'ok' });

@@ -43,6 +43,7 @@ const unit = [
   'sandbox/state',
   'slack/channel-names',
   'unit/details',
+  'unit/server-binary',
   'unit/workflow-lint',
 ].map(inTest);
 
@@ -71,7 +72,7 @@ module.exports = {
     { ...common, ...devServer, displayName: 'browser', testMatch: browser },
     { ...common, ...devServer, displayName: 'reliability', testMatch: reliability },
     // The cluster tests start their own Temporal cluster and PostgreSQL.
-    { ...common, displayName: 'cluster', testMatch: cluster, testTimeout: 600_000 },
+    { ...common, displayName: 'cluster', testMatch: cluster },
   ],
 };
 

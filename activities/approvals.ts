@@ -44,8 +44,10 @@ export function createApprovalActivities(slack: SlackContext) {
       for (const name of input.groups) {
         const group = slack.registry.approverGroup(name);
         if (!group) throw refusal('Signalroom:unknown_approver_group', `Unknown approver group "${name}": define it under approverGroups in the configuration`);
-        const refs = [...group.users, ...group.emails, ...group.userGroups];
-        const { userIds, failed } = await resolveUserRefs(slack, integration, refs);
+        const people = await resolveUserRefs(slack, integration, [...group.users, ...group.emails]);
+        const groups = await resolveUserRefs(slack, integration, group.userGroups, { handlesMayBePeople: false });
+        const userIds = [...new Set([...people.userIds, ...groups.userIds])];
+        const failed = [...people.failed, ...groups.failed];
         if (failed.length) {
           throw refusal('Signalroom:unresolvable_approver', `Approver group "${name}" names ${failed.map((f) => `${f.user} (${f.error})`).join(', ')}: fix the group in the configuration`);
         }

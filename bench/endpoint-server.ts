@@ -5,18 +5,23 @@
  * loopback and reports its URL over IPC; the parent drives the load, so the
  * server has its process (and event loop) to itself.
  *
- *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET
+ * With a Temporal address, the real server against that Temporal (the
+ * topology bench: the server under test in a process of its own).
+ *
+ *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET [TEMPORAL_ADDRESS]
  */
 import Fastify from 'fastify';
+import { Client, Connection } from '@temporalio/client';
 import { buildServer } from '../src/server/app';
 import { featureInteractionRoutes } from '../src/server/features';
 import { stubTemporalClient } from './stub-temporal';
 
 async function main() {
-  const [kind, secret] = process.argv.slice(2);
+  const [kind, secret, temporalAddress] = process.argv.slice(2);
   let app;
   if (kind === 'signalroom') {
-    app = await buildServer({ temporal: stubTemporalClient(), signingSecrets: [secret], interactionRoutes: featureInteractionRoutes(), logger: false });
+    const temporal = temporalAddress ? new Client({ connection: await Connection.connect({ address: temporalAddress }) }) : stubTemporalClient();
+    app = await buildServer({ temporal, signingSecrets: [secret], interactionRoutes: featureInteractionRoutes(), logger: false });
   } else if (kind === 'bare') {
     app = Fastify({ logger: false });
     // The same raw-string form parser Slack's signature needs; the route answers 200 and does nothing else.

@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { channelMatches } from '../../src/slack/channel-names';
-import { refusal, slackFailure } from '../../src/slack/errors';
+import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import { IntegrationError, type ChannelAction, type Integration, type IntegrationRegistry } from '../../src/slack/integrations';
 
 export interface SlackDeps {
@@ -13,13 +13,34 @@ export interface SlackDeps {
 }
 
 const CHANNEL_CACHE_MS = 5 * 60_000;
+/**
+ * How long a workspace's user groups and people are remembered. usergroups.list and users.list
+ * are tier-2 methods (about 20 calls a minute); a minute keeps a burst of handles to one call
+ * while a change of membership still counts within a minute.
+ */
+const DIRECTORY_CACHE_MS = 60_000;
 
 export class SlackContext {
   private readonly botUserIds = new Map<string, string>();
   /** Channel IDs by integration and name; IDs survive renames, so a short memory is safe. */
   private readonly channelIds = new Map<string, { id: string; at: number }>();
 
+  /** Directory lists by integration and list, shared by concurrent callers while loading. */
+  private readonly directory = new Map<string, { at: number; value: Promise<unknown> }>();
+
   constructor(private readonly deps: SlackDeps) {}
+
+  /** A directory list (user groups, people) of an integration, asked of Slack at most once a minute. */
+  async directoryList<T>(integration: Integration, list: string, load: () => Promise<T>): Promise<T> {
+    const key = `${integration.name}\u0000${list}`;
+    const cached = this.directory.get(key);
+    if (cached && Date.now() - cached.at < DIRECTORY_CACHE_MS) return cached.value as Promise<T>;
+    const value = load();
+    this.directory.set(key, { at: Date.now(), value });
+    // A failed lookup is not remembered: the next attempt asks Slack again.
+    value.catch(() => this.directory.get(key)?.value === value && this.directory.delete(key));
+    return value;
+  }
 
   webhookUrl(name: string): string {
     return this.deps.integrations.webhookUrl(name);
@@ -45,6 +66,21 @@ export class SlackContext {
     } catch (err) {
       throw slackFailure(err, { method, integration: integration.name, doing });
     }
+  }
+
+  /**
+   * Reads a channel (conversations.history or .replies). Slack lets a bot post
+   * to a public channel it is not in (chat:write.public) but refuses to let it
+   * read one (not_in_channel): then the bot joins (channels:join) and reads.
+   */
+  async readChannel<T>(integration: Integration, channel: { id: string; name: string }, method: string, doing: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(integration.client);
+    } catch (err) {
+      if (slackErrorOf(err) !== 'not_in_channel') throw slackFailure(err, { method, integration: integration.name, doing });
+    }
+    await this.call(integration, 'conversations.join', `joining #${channel.name || channel.id} to read it (${doing})`, (c) => c.conversations.join({ channel: channel.id }));
+    return this.call(integration, method, doing, fn);
   }
 
   async botUserId(integration: Integration): Promise<string> {

@@ -11,17 +11,60 @@ export interface ResolvedUsers {
   failed: Array<{ user: string; error: string }>;
 }
 
+type Directory = { groups: Array<{ id: string; handle: string; users?: string[] }>; people: Array<{ id: string; name: string; displayName: string; deleted: boolean }> };
+
+async function userGroups(slack: SlackContext, integration: Integration): Promise<Directory['groups']> {
+  return slack.directoryList(integration, 'usergroups', async () => {
+    const res = await slack.call(integration, 'usergroups.list', 'listing user groups', (c) => c.usergroups.list({ include_users: true }));
+    return (res.usergroups ?? []).map((g) => ({ id: String(g.id), handle: String(g.handle), users: g.users }));
+  });
+}
+
+async function people(slack: SlackContext, integration: Integration): Promise<Directory['people']> {
+  return slack.directoryList(integration, 'users', async () => {
+    const out: Directory['people'] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await slack.call(integration, 'users.list', 'listing people', (c) => c.users.list({ limit: 200, cursor }));
+      for (const u of res.members ?? []) out.push({ id: String(u.id), name: String(u.name ?? ''), displayName: String(u.profile?.display_name ?? ''), deleted: Boolean(u.deleted) });
+      cursor = res.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return out;
+  });
+}
+
 export async function userGroupMembers(slack: SlackContext, integration: Integration, handle: string): Promise<string[] | undefined> {
   const wanted = handle.replace(/^@/, '');
-  const groups = await slack.call(integration, 'usergroups.list', `looking up @${wanted}`, (c) => c.usergroups.list({ include_users: true }));
-  const group = groups.usergroups?.find((g) => g.handle === wanted);
+  const group = (await userGroups(slack, integration)).find((g) => g.handle === wanted);
   if (!group) return undefined;
   if (group.users) return group.users;
-  const res = await slack.call(integration, 'usergroups.users.list', `listing @${wanted}`, (c) => c.usergroups.users.list({ usergroup: String(group.id) }));
+  const res = await slack.call(integration, 'usergroups.users.list', `listing @${wanted}`, (c) => c.usergroups.users.list({ usergroup: group.id }));
   return res.users ?? [];
 }
 
-export async function resolveUserRefs(slack: SlackContext, integration: Integration, refs: string[]): Promise<ResolvedUsers> {
+/** The person whose username, else display name, is `handle` (case-insensitive, as Slack's own @-completion). */
+async function personNamed(slack: SlackContext, integration: Integration, handle: string): Promise<string | undefined> {
+  const wanted = handle.replace(/^@/, '').toLowerCase();
+  const all = (await people(slack, integration)).filter((p) => !p.deleted);
+  return (all.find((p) => p.name.toLowerCase() === wanted) ?? all.find((p) => p.displayName.toLowerCase() === wanted))?.id;
+}
+
+export interface ResolveOptions {
+  /**
+   * Whether an `@name` that is no user group may be a person. Runbooks say `@dave` and
+   * `@oncall` alike; an approver group's `userGroups` must stay groups, so a new person
+   * with a deleted group's name never becomes an approver.
+   * @default true
+   */
+  handlesMayBePeople?: boolean;
+}
+
+/**
+ * Slack user IDs for `U0123`/`W0123`, emails and `@name`s. An `@name` is the user group with
+ * that handle when there is one, else the person with that username (else display name):
+ * a group wins because a runbook's handles are mostly teams.
+ */
+export async function resolveUserRefs(slack: SlackContext, integration: Integration, refs: string[], options: ResolveOptions = {}): Promise<ResolvedUsers> {
   const userIds = new Set<string>();
   const failed: ResolvedUsers['failed'] = [];
   for (const raw of refs) {
@@ -37,8 +80,16 @@ export async function resolveUserRefs(slack: SlackContext, integration: Integrat
       }
     } else {
       const members = await userGroupMembers(slack, integration, ref);
-      if (!members) failed.push({ user: ref, error: 'no_such_user_group' });
-      else members.forEach((m) => userIds.add(m));
+      if (members) {
+        members.forEach((m) => userIds.add(m));
+        continue;
+      }
+      const person = options.handlesMayBePeople === false ? undefined : await personNamed(slack, integration, ref);
+      if (person) userIds.add(person);
+      else {
+        const handle = `@${ref.replace(/^@/, '')}`;
+        failed.push({ user: ref, error: options.handlesMayBePeople === false ? `no user group is named ${handle}` : `no user or user group is named ${handle}` });
+      }
     }
   }
   return { userIds: [...userIds], failed };

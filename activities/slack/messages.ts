@@ -8,6 +8,7 @@ import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
+import { withHeadline } from '../../src/slack/blocks/headline';
 import type { SlackContext } from './context';
 
 export const IDEMPOTENCY_EVENT_TYPE = 'signalroom_message';
@@ -56,15 +57,15 @@ function markerFor(key: string): string {
   return `${info.workflowExecution?.workflowId ?? info.activityId}/${key}`;
 }
 
-async function findPosted(slack: SlackContext, integration: Integration, channel: string, marker: string, threadTs?: string): Promise<string | undefined> {
+async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string): Promise<string | undefined> {
   // Look back from a little before this activity was first scheduled.
   const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
   const res = threadTs
-    ? await slack.call(integration, 'conversations.replies', 'checking for an earlier post', (c) =>
-        c.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
+    ? await slack.readChannel(integration, channel, 'conversations.replies', 'checking for an earlier post', (c) =>
+        c.conversations.replies({ channel: channel.id, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
       )
-    : await slack.call(integration, 'conversations.history', 'checking for an earlier post', (c) =>
-        c.conversations.history({ channel, include_all_metadata: true, oldest, limit: 200 }),
+    : await slack.readChannel(integration, channel, 'conversations.history', 'checking for an earlier post', (c) =>
+        c.conversations.history({ channel: channel.id, include_all_metadata: true, oldest, limit: 200 }),
       );
   const found = res.messages?.find((m) => (m.metadata?.event_payload as Record<string, unknown> | undefined)?.signalroom_key === marker);
   return found?.ts;
@@ -97,7 +98,7 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
         }
       };
       if (activityInfo().attempt > 1) {
-        const ts = await findPosted(slack, integration, channel.id, marker, input.threadTs);
+        const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
         if (ts) return withLink({ channel: channel.id, ts, existing: true });
       }
       const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
@@ -118,12 +119,25 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
     },
 
-    /** Replaces a message's text and blocks; repeating it changes nothing. */
+    /**
+     * Replaces a message's text, and its blocks when given; repeating it
+     * changes nothing. Without blocks, chat.update keeps the message's blocks
+     * (as Slack documents; an empty array would remove them), and a headline
+     * block showing the old text is given the new one.
+     */
     async updateMessage(input: UpdateMessageInput): Promise<void> {
       const integration = await slack.integration(input.integration);
       const channel = await slack.permittedChannel(integration, input.channel, 'post');
+      let blocks = input.blocks as Array<Record<string, unknown>> | undefined;
+      if (!blocks) {
+        const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in #${channel.name || channel.id}`, (c) =>
+          c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1 }),
+        );
+        const current = res.messages?.find((m) => m.ts === input.ts);
+        blocks = withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
+      }
       await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
-        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, blocks: input.blocks ?? [] }),
+        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}) }),
       );
     },
 

@@ -7,6 +7,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+import { approvalStatusOf, type ApprovalOutcomeStatus } from './outcome';
 import type { RequesterCheck } from './requester-check';
 
 export class ApprovalNotFound extends Error {
@@ -24,7 +25,10 @@ export class ApprovalRefused extends Error {
 /** The API's view of an approval: its state, plus the result's verdict once it is final. */
 export interface ApprovalView {
   id: string;
-  status: ApprovalState['status'];
+  /** `failed` when the run failed, was terminated or timed out (see `reason`). */
+  status: ApprovalOutcomeStatus;
+  /** Why the approval failed, when it did. */
+  reason?: string;
   pipeline: string;
   stage: string;
   execution: string;
@@ -47,11 +51,13 @@ export interface ApprovalView {
   inputs?: Record<string, string>;
 }
 
-function viewOf(state: ApprovalState, result?: ApprovalResult): ApprovalView {
+function viewOf(state: ApprovalState, result?: ApprovalResult, failure?: unknown): ApprovalView {
   const r = state.request;
+  const { status, reason } = approvalStatusOf({ state, result, failure });
   const view: ApprovalView = {
     id: state.workflowId,
-    status: result?.status ?? state.status,
+    status,
+    ...(reason ? { reason } : {}),
     pipeline: r.pipeline,
     stage: r.stage,
     execution: r.execution,
@@ -103,8 +109,13 @@ export class ApprovalService {
   async get(id: string): Promise<ApprovalView> {
     const { handle, running } = await this.find(id);
     if (running) return viewOf(await this.query(handle));
-    const result = await handle.result();
-    return viewOf(await this.query(handle), result);
+    return this.finalView(handle);
+  }
+
+  /** A finished run's view: its result, or its failure as status `failed` with the reason. */
+  private async finalView(handle: WorkflowHandle, settled?: { result?: ApprovalResult; failure?: unknown }): Promise<ApprovalView> {
+    const { result, failure } = settled ?? (await handle.result().then((r: ApprovalResult) => ({ result: r, failure: undefined }), (err: unknown) => ({ result: undefined, failure: err ?? new Error('failed') })));
+    return viewOf(await this.query(handle), result, failure);
   }
 
   /**
@@ -120,9 +131,12 @@ export class ApprovalService {
       timer = setTimeout(() => resolve('bound'), ms);
     });
     try {
-      const first = await Promise.race([this.temporal.withAbortSignal(abort.signal, () => handle.result()), bound]);
+      const settled = this.temporal
+        .withAbortSignal(abort.signal, () => handle.result())
+        .then((result: ApprovalResult) => ({ result, failure: undefined }), (failure: unknown) => ({ result: undefined, failure: failure ?? new Error('failed') }));
+      const first = await Promise.race([settled, bound]);
       if (first === 'bound') return { done: false, approval: viewOf(await this.query(handle)) };
-      return { done: true, approval: viewOf(await this.query(handle), first) };
+      return { done: true, approval: await this.finalView(handle, first) };
     } finally {
       clearTimeout(timer);
       abort.abort();

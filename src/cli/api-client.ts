@@ -4,7 +4,8 @@
  * server but not Temporal.
  */
 import type { Command } from 'commander';
-import type { ApprovalRequest, ApprovalStatus, DecideOutcome } from '../../workflows/approval/types';
+import type { ApprovalRequest, DecideOutcome } from '../../workflows/approval/types';
+import type { ApprovalOutcomeStatus } from '../approvals/outcome';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 /** `--api` without a token: bad usage (exit 64) in every command. */
@@ -31,7 +32,9 @@ export class ApiCallError extends Error {
 /** The approval as the API returns it (GET /approvals/:id). */
 export interface ApiApproval {
   id: string;
-  status: ApprovalStatus;
+  /** `failed`: the run failed, was terminated or timed out; `reason` says why. */
+  status: ApprovalOutcomeStatus;
+  reason?: string;
   approvals: number;
   needed: number;
   expiresAt: string;

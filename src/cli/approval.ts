@@ -4,29 +4,24 @@
  *
  * Exit codes of `request --wait` and `status`:
  *   0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only)
- *   5 error talking to Temporal or a refused request · 64 bad usage
+ *   5 failed (the run failed, was terminated or timed out), an error talking to Temporal or a refused request · 64 bad usage
  */
 import os from 'node:os';
 import type { Command } from 'commander';
 import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from './api-client';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
 import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeApprovalRequest, startApproval, type ApprovalNames } from '../approvals/client';
 import { loadConfig } from '../config/load';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, ApprovalStatus, ApproverInputField } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, ApproverInputField } from '../../workflows/approval/types';
 import { linkProblem } from '../slack/mrkdwn';
+import { APPROVAL_EXIT, approvalExitCode, approvalStatusOf, rootCause } from '../approvals/outcome';
 
-export const APPROVAL_EXIT: Record<ApprovalStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4 };
+export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;
 export const EXIT_APPROVAL_USAGE = 64;
-
-/** The exit code of a finished approval: an expiry that approves (`--on-timeout approve`) lets the pipeline go on. */
-export function exitCodeOf(result: Pick<ApprovalResult, 'status' | 'proceed'>): number {
-  if (result.status === 'expired' && result.proceed) return 0;
-  return APPROVAL_EXIT[result.status];
-}
 
 /** The type of the innermost application failure under a workflow failure. */
 function failureType(err: unknown): string | undefined {
@@ -204,9 +199,16 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
 }
 
 
-function apiExitCode(a: ApiApproval & { proceed?: boolean }): number {
-  if (a.status === 'expired' && a.proceed) return 0;
-  return APPROVAL_EXIT[a.status];
+/** The last line of `request --wait`: the outcome, or why the request failed. */
+function outcomeLine(final: { status: string; outcomeNote?: string; reason?: string }): string {
+  if (final.status === 'failed') return `The approval failed: ${final.reason ?? 'no reason given'}`;
+  return `Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}`;
+}
+
+/** The first line of `status`: progress while pending, the reason once failed. */
+function statusLine(a: { id: string; status: string; reason?: string; approvals: number; needed: number; expiresAt: string }): string {
+  if (a.status === 'failed') return `${a.id}: failed — ${a.reason ?? 'no reason given'}`;
+  return `${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}`;
 }
 
 /** Long-polls the API until the approval is final, printing each change. */
@@ -272,9 +274,9 @@ export function registerApprovalCommands(program: Command): void {
           out.event({ event: 'requested', workflowId: created.id });
           if (!opts.wait) return 0;
           const final = await followThroughApi(api, created.id, out);
-          out.line(`Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}`);
+          out.line(outcomeLine(final));
           out.event({ event: 'result', ...final });
-          return apiExitCode(final);
+          return approvalExitCode(final);
         }
         const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
         return withTemporalClient(async (client) => {
@@ -285,13 +287,14 @@ export function registerApprovalCommands(program: Command): void {
           if (!opts.wait) return 0;
           try {
             const result = await follow(client, workflowId, out);
-            out.line(`Outcome: ${result.status}${result.outcomeNote ? ` (${result.outcomeNote})` : ''}`);
+            out.line(outcomeLine(result));
             out.event({ event: 'result', ...result });
-            return exitCodeOf(result);
+            return approvalExitCode(result);
           } catch (err) {
-            const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
-            out.line(`The approval failed: ${cause}`);
-            out.event({ event: 'error', message: cause });
+            // The root cause (e.g. "Channel #deplyos does not exist"), not Temporal's "Activity task failed".
+            const { status, reason } = approvalStatusOf({ failure: err });
+            out.line(outcomeLine({ status, reason }));
+            out.event({ event: 'error', status, message: reason ?? rootCause(err) });
             // A requester who is not exactly one Slack user is a bad request, refused before any card was posted.
             return failureType(err) === 'Signalroom:unresolvable_requester' ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
           }
@@ -308,18 +311,24 @@ export function registerApprovalCommands(program: Command): void {
         if (api) {
           const a = await api.approval(id);
           if (opts.json) process.stdout.write(`${JSON.stringify(a)}\n`);
-          else process.stdout.write(`${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}\n`);
-          return apiExitCode(a);
+          else process.stdout.write(`${statusLine(a)}\n`);
+          return approvalExitCode(a);
         }
         return withTemporalClient(async (client) => {
-          const state = await client.workflow.getHandle(id).query(approvalStateQuery);
-          if (opts.json) process.stdout.write(`${JSON.stringify(state)}\n`);
+          const handle = client.workflow.getHandle(id);
+          const described = await handle.describe();
+          const state = await handle.query(approvalStateQuery);
+          // A run that ended without a result (failed, terminated, timed out) has a state frozen at 'pending'.
+          const failure = described.status.name === 'RUNNING' || described.status.name === 'COMPLETED' ? undefined : await handle.result().then(() => undefined, (err: unknown) => err ?? new Error('failed'));
+          const { status, reason } = approvalStatusOf({ state, failure });
+          const proceed = status === 'expired' && state.request.onTimeout === 'approve';
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ...state, status, ...(reason ? { reason } : {}) })}\n`);
           else {
-            process.stdout.write(`${state.workflowId}: ${state.status} — ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}\n`);
+            process.stdout.write(`${statusLine({ ...state, id: state.workflowId, status, reason })}\n`);
             for (const line of describeChange(undefined, state)) process.stdout.write(`  ${line}\n`);
             if (state.outcomeNote) process.stdout.write(`  ${state.outcomeNote}\n`);
           }
-          return state.status === 'expired' && state.request.onTimeout === 'approve' ? 0 : APPROVAL_EXIT[state.status];
+          return approvalExitCode({ status, proceed });
         });
       }),
     );

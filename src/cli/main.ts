@@ -17,6 +17,7 @@ import { runInstallLinkCommand } from './install-link';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
 import { registerIncidentCommands } from './incident';
+import { registerClusterCommands } from './cluster';
 import { connectClient } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/setup';
 
@@ -80,6 +81,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerRunbookCommands(program);
   registerIncidentCommands(program);
+  registerClusterCommands(program);
 
   program
     .command('setup')

@@ -30,7 +30,7 @@ export function incidentValues(runbook: Runbook, values: Record<string, string>)
   }
   if (!incident.id) throw new IncidentInputError('incident.id is required');
   const missing = runbook.inputs.filter((i) => i.startsWith('incident.') && !(i.slice('incident.'.length) in incident));
-  const optional = new Set(['incident.title', 'incident.description', 'incident.service', 'incident.severity', 'incident.channel', 'incident.channelId']);
+  const optional = new Set(['incident.title', 'incident.description', 'incident.service', 'incident.severity', 'incident.channel', 'incident.channelId', 'incident.channelLink']);
   const required = missing.filter((m) => !optional.has(m));
   if (required.length) throw new IncidentInputError(`runbook ${runbook.name} needs ${required.join(', ')}`);
   return incident;

@@ -83,7 +83,7 @@ export const OPERATION_NAMES: Readonly<Record<string, StepOperation>> = Object.f
 export const STEP_OUTPUTS: Readonly<Record<StepOperation, readonly string[]>> = Object.fromEntries(STEP_KINDS.map((k) => [k.op, k.outputs])) as Record<StepOperation, readonly string[]>;
 
 /** Values a Create Channel step sets on the incident. */
-export const CHANNEL_OUTPUTS = ['incident.channel', 'incident.channelId'] as const;
+export const CHANNEL_OUTPUTS = ['incident.channel', 'incident.channelId', 'incident.channelLink'] as const;
 
 /** Values the workflow provides while running each section, beyond inputs and step outputs. */
 export const SECTION_VALUES: Readonly<Record<RunbookSection, readonly string[]>> = {

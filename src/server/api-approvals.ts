@@ -62,7 +62,8 @@ const Approval = {
   required: ['id', 'status', 'pipeline', 'stage', 'execution', 'approvers', 'approvals', 'needed', 'decisions', 'refused', 'expiresAt', 'escalated'],
   properties: {
     id: { type: 'string', description: 'The workflow id, `approval:<pipeline>:<stage>:<execution>` (each part percent-encoded where it holds `:` or `%`).' },
-    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled'] },
+    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed'], description: '`failed`: the run failed, was terminated or timed out; `reason` says why.' },
+    reason: { type: 'string', description: 'Failed only: the root cause, e.g. a channel that does not exist.' },
     pipeline: { type: 'string' },
     stage: { type: 'string' },
     execution: { type: 'string' },

@@ -59,7 +59,7 @@ export function cachedCliPath(cacheDir: string): string {
   return path.join(cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION, process.platform === 'win32' ? 'temporal.exe' : 'temporal');
 }
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -96,7 +96,7 @@ export async function obtainTemporalCli(options: ObtainOptions = {}): Promise<st
   const go = findOnPath('go', env);
   if (go) {
     try {
-      await goInstall(go, cached, log);
+      await goInstall(go, [`${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], path.dirname(cached), `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, log);
       if (works(cached)) return cached;
       tried.push(`go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} (built, but the binary does not run)`);
     } catch (err) {
@@ -116,14 +116,17 @@ export async function obtainTemporalCli(options: ObtainOptions = {}): Promise<st
   throw new TemporalCliNotFoundError(tried);
 }
 
-async function goInstall(go: string, target: string, log: (line: string) => void): Promise<void> {
-  const binDir = path.dirname(target);
+/**
+ * `go install` of pinned packages into `binDir`, with a progress line every
+ * 15 s (the first build of the Temporal server takes minutes).
+ */
+export async function goInstall(go: string, packages: string[], binDir: string, what: string, log: (line: string) => void): Promise<void> {
   mkdirSync(binDir, { recursive: true });
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${binDir}.`);
+  log(`Building ${what} with Go into ${binDir}.`);
   log('The first build downloads and compiles the Temporal server: it takes a few minutes (later starts reuse it).');
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+    const child = spawn(go, ['install', ...packages], {
       env: { ...process.env, GOBIN: binDir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -138,7 +141,7 @@ async function goInstall(go: string, target: string, log: (line: string) => void
     });
     const ticker = setInterval(() => {
       const secs = Math.round((Date.now() - started) / 1000);
-      log(`  … still building the Temporal CLI (${secs}s, ${downloads} modules downloaded)`);
+      log(`  … still building ${what} (${secs}s, ${downloads} modules downloaded)`);
     }, 15_000);
     child.on('error', (err) => {
       clearInterval(ticker);
@@ -150,7 +153,7 @@ async function goInstall(go: string, target: string, log: (line: string) => void
       else reject(new Error(`go install exited with ${code}${lastError ? `: ${lastError}` : ''}`));
     });
   });
-  log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)}s.`);
+  log(`Built ${what} in ${Math.round((Date.now() - started) / 1000)}s.`);
 }
 
 async function downloadRelease(target: string, log: (line: string) => void): Promise<void> {

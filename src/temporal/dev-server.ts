@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeArgs } from './search-attributes';
+import { devServerDynamicConfigArgs } from './dynamic-config';
 import { freePort } from './free-port';
 
 export interface DevServerOptions {
@@ -28,6 +29,8 @@ export interface DevServerOptions {
   logFile?: NodeJS.WritableStream;
   /** Skip registering Signalroom's search attributes (to test `signalroom setup`). */
   withoutSearchAttributes?: boolean;
+  /** Leave out deploy/temporal/dynamicconfig.yaml (Temporal's defaults: the bench's untuned baseline). */
+  withoutDynamicConfig?: boolean;
   /** How long to wait for the frontend to answer. @default 60s */
   readyTimeoutMs?: number;
 }
@@ -64,6 +67,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--log-level',
     'warn',
     ...(options.withoutSearchAttributes ? [] : devServerSearchAttributeArgs()),
+    // Eager activity execution and the rest of deploy/temporal/dynamicconfig.yaml, as on every cluster Signalroom runs.
+    ...(options.withoutDynamicConfig ? [] : devServerDynamicConfigArgs()),
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

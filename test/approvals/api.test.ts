@@ -88,6 +88,21 @@ test('a rejection that needs a reason is refused without one; cancel changes the
   expect(await api('GET', `/approvals/${id}/wait?timeout=5s`, undefined, READ_TOKEN)).toMatchObject({ status: 200, body: { status: 'cancelled', proceed: false } });
 });
 
+test('a failed approval reads as 200 with status failed and the reason, on GET and on wait', async () => {
+  const execution = uniqueExecution();
+  const { body } = await create(execution, { channel: '#deplyos' });
+  const id = body.id as string;
+  const failed = await eventually('the approval to fail', async () => {
+    const r = await api('GET', `/approvals/${id}`, undefined, READ_TOKEN);
+    return r.body.status !== 'pending' && r;
+  });
+  expect(failed.status).toBe(200);
+  expect(failed.body).toMatchObject({ id, status: 'failed', pipeline: 'api', stage: 'production', execution, reason: expect.stringContaining('Channel #deplyos does not exist') });
+  const waited = await api('GET', `/approvals/${id}/wait?timeout=5s`, undefined, READ_TOKEN);
+  expect(waited.status).toBe(200);
+  expect(waited.body).toMatchObject({ id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+});
+
 test('unknown approvals are 404 on every route', async () => {
   const id = 'approval-nope-nope-nope';
   for (const [method, path, body] of [

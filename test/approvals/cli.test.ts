@@ -137,6 +137,22 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   expect(JSON.parse(finalStatus.stdout())).toMatchObject({ workflowId: id, status: 'cancelled' });
 });
 
+test('a request that fails (a typo in the channel): --wait prints the root cause and exits 5; status says failed and exits 5', async () => {
+  const execution = uniqueExecution('cli');
+  const id = `approval-web-production-${execution}`;
+  const failed = cli(['request', '--pipeline', 'web', '--stage', 'production', '--execution', execution, '--approvers', 'release', '--channel', '#deplyos', '--timeout', '5m', '--wait']);
+  expect(await failed.code).toBe(5);
+  expect(failed.stdout()).toContain('The approval failed: Channel #deplyos does not exist');
+  expect(failed.stdout()).not.toContain('Activity task failed');
+
+  const status = cli(['status', id]);
+  const json = cli(['status', id, '--json']);
+  expect(await status.code).toBe(5);
+  expect(status.stdout()).toMatch(new RegExp(`^${id}: failed — Channel #deplyos does not exist`));
+  expect(await json.code).toBe(5);
+  expect(JSON.parse(json.stdout())).toMatchObject({ workflowId: id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+});
+
 test('bad usage exits 64 naming the problem; an unknown approver group never starts anything', async () => {
   const unknownGroup = request(uniqueExecution('cli'), '--approvers', 'ghosts');
   const badTimeout = request(uniqueExecution('cli'), '--timeout', 'soon');

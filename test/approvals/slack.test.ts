@@ -170,6 +170,16 @@ test('timeout: the workflow itself marks the card expired and removes the button
   expect(await handle.result()).toMatchObject({ status: 'expired', proceed: false, decisions: [] });
 });
 
+test('a request that fails after its card is posted: the card says it failed and loses its buttons', async () => {
+  // The escalation names a group the configuration does not have: resolving it fails the run.
+  const { handle, execution } = await request({ escalation: { after: '1s', approverGroups: ['no-such-group'] } });
+  await postedCard(execution);
+  await expect(handle.result()).rejects.toThrow();
+  const final = await cardSays(execution, 'failed');
+  expect(buttons(final)).toEqual([]);
+  expect(visibleText(final)).toContain('Unknown approver group "no-such-group"');
+});
+
 test('escalation: another group is added, mentioned in the thread, and can approve', async () => {
   const { handle, execution } = await request({ escalation: { after: '2s', approverGroups: ['sre'] } });
   const posted = await postedCard(execution);

@@ -39,14 +39,15 @@ export interface ApprovalStack {
   close(): Promise<void>;
 }
 
-export async function approvalStack(): Promise<ApprovalStack> {
+/** @param options.approverGroups more approver groups, beside APPROVER_GROUPS */
+export async function approvalStack(options: { approverGroups?: Record<string, { users?: string[]; userGroups?: string[] }> } = {}): Promise<ApprovalStack> {
   const sandbox = await startSandbox({ rateLimits: false });
   const config = ConfigSchema.parse({
     slack: {
       organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl },
       webhooks: { deploys: sandbox.createIncomingWebhook(CHANNEL) },
     },
-    approverGroups: APPROVER_GROUPS,
+    approverGroups: { ...APPROVER_GROUPS, ...options.approverGroups },
   });
   const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
   const client = await testClient();

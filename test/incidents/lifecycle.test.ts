@@ -177,7 +177,10 @@ onResolve:
     const result = await handle.result();
     expect(result.status).toBe('resolved');
     const errors = result.timeline.filter((e) => e.kind === 'error').map((e) => e.text);
-    expect(errors).toEqual([expect.stringContaining('open/1: failed: Channel #no-such-channel does not exist'), expect.stringContaining('open/2: failed: no value for [incident.service]')]);
+    expect(errors).toEqual([
+      expect.stringContaining('Send Message #no-such-channel: failed: Channel #no-such-channel does not exist'),
+      expect.stringContaining('Send Message #incidents: failed: no value for [incident.service]'),
+    ]);
     expect(result.timeline.filter((e) => e.kind === 'update').map((e) => e.text)).toEqual(['no channel for updates: recorded only']);
     expect(messagesWith(sandbox, 'C0INCIDENTS', `${id} still open`)).toHaveLength(1);
     expect(messagesWith(sandbox, 'C0INCIDENTS', `${id} resolved after`)).toHaveLength(1);

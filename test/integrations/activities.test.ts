@@ -112,12 +112,28 @@ describe('channels', () => {
     expect(result.invited.sort()).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL']);
     expect(result.failed).toEqual([
       { user: 'nobody@example.com', error: 'users_not_found' },
-      { user: '@no-such-group', error: 'no_such_user_group' },
+      { user: '@no-such-group', error: 'no user or user group is named @no-such-group' },
     ]);
     const again = await run(acts.inviteUsers, [input], 2);
     expect(again.invited).toEqual([]);
     expect(again.alreadyMembers.sort()).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL']);
     expect([...h.sandbox.channel(created.id)!.members].filter((m) => m === 'U0ALICE')).toHaveLength(1);
+  });
+
+  test('@name is a user group when one has that handle, else the person with that username; neither is an error naming the handle', async () => {
+    const created = await run(acts.createChannel, [{ integration: org, name: uniqueName(), ownedSince: since() }]);
+    const result = await run(acts.inviteUsers, [{ integration: org, channel: created.id, users: ['@dave', '@sre-team', '@nobody-here'] }]);
+    expect(result.invited.sort()).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAVE']);
+    expect(result.failed).toEqual([{ user: '@nobody-here', error: 'no user or user group is named @nobody-here' }]);
+  });
+
+  test('usergroups.list (a tier-2 method) is asked once per integration, however many handles and invites', async () => {
+    const before = h.sandbox.calls('usergroups.list').length;
+    for (let i = 0; i < 3; i++) {
+      const created = await run(acts.createChannel, [{ integration: org, name: uniqueName(), ownedSince: since() }]);
+      await run(acts.inviteUsers, [{ integration: org, channel: created.id, users: ['@oncall', '@sre-team', '@release-managers', '@dave'] }]);
+    }
+    expect(h.sandbox.calls('usergroups.list').length - before).toBeLessThanOrEqual(1);
   });
 
   test('topic, purpose, pin and archive; pin and archive accept "already"', async () => {

@@ -133,7 +133,7 @@ onResolve:
 
   test('a step output must be one the operation produces', () => {
     expect(check(`steps:\n${channel}    Id: chan\n  - Operation: Pin Message\n    Ts: "[steps.chan.ts]"\n`)).toEqual([
-      'r.yaml:6:10 steps[1].Ts: step "chan" (Create Channel) outputs channel, name; not "ts"',
+      'r.yaml:6:10 steps[1].Ts: step "chan" (Create Channel) outputs channel, name, link; not "ts"',
     ]);
   });
 

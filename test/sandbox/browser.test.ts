@@ -10,6 +10,7 @@ import { ARTIFACTS, launchChromium } from '../support/browser';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { startReceiver, type Receiver } from './receiver';
 import { expectOnlyListedErrors, webClient } from './support';
+import { eventually } from '../support/eventually';
 
 let slack: Sandbox;
 let app: Receiver;
@@ -87,6 +88,12 @@ test('a person clicks Approve on the app\'s message and sees the app\'s reply', 
   await page.getByText('Approved').waitFor();
   await page.getByText('(edited)').waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-approved.png') });
+  // Slack renders emoji shortcodes: the reply's :white_check_mark: shows as the emoji, never as its code.
+  const shown = await eventually('the emoji on the page', async () => {
+    const text = await page.locator('#messages').innerText();
+    return /\u2705\uFE0F? Approved by @carol/u.test(text) && text;
+  });
+  expect(shown).not.toContain(':white_check_mark:');
 
   expect(app.received[0]!.payload).toMatchObject({ type: 'block_actions', user: { id: 'U0CAROL' } });
   expect(slack.messages('C0DEPLOYS')[0]!.text).toBe('Approved by carol');

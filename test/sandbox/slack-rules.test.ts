@@ -14,6 +14,26 @@ afterEach(async () => {
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const button = (over: Record<string, unknown> = {}) => ({ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'v', ...over });
 
+describe('chat.update as Slack documents it', () => {
+  test('without blocks the message keeps its blocks; an empty array removes them; text alone changes only the text', async () => {
+    const web = webClient(slack);
+    const posted = await web.chat.postMessage({ channel: 'C0DEPLOYS', text: 'Deploy api', blocks: [section('*Deploy* api'), section('Requested by carol')] });
+    await web.chat.update({ channel: 'C0DEPLOYS', ts: posted.ts!, text: 'Deploy api (edited)' });
+    expect(slack.message('C0DEPLOYS', posted.ts!)).toMatchObject({ text: 'Deploy api (edited)', blocks: [{ text: { text: '*Deploy* api' } }, { text: { text: 'Requested by carol' } }] });
+    await web.chat.update({ channel: 'C0DEPLOYS', ts: posted.ts!, text: 'Deploy api (done)', blocks: [] });
+    expect(slack.message('C0DEPLOYS', posted.ts!)!.blocks).toBeUndefined();
+  });
+
+  test('without metadata the message keeps it; an empty object removes it', async () => {
+    const web = webClient(slack);
+    const posted = await web.chat.postMessage({ channel: 'C0DEPLOYS', text: 'card', metadata: { event_type: 'card', event_payload: { id: '1' } } });
+    await web.chat.update({ channel: 'C0DEPLOYS', ts: posted.ts!, text: 'card (edited)' });
+    expect(slack.message('C0DEPLOYS', posted.ts!)!.metadata).toEqual({ event_type: 'card', event_payload: { id: '1' } });
+    await web.chat.update({ channel: 'C0DEPLOYS', ts: posted.ts!, text: 'card (final)', metadata: {} as never });
+    expect(slack.message('C0DEPLOYS', posted.ts!)!.metadata).toBeUndefined();
+  });
+});
+
 describe('the demo workspace', () => {
   test('has people, groups and channels in Slack shapes; the bot is in #deploys and #incidents only', async () => {
     const web = webClient(slack);

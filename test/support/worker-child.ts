@@ -13,6 +13,10 @@ export interface WorkerChildOptions {
   taskQueue: string;
   sandbox: Sandbox;
   approverGroups?: Record<string, unknown>;
+  /** A frontend other than the run's dev server (the cluster tests). */
+  temporalAddress?: string;
+  /** A workflow bundle other than the run's. */
+  workflowBundle?: string;
 }
 
 /** Resolves once the worker is about to poll; rejects with its stderr when it exits first. */
@@ -26,6 +30,8 @@ export async function startWorkerProcess(o: WorkerChildOptions): Promise<ChildPr
       SLACK_BOT_TOKEN: o.sandbox.botToken,
       SLACK_SIGNING_SECRET: o.sandbox.signingSecret,
       SIGNALROOM_TEST_APPROVER_GROUPS: JSON.stringify(o.approverGroups ?? {}),
+      ...(o.temporalAddress ? { SIGNALROOM_TEST_TEMPORAL_ADDRESS: o.temporalAddress } : {}),
+      ...(o.workflowBundle ? { SIGNALROOM_TEST_WORKFLOW_BUNDLE: o.workflowBundle } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,6 +10,8 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  ContinueAsNew,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -23,6 +25,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
 import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdwn';
+import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
 import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
@@ -111,7 +114,43 @@ function durationOf(text: string, field: string): number {
   }
 }
 
+/**
+ * The approval gate. When the run fails after its card was posted, the card
+ * says so and loses its buttons before the failure is reported; runs that
+ * failed before this change replay without that update.
+ */
 export async function approval(request: ApprovalRequest, carried?: ApprovalCarry): Promise<ApprovalResult> {
+  const run: { state?: ApprovalState } = {};
+  try {
+    return await runApproval(request, carried, run);
+  } catch (err) {
+    const state = run.state;
+    // Continuing as new is no failure: the next run carries the card on.
+    if (err instanceof ContinueAsNew || isCancellation(err) || !state?.message || !state.integration || !patched('card-says-failed')) throw err;
+    const reason = rootCause(err);
+    try {
+      await slackSaying('Marking the approval card failed').updateMessage({
+        integration: state.integration,
+        channel: state.message.channel,
+        ts: state.message.ts,
+        text: failedApprovalText(state, reason),
+        blocks: failedApprovalBlocks(state, reason) as never,
+      });
+    } catch (updateErr) {
+      log.warn('could not mark the approval card failed', { error: String(updateErr) });
+    }
+    throw err;
+  }
+}
+
+/** The innermost message of a failure: what went wrong, not the wrappers around it. */
+function rootCause(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | undefined, run: { state?: ApprovalState }): Promise<ApprovalResult> {
   // Runs begun before clicks were checked against the card, refusals bounded and
   // replies batched replay down the old path; every new run takes the new one.
   const trusted = carried !== undefined || patched('approval-trust');
@@ -130,6 +169,7 @@ export async function approval(request: ApprovalRequest, carried?: ApprovalCarry
     expiresAt: new Date(startedAt + timeoutMs).toISOString(),
     escalated: false,
   };
+  run.state = state;
   const outbox: Reply[] = carried?.outbox ?? [];
   let dirty = false;
   let lastResponseUrl: string | undefined = carried?.lastResponseUrl;

@@ -2,11 +2,23 @@
  * Runbook blocks (`- Type: section` / `Text:`) as Slack Block Kit. Pure.
  */
 import type { MessageBlock } from '../../src/runbook/types';
+import { headlineBlock } from '../../src/slack/blocks/headline';
 
-/** `render` fills mrkdwn text (values escaped); `renderPlain` fills plain_text (headers), where Slack shows text as is. */
-export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: string) => string, renderPlain: (t: string) => string = render): Array<Record<string, unknown>> | undefined {
+/**
+ * The step's blocks, headed by its Message when it has both: Slack shows only
+ * the blocks of a message that has any, so the Message is shown as the first
+ * block (and stays the notification text). `render` fills mrkdwn text (values
+ * escaped); `renderPlain` fills plain_text (headers), where Slack shows text as is.
+ */
+export function toBlockKit(
+  blocks: MessageBlock[] | undefined,
+  render: (t: string) => string,
+  options: { renderPlain?: (t: string) => string; message?: string } = {},
+): Array<Record<string, unknown>> | undefined {
+  const renderPlain = options.renderPlain ?? render;
+  const message = options.message;
   if (!blocks?.length) return undefined;
-  return blocks.map((b) => {
+  const rendered = blocks.map((b) => {
     switch (b.type) {
       case 'header':
         return { type: 'header', text: { type: 'plain_text', text: renderPlain(b.text).slice(0, 150), emoji: true } };
@@ -30,4 +42,6 @@ export function toBlockKit(blocks: MessageBlock[] | undefined, render: (t: strin
       }
     }
   });
+  const headline = message?.trim() ? render(message) : '';
+  return headline ? [headlineBlock(headline), ...rendered] : rendered;
 }

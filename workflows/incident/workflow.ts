@@ -40,7 +40,8 @@ import { clickMismatch, type SlackClickSignal } from '../click';
 import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
-import { escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+import { describeStep } from '../../src/runbook/describe';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -48,7 +49,9 @@ import { escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
  * value (inputs, updates, step outputs) is text from outside and is escaped.
  */
 const MARKUP_VALUES = new Set(['resolution.summary']);
-const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) ? text : esc(text));
+/** A channel link made by a Create Channel step (`<#C…>`): code-built from a checked id, so it stays a link. */
+const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
+const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) || isChannelLink(text, name) ? text : esc(text));
 import { incidentDetails } from '../../src/temporal/details';
 import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
@@ -384,7 +387,7 @@ class IncidentRun {
   private async runSection(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues = {}): Promise<void> {
     for (const step of steps) {
       if (!(await this.runStep(step, section, pass, values))) {
-        this.note('step', `${pass}: stopped after ${step.key}`);
+        this.note('step', `Stopped the remaining ${section === 'open' ? 'opening' : section === 'update' ? 'update' : 'resolution'} steps after ${this.stepTitle(step, values)}`);
         return;
       }
     }
@@ -399,19 +402,35 @@ class IncidentRun {
   private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
     try {
       if (step.when && !evaluateWhen(step.when, this.context(values))) {
-        this.note('step_skipped', `${step.key}: skipped (When ${step.when})`);
+        this.note('step_skipped', `${this.stepTitle(step, values)}: skipped (When ${step.when})`);
         return true;
       }
       const kind = kindOf(step);
       const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values));
       if (step.id) this.state.steps[step.id] = result.outputs;
-      this.note('step', `${step.key}: ${result.label ?? 'done'}`);
+      this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
       return !result.stop;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      this.note('error', `${step.key}: failed: ${failureMessage(err)}`);
+      this.note('error', `${this.stepTitle(step, values)}: failed: ${failureMessage(err)}`);
       return true;
     }
+  }
+
+  /** The step as the runbook reads (`Create Channel #incident-inc-1`), for the timeline. */
+  private stepTitle(step: RunbookStep, values: SectionValues): string {
+    const ctx = this.context(values);
+    const { channel, channelId } = this.state.incident;
+    return describeStep(step, {
+      render: (t) => {
+        try {
+          return renderTemplate(t, ctx);
+        } catch {
+          return undefined;
+        }
+      },
+      channelName: (ref) => (channel && (ref === channelId || ref.replace(/^#/, '') === channel) ? channel : undefined),
+    });
   }
 
   /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
@@ -433,10 +452,13 @@ class IncidentRun {
       render,
       mrkdwn,
       channel: (t) => this.channelRef(render(t)),
-      blocks: (blocks) => toBlockKit(blocks, mrkdwn, render) as never,
+      blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }) as never,
       // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
       slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
-      noteError: (text) => this.note('error', text),
+      noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
+      patched: (id) => patched(id),
+      isCancellation: (err) => isCancellation(err),
+      channelLink: (id) => channelLink(id),
       sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
       waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),
       requestApproval: (a) =>

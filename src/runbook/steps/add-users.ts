@@ -20,7 +20,7 @@ export const addUsers = defineStepKind({
   normalize: (s, base): AddUsersStep => compact({ op: 'addUsers', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, users: s.Users }),
   async run(step, rt) {
     const result = await rt.slack.inviteUsers({ integration: rt.integration, channel: rt.channel(step.channel), users: step.users.map(rt.render) });
-    if (result.failed.length) rt.noteError(`Could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+    if (result.failed.length) rt.noteError(`could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
     return { outputs: { channel: rt.channel(step.channel) } };
   },
 });

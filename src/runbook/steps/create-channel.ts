@@ -18,13 +18,13 @@ export interface CreateChannelStep extends StepBase {
 export const createChannel = defineStepKind({
   operation: 'Create Channel',
   op: 'createChannel',
-  schema: stepSchema('Create Channel', 'Creates the incident channel; sets [incident.channel] and [incident.channelId].', {
+  schema: stepSchema('Create Channel', 'Creates the incident channel; sets [incident.channel], [incident.channelId] and [incident.channelLink] (a link to the channel in messages).', {
     Name: text('Channel name, lower-case; e.g. `incident-[incident.id]`.'),
     Description: text("The channel's purpose; templates allowed.").optional(),
     AddUsers: users.optional(),
     Private: z.boolean().optional().describe('Create a private channel. Default false.'),
   }),
-  outputs: ['channel', 'name'],
+  outputs: ['channel', 'name', 'link'],
   verb: 'creating the incident channel',
   channel: 'creates',
   plainFields: ['Private'],
@@ -40,10 +40,20 @@ export const createChannel = defineStepKind({
     });
     rt.incident.channel = created.name;
     rt.incident.channelId = created.id;
+    // Slack links a channel only as <#C…>: built here from the ID Slack gave, for templates.
+    rt.incident.channelLink = rt.channelLink(created.id);
     if (step.addUsers.length) {
-      const invited = await rt.slack.inviteUsers({ integration: rt.integration, channel: created.id, users: step.addUsers.map(rt.render) });
-      if (invited.failed.length) rt.noteError(`Could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+      const users = step.addUsers.map(rt.render);
+      try {
+        const invited = await rt.slack.inviteUsers({ integration: rt.integration, channel: created.id, users });
+        if (invited.failed.length) rt.noteError(`could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
+      } catch (err) {
+        // The channel exists: it is this step's outcome, and later steps need it. The invites
+        // are a problem of their own. Runs that failed here before this change replay as failed.
+        if (rt.isCancellation(err) || !rt.patched('channel-done-when-invites-fail')) throw err;
+        rt.noteError(`could not invite ${users.join(', ')}: ${(err as Error).message}`);
+      }
     }
-    return { outputs: { channel: created.id, name: created.name } };
+    return { outputs: { channel: created.id, name: created.name, link: rt.channelLink(created.id) } };
   },
 });

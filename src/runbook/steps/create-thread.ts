@@ -34,7 +34,7 @@ export const createThread = defineStepKind({
       integration: rt.integration,
       channel: rt.channel(step.channel),
       text: rt.mrkdwn(step.text),
-      blocks: rt.blocks(step.blocks),
+      blocks: rt.blocks(step.blocks, step.text),
       idempotencyKey: rt.idempotencyKey,
       metadata: { incident: rt.incident.id ?? '' },
     });

@@ -124,10 +124,16 @@ export interface StepRuntime {
   /** Renders a channel; the incident channel by its ID once it exists (no name lookup per step). */
   channel(template: string): string;
   /** Runbook blocks as Block Kit, templates rendered. */
-  blocks(blocks: MessageBlock[] | undefined): SlackBlocks;
+  blocks(blocks: MessageBlock[] | undefined, message?: string): SlackBlocks;
   slack: StepActivities;
-  /** Records a problem in the timeline without failing the step. */
+  /** Records a problem in the timeline (after the step's title) without failing the step. */
   noteError(text: string): void;
+  /** Temporal's patched(): a kind that changes what it sends to Temporal keeps recorded runs on the old path. */
+  patched(id: string): boolean;
+  /** Temporal's isCancellation(): a cancelled step must not be recorded as a failure and go on. */
+  isCancellation(err: unknown): boolean;
+  /** `<#C…>`: how Slack links a channel in a message. */
+  channelLink(channelId: string): string;
   sleep(ms: number, summary: string): Promise<void>;
   /** Waits for an incident event; false when the timeout came first. */
   waitForEvent(event: IncidentEvent, timeoutMs?: number): Promise<boolean>;

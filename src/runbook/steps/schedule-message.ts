@@ -31,7 +31,7 @@ export const scheduleMessage = defineStepKind({
   async run(step, rt) {
     const postAt = Math.floor((rt.now() + step.afterMs) / 1000);
     const channel = rt.channel(step.channel);
-    const scheduled = await rt.slack.scheduleMessage({ integration: rt.integration, channel, text: rt.mrkdwn(step.text), postAt, blocks: rt.blocks(step.blocks) });
+    const scheduled = await rt.slack.scheduleMessage({ integration: rt.integration, channel, text: rt.mrkdwn(step.text), postAt, blocks: rt.blocks(step.blocks, step.text) });
     return { outputs: { channel, scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) } };
   },
 });

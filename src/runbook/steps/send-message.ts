@@ -39,7 +39,7 @@ export const sendMessage = defineStepKind({
       integration: rt.integration,
       channel: rt.channel(step.channel),
       text: rt.mrkdwn(step.text),
-      blocks: rt.blocks(step.blocks),
+      blocks: rt.blocks(step.blocks, step.text),
       threadTs: step.threadTs ? rt.render(step.threadTs) : undefined,
       replyBroadcast: step.broadcast,
       idempotencyKey: rt.idempotencyKey,

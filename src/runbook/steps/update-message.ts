@@ -30,7 +30,7 @@ export const updateMessage = defineStepKind({
   async run(step, rt) {
     const channel = rt.channel(step.channel);
     const ts = rt.render(step.ts);
-    await rt.slack.updateMessage({ integration: rt.integration, channel, ts, text: rt.mrkdwn(step.text), blocks: rt.blocks(step.blocks) });
+    await rt.slack.updateMessage({ integration: rt.integration, channel, ts, text: rt.mrkdwn(step.text), blocks: rt.blocks(step.blocks, step.text) });
     return { outputs: { channel, ts } };
   },
 });

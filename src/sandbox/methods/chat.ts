@@ -13,7 +13,7 @@ interface Content {
   text: string;
   blocks?: unknown[];
   attachments?: unknown[];
-  metadata?: Message['metadata'];
+  metadata?: Message['metadata'] | null;
 }
 
 /** Reads text, blocks, attachments, markdown_text and metadata the way every chat method does. */
@@ -44,12 +44,14 @@ function readContent(ctx: MethodContext, opts: { requireContent: boolean; textLi
   return { text, blocks: parsed.blocks ? normalizeBlocks(parsed.blocks) : undefined, attachments, metadata: readMetadata(ctx), hasBlocks: parsed.blocks !== undefined };
 }
 
-function readMetadata(ctx: MethodContext): Message['metadata'] | undefined {
+/** `null` means "remove the metadata": chat.update takes an empty object for that, as Slack documents. */
+function readMetadata(ctx: MethodContext): Message['metadata'] | null | undefined {
   const m = jsonArg(ctx, 'metadata');
   if (m.malformed) throw new ApiError('invalid_metadata_format');
   if (m.value === undefined) return undefined;
   const v = m.value as Record<string, unknown>;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ApiError('invalid_metadata_format');
+  if (ctx.method === 'chat.update' && Object.keys(v).length === 0) return null;
   if (typeof v.event_type !== 'string' || !v.event_type || (v.event_payload !== undefined && (typeof v.event_payload !== 'object' || v.event_payload === null))) {
     throw new ApiError('invalid_metadata_schema');
   }
@@ -96,7 +98,7 @@ const postMessage: MethodHandler = (ctx) => {
     text: content.text,
     blocks: content.blocks,
     attachments: content.attachments,
-    metadata: content.metadata,
+    metadata: content.metadata ?? undefined,
     threadTs,
     replyBroadcast: threadTs ? bool(ctx, 'reply_broadcast') : undefined,
     ...customization(ctx),
@@ -113,12 +115,12 @@ const update: MethodHandler = (ctx) => {
   if (m.user !== ctx.token.userId || channel.archived) throw new ApiError('cant_update_message');
   const hasText = ctx.args.text !== undefined || ctx.args.markdown_text !== undefined;
   const content = readContent(ctx, { requireContent: false, textLimit: 'refuse' });
-  if (!hasText && !content.hasBlocks && !content.attachments && !content.metadata) throw new ApiError('no_text');
+  if (!hasText && !content.hasBlocks && !content.attachments && content.metadata === undefined) throw new ApiError('no_text');
   m.edits.push({ text: m.text, blocks: m.blocks, editedTs: m.edited?.ts ?? m.ts, user: m.edited?.user ?? m.user });
   if (hasText) m.text = content.text;
   if (content.hasBlocks) m.blocks = content.blocks!.length ? content.blocks : undefined;
   if (content.attachments) m.attachments = content.attachments.length ? content.attachments : undefined;
-  if (content.metadata) m.metadata = content.metadata;
+  if (content.metadata !== undefined) m.metadata = content.metadata ?? undefined;
   m.edited = { user: ctx.token.userId, ts: ctx.services.clock.nextTs() };
   ctx.state.changed();
   return { channel: channel.id, ts: m.ts, text: m.text, message: messageJson(ctx.state, channel, m, { includeMetadata: true }) };
@@ -173,7 +175,7 @@ const scheduleMessage: MethodHandler = (ctx) => {
     postAt,
     text: content.text,
     blocks: content.blocks,
-    metadata: content.metadata,
+    metadata: content.metadata ?? undefined,
     threadTs,
     user: ctx.token.userId,
     botId: ctx.token.botId,

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { slackEmoji } from '../emoji';
 import type { Interactivity } from '../interactivity';
 import type { SandboxState } from '../state';
 
@@ -81,6 +82,9 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
     const refusal = pageRequestRefusal(req.headers, req.method);
     if (refusal) return reply.code(403).send({ ok: false, error: refusal });
   });
+
+  // The page renders shortcodes from this table; it never changes while the sandbox runs.
+  app.get('/_sandbox/emoji', async (_req, reply) => reply.header('cache-control', 'max-age=3600').send(slackEmoji()));
 
   app.get('/_sandbox/version', async () => ({ version: state.version }));
 

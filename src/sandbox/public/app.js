@@ -23,6 +23,18 @@
     return node;
   };
 
+  // Emoji shortcodes as Slack renders them, from the sandbox's emoji data (loaded once).
+  let emoji = {};
+  api('/_sandbox/emoji').then((table) => {
+    emoji = table;
+    refresh(true);
+  }, () => undefined);
+  const withEmoji = (s) => s.replace(/:([a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?/g, (whole, name) => emoji[name] || whole);
+  function channelName(id) {
+    const c = data && data.channels.find((ch) => ch.id === id);
+    return c ? c.name : id;
+  }
+
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
   function personName(id) {
     const p = data && data.people.find((u) => u.id === id);
@@ -63,10 +75,11 @@
     s = esc(s);
     s = s.replace(/&lt;@([UW][A-Z0-9]+)(\|[^&]*)?&gt;/g, (_, id) => `<span class="mention">@${esc(personName(id))}</span>`);
     s = s.replace(/&lt;!subteam\^[A-Z0-9]+(?:\|([^&]*))?&gt;/g, (_, h) => `<span class="mention">${h ? h : '@group'}</span>`);
-    s = s.replace(/&lt;#([CG][A-Z0-9]+)(?:\|([^&]*))?&gt;/g, (_, id, n) => `<span class="mention">#${n || id}</span>`);
+    s = s.replace(/&lt;#([CG][A-Z0-9]+)(?:\|([^&]*))?&gt;/g, (_, id, n) => `<span class="mention">#${n || esc(channelName(id))}</span>`);
     s = s.replace(/&lt;!(here|channel|everyone)&gt;/g, '<span class="mention">@$1</span>');
     s = s.replace(/&lt;(https?:\/\/[^|&]+)\|([^&]+)&gt;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>');
     s = s.replace(/&lt;(https?:\/\/[^&]+)&gt;/g, '<a href="$1" target="_blank" rel="noopener">$1</a>');
+    s = withEmoji(s);
     s = s.replace(/```([\s\S]+?)```/g, '<pre>$1</pre>');
     s = s.replace(/`([^`]+)`/g, '<code>$1</code>');
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>');
@@ -80,7 +93,7 @@
     const span = el('span', { class: 'text' });
     if (!t) return span;
     if (t.type === 'mrkdwn') span.innerHTML = mrkdwn(t.text);
-    else span.textContent = t.text;
+    else span.textContent = t.emoji === false ? t.text : withEmoji(t.text);
     return span;
   }
 

@@ -1,0 +1,352 @@
+/**
+ * The topology bench: `npm run bench:topology` (`-- --rounds=5 --samples=8`,
+ * `--no-write`, `--note="..."`). Three Temporals side by side, each with its
+ * own Slack sandbox, Signalroom server, Signalroom worker and bare worker:
+ *
+ * - untuned: the dev server with Temporal's defaults (no dynamic config);
+ * - tuned: the dev server as Signalroom starts it (deploy/temporal/dynamicconfig.yaml:
+ *   eager activity execution);
+ * - cluster: `signalroom cluster up`, 2 nodes on PostgreSQL (DATABASE_URL, else 127.0.0.1:5432).
+ *
+ * On each: click → ack (against a bare signal), click → card updated (against
+ * signal → one no-op activity), a 10-step runbook (against 10 no-op
+ * activities), and the gap between consecutive no-op activities.
+ *
+ * Figures and baselines alternate in rounds (figure, baseline, figure, …,
+ * targets in turn), so background load hits both alike; the spread between
+ * rounds' p50s is reported. The Signalroom server runs in its own process
+ * (bench/endpoint-server.ts with a real Temporal client), so the load this
+ * process drives does not share an event loop with the server under test.
+ */
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { requestApproval } from '../src/approvals/client';
+import { openIncident } from '../src/incidents/client';
+import { parseRunbook } from '../src/runbook/validate';
+import { startSandbox, type Sandbox } from '../src/sandbox';
+import { APPROVE_ACTION } from '../src/slack/blocks/approval-card';
+import { obtainTemporalCli } from '../src/temporal/cli-binary';
+import { clusterDown, clusterUp } from '../src/temporal/cluster/cluster';
+import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
+import { workflowsPath } from '../src/worker';
+import { incidentResolveSignal } from '../workflows/messages';
+import { bareSignal, bareStop } from './baseline-workflows';
+import { killAllChildren, startChild, type Child } from './children';
+import { nowMs } from './http-load';
+import { machineInfo } from './machine';
+import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
+
+const ROOT = path.resolve(__dirname, '..');
+const RESULTS = path.join(__dirname, 'RESULTS.md');
+const PROD_QUEUE = 'bench-signalroom';
+const BARE_QUEUE = 'bench-bare';
+const DEPLOYS = 'C0DEPLOYS';
+const APPROVER_GROUPS = { release: { users: ['U0CAROL', 'U0DAVE'] } };
+
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const ROUNDS = Number(arg('rounds') ?? 4);
+const SAMPLES = Number(arg('samples') ?? 6);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`bench timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+const { runbook: TEN_STEPS } = parseRunbook(
+  [
+    'name: bench-ten-steps',
+    'steps:',
+    '- Operation: Create Channel',
+    '  Name: "bench-[incident.id]"',
+    ...Array.from({ length: 9 }, (_, i) => ['- Operation: Send Message', `  Message: "step ${i + 2} of 10 for [incident.id]"`]).flat(),
+  ].join('\n'),
+  'bench-ten-steps.yaml',
+);
+
+interface Target {
+  name: 'untuned' | 'tuned' | 'cluster';
+  label: string;
+  address: string;
+  sandbox: Sandbox;
+  client: Client;
+  children: Child[];
+  noopRan(key: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startTarget(name: Target['name'], bundles: { prod: string; bare: string }, tmp: string): Promise<Target> {
+  let address: string;
+  let stopTemporal: () => Promise<void>;
+  let label: string;
+  if (name === 'cluster') {
+    const dataDir = path.join(tmp, 'cluster');
+    const state = await clusterUp({ dataDir, nodes: 2, databaseName: 'signalroom_bench_temporal', log });
+    address = state.nodes[0].frontend;
+    label = '2-node cluster on PostgreSQL (tuned)';
+    stopTemporal = async () => void (await clusterDown({ dataDir, log: () => undefined }));
+  } else {
+    const dev: RunningDevServer = await startDevServer({ cliPath: await obtainTemporalCli({ log }), headless: true, withoutDynamicConfig: name === 'untuned' });
+    address = dev.address;
+    label = name === 'tuned' ? 'dev server, tuned (eager activities)' : "dev server, Temporal's defaults";
+    stopTemporal = () => dev.stop();
+  }
+  const sandbox = await startSandbox({ rateLimits: false });
+  const waiters = new Map<string, () => void>();
+  const ran = new Set<string>();
+  const config = (kind: 'signalroom' | 'bare') => ({
+    address,
+    namespace: 'default',
+    taskQueue: kind === 'signalroom' ? PROD_QUEUE : BARE_QUEUE,
+    bundlePath: kind === 'signalroom' ? bundles.prod : bundles.bare,
+    notifyNoop: kind === 'bare',
+    slack: { apiUrl: sandbox.apiUrl, botToken: sandbox.botToken, signingSecret: sandbox.signingSecret },
+    approverGroups: APPROVER_GROUPS,
+  });
+  const prod = startChild('bench/worker-process.ts', ['signalroom', JSON.stringify(config('signalroom'))]);
+  const bare = startChild('bench/worker-process.ts', ['bare', JSON.stringify(config('bare'))], [], (m) => {
+    if (typeof m.noop !== 'string') return;
+    ran.add(m.noop);
+    waiters.get(m.noop)?.();
+    waiters.delete(m.noop);
+  });
+  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address]);
+  const [, , ready] = await Promise.all([prod.ready, bare.ready, server.ready]);
+  sandbox.setRequestUrl(new URL('/slack/interactions', String(ready.url)).toString());
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  log(`${name}: Temporal on ${address}, server ${String(ready.url)}`);
+  const children = [prod, bare, server];
+  return {
+    name,
+    label,
+    address,
+    sandbox,
+    client,
+    children,
+    noopRan: (key) => (ran.has(key) ? Promise.resolve() : new Promise((resolve) => waiters.set(key, resolve))),
+    async stop() {
+      await Promise.all(children.map((c) => c.stop()));
+      await client.connection.close();
+      await sandbox.close();
+      await stopTemporal();
+    },
+  };
+}
+
+// ------------------------------------------------------------ one sample each
+
+let seq = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid.toString(36)}-${++seq}`;
+
+/** Pending approvals (two needed), cards posted: targets for clicks. */
+async function pendingApprovals(t: Target, count: number): Promise<Array<{ workflowId: string; ts: string }>> {
+  const out: Array<{ workflowId: string; ts: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const execution = unique('ap');
+    const handle = await requestApproval(t.client, { pipeline: 'bench', stage: 'prod', execution, approverGroups: ['release'], minApprovals: 2, timeout: '2h', destination: { channel: DEPLOYS } }, PROD_QUEUE);
+    let ts = '';
+    await until(`card ${execution}`, () => {
+      ts = t.sandbox.messages(DEPLOYS).find((m) => (m.metadata?.event_payload as { execution?: string } | undefined)?.execution === execution)?.ts ?? '';
+      return ts !== '';
+    });
+    out.push({ workflowId: handle.workflowId, ts });
+  }
+  return out;
+}
+
+/** A refused click (alice is no approver): the POST until Slack has its 200. */
+async function clickToAck(t: Target, card: { ts: string; workflowId: string }): Promise<number> {
+  const start = nowMs();
+  const click = await t.sandbox.click({ userId: 'U0ALICE', channelId: DEPLOYS, messageTs: card.ts, actionId: APPROVE_ACTION, value: card.workflowId });
+  const elapsed = nowMs() - start;
+  if (click.response.status !== 200) throw new Error(`click answered ${click.response.status}`);
+  return elapsed;
+}
+
+async function bareSignalOnce(t: Target, waiterId: string): Promise<number> {
+  const start = nowMs();
+  await t.client.workflow.getHandle(waiterId).signal(bareSignal, { key: unique('s') });
+  return nowMs() - start;
+}
+
+/** carol approves: until the card shows 1 of 2. */
+async function clickToCard(t: Target, card: { ts: string; workflowId: string }): Promise<number> {
+  const start = nowMs();
+  const click = t.sandbox.click({ userId: 'U0CAROL', channelId: DEPLOYS, messageTs: card.ts, actionId: APPROVE_ACTION, value: card.workflowId });
+  await until('1 of 2 on the card', () => t.sandbox.message(DEPLOYS, card.ts)?.text.includes('1 of 2') ?? false);
+  const elapsed = nowMs() - start;
+  await click;
+  return elapsed;
+}
+
+async function signalToActivity(t: Target): Promise<number> {
+  const id = unique('sa');
+  await t.client.workflow.start('bareSignalThenActivity', { taskQueue: BARE_QUEUE, workflowId: id });
+  await sleep(50);
+  const ran = t.noopRan(id);
+  const start = nowMs();
+  await t.client.workflow.getHandle(id).signal(bareSignal, { key: id });
+  await ran;
+  return nowMs() - start;
+}
+
+async function runbook(t: Target): Promise<number> {
+  const id = unique('rb');
+  const start = nowMs();
+  const handle = await openIncident(t.client, TEN_STEPS!, { 'incident.id': id }, PROD_QUEUE);
+  await until(`runbook ${id}`, () => {
+    const channel = t.sandbox.channelByName(`bench-${id}`);
+    return channel ? t.sandbox.messages(channel.id).some((m) => m.text.startsWith('step 10 of 10')) : false;
+  });
+  const elapsed = nowMs() - start;
+  await handle.signal(incidentResolveSignal, { summary: 'bench' });
+  return elapsed;
+}
+
+const gaps: Record<string, number[]> = {};
+
+async function tenNoops(t: Target): Promise<number> {
+  const key = unique('ten');
+  const done = t.noopRan(`${key}/9`);
+  const start = nowMs();
+  await t.client.workflow.start('bareActivities', { taskQueue: BARE_QUEUE, workflowId: key, args: [key, 10] });
+  await done;
+  const elapsed = nowMs() - start;
+  // The gap between one activity's completion and the next one's start, from the history.
+  const history = await t.client.workflow.getHandle(key).fetchHistory();
+  let lastCompleted: number | undefined;
+  for (const e of history.events ?? []) {
+    const at = tsToMs(e.eventTime as never);
+    if (e.activityTaskCompletedEventAttributes) lastCompleted = at;
+    if (e.activityTaskStartedEventAttributes && lastCompleted !== undefined) (gaps[t.name] ??= []).push(at - lastCompleted);
+  }
+  return elapsed;
+}
+
+// ------------------------------------------------------------ the run
+
+type Pair = { figure: string; baseline: string; measure: (t: Target, cards: Array<{ ts: string; workflowId: string }>, waiter: string) => Promise<[number, number]> };
+
+const PAIRS: Pair[] = [
+  {
+    figure: 'click → ack',
+    baseline: 'bare signal',
+    measure: async (t, cards, waiter) => [await clickToAck(t, cards[0]), await bareSignalOnce(t, waiter)],
+  },
+  {
+    figure: 'click → card updated',
+    baseline: 'signal → 1 no-op activity',
+    measure: async (t, cards) => [await clickToCard(t, cards.shift()!), await signalToActivity(t)],
+  },
+  { figure: '10-step runbook', baseline: '10 no-op activities', measure: async (t) => [await runbook(t), await tenNoops(t)] },
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'signalroom-bench-topology-'));
+  process.once('exit', () => killAllChildren());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: log, log() {} };
+  const bundles = { prod: path.join(tmp, 'prod.js'), bare: path.join(tmp, 'bare.js') };
+  writeFileSync(bundles.prod, (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet as never })).code);
+  writeFileSync(bundles.bare, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet as never })).code);
+
+  const targets: Target[] = [];
+  for (const name of ['untuned', 'tuned', 'cluster'] as const) targets.push(await startTarget(name, bundles, tmp));
+  // samples[target][pair] = per round: [figure values, baseline values]
+  const samples = new Map<string, Array<{ figure: number[]; baseline: number[] }[]>>();
+  try {
+    const waiters = new Map<string, string>();
+    for (const t of targets) {
+      const id = unique('waiter');
+      await t.client.workflow.start('bareWaiter', { taskQueue: BARE_QUEUE, workflowId: id });
+      waiters.set(t.name, id);
+      samples.set(t.name, PAIRS.map(() => []));
+      // Warm-up: one of each, not counted.
+      const cards = await pendingApprovals(t, 2);
+      for (const p of PAIRS) await p.measure(t, cards, id);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      log(`round ${round + 1} of ${ROUNDS}`);
+      for (const t of targets) {
+        const cards = await pendingApprovals(t, SAMPLES + 1);
+        for (const [i, p] of PAIRS.entries()) {
+          const r = { figure: [] as number[], baseline: [] as number[] };
+          for (let k = 0; k < SAMPLES; k++) {
+            const [f, b] = await p.measure(t, cards, waiters.get(t.name)!);
+            r.figure.push(f);
+            r.baseline.push(b);
+          }
+          samples.get(t.name)![i].push(r);
+        }
+      }
+    }
+    for (const t of targets) await t.client.workflow.getHandle(waiters.get(t.name)!).signal(bareStop);
+  } finally {
+    for (const t of targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${(err as Error).message}`));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const rows: Row[] = [];
+  const all = (rounds: Array<{ figure: number[]; baseline: number[] }>, k: 'figure' | 'baseline') => rounds.flatMap((r) => r[k]);
+  const spread = (rounds: Array<{ figure: number[]; baseline: number[] }>) => {
+    const ratios = rounds.map((r) => summarize(r.figure).p50 / summarize(r.baseline).p50);
+    return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
+  };
+  for (const t of targets) {
+    for (const [i, p] of PAIRS.entries()) {
+      const rounds = samples.get(t.name)![i];
+      const f = summarize(all(rounds, 'figure'));
+      const b = summarize(all(rounds, 'baseline'));
+      rows.push({
+        figure: `${t.label}: ${p.figure}`,
+        measured: `p50 ${fmtMs(f.p50)}, p99 ${fmtMs(f.p99)} (n=${f.n})`,
+        baseline: `${p.baseline}: p50 ${fmtMs(b.p50)}, p99 ${fmtMs(b.p99)} (n=${b.n})`,
+        ratio: `p50 ${fmtRatio(f.p50 / b.p50)}, p99 ${fmtRatio(f.p99 / b.p99)}; per-round p50 ratio ${spread(rounds)}`,
+        target: '—',
+        verdict: '—',
+      });
+    }
+  }
+  const gapLines = targets.map((t) => {
+    const g = summarize(gaps[t.name] ?? []);
+    return `${t.label}: p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)} (n=${g.n})`;
+  });
+  process.stdout.write(`${textTable(rows)}\n\nGap between consecutive no-op activities (history): ${gapLines.join('; ')}\n`);
+  if (!process.argv.includes('--no-write')) {
+    const m = machineInfo(ROOT);
+    const note = arg('note');
+    appendFileSync(
+      RESULTS,
+      [
+        '',
+        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — topology run (bench/topology.ts)${note ? ` — ${note}` : ''}`,
+        '',
+        `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
+        `- Commit: ${m.commit}`,
+        `- Run: ${Math.round((Date.now() - started) / 1000)} s, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}; ${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
+        '',
+        markdownTable(rows),
+        '',
+        `- Gap between one no-op activity's completion and the next one's start (from the histories of the 10-activity baselines): ${gapLines.join('; ')}.`,
+        '- Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+void main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,0 +1,351 @@
+/**
+ * `signalroom cluster up|down|status`: the production topology on one
+ * machine. N Temporal server nodes (each running frontend, history, matching
+ * and worker) on loopback, sharing one PostgreSQL for persistence and
+ * visibility. They find each other through Temporal's membership table and
+ * share the history shards between them; a node that dies loses its shards to
+ * the others and takes its share back when `cluster up` starts it again.
+ *
+ * Everything a running cluster needs to be found again lives in
+ * `<data-dir>/cluster.json`: node ports (fixed for the cluster's life, so a
+ * restarted node comes back where clients expect it), process ids and logs.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { stringify } from 'yaml';
+import { DYNAMIC_CONFIG_FILE } from '../dynamic-config';
+import { freePortInRange } from '../free-port';
+import { registerSearchAttributes } from '../setup';
+import { clusterDatabase, connectAddress, readClusterView, setUpSchemas, DEFAULT_DATABASE_URL, type ClusterDatabase } from './postgres';
+import { obtainTemporalServer, TEMPORAL_SERVER_VERSION, type TemporalServerBinaries } from './server-binary';
+
+
+/** Fixed for a cluster's life: Temporal cannot change the shard count of existing data. */
+const HISTORY_SHARDS = 16;
+const SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
+type Service = (typeof SERVICES)[number];
+
+export interface ClusterNode {
+  name: string;
+  /** The frontend's gRPC address: what workers, the server and the CLI connect to. */
+  frontend: string;
+  ports: Record<Service, { grpc: number; membership: number }> & { http: number };
+  pid?: number;
+  logFile: string;
+}
+
+export interface ClusterState {
+  temporalServerVersion: string;
+  namespace: string;
+  /** Where Temporal's databases live (no password: that stays in DATABASE_URL and the nodes' config files). */
+  database: { address: string; user: string; database: string; visibilityDatabase: string };
+  nodes: ClusterNode[];
+}
+
+export interface ClusterOptions {
+  dataDir: string;
+  /** @default 2 */
+  nodes?: number;
+  /** @default 'default' */
+  namespace?: string;
+  /** @default $DATABASE_URL, else the machine's PostgreSQL on 127.0.0.1:5432 as postgres */
+  databaseUrl?: string;
+  /** Name of Temporal's database (`<name>_visibility` beside it). @default 'signalroom_temporal' */
+  databaseName?: string;
+  log?: (line: string) => void;
+  cacheDir?: string;
+}
+
+const stateFile = (dataDir: string) => path.join(dataDir, 'cluster.json');
+
+export function readClusterState(dataDir: string): ClusterState | undefined {
+  const file = stateFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterState) : undefined;
+}
+
+function writeClusterState(dataDir: string, state: ClusterState): void {
+  writeFileSync(stateFile(dataDir), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function isRunning(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function resolveDatabase(options: ClusterOptions): ClusterDatabase {
+  return clusterDatabase(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options.databaseName ?? 'signalroom_temporal');
+}
+
+async function newNode(dataDir: string, index: number): Promise<ClusterNode> {
+  const port = () => freePortInRange(20_000, 32_000);
+  const ports = { http: await port() } as ClusterNode['ports'];
+  for (const service of SERVICES) ports[service] = { grpc: await port(), membership: await port() };
+  const name = `node-${index + 1}`;
+  return { name, frontend: `127.0.0.1:${ports.frontend.grpc}`, ports, logFile: path.join(dataDir, name, 'temporal.log') };
+}
+
+/** The node's `config/development.yaml`: the shape of Temporal's own development-postgres12.yaml, on loopback. */
+function nodeConfig(node: ClusterNode, db: ClusterDatabase, seedFrontend: string): string {
+  const datastore = (database: string, maxConns: number) => ({
+    sql: {
+      pluginName: 'postgres12',
+      databaseName: database,
+      connectAddr: connectAddress(db),
+      connectProtocol: 'tcp',
+      user: db.user,
+      password: db.password,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
+  });
+  const services = Object.fromEntries(
+    SERVICES.map((s) => [
+      s,
+      { rpc: { grpcPort: node.ports[s].grpc, membershipPort: node.ports[s].membership, bindOnLocalHost: true, ...(s === 'frontend' ? { httpPort: node.ports.http } : {}) } },
+    ]),
+  );
+  return stringify({
+    log: { stdout: true, level: 'warn' },
+    persistence: {
+      defaultStore: 'default',
+      visibilityStore: 'visibility',
+      numHistoryShards: HISTORY_SHARDS,
+      datastores: { default: datastore(db.database, 20), visibility: datastore(db.visibilityDatabase, 10) },
+    },
+    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    services,
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
+      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: seedFrontend } },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: DYNAMIC_CONFIG_FILE, pollInterval: '10s' },
+  });
+}
+
+function startNode(binaries: TemporalServerBinaries, node: ClusterNode, db: ClusterDatabase, seedFrontend: string): number {
+  const root = path.dirname(node.logFile);
+  mkdirSync(path.join(root, 'config'), { recursive: true, mode: 0o700 });
+  // Holds the database password: readable by its owner only.
+  writeFileSync(path.join(root, 'config', 'development.yaml'), nodeConfig(node, db, seedFrontend), { mode: 0o600 });
+  const log = openSync(node.logFile, 'a');
+  try {
+    const child = spawn(binaries.server, ['--root', root, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    if (!child.pid) throw new Error(`Could not start ${binaries.server}`);
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+async function waitForFrontend(node: ClusterNode, deadline: number, check: (c: Connection) => Promise<unknown>): Promise<void> {
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (!isRunning(node.pid)) throw new Error(`Temporal ${node.name} exited during start; its log: ${node.logFile}\n${tail(node.logFile)}`);
+    try {
+      const connection = await Connection.connect({ address: node.frontend, connectTimeout: 2000 });
+      try {
+        await connection.withDeadline(Date.now() + 5000, () => check(connection));
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = (err as Error).message;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`Temporal ${node.name} did not answer on ${node.frontend} in time (${lastError}); its log: ${node.logFile}\n${tail(node.logFile)}`);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts the cluster, or the nodes of an existing one that are not running
+ * (same ports: a node that died rejoins where its clients expect it).
+ * Idempotent: schemas, namespace and search attributes are created only when missing.
+ */
+export async function clusterUp(options: ClusterOptions): Promise<ClusterState> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const previous = readClusterState(dataDir);
+  const db = resolveDatabase({ ...options, databaseName: options.databaseName ?? previous?.database.database });
+  if (previous && (connectAddress(db) !== previous.database.address || db.database !== previous.database.database)) {
+    throw new Error(
+      `The cluster in ${dataDir} keeps its state in ${previous.database.database} on ${previous.database.address}, not ${db.database} on ${connectAddress(db)}: ` +
+        'set DATABASE_URL (and --database) to that PostgreSQL, or use another --data-dir for a new cluster.',
+    );
+  }
+  const binaries = await obtainTemporalServer({ log, cacheDir: options.cacheDir });
+
+  const wanted = options.nodes ?? previous?.nodes.length ?? 2;
+  const nodes = previous?.nodes.slice(0, wanted) ?? [];
+  for (let i = nodes.length; i < wanted; i++) nodes.push(await newNode(dataDir, i));
+  const state: ClusterState = {
+    temporalServerVersion: TEMPORAL_SERVER_VERSION,
+    namespace: options.namespace ?? previous?.namespace ?? 'default',
+    database: { address: connectAddress(db), user: db.user, database: db.database, visibilityDatabase: db.visibilityDatabase },
+    nodes,
+  };
+
+  log(`Setting up Temporal's schemas on PostgreSQL ${connectAddress(db)} (databases ${db.database}, ${db.visibilityDatabase}).`);
+  await setUpSchemas(db, binaries, log);
+
+  const deadline = Date.now() + 120_000;
+  // One node at a time: each joins the ring the ones before it formed.
+  for (const node of nodes) {
+    if (isRunning(node.pid)) continue;
+    log(`Starting Temporal ${node.name} (frontend ${node.frontend}; log ${node.logFile}).`);
+    node.pid = startNode(binaries, node, db, nodes[0].frontend);
+    writeClusterState(dataDir, state);
+    await waitForFrontend(node, deadline, (c) => c.workflowService.getSystemInfo({}));
+  }
+  writeClusterState(dataDir, state);
+
+  await registerNamespace(nodes[0], state.namespace, deadline);
+  // Every frontend must know the namespace (each refreshes its cache on its own) and its search attributes.
+  for (const node of nodes) {
+    await waitForFrontend(node, deadline, async (c) => {
+      const { customAttributes } = await c.operatorService.listSearchAttributes({ namespace: state.namespace });
+      if (!customAttributes?.SignalroomKind) throw new Error('search attributes not visible yet');
+    });
+  }
+  log(`Temporal cluster up: ${nodes.length} nodes, namespace ${state.namespace}, frontends ${nodes.map((n) => n.frontend).join(', ')}.`);
+  return state;
+}
+
+async function registerNamespace(node: ClusterNode, namespace: string, deadline: number): Promise<void> {
+  await waitForFrontend(node, deadline, async (connection) => {
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+    } catch (err) {
+      if (!/already exists|AlreadyExists/i.test((err as Error).message)) throw err;
+    }
+    await registerSearchAttributes(connection, namespace);
+  });
+}
+
+/** Stops every node: SIGTERM, then SIGKILL after `graceMs`. Data stays in PostgreSQL for the next `up`. */
+export async function clusterDown(options: { dataDir: string; graceMs?: number; log?: (line: string) => void }): Promise<ClusterState | undefined> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dataDir = path.resolve(options.dataDir);
+  const state = readClusterState(dataDir);
+  if (!state) return undefined;
+  await Promise.all(
+    state.nodes.map(async (node) => {
+      if (!isRunning(node.pid)) return;
+      log(`Stopping Temporal ${node.name} (pid ${node.pid}).`);
+      await stopProcess(node.pid!, options.graceMs ?? 15_000);
+    }),
+  );
+  for (const node of state.nodes) node.pid = undefined;
+  writeClusterState(dataDir, state);
+  return state;
+}
+
+export async function stopProcess(pid: number, graceMs: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export interface NodeStatus {
+  name: string;
+  frontend: string;
+  pid?: number;
+  running: boolean;
+  /** Whether the frontend answers gRPC. */
+  serving: boolean;
+  /** Its history service's share of the shards, as Temporal's shard table records it. */
+  shards: number[];
+  logFile: string;
+}
+
+export interface ClusterStatus {
+  dataDir: string;
+  namespace: string;
+  database: ClusterState['database'];
+  nodes: NodeStatus[];
+  /** Live ring members per role, from Temporal's membership table. */
+  members: Record<string, string[]>;
+}
+
+export async function clusterStatus(options: { dataDir: string; databaseUrl?: string }): Promise<ClusterStatus | undefined> {
+  const dataDir = path.resolve(options.dataDir);
+  const state = readClusterState(dataDir);
+  if (!state) return undefined;
+  const configured = resolveDatabase({ dataDir, databaseUrl: options.databaseUrl, databaseName: state.database.database });
+  // The cluster's own PostgreSQL, with DATABASE_URL's password when it names the same server.
+  const db = connectAddress(configured) === state.database.address ? configured : { ...configured, ...splitAddress(state.database.address), user: state.database.user, password: '' };
+  let view: Awaited<ReturnType<typeof readClusterView>> | undefined;
+  try {
+    view = await readClusterView(db);
+  } catch {
+    view = undefined;
+  }
+  const members: Record<string, string[]> = {};
+  for (const m of view?.members ?? []) (members[m.role] ??= []).push(m.address);
+  const nodes = await Promise.all(
+    state.nodes.map(async (node): Promise<NodeStatus> => {
+      const running = isRunning(node.pid);
+      const history = `127.0.0.1:${node.ports.history.grpc}`;
+      return {
+        name: node.name,
+        frontend: node.frontend,
+        pid: running ? node.pid : undefined,
+        running,
+        serving: running && (await answers(node.frontend)),
+        shards: [...(view?.shardOwners ?? new Map<number, string>())].filter(([, owner]) => owner === history || owner.startsWith(`${history}-`)).map(([id]) => id),
+        logFile: node.logFile,
+      };
+    }),
+  );
+  return { dataDir, namespace: state.namespace, database: state.database, nodes, members };
+}
+
+async function answers(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2000 });
+    try {
+      await connection.withDeadline(Date.now() + 5000, () => connection.workflowService.getSystemInfo({}));
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+}

@@ -148,8 +148,8 @@ steps:
     });
     const errors = opened.timeline.filter((e) => e.kind === 'error').map((e) => e.text);
     expect(errors).toEqual([
-      expect.stringMatching(/^open\/2: failed: the file at .*\/render\/huge is over the limit of 65536 bytes$/),
-      expect.stringMatching(/^open\/3: failed: .*\/render\/moved answered a redirect \(HTTP 302\); Upload File does not follow redirects/),
+      expect.stringMatching(/^Upload File #incident-big-[a-z0-9]+: failed: the file at .*\/render\/huge is over the limit of 65536 bytes$/),
+      expect.stringMatching(/^Upload File #incident-big-[a-z0-9]+: failed: .*\/render\/moved answered a redirect \(HTTP 302\); Upload File does not follow redirects/),
     ]);
     expect(slack.sandbox.messages(opened.incident.channelId!).filter((m) => m.files?.length)).toEqual([]);
     // The redirect was not followed.

@@ -458,6 +458,7 @@ class IncidentRun {
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
       patched: (id) => patched(id),
       isCancellation: (err) => isCancellation(err),
+      failureMessage,
       channelLink: (id) => channelLink(id),
       sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
       waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),

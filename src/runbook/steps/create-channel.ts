@@ -51,7 +51,7 @@ export const createChannel = defineStepKind({
         // The channel exists: it is this step's outcome, and later steps need it. The invites
         // are a problem of their own. Runs that failed here before this change replay as failed.
         if (rt.isCancellation(err) || !rt.patched('channel-done-when-invites-fail')) throw err;
-        rt.noteError(`could not invite ${users.join(', ')}: ${(err as Error).message}`);
+        rt.noteError(`could not invite ${users.join(', ')}: ${rt.failureMessage(err)}`);
       }
     }
     return { outputs: { channel: created.id, name: created.name, link: rt.channelLink(created.id) } };

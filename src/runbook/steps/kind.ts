@@ -130,6 +130,8 @@ export interface StepRuntime {
   noteError(text: string): void;
   /** Temporal's patched(): a kind that changes what it sends to Temporal keeps recorded runs on the old path. */
   patched(id: string): boolean;
+  /** What went wrong, for the timeline: an activity's cause (Slack's explanation) rather than the wrapper. */
+  failureMessage(err: unknown): string;
   /** Temporal's isCancellation(): a cancelled step must not be recorded as a failure and go on. */
   isCancellation(err: unknown): boolean;
   /** `<#C…>`: how Slack links a channel in a message. */

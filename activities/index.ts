@@ -2,6 +2,8 @@ import { createSelfCheckActivities } from './self-check';
 import { SlackContext } from './slack/context';
 import { createChannelActivities } from './slack/channels';
 import { createMessageActivities } from './slack/messages';
+import { createFileActivities } from './slack/files';
+import { createCanvasActivities } from './slack/canvases';
 import { createDirectoryActivities } from './slack/directory';
 import { createApprovalActivities } from './approvals';
 import { IntegrationRegistry } from '../src/slack/integrations';
@@ -14,6 +16,8 @@ export interface ActivityDeps {
   integrations?: IntegrationRegistry;
   /** HTTP for response_url and incoming webhooks. @default global fetch */
   fetch?: typeof fetch;
+  /** The most an Upload File step may fetch and upload. @default 10 MiB */
+  maxUploadBytes?: number;
 }
 
 /**
@@ -27,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createChannelActivities(slack),
     ...createMessageActivities(slack, { fetch: deps.fetch }),
+    ...createFileActivities(slack, { fetch: deps.fetch, maxBytes: deps.maxUploadBytes }),
+    ...createCanvasActivities(slack),
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
   };

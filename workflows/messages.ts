@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
-import type { IncidentState, IncidentUpdate } from './incident/types';
+import type { ActionItem, IncidentState, IncidentUpdate, TaskRequest } from './incident/types';
 import type { SlackClickSignal } from './click';
 
 /**
@@ -31,3 +31,7 @@ export const incidentSeveritySignal = defineSignal<[{ severity: string; by?: str
 /** Resolves the incident: runs the runbook's post-incident steps. */
 export const incidentResolveSignal = defineSignal<[{ summary?: string; resolvedBy?: string }]>('incidentResolve');
 export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
+/** Adds or closes an action item; answers with the item (the CLI prints its number). */
+export const incidentTaskUpdate = defineUpdate<ActionItem, [TaskRequest]>('incidentTask');
+/** An action item's Done button (`signalroom:task:done`), from the server's click route; the workflow checks the clicker is in the incident channel. */
+export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('incidentTaskClick');

@@ -145,6 +145,13 @@ export function createChannelActivities(slack: SlackContext) {
       );
     },
 
+    /** Is this person in the channel? (Who may close an incident's action items.) Read-only. */
+    async isChannelMember(input: { integration: string; channel: string; user: string }): Promise<boolean> {
+      const integration = await slack.integration(input.integration);
+      const channel = await slack.resolveChannel(integration, input.channel);
+      return (await channelMembers(slack, integration, channel.id)).has(input.user);
+    },
+
     async archiveChannel(input: { integration: string; channel: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
       const channel = await slack.permittedChannel(integration, input.channel, 'archive');

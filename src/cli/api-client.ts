@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { ApprovalRequest, DecideOutcome } from '../../workflows/approval/types';
 import type { ApprovalOutcomeStatus } from '../approvals/outcome';
-import type { IncidentState } from '../../workflows/incident/types';
+import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 /** `--api` without a token: bad usage (exit 64) in every command. */
 export class ApiUsageError extends Error {}
@@ -139,5 +139,20 @@ export class SignalroomApi {
 
   async resolveIncident(id: string, resolvedBy?: string, summary?: string): Promise<void> {
     await this.call('POST', `/incidents/${encodeURIComponent(id)}/resolve`, { resolvedBy, summary });
+  }
+
+  async incidentTasks(id: string): Promise<ActionItem[]> {
+    return (await this.call<{ tasks: ActionItem[] }>('GET', `/incidents/${encodeURIComponent(id)}/tasks`)).body.tasks;
+  }
+
+  async incidentTask(id: string, request: TaskRequest): Promise<ActionItem> {
+    if (request.action === 'add') return (await this.call<ActionItem>('POST', `/incidents/${encodeURIComponent(id)}/tasks`, { text: request.text, owner: request.owner, by: request.by })).body;
+    return (await this.call<ActionItem>('POST', `/incidents/${encodeURIComponent(id)}/tasks/${request.item}/done`, { by: request.by })).body;
+  }
+
+  async incidentPostmortem(id: string): Promise<string> {
+    // The answer is Markdown, not JSON: call() hands a body it cannot parse back as { message }.
+    const { body } = await this.call<{ message?: string } | string>('GET', `/incidents/${encodeURIComponent(id)}/postmortem`);
+    return typeof body === 'string' ? body : (body.message ?? '');
   }
 }

@@ -10,7 +10,7 @@ import { CUSTOMIZE_SCOPE, REQUIRED_BOT_SCOPES, BOT_SCOPES } from '../slack/scope
 
 export interface DoctorRow {
   integration: string;
-  check: 'token' | 'scopes' | 'signing secret' | 'request url';
+  check: 'token' | 'scopes' | 'unneeded scopes' | 'signing secret' | 'request url';
   ok: boolean;
   detail: string;
 }
@@ -51,6 +51,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorRow[]> {
           missing.length === 0
             ? `all ${wanted.length} scopes granted`
             : `missing ${missing.join(', ')}${missingRequired.length ? ` (required: ${missingRequired.join(', ')})` : ''}: add them to the app's bot scopes and reinstall`,
+      });
+      // Least privilege: what the token may do that Signalroom never asks of it. A finding, not a failure.
+      const needed = new Set([...wanted, 'commands']);
+      const unneeded = [...granted].filter((s) => !needed.has(s)).sort();
+      rows.push({
+        integration: name,
+        check: 'unneeded scopes',
+        ok: true,
+        detail: unneeded.length ? `granted but not needed: ${unneeded.join(', ')}: remove them from the app's bot scopes and reinstall` : 'none: the token has only the scopes Signalroom uses',
       });
     } catch (err) {
       rows.push({ integration: name, check: 'token', ok: false, detail: slackFailure(err, { method: 'auth.test', integration: name }).message });

@@ -20,8 +20,8 @@ import { readEnv } from '../config/env';
 import { withTemporalClient } from '../temporal/connection';
 import { formatProblem, type Problem } from '../runbook/validate';
 import { IncidentInputError, incidentWorkflowId, openIncident } from '../incidents/client';
-import { IncidentNotFound, IncidentService, loadRunbookCatalog, type RunbookCatalog } from '../incidents/service';
-import type { IncidentState } from '../../workflows/incident/types';
+import { IncidentNotFound, IncidentService, TaskRefused, loadRunbookCatalog, type RunbookCatalog } from '../incidents/service';
+import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 export const EXIT_INCIDENT_REFUSED = 1;
 const EXIT_USAGE = 64;
@@ -91,7 +91,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
     }
     // The API's 4xx: the server refused the request and said why (a 5xx is left to main: exit 70).
     const apiRefusal = err instanceof ApiCallError && err.status < 500;
-    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError || apiRefusal) {
+    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError || err instanceof TaskRefused || apiRefusal) {
       process.stderr.write(`signalroom: ${err.message}\n`);
       process.exitCode = EXIT_INCIDENT_REFUSED;
       return;
@@ -184,6 +184,56 @@ export function registerIncidentCommands(program: Command): void {
         if (api) await api.resolveIncident(id, opts.as, opts.summary);
         else await withTemporalClient((client) => service(client).resolve(id, opts.as, opts.summary));
         process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
+      }),
+    );
+
+  const task = incident.command('task').description("The incident's action items: add, close, list");
+  const taskRequest = (id: string, request: TaskRequest, opts: ApiOptions): Promise<ActionItem> => {
+    const api = SignalroomApi.fromEnvironment(opts);
+    return api ? api.incidentTask(id, request) : withTemporalClient((client) => service(client).task(id, request));
+  };
+  withApiOptions(task.command('add <id> <text>'))
+    .description('Add an action item: posted in the incident channel with a Done button (needs a running worker)')
+    .option('--owner <who>', 'who owns it: Slack user ID, @handle or email')
+    .option('--as <user>', 'who added it (Slack user ID or name)')
+    .action((id: string, text: string, opts: ApiOptions & { owner?: string; as?: string }) =>
+      run(async () => {
+        const item = await taskRequest(id, { action: 'add', text, owner: opts.owner, by: opts.as }, opts);
+        process.stdout.write(`Action item #${item.id} added to ${incidentWorkflowIdOf(id)}\n`);
+      }),
+    );
+  withApiOptions(task.command('done <id> <item>'))
+    .description('Close an action item by its number')
+    .option('--as <user>', 'who closed it (Slack user ID or name)')
+    .action((id: string, item: string, opts: ApiOptions & { as?: string }) =>
+      run(async () => {
+        const n = Number(item.replace(/^#/, ''));
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${item}" is not an action item number like 2`);
+        const closed = await taskRequest(id, { action: 'done', item: n, by: opts.as }, opts);
+        process.stdout.write(`Action item #${closed.id} done\n`);
+      }),
+    );
+  withApiOptions(task.command('list <id>'))
+    .description("List the incident's action items, open first")
+    .option('--json', 'print them as JSON')
+    .action((id: string, opts: ApiOptions & { json?: boolean }) =>
+      run(async () => {
+        const api = SignalroomApi.fromEnvironment(opts);
+        const items = api ? await api.incidentTasks(id) : await withTemporalClient((client) => service(client).tasks(id));
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(items)}\n`);
+        const sorted = [...items].sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'open' ? -1 : 1));
+        const lines = sorted.map((i) => `#${i.id} [${i.status === 'open' ? ' ' : 'x'}] ${i.text}${i.owner ? ` (owner ${i.owner})` : ''}${i.doneBy ? ` — done by ${i.doneBy}` : ''}`);
+        process.stdout.write(`${lines.length ? lines.join('\n') : 'No action items'}\n`);
+      }),
+    );
+
+  withApiOptions(incident.command('postmortem <id>'))
+    .description("Print the incident's postmortem as Markdown, from its own record (timeline, decisions, action items, durations)")
+    .action((id: string, opts: ApiOptions) =>
+      run(async () => {
+        const api = SignalroomApi.fromEnvironment(opts);
+        const markdown = api ? await api.incidentPostmortem(id) : await withTemporalClient((client) => service(client).postmortem(id));
+        process.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
       }),
     );
 

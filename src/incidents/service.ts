@@ -4,19 +4,25 @@
  * /signalroom slash command. Signals need no worker: an update sent while
  * the worker is down is applied when it is back.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import path from 'node:path';
 import { loadRunbookDir } from '../runbook/load';
 import type { Runbook } from '../runbook/types';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
-import type { IncidentState } from '../../workflows/incident/types';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
+import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 import { incidentWorkflowId, openIncident } from './client';
+import { postmortemMarkdown } from './postmortem';
 
 export class IncidentNotFound extends Error {
   readonly code = 'incident_not_found';
 }
 export class RunbookNotFound extends Error {
   readonly code = 'runbook_not_found';
+}
+
+/** The incident refused the action item request (no such item, already done, empty text): the message says which. */
+export class TaskRefused extends Error {
+  readonly code = 'task_refused';
 }
 
 export interface RunbookCatalog {
@@ -81,6 +87,27 @@ export class IncidentService {
 
   resolve(id: string, resolvedBy?: string, summary?: string): Promise<void> {
     return this.signal(id, (h) => h.signal(incidentResolveSignal, { resolvedBy, summary }));
+  }
+
+  /** Adds or closes an action item; answers with the item. */
+  task(id: string, request: TaskRequest): Promise<ActionItem> {
+    return this.signal(id, async (h) => {
+      try {
+        return await h.executeUpdate(incidentTaskUpdate, { args: [request] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new TaskRefused((err.cause as Error | undefined)?.message ?? err.message);
+        throw err;
+      }
+    });
+  }
+
+  async tasks(id: string): Promise<ActionItem[]> {
+    return (await this.state(id)).actionItems ?? [];
+  }
+
+  /** The incident's postmortem in Markdown, from its own record. */
+  async postmortem(id: string): Promise<string> {
+    return postmortemMarkdown(await this.state(id));
   }
 
   state(id: string): Promise<IncidentState> {

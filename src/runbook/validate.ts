@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import { channelNameProblem } from '../slack/channel-names';
 import { ConditionError, ConditionTooComplexError, conditionReferences, parseCondition } from './condition';
 import { INCIDENT_CHANNEL, normalizeRunbook } from './normalize';
+import { PLAIN_COMMON_FIELDS } from './steps/kind';
+import { kindOfOperation } from './steps/registry';
 import { BlockSchema, RemindersSchema, RunbookObjectSchema, STEP_SCHEMAS, StepListSchema, type RunbookFileObject, type SourceStep } from './schema';
 import { placeholdersIn } from './template';
 import { CHANNEL_OUTPUTS, DEFAULT_INPUTS, OPERATION_NAMES, REMINDER_VALUES, SECTION_VALUES, STEP_OUTPUTS, type Runbook, type RunbookSection, type StepOperation } from './types';
@@ -58,8 +60,8 @@ const SECTIONS: Array<{ key: 'steps' | 'onUpdate' | 'onResolve'; section: Runboo
 ];
 const OPERATIONS = Object.keys(OPERATION_NAMES);
 
-/** Fields of a step that are not templates. */
-const NOT_TEMPLATES = new Set(['Action Type', 'Operation', 'Id', 'id', 'When', 'Duration', 'For', 'Timeout', 'After', 'OnTimeout', 'OnReject', 'MinApprovals', 'Private', 'Broadcast', 'ThreadUpdates', 'ApproverGroups', 'Emoji', 'Type']);
+/** Keys inside a step's values (a block's `Type`) that are not templates; a kind names its own plain fields. */
+const NOT_TEMPLATES_INSIDE = new Set(['Type']);
 
 /** `['steps', 0, 'Blocks', 1, 'Text']` → `steps[0].Blocks[1].Text`. */
 export function fieldName(path: Path): string {
@@ -266,7 +268,7 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
     });
   }
 
-  const channelCreatedIn = (steps: SourceStep[] | undefined, before = Infinity) => (steps ?? []).some((s, i) => i < before && s.Operation === 'Create Channel');
+  const channelCreatedIn = (steps: SourceStep[] | undefined, before = Infinity) => (steps ?? []).some((s, i) => i < before && kindOfOperation(s.Operation).channel === 'creates');
 
   /** Why `name` cannot be used here, or undefined when it can. */
   const problemWith = (name: string, scope: Scope): string | undefined => {
@@ -299,11 +301,11 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
     }
   };
 
-  const checkTemplates = (value: unknown, field: Path, scope: Scope) => {
+  const checkTemplates = (value: unknown, field: Path, scope: Scope, plain: ReadonlySet<string> = NOT_TEMPLATES_INSIDE) => {
     if (typeof value === 'string') checkTemplate(value, field, scope);
     else if (Array.isArray(value)) value.forEach((v, i) => checkTemplates(v, [...field, i], scope));
     else if (value && typeof value === 'object')
-      for (const [k, v] of Object.entries(value)) if (!NOT_TEMPLATES.has(k)) checkTemplates(v, [...field, k], scope);
+      for (const [k, v] of Object.entries(value)) if (!plain.has(k)) checkTemplates(v, [...field, k], scope);
   };
 
   const checkChannelLiteral = (value: string, field: Path, creating: boolean) => {
@@ -329,7 +331,8 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
         names: new Set([...inputs, ...SECTION_VALUES[section]]),
         channelCreated: channelCreatedIn(steps, index) || (section !== 'open' && channelCreatedIn(file.steps)),
       };
-      checkTemplates(step, field, scope);
+      const kind = kindOfOperation(step.Operation);
+      checkTemplates(step, field, scope, new Set([...PLAIN_COMMON_FIELDS, ...kind.plainFields]));
       if (step.When !== undefined) {
         try {
           for (const ref of conditionReferences(parseCondition(step.When))) {
@@ -343,22 +346,21 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
           report(offsetIn([...field, 'When'], step.When, err.offset), [...field, 'When'], `${err.message} in "${quoted}"`, err instanceof ConditionTooComplexError ? err.code : undefined);
         }
       }
-      if (step.Operation === 'Create Channel') checkChannelLiteral(step.Name, [...field, 'Name'], true);
-      else if ('Channel' in step && typeof step.Channel === 'string') checkChannelLiteral(step.Channel, [...field, 'Channel'], false);
-      else if (step.Operation !== 'Wait') {
-        const why = problemWith('incident.channel', scope);
-        if (why) report(offsetOf([...field, 'Operation']), field, `${step.Operation} has no Channel, so it uses the incident channel ${INCIDENT_CHANNEL}, but no Create Channel step runs before it; give it a Channel`);
+      // Only kinds that use a channel need one; a kind that creates it has its name checked.
+      const own = step as unknown as Record<string, unknown>;
+      if (kind.channel === 'creates' && typeof own.Name === 'string') checkChannelLiteral(own.Name, [...field, 'Name'], true);
+      else if (kind.channel === 'uses') {
+        if (typeof own.Channel === 'string') checkChannelLiteral(own.Channel, [...field, 'Channel'], false);
+        else if (problemWith('incident.channel', scope))
+          report(offsetOf([...field, 'Operation']), field, `${step.Operation} has no Channel, so it uses the incident channel ${INCIDENT_CHANNEL}, but no Create Channel step runs before it; give it a Channel`);
       }
-      if (step.Operation === 'Wait') {
-        if ((step.Duration === undefined) === (step.For === undefined)) report(offsetOf([...field, 'Operation']), field, 'a Wait needs either Duration (e.g. 30m) or For (resolved or update), not both');
-        else if (step.Timeout !== undefined && step.For === undefined) report(offsetOf([...field, 'Timeout']), [...field, 'Timeout'], 'Timeout bounds a Wait For an event; a Wait with a Duration has none');
-      }
-      if ('Blocks' in step && step.Blocks)
-        step.Blocks.forEach((b, i) => {
-          if (b.Type === 'section' && b.Text === undefined && b.Fields === undefined) report(offsetOf([...field, 'Blocks', i]), [...field, 'Blocks', i], 'a section block needs Text or Fields');
-        });
-      if (step.Operation === 'Add Bookmark' && placeholdersIn(step.Link).length === 0 && !/^https?:\/\/\S+$/.test(step.Link))
-        report(offsetOf([...field, 'Link']), [...field, 'Link'], `"${step.Link}" is not an http(s) URL`);
+      kind.check?.(step, {
+        report: (own, message) => {
+          const at: Path = own === undefined ? [...field, 'Operation'] : [...field, ...parseOwnField(own)];
+          report(offsetOf(at), own === undefined ? field : [...field, ...parseOwnField(own)], message);
+        },
+        isLiteral: (value) => placeholdersIn(value).length === 0,
+      });
     });
   }
 
@@ -371,6 +373,11 @@ function checkMeaning(file: RunbookFileObject, text: string, doc: Document, toDo
     if (typeof file.reminders.every === 'object' && Object.keys(file.reminders.every).length === 0)
       report(offsetOf([...field, 'every']), [...field, 'every'], 'give at least one interval, e.g. { SEV1: 15m, default: 1h }');
   }
+}
+
+/** A kind's field name (`Link`, `Blocks[1]`) as a path. */
+function parseOwnField(own: string): Path {
+  return own.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 function lineOf(_doc: Document, text: string, offset: number | undefined): number {

@@ -20,9 +20,10 @@ import { loadSlackApiMetadata, type SlackApiMetadata } from './metadata';
 import type { SandboxServices } from './method-context';
 import { OAuthStore, registerOAuthRoutes, type OAuthApp } from './oauth';
 import { registerPage } from './page/routes';
+import { registerUploadRoute } from './methods/files';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { DEFAULT_TEAM_ID, DEMO_SEED, applySeed, seedInto, seedWorkspace, type ChannelSeed, type GroupSeed, type SeedSpec, type UserSeed, type WorkspaceSeed } from './seed';
-import { SandboxState, type Channel, type Ephemeral, type Message, type ScheduledMessage, type Team, type User, type UserGroup, type View } from './state';
+import { SandboxState, type Canvas, type Channel, type SandboxFile, type Ephemeral, type Message, type ScheduledMessage, type Team, type User, type UserGroup, type View } from './state';
 import { issueToken } from './tokens';
 import { TriggerStore } from './triggers';
 import { registerWebApi, type CallRecord, type Violation } from './web-api';
@@ -32,7 +33,7 @@ export type { CallRecord, Violation } from './web-api';
 export type { ClickOptions, ClickResult, InteractionRecord, SubmitViewOptions, SubmitViewResult, AppResponse } from './interactivity';
 export type { FaultKind, FaultSpec } from './faults';
 export type { SeedSpec, WorkspaceSeed, UserSeed, GroupSeed, ChannelSeed } from './seed';
-export type { Channel, Message, Ephemeral, ScheduledMessage, Team, User, UserGroup, TokenInfo, View } from './state';
+export type { Canvas, Channel, SandboxFile, Message, Ephemeral, ScheduledMessage, Team, User, UserGroup, TokenInfo, View } from './state';
 export type { RateLimitOptions } from './rate-limit';
 export type { OAuthApp } from './oauth';
 export { signRequest } from './interactivity';
@@ -55,6 +56,8 @@ export const SIGNALROOM_BOT_SCOPES = [
   'im:history',
   'pins:write',
   'bookmarks:write',
+  'files:write',
+  'canvases:write',
   'reactions:write',
   'users:read',
   'users:read.email',
@@ -142,6 +145,10 @@ export interface Sandbox {
   message(channelId: string, ts: string): Message | undefined;
   /** The replies in a thread, oldest first (not the parent). */
   replies(channelId: string, threadTs: string): Message[];
+  /** A file uploaded through the external upload flow: its name, title, bytes and where it was shared. */
+  file(id: string): SandboxFile | undefined;
+  /** The canvases of a channel (conversations.canvases.create). */
+  canvases(channelId: string): Canvas[];
   ephemerals(filter?: { channelId?: string; userId?: string }): Ephemeral[];
   scheduled(channelId?: string): ScheduledMessage[];
   /** Posts every scheduled message that is due (the sandbox also does it on its own). */
@@ -237,6 +244,7 @@ class SlackSandbox implements Sandbox {
     this.app.register(formbody);
     registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging, latencyMs: () => this.latencyMs });
     registerOAuthRoutes(this.app, this.oauth, this.state);
+    registerUploadRoute(this.app, this.state);
     this.webhooks.register(this.app);
     this.interactivity.register(this.app);
     registerPage(this.app, { state: this.state, interactivity: this.interactivity, sandbox: this });
@@ -343,6 +351,16 @@ class SlackSandbox implements Sandbox {
   messages(channelId: string, o: { includeDeleted?: boolean } = {}): Message[] {
     const c = this.requireChannel(channelId);
     return c.messages.filter((m) => o.includeDeleted || !m.deleted);
+  }
+
+  /** A file uploaded through the external upload flow: its name, title, bytes and where it was shared. */
+  file(id: string): SandboxFile | undefined {
+    return this.state.files.get(id);
+  }
+
+  /** The canvases of a channel (conversations.canvases.create). */
+  canvases(channelId: string): Canvas[] {
+    return [...this.state.canvases.values()].filter((c) => c.channelId === channelId);
   }
 
   message(channelId: string, ts: string): Message | undefined {

@@ -37,6 +37,8 @@ export function conversationJson(state: SandboxState, c: Channel, viewer?: Token
   if (viewer) out.is_member = c.members.has(viewer.userId);
   if (opts.numMembers) out.num_members = c.members.size;
   void state;
+  const canvas = [...state.canvases.values()].find((x) => x.channelId === c.id);
+  if (canvas) out.properties = { ...(out.properties as object | undefined), canvas: { file_id: canvas.id, is_empty: canvas.markdown.length === 0 } };
   return out;
 }
 
@@ -52,6 +54,13 @@ export function messageJson(state: SandboxState, channel: Channel, m: Message, o
   if (m.iconEmoji) out.icons = { emoji: m.iconEmoji };
   if (m.blocks) out.blocks = m.blocks;
   if (m.attachments) out.attachments = m.attachments;
+  if (m.files?.length) {
+    out.upload = true;
+    out.files = m.files.map((id) => {
+      const f = state.files.get(id);
+      return { id, name: f?.name, title: f?.title ?? f?.name, size: f?.content?.length ?? 0, user: f?.user, created: f?.created };
+    });
+  }
   if (m.edited) out.edited = m.edited;
   if (m.reactions.length) out.reactions = m.reactions.map((r) => ({ name: r.name, users: r.users, count: r.users.length }));
   if (m.metadata && opts.includeMetadata) out.metadata = m.metadata;

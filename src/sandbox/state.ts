@@ -73,9 +73,38 @@ export interface Message {
   /** Earlier versions, oldest first. */
   edits: MessageEdit[];
   reactions: Reaction[];
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: string[];
   deleted?: boolean;
   /** How the message arrived: the Web API, an incoming webhook, a response_url, or a person on the page. */
   via: 'api' | 'webhook' | 'response_url' | 'page' | 'scheduled' | 'seed';
+}
+
+/** An upload: created by files.getUploadURLExternal, filled at its upload URL, shared by files.completeUploadExternal. */
+export interface SandboxFile {
+  id: string;
+  teamId: string;
+  user: string;
+  name: string;
+  /** The length announced to files.getUploadURLExternal. */
+  length: number;
+  /** The secret part of the upload URL. */
+  uploadKey: string;
+  content?: Buffer;
+  title?: string;
+  /** Set once files.completeUploadExternal shared it. */
+  sharedIn?: { channel: string; ts: string };
+  created: number;
+}
+
+/** A channel canvas (conversations.canvases.create): markdown as the app wrote it. */
+export interface Canvas {
+  id: string;
+  channelId: string;
+  title: string;
+  markdown: string;
+  createdBy: string;
+  created: number;
 }
 
 export interface Bookmark {
@@ -186,6 +215,8 @@ export class SandboxState extends EventEmitter {
   readonly ephemerals: Ephemeral[] = [];
   readonly scheduled: ScheduledMessage[] = [];
   readonly views = new Map<string, View>();
+  readonly files = new Map<string, SandboxFile>();
+  readonly canvases = new Map<string, Canvas>();
   /** Bumped on every change; the page polls it. */
   version = 0;
 

@@ -7,7 +7,7 @@ import { apiErrorResponses } from './api';
 import { HttpError, notFound, unprocessable } from './errors';
 import { RunbookValidationThread } from './runbook-validation';
 import { IncidentInputError } from '../incidents/client';
-import { IncidentNotFound, RunbookNotFound, type IncidentService } from '../incidents/service';
+import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } from '../incidents/service';
 
 const Problem = {
   type: 'object',
@@ -28,6 +28,7 @@ const IncidentId = { type: 'object', required: ['id'], properties: { id: { type:
 function mapErrors(err: unknown): never {
   if (err instanceof IncidentNotFound || err instanceof RunbookNotFound) throw notFound(err.message);
   if (err instanceof IncidentInputError) throw unprocessable(err.message, 'inputs');
+  if (err instanceof TaskRefused) throw unprocessable(err.message, 'task');
   throw err;
 }
 
@@ -221,6 +222,101 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
         const { resolvedBy, summary } = (request.body ?? {}) as { resolvedBy?: string; summary?: string };
         await service.resolve((request.params as { id: string }).id, resolvedBy, summary).catch(mapErrors);
         return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    const ActionItem = {
+      type: 'object',
+      required: ['id', 'text', 'status', 'addedAt'],
+      properties: {
+        id: { type: 'integer' },
+        text: { type: 'string' },
+        owner: { type: 'string' },
+        status: { type: 'string', enum: ['open', 'done'] },
+        addedBy: { type: 'string' },
+        addedAt: { type: 'string' },
+        doneBy: { type: 'string' },
+        doneAt: { type: 'string' },
+        channel: { type: 'string' },
+        ts: { type: 'string' },
+      },
+    } as const;
+
+    api.get(
+      '/incidents/:id/tasks',
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          operationId: 'listIncidentTasks',
+          summary: "The incident's action items, open and done (needs a running worker)",
+          tags: ['incidents'],
+          params: IncidentId,
+          response: { 200: { type: 'object', required: ['tasks'], properties: { tasks: { type: 'array', items: ActionItem } } }, ...apiErrorResponses(404) },
+        },
+      },
+      async (request) => ({ tasks: await service.tasks((request.params as { id: string }).id).catch(mapErrors) }),
+    );
+
+    api.post(
+      '/incidents/:id/tasks',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'addIncidentTask',
+          summary: 'Add an action item: posted in the incident channel with a Done button (needs a running worker)',
+          tags: ['incidents'],
+          params: IncidentId,
+          body: {
+            type: 'object',
+            required: ['text'],
+            additionalProperties: false,
+            properties: { text: { type: 'string', minLength: 1, maxLength: 3000 }, owner: { type: 'string', maxLength: 200 }, by: { type: 'string', maxLength: 200 } },
+          },
+          response: { 201: ActionItem, ...apiErrorResponses(400, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { text, owner, by } = request.body as { text: string; owner?: string; by?: string };
+        return reply.code(201).send(await service.task((request.params as { id: string }).id, { action: 'add', text, owner, by }).catch(mapErrors));
+      },
+    );
+
+    api.post(
+      '/incidents/:id/tasks/:item/done',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'closeIncidentTask',
+          summary: 'Close an action item by its number (its message loses the Done button)',
+          tags: ['incidents'],
+          params: { type: 'object', required: ['id', 'item'], properties: { id: IncidentId.properties.id, item: { type: 'integer', minimum: 1 } } },
+          body: { type: 'object', additionalProperties: false, properties: { by: { type: 'string', maxLength: 200 } } },
+          response: { 200: ActionItem, ...apiErrorResponses(400, 404, 422) },
+        },
+      },
+      async (request) => {
+        const { id, item } = request.params as { id: string; item: number };
+        const { by } = (request.body ?? {}) as { by?: string };
+        return service.task(id, { action: 'done', item, by }).catch(mapErrors);
+      },
+    );
+
+    api.get(
+      '/incidents/:id/postmortem',
+      {
+        config: { permission: 'incidents:read' },
+        schema: {
+          operationId: 'getIncidentPostmortem',
+          summary: "The incident's postmortem as Markdown, from its own record: timeline, severity changes, steps, approvals, action items, durations",
+          tags: ['incidents'],
+          params: IncidentId,
+          produces: ['text/markdown'],
+          response: { 200: { type: 'string' }, ...apiErrorResponses(404) },
+        },
+      },
+      async (request, reply) => {
+        const markdown = await service.postmortem((request.params as { id: string }).id).catch(mapErrors);
+        return reply.type('text/markdown; charset=utf-8').send(markdown);
       },
     );
   };

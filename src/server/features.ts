@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { approvalDecisionSignal } from '../../workflows/messages';
+import { approvalDecisionSignal, incidentTaskClickSignal } from '../../workflows/messages';
 import { featureRoute, type InteractionRoute } from './interaction-routes';
 import { incidentApiRoutes } from './api-incidents';
 import { IncidentService } from '../incidents/service';
@@ -35,6 +35,8 @@ export function featureInteractionRoutes(): InteractionRoute[] {
     featureRoute({ feature: 'approval', signal: approvalDecisionSignal, verbs: ['approve', 'reject', 'decision'] }),
     // reject-with-reason / approve-with-inputs: the server opens the decision modal itself
     approvalModalRoute(),
+    // an incident action item's Done button (the workflow checks the clicker is in the incident channel)
+    featureRoute({ feature: 'task', signal: incidentTaskClickSignal, verbs: ['done'], views: false }),
   ];
 }
 

@@ -5,6 +5,7 @@
  *   /signalroom incident update ID text…
  *   /signalroom incident severity ID SEV1
  *   /signalroom incident resolve ID [summary…]
+ *   /signalroom incident task add ID text… | task done ID N | task list ID
  *   /signalroom incident status ID
  * Verified like clicks (v0 signature), answered within Slack's 3 seconds
  * with an ephemeral message.
@@ -16,7 +17,7 @@ import type { ServerMetrics } from './metrics';
 import { refuseCommandWrites, type CommandAuthorizer } from '../incidents/command-access';
 import { ORGANIZATION } from '../slack/integrations';
 import { IncidentInputError } from '../incidents/client';
-import { IncidentNotFound, RunbookNotFound, type IncidentService } from '../incidents/service';
+import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } from '../incidents/service';
 import { approvalStateQuery } from '../../workflows/messages';
 import { mayStillDecide } from '../../workflows/approval/policy';
 import type { ApprovalState } from '../../workflows/approval/types';
@@ -47,6 +48,7 @@ const HELP = [
   '• `/signalroom incident severity ID SEV1`',
   '• `/signalroom incident resolve ID [summary…]`',
   '• `/signalroom incident status ID`',
+  '• `/signalroom incident task add ID text…` · `task done ID N` · `task list ID` — action items',
 ].join('\n');
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
@@ -76,7 +78,7 @@ export async function pendingApprovalsFor(temporal: Client, userId: string, budg
 }
 
 /** Verbs that change an incident: they need a responder (see command-access.ts). */
-const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve']);
+const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve', 'task']);
 
 export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (app, options) => {
   // Raw body, signature and the app that signed: the same check as clicks.
@@ -98,9 +100,11 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
 
     const words = (form.get('text') ?? '').trim().split(/\s+/).filter(Boolean);
     const [topic, verb, id, ...rest] = words;
+    // `incident task add|done|list ID …`: the incident id follows the task verb.
+    const task = verb === 'task' ? { verb: id, incidentId: rest[0], args: rest.slice(1) } : undefined;
     try {
-      if (topic === 'incident' && verb && WRITING_VERBS.has(verb) && id) {
-        const incidentId = verb === 'open' ? undefined : id;
+      if (topic === 'incident' && verb && WRITING_VERBS.has(verb) && id && task?.verb !== 'list') {
+        const incidentId = verb === 'open' ? undefined : (task?.incidentId ?? id);
         const access = await authorize({ userId, verb, incidentId });
         if (!access.ok) {
           request.log.warn({ userId, verb, incidentId }, 'slash command refused');
@@ -137,6 +141,19 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
           await svc.resolve(id, userId, rest.join(' ') || undefined);
           return reply.send(ephemeral(`Resolving ${esc(id)}: the post-incident steps are running.`));
         }
+        if (task?.incidentId && task.verb === 'add' && task.args.length) {
+          const item = await svc.task(task.incidentId, { action: 'add', text: task.args.join(' '), by: userId });
+          return reply.send(ephemeral(`Action item #${item.id} added to ${task.incidentId}.`));
+        }
+        if (task?.incidentId && task.verb === 'done' && /^#?\d+$/.test(task.args[0] ?? '')) {
+          const item = await svc.task(task.incidentId, { action: 'done', item: Number(task.args[0].replace('#', '')), by: userId });
+          return reply.send(ephemeral(`Action item #${item.id} of ${task.incidentId} is done.`));
+        }
+        if (task?.incidentId && task.verb === 'list') {
+          const items = await svc.tasks(task.incidentId);
+          const lines = items.map((i) => `• #${i.id} ${i.status === 'done' ? ':white_check_mark:' : ':ballot_box_with_check:'} ${i.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
+          return reply.send(ephemeral(lines.length ? `Action items of ${task.incidentId}:\n${lines.join('\n')}` : `${task.incidentId} has no action items.`));
+        }
         if (verb === 'status' && id) {
           const state = await svc.state(id);
           const last = state.timeline.slice(-5).map((t) => `• ${t.at.slice(11, 19)} ${t.kind}: ${esc(t.text)}`);
@@ -145,7 +162,7 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
       }
       return reply.send(ephemeral(`I did not understand \`${esc(words.join(' '))}\`.\n${HELP}`));
     } catch (err) {
-      if (err instanceof IncidentNotFound || err instanceof RunbookNotFound || err instanceof IncidentInputError) return reply.send(ephemeral(esc(err.message)));
+      if (err instanceof IncidentNotFound || err instanceof RunbookNotFound || err instanceof IncidentInputError || err instanceof TaskRefused) return reply.send(ephemeral(esc(err.message)));
       request.log.error({ err }, 'slash command failed');
       return reply.send(ephemeral('Signalroom could not do that right now (Temporal unreachable?). Try again in a moment.'));
     }

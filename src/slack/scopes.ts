@@ -16,6 +16,8 @@ export const BOT_SCOPES: Record<string, string> = {
   'channels:join': 'join public channels it posts to',
   'pins:write': 'pin incident summaries',
   'bookmarks:write': 'bookmark dashboards in incident channels',
+  'files:write': 'upload dashboard graphs and files (Upload File steps)',
+  'canvases:write': 'write the postmortem canvas of an incident channel (Create Postmortem steps)',
   'users:read': 'show who approved or updated',
   'users:read.email': 'invite and authorize people by email',
   'usergroups:read': 'resolve @user-group handles of on-call and approvers',

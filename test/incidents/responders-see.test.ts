@@ -6,6 +6,8 @@
  * link, a Create Channel step whose invites fail is still done with its
  * outputs, and each timeline entry names its operation and target.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../src/runbook/load';
@@ -39,6 +41,7 @@ function blockTexts(blocks: unknown[] | undefined): string[] {
   return (blocks ?? []).map((b) => {
     const block = b as { type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> };
     if (block.type === 'divider') return '---';
+    if (block.type === 'image') return `image: ${(b as { alt_text: string }).alt_text}`;
     if (block.type === 'context') return (block.elements ?? []).map((e) => e.text).join(' ');
     return [block.text?.text, ...(block.fields ?? []).map((f) => f.text)].filter(Boolean).join(' | ');
   });
@@ -49,11 +52,15 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
   const id = uniqueIncidentId();
   const { sandbox } = slack;
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
+  // The runbook's graph (incident.graph) is fetched by the worker: a panel render on loopback.
+  const grafana = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('png')));
+  await new Promise<void>((r) => grafana.listen(0, '127.0.0.1', r));
+  const graph = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}/render/d-solo/checkout?panelId=2`;
   await w.runUntil(async () => {
     const handle = await openIncident(
       client,
       runbook,
-      { 'incident.id': id, 'incident.title': 'Checkout down', 'incident.severity': 'SEV1', 'incident.service': 'checkout', 'incident.description': 'All card payments fail', 'incident.dashboard': 'https://grafana.example.com/d/checkout' },
+      { 'incident.id': id, 'incident.title': 'Checkout down', 'incident.severity': 'SEV1', 'incident.service': 'checkout', 'incident.description': 'All card payments fail', 'incident.dashboard': 'https://grafana.example.com/d/checkout', 'incident.graph': graph },
       w!.taskQueue,
     );
     const state = await eventually('the incident to open', async () => {
@@ -68,6 +75,7 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
       '*Impact*: All card payments fail',
       '*Service*\ncheckout | *Severity*\nSEV1',
       'Dashboard: <https://grafana.example.com/d/checkout|checkout overview>',
+      'image: checkout error rate, last hour',
     ];
     expect(blockTexts(notify.blocks)).toEqual(opened);
     expect(notify.text).toBe('🚨 SEV1 incident detected in checkout');
@@ -97,7 +105,7 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
     );
     expect(steps.join('\n')).not.toMatch(/open\/\d|update-\d+\//);
     await handle.terminate('test finished');
-  });
+  }).finally(() => new Promise((r) => grafana.close(r)));
 });
 
 test('the seed example: the 🚨 headline is the first thing people see, above the impact block', async () => {

@@ -38,10 +38,13 @@ test('a healthy integration passes every check, and the Request URL answers ssl_
   expect(rows.map((r) => [r.check, r.ok])).toEqual([
     ['token', true],
     ['scopes', true],
+    ['unneeded scopes', true],
     ['signing secret', true],
     ['request url', true],
   ]);
   expect(rows[0].detail).toBe('workspace Signalroom Sandbox (T0SANDBOX) as @signalroom');
+  // The sandbox app also holds scopes Signalroom never uses (least privilege says drop them).
+  expect(rows[2].detail).toBe("granted but not needed: im:history, im:read, reactions:write: remove them from the app's bot scopes and reinstall");
   expect(formatDoctorTable(rows)).toMatch(/^INTEGRATION\s+CHECK\s+STATUS\s+DETAIL\norganization\s+token\s+ok/);
 });
 
@@ -53,6 +56,7 @@ test('missing scopes, a missing signing secret and an unreachable Request URL ar
   expect(byCheck.scopes.ok).toBe(false);
   for (const scope of REQUIRED_BOT_SCOPES.filter((s) => s !== 'chat:write')) expect(byCheck.scopes.detail).toContain(scope);
   expect(byCheck.scopes.detail).toContain('(required: channels:manage, groups:write, im:write)');
+  expect(byCheck['unneeded scopes']).toMatchObject({ ok: true, detail: 'none: the token has only the scopes Signalroom uses' });
   expect(byCheck['signing secret']).toMatchObject({ ok: false, detail: expect.stringContaining('missing') });
   expect(byCheck['request url']).toMatchObject({ ok: false, detail: expect.stringContaining('is not reachable') });
 });
@@ -63,14 +67,14 @@ test('a bad token fails the token check with what to do; each connector is check
     connectors: { payments: { botToken: sandbox.botToken, signingSecret: 'p', apiUrl: sandbox.apiUrl } },
   });
   expect(rows.find((r) => r.integration === 'organization' && r.check === 'token')).toMatchObject({ ok: false, detail: expect.stringContaining('invalid_auth — the token is not valid') });
-  expect(rows.filter((r) => r.integration === 'connector:payments').map((r) => r.ok)).toEqual([true, true, true]);
+  expect(rows.filter((r) => r.integration === 'connector:payments').map((r) => r.ok)).toEqual([true, true, true, true]);
 });
 
 test('the command exits 1 on a problem and 0 when all is well', async () => {
   const env = { ...process.env, SLACK_API_URL: sandbox.apiUrl, SIGNALROOM_CONFIG: '' };
   delete (env as Record<string, string | undefined>).SIGNALROOM_CONFIG;
   const ok = await exec(process.execPath, [bin, 'doctor'], { env: { ...env, SLACK_BOT_TOKEN: sandbox.botToken, SLACK_SIGNING_SECRET: sandbox.signingSecret } });
-  expect(ok.stdout).toContain('all 15 scopes granted');
+  expect(ok.stdout).toContain('all 17 scopes granted');
   const bad = await exec(process.execPath, [bin, 'doctor', '--json'], { env: { ...env, SLACK_BOT_TOKEN: 'xoxb-bogus' } }).catch((e) => e);
   expect(bad.code).toBe(1);
   expect(JSON.parse(bad.stdout)[0]).toMatchObject({ integration: 'organization', check: 'token', ok: false });

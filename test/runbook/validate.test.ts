@@ -18,7 +18,7 @@ describe('broken runbooks: each names its one problem precisely', () => {
   test.each([
     [
       'unknown-operation.yaml',
-      `${dir}/unknown-operation.yaml:4:16 steps[0].Operation: unknown operation "Create Chanel" (did you mean "Create Channel"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval`,
+      `${dir}/unknown-operation.yaml:4:16 steps[0].Operation: unknown operation "Create Chanel" (did you mean "Create Channel"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval, Upload File, Add Action Item, Create Postmortem`,
     ],
     [
       'unknown-placeholder.yaml',
@@ -55,12 +55,14 @@ describe('the example runbooks', () => {
 
   test('sev1-outage covers the whole lifecycle', async () => {
     const { runbook } = await loadRunbookFile(path.join(root, 'runbooks/sev1-outage.yaml'));
-    expect(runbook!.steps.map((s) => s.op)).toEqual(['createChannel', 'addUsers', 'sendMessage', 'pinMessage', 'setTopic', 'addBookmark', 'createThread', 'sendMessage']);
+    expect(runbook!.steps.map((s) => s.op)).toEqual(['createChannel', 'addUsers', 'sendMessage', 'pinMessage', 'setTopic', 'addBookmark', 'createThread', 'uploadFile', 'addActionItem', 'sendMessage']);
+    // Share metrics and graphs: the dashboard panel as an image block in the notification.
+    expect(runbook!.steps[2]).toMatchObject({ blocks: expect.arrayContaining([expect.objectContaining({ type: 'image', altText: '[incident.service] error rate, last hour' })]) });
     expect(runbook!.steps[1].when).toBe('incident.severity == SEV1');
     expect(runbook!.onUpdate.map((s) => s.op)).toEqual(['updateMessage']);
-    expect(runbook!.onResolve.map((s) => s.op)).toEqual(['sendMessage', 'updateMessage', 'scheduleMessage', 'wait', 'archiveChannel']);
-    expect(runbook!.onResolve[2]).toMatchObject({ op: 'scheduleMessage', afterMs: 2 * 86_400_000 });
-    expect(runbook!.onResolve[3]).toEqual({ op: 'wait', key: 'resolve/4', durationMs: 86_400_000 });
+    expect(runbook!.onResolve.map((s) => s.op)).toEqual(['sendMessage', 'updateMessage', 'addActionItem', 'createPostmortem', 'scheduleMessage', 'wait', 'archiveChannel']);
+    expect(runbook!.onResolve[4]).toMatchObject({ op: 'scheduleMessage', afterMs: 2 * 86_400_000 });
+    expect(runbook!.onResolve[5]).toEqual({ op: 'wait', key: 'resolve/6', durationMs: 86_400_000 });
     expect(runbook!.reminders).toMatchObject({ bySeverity: { SEV1: 900_000, SEV2: 1_800_000 }, defaultMs: 3_600_000 });
     expect(runbook!.steps[5]).toEqual({ op: 'addBookmark', key: 'open/6', channel: '#[incident.channel]', title: '[incident.service] dashboard', link: '[incident.dashboard]', emoji: ':bar_chart:' });
   });
@@ -99,7 +101,7 @@ steps:
     Topic: hi
 `),
     ).toEqual([
-      'r.yaml:3:16 steps[0].Operation: unknown operation "Send Mesage" (did you mean "Send Message"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval',
+      'r.yaml:3:16 steps[0].Operation: unknown operation "Send Mesage" (did you mean "Send Message"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval, Upload File, Add Action Item, Create Postmortem',
       'r.yaml:5:15 steps[1].Duration: expected a duration like 30s, 15m, 1h, 2d or 1h30m',
       'r.yaml:7:5 steps[2].Chanel: unknown field "Chanel" (did you mean "Channel"?)',
     ]);
@@ -172,5 +174,29 @@ onResolve:
   test('an empty file and a scalar are not runbooks', () => {
     expect(check('')).toEqual(['r.yaml:1:1 (root): the file is empty; a runbook is a list of steps, or an object with name and steps']);
     expect(check('hello\n')).toEqual(['r.yaml:1:1 (root): a runbook is a list of steps, or an object with name and steps']);
+  });
+});
+
+describe('the step kinds added as modules', () => {
+  const check = (text: string) => parseRunbook(text, 'r.yaml').problems.map(formatProblem);
+  const channel = '  - Operation: Create Channel\n    Name: "inc-[incident.id]"\n';
+
+  test('Upload File takes Url or Content, and a literal Url is http(s)', () => {
+    expect(check(`steps:\n${channel}  - Operation: Upload File\n    Filename: a.png\n`)).toEqual(['r.yaml:4:16 steps[1]: Upload File needs either Url (fetched by the worker) or Content, not both']);
+    expect(check(`steps:\n${channel}  - Operation: Upload File\n    Filename: a.png\n    Url: file:///etc/passwd\n`)).toEqual(['r.yaml:6:10 steps[1].Url: "file:///etc/passwd" is not an http(s) URL']);
+  });
+
+  test('an image block needs ImageUrl and AltText, and a literal ImageUrl is http(s)', () => {
+    expect(check(`steps:\n${channel}  - Operation: Send Message\n    Message: m\n    Blocks:\n      - Type: image\n        ImageUrl: javascript:alert(1)\n        AltText: graph\n`)).toEqual([
+      'r.yaml:8:19 steps[1].Blocks[0].ImageUrl: "javascript:alert(1)" is not an http(s) URL',
+    ]);
+    expect(check(`steps:\n${channel}  - Operation: Send Message\n    Message: m\n    Blocks:\n      - Type: image\n        ImageUrl: https://grafana.example/render\n`)).toEqual(['r.yaml:7:9 steps[1].Blocks[0].AltText: steps[1].Blocks[0] needs AltText']);
+  });
+
+  test('Add Action Item and Create Postmortem use the incident channel, so they need one (Wait does not)', () => {
+    expect(check('- Operation: Add Action Item\n  Text: roll back\n- Operation: Wait\n  Duration: 1s\n')).toEqual([
+      'r.yaml:1:14 steps[0]: Add Action Item has no Channel, so it uses the incident channel #[incident.channel], but no Create Channel step runs before it; give it a Channel',
+    ]);
+    expect(check(`steps:\n${channel}onResolve:\n  - Operation: Create Postmortem\n  - Operation: Add Action Item\n    Text: "follow up on [resolution.summary]"\n    Owner: "@sre-team"\n`)).toEqual([]);
   });
 });

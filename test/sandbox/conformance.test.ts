@@ -49,7 +49,18 @@ async function triggerId(): Promise<string> {
 const modal = { type: 'modal', title: { type: 'plain_text', text: 'Reason' }, submit: { type: 'plain_text', text: 'Send' }, blocks: [{ type: 'input', block_id: 'why', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'text' } }] };
 
 /** Arguments that make each method succeed with the bot token. */
+/** A file whose bytes reached the upload URL, ready for files.completeUploadExternal. */
+async function uploadedFile(): Promise<string> {
+  const ticket = await webClient(slack).files.getUploadURLExternal({ filename: 'graph.png', length: 3 });
+  const res = await fetch(ticket.upload_url!, { method: 'POST', body: Buffer.from('png') });
+  expect(await res.text()).toBe('OK - 3');
+  return ticket.file_id!;
+}
+
 const SAMPLES: Record<string, () => Promise<Record<string, unknown>>> = {
+  'files.getUploadURLExternal': async () => ({ filename: 'graph.png', length: 1024 }),
+  'files.completeUploadExternal': async () => ({ files: JSON.stringify([{ id: await uploadedFile(), title: 'Graph' }]), channel_id: 'C0DEPLOYS' }),
+  'conversations.canvases.create': async () => ({ channel_id: await freshChannel(), title: 'Postmortem', document_content: JSON.stringify({ type: 'markdown', markdown: '# Postmortem' }) }),
   'auth.test': async () => ({}),
   'bookmarks.add': async () => ({ channel_id: 'C0DEPLOYS', title: 'Dashboard', type: 'link', link: 'https://grafana.example.com/d/1' }),
   'chat.delete': async () => ({ channel: 'C0DEPLOYS', ts: await post() }),

@@ -105,6 +105,13 @@ test('/signalroom incident open, update, status and resolve', async () => {
     return text.includes('1 updates') ? text : undefined;
   });
   expect(status).toContain('open, severity SEV2');
+  // Action items: added and closed by a responder, listed; a stranger may not add one.
+  expect((await command(`incident task add ${id} Check the <gateway> config`, 'U0ALICE')).json().text).toBe(`Action item #1 added to ${id}.`);
+  await eventually(() => h.sandbox.messages(channel.id).find((m) => m.text === ':ballot_box_with_check: Action item #1 Check the &lt;gateway&gt; config'));
+  expect((await command(`incident task add ${id} Sneaky item`, 'U0ERIN')).json().text).toMatch(/^Not done: /);
+  expect((await command(`incident task done ${id} 1`, 'U0ALICE')).json().text).toBe(`Action item #1 of ${id} is done.`);
+  expect((await command(`incident task done ${id} 1`, 'U0ALICE')).json().text).toContain('action item #1 is already done');
+  expect((await command(`incident task list ${id}`, 'U0ALICE')).json().text).toBe(`Action items of ${id}:\n• #1 :white_check_mark: Check the &lt;gateway&gt; config`);
   expect((await command(`incident resolve ${id} Fixed by rollback`, 'U0ALICE')).json().text).toContain('post-incident steps are running');
   expect((await command('incident open no-such-runbook X-1', 'U0ALICE')).json().text).toContain('No valid runbook named "no-such-runbook"');
 });

@@ -26,6 +26,14 @@ export function toBlockKit(
         return { type: 'context', elements: [{ type: 'mrkdwn', text: render(b.text) }] };
       case 'divider':
         return { type: 'divider' };
+      case 'image':
+        return {
+          type: 'image',
+          // A URL and plain text: values go in as they are (escaping would break the URL's &).
+          image_url: renderPlain(b.imageUrl),
+          alt_text: renderPlain(b.altText).slice(0, 2000),
+          ...(b.title !== undefined && { title: { type: 'plain_text', text: renderPlain(b.title).slice(0, 2000) } }),
+        };
       case 'section': {
         const block: Record<string, unknown> = { type: 'section' };
         if (b.text !== undefined) block.text = { type: 'mrkdwn', text: render(b.text) };

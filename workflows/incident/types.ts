@@ -8,16 +8,51 @@ export interface IncidentInput {
   /** The runbook's inputs by name without the `incident.` prefix: { id, severity, service, description }. */
   incident: Record<string, string>;
   openedBy?: string;
+  /** Continue as new past this many history events (default 8000); tests make it small to exercise the hand-over. */
+  historyLimit?: number;
   /** Set when the workflow continued as new: everything it had. */
   carried?: IncidentCarry;
 }
 
 export interface TimelineEntry {
   at: string;
-  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'error';
+  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'action_item' | 'error';
   text: string;
   by?: string;
 }
+
+/** A severity change as requested (applied by the workflow in arrival order). */
+export interface SeverityChangeRequest {
+  severity: string;
+  by?: string;
+}
+
+/** What a run had received but not yet applied when it continued as new. */
+export interface IncidentPending {
+  updates: IncidentUpdate[];
+  severity: SeverityChangeRequest[];
+  resolve?: { summary?: string; resolvedBy?: string };
+}
+
+/** An action item: added by a runbook step, the CLI, the API or /signalroom, closed with its Done button or by id. */
+export interface ActionItem {
+  /** 1, 2, 3… within the incident. */
+  id: number;
+  text: string;
+  /** A Slack user ID, @handle or email, as given. */
+  owner?: string;
+  status: 'open' | 'done';
+  addedBy?: string;
+  addedAt: string;
+  doneBy?: string;
+  doneAt?: string;
+  /** Where its message with the Done button is. */
+  channel?: string;
+  ts?: string;
+}
+
+/** Adds or closes an action item (the `incidentTask` update). */
+export type TaskRequest = { action: 'add'; text: string; owner?: string; by?: string } | { action: 'done'; item: number; by?: string };
 
 export interface IncidentCarry {
   incident: Record<string, string>;
@@ -33,6 +68,10 @@ export interface IncidentCarry {
   threadTs?: string;
   threadChannel?: string;
   integration: string;
+  /** The incident's action items, in the order they were added. */
+  actionItems?: ActionItem[];
+  /** Only in what one run carries to the next: received, not yet applied. */
+  pending?: IncidentPending;
 }
 
 export interface IncidentState extends IncidentCarry {

@@ -3,10 +3,14 @@
  * thread), keep it updated (updates into the thread, reminders when the
  * channel goes quiet), and close it (summary, archive, retrospective).
  *
- * Each Slack effect is an idempotent activity with a key derived from the
- * step, so a crash or retry never repeats one.
+ * The workflow is a small interpreter: IncidentRun holds the run's state,
+ * the handlers are registered at the top, and each step is run by its kind
+ * (src/runbook/steps/registry.ts). Each Slack effect is an idempotent
+ * activity with a key derived from the step, so a crash or retry never
+ * repeats one.
  */
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   executeChild,
@@ -26,13 +30,18 @@ import type { Activities } from '../../activities';
 import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
 import { evaluateWhen } from '../../src/runbook/condition';
 import { formatDuration } from '../../src/runbook/duration';
-import { reminderIntervalFor, type RunbookStep } from '../../src/runbook/types';
-import { describeStep } from '../../src/runbook/describe';
+import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../src/runbook/types';
+import { kindOf } from '../../src/runbook/steps/registry';
+import type { StepRuntime } from '../../src/runbook/steps/kind';
 import { SA } from '../../src/temporal/search-attributes';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../messages';
+import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
+import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action-item';
+import { clickMismatch, type SlackClickSignal } from '../click';
+import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import { toBlockKit } from './blocks';
 import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+import { describeStep } from '../../src/runbook/describe';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -44,7 +53,7 @@ const MARKUP_VALUES = new Set(['resolution.summary']);
 const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
 const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) || isChannelLink(text, name) ? text : esc(text));
 import { incidentDetails } from '../../src/temporal/details';
-import type { IncidentInput, IncidentState, IncidentUpdate, TimelineEntry } from './types';
+import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -54,117 +63,364 @@ const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 /** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
-/** What the Temporal UI's timeline says each step's Slack call is doing. */
-const STEP_VERBS: Record<RunbookStep['op'], string> = {
-  createChannel: 'creating the incident channel',
-  sendMessage: 'posting a message',
-  createThread: 'opening the updates thread',
-  updateMessage: 'updating a message',
-  addUsers: 'inviting people',
-  setTopic: 'setting the channel topic',
-  pinMessage: 'pinning a message',
-  addBookmark: 'bookmarking a link',
-  archiveChannel: 'archiving the channel',
-  scheduleMessage: 'scheduling a message',
-  wait: 'waiting',
-  requestApproval: 'asking for approval',
-};
-
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
 
 export async function incident(input: IncidentInput): Promise<IncidentState> {
-  const info = workflowInfo();
-  const runbook = input.runbook;
-  const now = () => Date.now();
-  const iso = (ms = now()) => new Date(ms).toISOString();
+  const run = new IncidentRun(input);
+  setHandler(incidentStateQuery, () => run.state);
+  setHandler(incidentUpdateSignal, (update) => run.receiveUpdate(update));
+  setHandler(incidentSeveritySignal, (change) => run.receiveSeverity(change));
+  setHandler(incidentResolveSignal, (request) => run.receiveResolve(request));
+  setHandler(incidentTaskUpdate, (request) => run.handleTask(request), { validator: (request) => run.validateTask(request) });
+  setHandler(incidentTaskClickSignal, (click) => run.handleTaskClick(click));
+  return await run.execute();
+}
 
-  const state: IncidentState = {
-    workflowId: info.workflowId,
-    runbook: runbook.name,
-    status: input.carried ? 'open' : 'opening',
-    integration: input.carried?.integration ?? '',
-    incident: { ...(input.carried?.incident ?? input.incident) },
-    steps: input.carried?.steps ?? {},
-    timeline: input.carried?.timeline ?? [],
-    openedAt: input.carried?.openedAt ?? now(),
-    lastUpdateAt: input.carried?.lastUpdateAt ?? now(),
-    updates: input.carried?.updates ?? 0,
-    reminders: input.carried?.reminders ?? 0,
-    severityChanges: input.carried?.severityChanges ?? [],
-    threadTs: input.carried?.threadTs,
-    threadChannel: input.carried?.threadChannel,
-    lastReminderAt: input.carried?.lastReminderAt,
-  };
-  const note = (kind: TimelineEntry['kind'], text: string, by?: string) => {
-    state.timeline.push({ at: iso(), kind, text, by });
-    // The Temporal UI's "Current Details": the incident as it stands now.
-    setCurrentDetails(incidentDetails(state));
-  };
+type SectionValues = TemplateContext;
 
-  const pendingUpdates: IncidentUpdate[] = [];
-  const pendingSeverity: Array<{ severity: string; by?: string }> = [];
-  let resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
-  let lastEvent: 'update' | 'resolved' | undefined;
+class IncidentRun {
+  readonly state: IncidentState;
+  private readonly pendingUpdates: IncidentUpdate[];
+  private readonly pendingSeverity: SeverityChangeRequest[];
+  private resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
+  /** What happened last, for `Wait For: update`. */
+  private lastEvent: 'update' | 'resolved' | undefined;
 
-  setHandler(incidentStateQuery, () => state);
-  setHandler(incidentUpdateSignal, (update) => {
-    pendingUpdates.push(update);
-    lastEvent = 'update';
-  });
-  setHandler(incidentSeveritySignal, (change) => {
-    pendingSeverity.push(change);
-  });
-  setHandler(incidentResolveSignal, (request) => {
-    resolveRequest ??= request;
-    lastEvent = 'resolved';
-  });
+  constructor(private readonly input: IncidentInput) {
+    const carried = input.carried;
+    const now = Date.now();
+    this.state = {
+      workflowId: workflowInfo().workflowId,
+      runbook: input.runbook.name,
+      status: carried ? 'open' : 'opening',
+      integration: carried?.integration ?? '',
+      incident: { ...(carried?.incident ?? input.incident) },
+      steps: carried?.steps ?? {},
+      timeline: carried?.timeline ?? [],
+      openedAt: carried?.openedAt ?? now,
+      lastUpdateAt: carried?.lastUpdateAt ?? now,
+      updates: carried?.updates ?? 0,
+      reminders: carried?.reminders ?? 0,
+      severityChanges: carried?.severityChanges ?? [],
+      threadTs: carried?.threadTs,
+      threadChannel: carried?.threadChannel,
+      lastReminderAt: carried?.lastReminderAt,
+      actionItems: carried?.actionItems ?? [],
+    };
+    // What the previous run received but had not applied when it continued as new.
+    this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
+    this.pendingSeverity = [...(carried?.pending?.severity ?? [])];
+    this.resolveRequest = carried?.pending?.resolve;
+  }
 
-  const context = (extra: TemplateContext = {}): TemplateContext => ({ incident: state.incident, steps: state.steps, ...extra });
+  // ---- handlers: they only record; the main loop applies ----
 
-  /**
-   * The incident channel by ID once it exists: `#incident-42` would cost a
-   * conversations.list lookup (a rate-limited tier) on every step.
-   */
-  const channelRef = (rendered: string): string =>
-    state.incident.channelId && state.incident.channel && rendered.trim().replace(/^#/, '') === state.incident.channel ? state.incident.channelId : rendered;
+  receiveUpdate(update: IncidentUpdate): void {
+    this.pendingUpdates.push(update);
+    this.lastEvent = 'update';
+  }
 
-  if (!input.carried) {
+  receiveSeverity(change: SeverityChangeRequest): void {
+    this.pendingSeverity.push(change);
+  }
+
+  receiveResolve(request: { summary?: string; resolvedBy?: string }): void {
+    this.resolveRequest ??= request;
+    this.lastEvent = 'resolved';
+  }
+
+  // ---- action items ----
+
+  private get items(): ActionItem[] {
+    return (this.state.actionItems ??= []);
+  }
+
+  /** Refuses a request before it is recorded in history: an empty text, an unknown or closed item, a resolved incident. */
+  validateTask(request: TaskRequest): void {
+    if (this.state.status === 'resolved') throw new Error('the incident is resolved');
+    if (request.action === 'add') {
+      if (!request.text?.trim()) throw new Error('an action item needs text');
+      return;
+    }
+    const item = this.items.find((i) => i.id === request.item);
+    if (!item) throw new Error(`no action item #${request.item} (items: ${this.items.map((i) => `#${i.id}`).join(', ') || 'none'})`);
+    if (item.status === 'done') throw new Error(`action item #${item.id} is already done${item.doneBy ? ` (by ${item.doneBy})` : ''}`);
+  }
+
+  async handleTask(request: TaskRequest): Promise<ActionItem> {
+    // Before the runbook has opened the incident there is no integration or channel to post in.
+    await condition(() => this.state.status !== 'opening');
+    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by });
+    const item = this.items.find((i) => i.id === request.item)!;
+    if (item.status === 'open') await this.closeActionItem(item, request.by);
+    return item;
+  }
+
+  /** The Done button. Only the incident channel's members may close an item: authorization lives here, not in who can see the message. */
+  async handleTaskClick(click: SlackClickSignal): Promise<void> {
+    const where = { channel: click.provenance?.channelId ?? click.channelId, ts: click.provenance?.messageTs ?? click.messageTs };
+    const item = this.items.find((i) => i.ts === where.ts && i.channel === where.channel);
+    const tell = async (text: string) => {
+      if (!click.responseUrl) return;
+      try {
+        await slack.respondToClick({ responseUrl: click.responseUrl, text, replaceOriginal: false, ephemeral: true });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+      }
+    };
+    if (!item) return await tell('This is not an action item of this incident.');
+    // Only a click the server verified as coming from this app, on this item's own message, counts.
+    const mismatch = clickMismatch({ integration: this.state.integration, channel: item.channel, ts: item.ts }, click);
+    if (mismatch) {
+      this.note('error', `Action item #${item.id}: Done refused for ${click.user.id}: ${mismatch}`);
+      return await tell(`That click was refused: ${mismatch}.`);
+    }
+    if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
+    const channel = this.state.incident.channelId;
+    const member = channel ? await slack.isChannelMember({ integration: this.state.integration, channel, user: click.user.id }) : false;
+    if (!member) {
+      this.note('error', `Action item #${item.id}: Done refused for ${click.user.id}, who is not in the incident channel`);
+      return await tell(`Only members of #${this.state.incident.channel ?? 'the incident channel'} can close its action items.`);
+    }
+    // The button may have been pressed twice before the first press was applied.
+    if (item.status === 'open') await this.closeActionItem(item, click.user.id);
+  }
+
+  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string }): Promise<ActionItem> {
+    const item: ActionItem = { id: this.items.length + 1, text: input.text, status: 'open', addedAt: new Date().toISOString(), ...(input.owner && { owner: input.owner }), ...(input.by && { addedBy: input.by }) };
+    this.items.push(item);
+    this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by);
+    if (input.channel) {
+      const message = actionItemMessage(item, this.state.workflowId);
+      try {
+        const posted = await slack.postMessage({ integration: this.state.integration, channel: input.channel, ...message, blocks: message.blocks as never, idempotencyKey: `action-item-${item.id}` });
+        item.channel = posted.channel;
+        item.ts = posted.ts;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.note('error', `action-item-${item.id}: could not post: ${failureMessage(err)}`);
+      }
+    }
+    return item;
+  }
+
+  private async closeActionItem(item: ActionItem, by: string | undefined): Promise<void> {
+    item.status = 'done';
+    item.doneAt = new Date().toISOString();
+    if (by) item.doneBy = by;
+    this.note('action_item', `Action item #${item.id} done: ${item.text}`, by);
+    if (!item.channel || !item.ts) return;
+    const message = actionItemMessage(item, this.state.workflowId);
+    try {
+      await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message, blocks: message.blocks as never });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.note('error', `action-item-${item.id}: could not update its message: ${failureMessage(err)}`);
+    }
+  }
+
+  /** Open items, one line each, for reminders and the resolve summary; empty when there are none. */
+  private openItemsText(): string {
+    const open = this.items.filter((i) => i.status === 'open');
+    return open.length ? `Open action items: ${open.map(actionItemLine).join('; ')}.` : '';
+  }
+
+  private incidentChannel(): string | undefined {
+    return this.state.incident.channelId ?? (this.state.incident.channel ? `#${this.state.incident.channel}` : undefined);
+  }
+
+  // ---- the lifecycle ----
+
+  async execute(): Promise<IncidentState> {
+    if (!this.input.carried) await this.open();
+    while (!this.resolveRequest) {
+      const woke = await this.waitForNews();
+      await this.applyPending();
+      if (!woke) await this.remind();
+      if (!this.resolveRequest && this.historyIsLong()) await this.continueAsNew();
+    }
+    return await this.resolve(this.resolveRequest);
+  }
+
+  private async open(): Promise<void> {
+    const { runbook } = this.input;
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
       { key: SA.status, value: 'open' },
-      { key: SA.incidentId, value: state.incident.id ?? info.workflowId },
-      ...(state.incident.severity ? [{ key: SA.severity, value: state.incident.severity }] : []),
-      ...(state.incident.service ? [{ key: SA.service, value: state.incident.service }] : []),
+      { key: SA.incidentId, value: this.state.incident.id ?? this.state.workflowId },
+      ...(this.state.incident.severity ? [{ key: SA.severity, value: this.state.incident.severity }] : []),
+      ...(this.state.incident.service ? [{ key: SA.service, value: this.state.incident.service }] : []),
       ...(runbook.project ? [{ key: SA.project, value: runbook.project }] : []),
     ]);
     // Which integration the runbook uses is a configuration lookup with no Slack call: a local
     // activity saves a task-queue round trip before the first step. Incidents that began before
     // this change recorded a regular activity here and replay down the old path.
     const where = { project: runbook.project, connector: runbook.connector };
-    state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
-    note('opened', `Incident opened with runbook ${runbook.name}`, input.openedBy);
+    this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
+    this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy);
+    await this.runSection(runbook.steps, 'open', 'open');
+    this.state.status = 'open';
+    this.state.lastUpdateAt = Date.now();
+  }
+
+  /** Until something arrives or the reminder is due; false when the reminder is due. */
+  private async waitForNews(): Promise<boolean> {
+    const interval = this.reminderInterval();
+    // Silence is counted from the last update; the next reminder from the last update or reminder.
+    const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
+    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined;
+    if (interval === undefined) {
+      await condition(news);
+      return true;
+    }
+    const timeout = Math.max(1, interval - quietFor);
+    return await condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` });
+  }
+
+  /** Severity changes first (they set the cadence), then every queued update. */
+  private async applyPending(): Promise<void> {
+    while (this.pendingSeverity.length) await this.applySeverity(this.pendingSeverity.shift()!);
+    while (this.pendingUpdates.length) await this.applyUpdate(this.pendingUpdates.shift()!);
+  }
+
+  /** Applies until nothing is queued: what arrives while one is applied is applied too. */
+  private async drainPending(): Promise<void> {
+    while (this.pendingSeverity.length || this.pendingUpdates.length) await this.applyPending();
+  }
+
+  private async applySeverity(change: SeverityChangeRequest): Promise<void> {
+    const from = this.state.incident.severity ?? 'unset';
+    if (change.severity === from) return;
+    this.state.incident.severity = change.severity;
+    this.state.severityChanges.push({ from, to: change.severity, at: new Date().toISOString(), by: change.by });
+    this.state.lastUpdateAt = Date.now(); // the reminder timer re-arms on a severity change
+    upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
+    this.note('severity', `Severity ${from} → ${change.severity}`, change.by);
+    await this.postEvent(
+      this.updateTarget(),
+      `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
+      `severity-${this.state.severityChanges.length}`,
+    );
+  }
+
+  private async applyUpdate(update: IncidentUpdate): Promise<void> {
+    this.state.updates += 1;
+    this.state.lastUpdateAt = Date.now();
+    this.note('update', update.text, update.author);
+    const n = this.state.updates;
+    await this.postEvent(this.updateTarget(), `:memo: *Update ${n}*${update.author ? ` from ${userMention(update.author)}` : ''}: ${esc(update.text)}`, `update-${n}`);
+    await this.runSection(this.input.runbook.onUpdate, 'update', `update-${n}`, { update: { text: update.text, author: update.author ?? '' } });
+  }
+
+  private async remind(): Promise<void> {
+    const { reminders } = this.input.runbook;
+    const interval = this.reminderInterval();
+    if (!reminders || interval === undefined) return;
+    this.state.reminders += 1;
+    const silence = formatDuration(Date.now() - this.state.lastUpdateAt);
+    const values = this.context({ reminder: { silence, interval: formatDuration(interval) } });
+    this.note('reminder', `No update for ${silence}: reminded the channel`);
+    this.state.lastReminderAt = Date.now();
+    try {
+      // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
+      const target = reminders.channel ? { channel: this.channelRef(renderTemplate(reminders.channel, values)) } : this.updateTarget();
+      const open = this.openItemsText();
+      await this.postEvent(target, renderTemplate(reminders.text, values, { value: asMrkdwnValue }) + (open ? `\n${open}` : ''), `reminder-${this.state.reminders}`);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.note('error', `reminder-${this.state.reminders}: ${failureMessage(err)}`);
+    }
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.historyLength > (this.input.historyLimit ?? HISTORY_LIMIT) || info.continueAsNewSuggested;
   }
 
   /**
-   * Runs one step; returns false when the section must stop (a rejected
+   * Hands the incident to a fresh run. Nothing received may be lost: apply
+   * what is queued, let every handler finish, and carry whatever arrived
+   * after that (a signal in the same activation) to the next run.
+   */
+  private async continueAsNew(): Promise<never> {
+    await this.drainPending();
+    await condition(allHandlersFinished);
+    log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+    const { workflowId: _w, runbook: _r, status: _s, resolvedBy: _b, resolvedAt: _a, ...carry } = this.state;
+    const pending: IncidentPending = { updates: [...this.pendingUpdates], severity: [...this.pendingSeverity], resolve: this.resolveRequest };
+    return await continueAsNew<typeof incident>({ ...this.input, carried: { ...carry, pending } });
+  }
+
+  private async resolve(request: { summary?: string; resolvedBy?: string }): Promise<IncidentState> {
+    // Updates and severity changes that came with the resolve still count.
+    if (this.pendingSeverity.length || this.pendingUpdates.length) {
+      if (patched('apply-pending-before-resolve')) await this.drainPending();
+    }
+    const state = this.state;
+    state.status = 'resolving';
+    const resolvedAt = Date.now();
+    state.resolvedAt = new Date(resolvedAt).toISOString();
+    state.resolvedBy = request.resolvedBy;
+    this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy);
+    upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
+    const duration = formatDuration(resolvedAt - state.openedAt);
+    const summary = [
+      `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
+      `Severity: ${esc(state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset'))}.`,
+      `Updates: ${state.updates}; reminders: ${state.reminders}.`,
+      this.items.length ? `Action items: ${this.items.filter((i) => i.status === 'done').length} of ${this.items.length} done.` : '',
+      this.openItemsText(),
+      request.summary ? `Summary: ${esc(request.summary)}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    await this.runSection(this.input.runbook.onResolve, 'resolve', 'resolve', {
+      resolution: { summary, resolvedBy: state.resolvedBy ?? '', resolvedAt: state.resolvedAt, duration },
+    });
+    state.status = 'resolved';
+    return state;
+  }
+
+  // ---- the interpreter ----
+
+  private async runSection(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues = {}): Promise<void> {
+    for (const step of steps) {
+      if (!(await this.runStep(step, section, pass, values))) {
+        this.note('step', `Stopped the remaining ${section === 'open' ? 'opening' : section === 'update' ? 'update' : 'resolution'} steps after ${this.stepTitle(step, values)}`);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Runs one step by its kind; false when the section must stop (a rejected
    * approval). A step that fails (Slack refused it after Temporal's retries,
    * or a value its templates need is missing) is recorded in the timeline and
    * the runbook goes on: the incident must keep taking updates and resolve.
    */
-  async function runStep(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
+  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
     try {
-      return await runStepOrThrow(step, pass, extra);
+      if (step.when && !evaluateWhen(step.when, this.context(values))) {
+        this.note('step_skipped', `${this.stepTitle(step, values)}: skipped (When ${step.when})`);
+        return true;
+      }
+      const kind = kindOf(step);
+      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values));
+      if (step.id) this.state.steps[step.id] = result.outputs;
+      this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
+      return !result.stop;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      note('error', `${stepTitle(step, extra)}: failed: ${failureMessage(err)}`);
+      this.note('error', `${this.stepTitle(step, values)}: failed: ${failureMessage(err)}`);
       return true;
     }
   }
 
   /** The step as the runbook reads (`Create Channel #incident-inc-1`), for the timeline. */
-  function stepTitle(step: RunbookStep, extra: TemplateContext): string {
-    const ctx = context(extra);
+  private stepTitle(step: RunbookStep, values: SectionValues): string {
+    const ctx = this.context(values);
+    const { channel, channelId } = this.state.incident;
     return describeStep(step, {
       render: (t) => {
         try {
@@ -173,261 +429,119 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
           return undefined;
         }
       },
-      channelName: (ref) => (state.incident.channel && (ref === state.incident.channelId || ref.replace(/^#/, '') === state.incident.channel) ? state.incident.channel : undefined),
+      channelName: (ref) => (channel && (ref === channelId || ref.replace(/^#/, '') === channel) ? channel : undefined),
     });
   }
 
-  async function runStepOrThrow(step: RunbookStep, pass: string, extra: TemplateContext): Promise<boolean> {
-    const ctx = context(extra);
-    if (step.when && !evaluateWhen(step.when, ctx)) {
-      note('step_skipped', `${stepTitle(step, extra)}: skipped (When ${step.when})`);
-      return true;
-    }
-    const r = (t: string) => renderTemplate(t, ctx);
+  /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
+  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues): StepRuntime {
+    const render = (t: string) => renderTemplate(t, this.context(values));
     /** For Slack message text and mrkdwn blocks: the runbook's markup, with every value escaped. */
-    const m = (t: string) => renderTemplate(t, ctx, { value: asMrkdwnValue });
-    const rc = (t: string) => channelRef(r(t));
-    const key = `${pass}/${step.key}`;
-    // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
-    const slack = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${STEP_VERBS[step.op]}` });
-    const integration = state.integration;
-    let outputs: Record<string, string | string[]> = {};
-    switch (step.op) {
-      case 'createChannel': {
-        const channel = await slack.createChannel({
-          integration,
-          name: r(step.name),
-          isPrivate: step.private,
-          purpose: step.description ? r(step.description) : undefined,
-          ownedSince: Math.floor(state.openedAt / 1000) - 60,
-        });
-        state.incident.channel = channel.name;
-        state.incident.channelId = channel.id;
-        // Slack links a channel only as <#C…>: built here from the ID Slack gave, for templates.
-        state.incident.channelLink = channelLink(channel.id);
-        outputs = { channel: channel.id, name: channel.name, link: channelLink(channel.id) };
-        if (step.addUsers.length) {
-          const users = step.addUsers.map(r);
-          try {
-            const invited = await slack.inviteUsers({ integration, channel: channel.id, users });
-            if (invited.failed.length) note('error', `${stepTitle(step, extra)}: could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
-          } catch (err) {
-            // The channel exists: it is this step's outcome, and later steps need it. The invites
-            // are a problem of their own. Runs that failed here before this change replay as failed.
-            if (isCancellation(err) || !patched('channel-done-when-invites-fail')) throw err;
-            note('error', `${stepTitle(step, extra)}: could not invite ${users.join(', ')}: ${failureMessage(err)}`);
-          }
-        }
-        break;
-      }
-      case 'sendMessage':
-      case 'createThread': {
-        const posted = await slack.postMessage({
-          integration,
-          channel: rc(step.channel),
-          text: m(step.text),
-          blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never,
-          threadTs: step.op === 'sendMessage' && step.threadTs ? r(step.threadTs) : undefined,
-          replyBroadcast: step.op === 'sendMessage' ? step.broadcast : undefined,
-          idempotencyKey: key,
-          metadata: { incident: state.incident.id ?? '' },
-        });
-        if (step.op === 'createThread' && step.threadUpdates) {
-          state.threadTs = posted.ts;
-          state.threadChannel = posted.channel;
-        }
-        outputs = { channel: posted.channel, ts: posted.ts };
-        break;
-      }
-      case 'updateMessage': {
-        const channel = rc(step.channel);
-        const ts = r(step.ts);
-        await slack.updateMessage({ integration, channel, ts, text: m(step.text), blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
-        outputs = { channel, ts };
-        break;
-      }
-      case 'addUsers': {
-        const result = await slack.inviteUsers({ integration, channel: rc(step.channel), users: step.users.map(r) });
-        if (result.failed.length) note('error', `${stepTitle(step, extra)}: could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
-        outputs = { channel: rc(step.channel) };
-        break;
-      }
-      case 'setTopic':
-        await slack.setChannelTopic({ integration, channel: rc(step.channel), topic: r(step.topic) });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'pinMessage':
-        await slack.pinMessage({ integration, channel: rc(step.channel), ts: r(step.ts) });
-        outputs = { channel: rc(step.channel), ts: r(step.ts) };
-        break;
-      case 'addBookmark':
-        await slack.addBookmark({ integration, channel: rc(step.channel), title: r(step.title), link: r(step.link), emoji: step.emoji });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'archiveChannel':
-        await slack.archiveChannel({ integration, channel: rc(step.channel) });
-        outputs = { channel: rc(step.channel) };
-        break;
-      case 'scheduleMessage': {
-        const postAt = Math.floor((now() + step.afterMs) / 1000);
-        const scheduled = await slack.scheduleMessage({ integration, channel: rc(step.channel), text: m(step.text), postAt, blocks: toBlockKit(step.blocks, m, { renderPlain: r, message: step.text }) as never });
-        outputs = { channel: rc(step.channel), scheduledMessageId: scheduled.scheduledMessageId, postAt: String(postAt) };
-        break;
-      }
-      case 'wait': {
-        if (step.durationMs !== undefined) {
-          await sleep(step.durationMs, { summary: `${step.key}: waiting ${formatDuration(step.durationMs)}` });
-          outputs = { event: 'timeout' };
-        } else {
-          const wanted = step.event;
-          const happened = () => (wanted === 'resolved' ? resolveRequest !== undefined : lastEvent === 'update');
-          if (wanted === 'update') lastEvent = undefined;
-          const ok = step.timeoutMs !== undefined ? await condition(happened, step.timeoutMs) : (await condition(happened), true);
-          outputs = { event: ok ? wanted : 'timeout' };
-        }
-        break;
-      }
-      case 'requestApproval': {
-        const result = await executeChild<typeof approval>('approval', {
-          workflowId: `${info.workflowId}-approval-${step.key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${pass.replace(/[^A-Za-z0-9._-]+/g, '_')}`,
+    const mrkdwn = (t: string) => renderTemplate(t, this.context(values), { value: asMrkdwnValue });
+    const info = workflowInfo();
+    const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+    return {
+      idempotencyKey: `${pass}/${step.key}`,
+      section,
+      integration: this.state.integration,
+      incident: this.state.incident,
+      incidentRef: this.state.incident.id ?? info.workflowId,
+      runbookName: this.input.runbook.name,
+      openedAt: this.state.openedAt,
+      now: () => Date.now(),
+      render,
+      mrkdwn,
+      channel: (t) => this.channelRef(render(t)),
+      blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }) as never,
+      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
+      slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
+      patched: (id) => patched(id),
+      isCancellation: (err) => isCancellation(err),
+      failureMessage,
+      channelLink: (id) => channelLink(id),
+      sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
+      waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),
+      requestApproval: (a) =>
+        executeChild<typeof approval>('approval', {
+          workflowId: `${info.workflowId}-approval-${safe(step.key)}-${safe(pass)}`,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           args: [
             {
-              pipeline: runbook.name,
+              pipeline: this.input.runbook.name,
               stage: step.key,
-              execution: state.incident.id ?? info.workflowId,
-              summary: r(step.text),
-              approverGroups: step.approverGroups,
-              minApprovals: step.minApprovals,
-              timeout: `${step.timeoutMs}ms`,
-              onTimeout: step.onTimeout,
-              destination: { channel: step.channel ? r(step.channel) : `#${state.incident.channel}`, integration },
+              execution: this.state.incident.id ?? info.workflowId,
+              summary: a.summary,
+              approverGroups: a.approverGroups,
+              minApprovals: a.minApprovals,
+              timeout: `${a.timeoutMs}ms`,
+              onTimeout: a.onTimeout,
+              destination: { channel: a.channel, integration: this.state.integration },
             },
           ],
-        });
-        const approved = result.status === 'approved' || (result.status === 'expired' && step.onTimeout === 'approve');
-        outputs = { status: approved ? 'approved' : result.status === 'expired' ? 'expired' : result.status, approvedBy: result.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id) };
-        note('step', `${stepTitle(step, extra)}: approval ${outputs.status}`);
-        if (step.id) state.steps[step.id] = outputs;
-        return approved || step.onReject === 'continue';
-      }
-    }
-    if (step.id) state.steps[step.id] = outputs;
-    note('step', `${stepTitle(step, extra)}: done`);
-    return true;
+        }),
+      addActionItem: (input) => this.addActionItem(input),
+      postmortem: () => postmortemMarkdown(this.state),
+      useThreadForUpdates: (channel, ts) => {
+        this.state.threadTs = ts;
+        this.state.threadChannel = channel;
+      },
+    };
   }
 
-  async function runSection(steps: RunbookStep[], pass: string, extra: TemplateContext = {}) {
-    for (const step of steps) {
-      if (!(await runStep(step, pass, extra))) {
-        note('step', `Stopped the remaining ${pass === 'open' ? 'opening' : pass.startsWith('update') ? 'update' : 'resolution'} steps after ${stepTitle(step, extra)}`);
-        return;
-      }
+  private async waitForEvent(event: IncidentEvent, timeoutMs: number | undefined): Promise<boolean> {
+    const happened = () => (event === 'resolved' ? this.resolveRequest !== undefined : this.lastEvent === 'update');
+    if (event === 'update') this.lastEvent = undefined;
+    if (timeoutMs === undefined) {
+      await condition(happened);
+      return true;
     }
+    return await condition(happened, timeoutMs);
   }
 
-  if (!input.carried) {
-    await runSection(runbook.steps, 'open');
-    state.status = 'open';
-    state.lastUpdateAt = now();
+  // ---- helpers ----
+
+  private note(kind: TimelineEntry['kind'], text: string, by?: string): void {
+    this.state.timeline.push({ at: new Date().toISOString(), kind, text, by });
+    // The Temporal UI's "Current Details": the incident as it stands now.
+    setCurrentDetails(incidentDetails(this.state));
+  }
+
+  private context(extra: TemplateContext = {}): TemplateContext {
+    return { incident: this.state.incident, steps: this.state.steps, ...extra };
+  }
+
+  private reminderInterval(): number | undefined {
+    return reminderIntervalFor(this.input.runbook.reminders, this.state.incident.severity);
+  }
+
+  /**
+   * The incident channel by ID once it exists: `#incident-42` would cost a
+   * conversations.list lookup (a rate-limited tier) on every step.
+   */
+  private channelRef(rendered: string): string {
+    const { channel, channelId } = this.state.incident;
+    return channelId && channel && rendered.trim().replace(/^#/, '') === channel ? channelId : rendered;
   }
 
   /** Where updates and reminders go: the update thread, else the incident channel, else nowhere (a runbook without a channel). */
-  const updateTarget = (): { channel: string; threadTs?: string } | undefined =>
-    state.threadTs && state.threadChannel
-      ? { channel: state.threadChannel, threadTs: state.threadTs }
-      : state.incident.channelId || state.incident.channel
-        ? { channel: state.incident.channelId ?? `#${state.incident.channel}`, threadTs: undefined }
-        : undefined;
+  private updateTarget(): { channel: string; threadTs?: string } | undefined {
+    const s = this.state;
+    if (s.threadTs && s.threadChannel) return { channel: s.threadChannel, threadTs: s.threadTs };
+    if (s.incident.channelId || s.incident.channel) return { channel: s.incident.channelId ?? `#${s.incident.channel}`, threadTs: undefined };
+    return undefined;
+  }
 
   /** Posts an incident event; a post Slack refuses is recorded, never fatal to the incident. */
-  async function postEvent(target: { channel: string; threadTs?: string } | undefined, text: string, idempotencyKey: string): Promise<void> {
+  private async postEvent(target: { channel: string; threadTs?: string } | undefined, text: string, idempotencyKey: string): Promise<void> {
     if (!target) return;
     try {
-      await slack.postMessage({ integration: state.integration, ...target, text, idempotencyKey });
+      await slack.postMessage({ integration: this.state.integration, ...target, text, idempotencyKey });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
+      this.note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
     }
   }
-
-  while (!resolveRequest) {
-    const interval = reminderIntervalFor(runbook.reminders, state.incident.severity);
-    // Silence is counted from the last update; the next reminder from the last update or reminder.
-    const quietFor = now() - Math.max(state.lastUpdateAt, state.lastReminderAt ?? 0);
-    const timeout = interval !== undefined ? Math.max(1, interval - quietFor) : undefined;
-    const woke =
-      timeout !== undefined
-        ? await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined, timeout, {
-            summary: `Waiting for an update (reminder in ${formatDuration(timeout)})`,
-          })
-        : (await condition(() => pendingUpdates.length > 0 || pendingSeverity.length > 0 || resolveRequest !== undefined), true);
-
-    while (pendingSeverity.length) {
-      const change = pendingSeverity.shift()!;
-      const from = state.incident.severity ?? 'unset';
-      if (change.severity === from) continue;
-      state.incident.severity = change.severity;
-      state.severityChanges.push({ from, to: change.severity, at: iso(), by: change.by });
-      state.lastUpdateAt = now(); // the reminder timer re-arms on a severity change
-      upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
-      note('severity', `Severity ${from} → ${change.severity}`, change.by);
-      await postEvent(
-        updateTarget(),
-        `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
-        `severity-${state.severityChanges.length}`,
-      );
-    }
-    while (pendingUpdates.length) {
-      const update = pendingUpdates.shift()!;
-      state.updates += 1;
-      state.lastUpdateAt = now();
-      note('update', update.text, update.author);
-      await postEvent(updateTarget(), `:memo: *Update ${state.updates}*${update.author ? ` from ${userMention(update.author)}` : ''}: ${esc(update.text)}`, `update-${state.updates}`);
-      await runSection(runbook.onUpdate, `update-${state.updates}`, { update: { text: update.text, author: update.author ?? '' } });
-    }
-    if (!woke && runbook.reminders && interval !== undefined) {
-      state.reminders += 1;
-      const silence = formatDuration(now() - state.lastUpdateAt);
-      const reminderCtx = context({ reminder: { silence, interval: formatDuration(interval) } });
-      note('reminder', `No update for ${silence}: reminded the channel`);
-      state.lastReminderAt = now();
-      try {
-        // A reminder channel of its own gets a top-level message: the updates thread lives elsewhere.
-        const target = runbook.reminders.channel ? { channel: channelRef(renderTemplate(runbook.reminders.channel, reminderCtx)) } : updateTarget();
-        await postEvent(target, renderTemplate(runbook.reminders.text, reminderCtx, { value: asMrkdwnValue }), `reminder-${state.reminders}`);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        note('error', `reminder-${state.reminders}: ${failureMessage(err)}`);
-      }
-    }
-    if (!resolveRequest && (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested)) {
-      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
-      const { workflowId: _w, runbook: _r, status: _s, resolvedBy: _b, resolvedAt: _a, ...carry } = state;
-      await continueAsNew<typeof incident>({ ...input, carried: carry });
-    }
-  }
-
-  state.status = 'resolving';
-  const resolvedAt = now();
-  state.resolvedAt = iso(resolvedAt);
-  state.resolvedBy = resolveRequest.resolvedBy;
-  note('resolved', resolveRequest.summary ?? 'Resolved', resolveRequest.resolvedBy);
-  upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
-  const duration = formatDuration(resolvedAt - state.openedAt);
-  const summary = [
-    `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
-    `Severity: ${esc(state.severityChanges.length ? state.severityChanges.map((c) => `${c.from} → ${c.to}`).join(', ') : (state.incident.severity ?? 'unset'))}.`,
-    `Updates: ${state.updates}; reminders: ${state.reminders}.`,
-    resolveRequest.summary ? `Summary: ${esc(resolveRequest.summary)}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-  await runSection(runbook.onResolve, 'resolve', {
-    resolution: { summary, resolvedBy: state.resolvedBy ?? '', resolvedAt: state.resolvedAt, duration },
-  });
-  state.status = 'resolved';
-  return state;
 }
 
 /** What went wrong, for the timeline: an activity's cause (Slack's explanation) rather than the wrapper. */
@@ -436,4 +550,3 @@ function failureMessage(err: unknown): string {
   while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
   return e?.message ?? String(err);
 }
-

@@ -94,7 +94,11 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
     const viewer = (q.user && state.users.get(q.user)) || people[0];
     const teamId = viewer?.teamId;
     const name = (id: string) => state.users.get(id)?.realName ?? id;
-    const render = (m: { ts: string; user: string; text: string; blocks?: unknown[]; botId?: string; edited?: unknown; reactions?: Array<{ name: string; users: string[] }>; threadTs?: string; username?: string }) => ({
+    const fileView = (id: string) => {
+      const f = state.files.get(id);
+      return { id, name: f?.name ?? id, title: f?.title ?? f?.name ?? id, size: f?.content?.length ?? 0 };
+    };
+    const render = (m: { ts: string; user: string; text: string; blocks?: unknown[]; botId?: string; edited?: unknown; reactions?: Array<{ name: string; users: string[] }>; threadTs?: string; username?: string; files?: string[] }) => ({
       ts: m.ts,
       user: m.user,
       author: m.username ?? name(m.user),
@@ -104,6 +108,7 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
       edited: Boolean(m.edited),
       reactions: m.reactions ?? [],
       threadTs: m.threadTs ?? null,
+      files: (m.files ?? []).map(fileView),
     });
     const channels = [...state.channels.values()]
       .filter((c) => c.teamId === teamId && (!c.isPrivate || (viewer && c.members.has(viewer.id))))
@@ -121,6 +126,7 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
           members: [...c.members].map(name),
           pins: [...c.pins],
           bookmarks: c.bookmarks.map((b) => ({ title: b.title, link: b.link })),
+          canvases: [...state.canvases.values()].filter((x) => x.channelId === c.id).map((x) => ({ id: x.id, title: x.title, markdown: x.markdown })),
           messages: live
             .filter((m) => !m.threadTs || m.threadTs === m.ts || m.replyBroadcast)
             .map((m) => ({ ...render(m), replies: live.filter((r) => r.threadTs === m.ts && r.ts !== m.ts).map(render) })),

@@ -156,7 +156,8 @@
     );
     const message = { channelId: channel.id, ts: m.ts };
     if (m.blocks && m.blocks.length) node.append(el('div', { class: 'blocks' }, m.blocks.map((b) => blockNode(b, message))));
-    else node.append(el('div', { class: 'text' }, textNode({ type: 'mrkdwn', text: m.text })));
+    else if (m.text) node.append(el('div', { class: 'text' }, textNode({ type: 'mrkdwn', text: m.text })));
+    if (m.files && m.files.length) node.append(el('div', { class: 'files' }, m.files.map((f) => el('div', { class: 'file' }, `📎 ${f.title} (${f.name}, ${f.size} bytes)`))));
     if (m.reactions && m.reactions.length) node.append(el('div', { class: 'reactions' }, m.reactions.map((r) => el('span', {}, `:${r.name}: ${r.users.length}`))));
     if (m.replies && m.replies.length) node.append(el('div', { class: 'replies' }, el('div', { class: 'meta' }, `${m.replies.length} ${m.replies.length === 1 ? 'reply' : 'replies'}`), m.replies.map((r) => messageNode(r, channel))));
     return node;
@@ -193,7 +194,9 @@
     const items = [...channel.messages, ...channel.ephemerals].sort((a, b) => Number(a.ts) - Number(b.ts));
     const box = $('messages');
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-    box.replaceChildren(...items.map((m) => messageNode(m, channel)));
+    // A channel canvas shows above the messages, as Slack shows it in the channel's tab.
+    const canvases = (channel.canvases || []).map((c) => el('details', { class: 'canvas', 'data-canvas': c.id }, el('summary', {}, `📝 Canvas: ${c.title || 'Untitled'}`), el('pre', {}, c.markdown)));
+    box.replaceChildren(...canvases, ...items.map((m) => messageNode(m, channel)));
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 

@@ -1,0 +1,78 @@
+/**
+ * The postmortem of an incident as Markdown, built only from the incident's
+ * own record (its workflow state): what happened when, who decided what,
+ * the action items and how long it took. Pure: the CLI, the API and the
+ * Create Postmortem step (a Slack canvas) share it.
+ */
+import type { IncidentState, TimelineEntry } from '../../workflows/incident/types';
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const parts = [Math.floor(s / 86400) && `${Math.floor(s / 86400)}d`, Math.floor((s % 86400) / 3600) && `${Math.floor((s % 86400) / 3600)}h`, Math.floor((s % 3600) / 60) && `${Math.floor((s % 3600) / 60)}m`, `${s % 60}s`];
+  return parts.filter(Boolean).join(' ');
+}
+
+/** Markdown-safe text: a value from people never becomes a link, emphasis or a table (each sits mid-line, so # is harmless). */
+function text(s: string): string {
+  return s.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]|<>])/g, '\\$1');
+}
+
+const KIND_LABEL: Record<TimelineEntry['kind'], string> = {
+  opened: 'Opened',
+  step: 'Step',
+  step_skipped: 'Skipped',
+  update: 'Update',
+  severity: 'Severity',
+  reminder: 'Reminder',
+  resolved: 'Resolved',
+  action_item: 'Action item',
+  error: 'Problem',
+};
+
+export function postmortemMarkdown(state: IncidentState): string {
+  const id = state.incident.id ?? state.workflowId;
+  const title = state.incident.title ? `${id}: ${state.incident.title}` : id;
+  const resolvedAt = state.resolvedAt ? Date.parse(state.resolvedAt) : undefined;
+  const firstUpdate = state.timeline.find((e) => e.kind === 'update');
+  const lines: string[] = [`# Postmortem: ${text(title)}`, ''];
+
+  lines.push('## Summary', '');
+  lines.push(`- Runbook: ${text(state.runbook)}`);
+  if (state.incident.service) lines.push(`- Service: ${text(state.incident.service)}`);
+  lines.push(`- Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${text(c.from)} → ${text(c.to)}`).join(', ') : text(state.incident.severity ?? 'unset')}`);
+  lines.push(`- Opened: ${new Date(state.openedAt).toISOString()}`);
+  if (state.resolvedAt) lines.push(`- Resolved: ${state.resolvedAt}${state.resolvedBy ? ` by ${text(state.resolvedBy)}` : ''}`);
+  else lines.push(`- Status: ${state.status} (not resolved yet)`);
+  if (state.incident.description) lines.push(`- Impact: ${text(state.incident.description)}`);
+  const resolution = [...state.timeline].reverse().find((e) => e.kind === 'resolved');
+  if (resolution) lines.push(`- Resolution: ${text(resolution.text)}`);
+  lines.push('');
+
+  lines.push('## Durations', '');
+  if (resolvedAt !== undefined) lines.push(`- Time to resolve: ${duration(resolvedAt - state.openedAt)}`);
+  if (firstUpdate) lines.push(`- Time to first update: ${duration(Date.parse(firstUpdate.at) - state.openedAt)}`);
+  lines.push(`- Updates: ${state.updates}; missed-update reminders: ${state.reminders}`, '');
+
+  lines.push('## Timeline', '');
+  for (const e of state.timeline) lines.push(`- ${e.at} — ${KIND_LABEL[e.kind]}: ${text(e.text)}${e.by ? ` (${text(e.by)})` : ''}`);
+  lines.push('');
+
+  const approvals = Object.entries(state.steps).filter(([, o]) => typeof o.status === 'string' && 'approvedBy' in o);
+  if (approvals.length) {
+    lines.push('## Approvals', '');
+    for (const [step, o] of approvals) {
+      const by = Array.isArray(o.approvedBy) ? o.approvedBy : [];
+      lines.push(`- ${text(step)}: ${text(String(o.status))}${by.length ? ` by ${by.map(text).join(', ')}` : ''}`);
+    }
+    lines.push('');
+  }
+
+  const items = state.actionItems ?? [];
+  lines.push('## Action items', '');
+  if (!items.length) lines.push('None recorded.');
+  for (const i of items) {
+    lines.push(`- [${i.status === 'done' ? 'x' : ' '}] #${i.id} ${text(i.text)}${i.owner ? ` (owner ${text(i.owner)})` : ''}${i.status === 'done' ? ` — done${i.doneBy ? ` by ${text(i.doneBy)}` : ''}${i.doneAt ? ` at ${i.doneAt}` : ''}` : ' — open'}`);
+  }
+  lines.push('', '## Lessons learned', '', '_What went well, what did not, and where we got lucky._', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,36 @@
+/**
+ * Add Action Item: documents a follow-up with a Done button that only the
+ * incident channel's members can press. The workflow keeps the items:
+ * reminders name the open ones, the resolve summary lists them. Outputs
+ * `item` (its number) and `channel`, `ts` (its message).
+ */
+import type { StepBase } from '../types';
+import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+
+export interface AddActionItemStep extends StepBase {
+  op: 'addActionItem';
+  channel: string;
+  /** Template. */
+  text: string;
+  /** Template: a Slack user ID, @handle or email. */
+  owner?: string;
+}
+
+export const addActionItem = defineStepKind({
+  operation: 'Add Action Item',
+  op: 'addActionItem',
+  schema: stepSchema('Add Action Item', 'Posts an action item with a Done button for the incident channel. Outputs item, channel and ts.', {
+    Channel: channel.optional(),
+    Text: text('What has to be done; templates allowed.'),
+    Owner: text('Who owns it: a Slack user ID, @handle or email; templates allowed.').optional(),
+  }),
+  outputs: ['item', 'channel', 'ts'],
+  verb: 'adding an action item',
+  channel: 'uses',
+  plainFields: [],
+  normalize: (s, base): AddActionItemStep => compact({ op: 'addActionItem', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, text: s.Text, owner: s.Owner }),
+  async run(step, rt) {
+    const item = await rt.addActionItem({ channel: rt.channel(step.channel), text: rt.render(step.text), owner: step.owner ? rt.render(step.owner) : undefined });
+    return { outputs: { item: String(item.id), channel: item.channel ?? '', ts: item.ts ?? '' } };
+  },
+});

@@ -1,0 +1,50 @@
+/** Send Message: posts a message (or a thread reply). Outputs channel and ts. */
+import { z } from 'zod';
+import type { MessageBlock, StepBase } from '../types';
+import { blocks, checkBlocks, normalizeBlocks } from './blocks';
+import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+
+export interface SendMessageStep extends StepBase {
+  op: 'sendMessage';
+  /** Template: a channel ID, `#name` or `name`. */
+  channel: string;
+  /** Template; the notification text (also the fallback for blocks). */
+  text: string;
+  blocks?: MessageBlock[];
+  /** Template: reply in this thread, e.g. `[steps.thread.ts]`. */
+  threadTs?: string;
+  /** Also show a threaded reply in the channel. @default false */
+  broadcast: boolean;
+}
+
+export const sendMessage = defineStepKind({
+  operation: 'Send Message',
+  op: 'sendMessage',
+  schema: stepSchema('Send Message', 'Posts a message. Outputs channel and ts.', {
+    Channel: channel.optional(),
+    Message: text('The message text; templates allowed.'),
+    Blocks: blocks.optional(),
+    Thread: text('Reply in this thread, e.g. `[steps.thread.ts]`.').optional(),
+    Broadcast: z.boolean().optional().describe('Also show a thread reply in the channel. Default false.'),
+  }),
+  outputs: ['channel', 'ts'],
+  verb: 'posting a message',
+  channel: 'uses',
+  plainFields: ['Broadcast'],
+  normalize: (s, base): SendMessageStep =>
+    compact({ op: 'sendMessage', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, text: s.Message, blocks: normalizeBlocks(s.Blocks), threadTs: s.Thread, broadcast: s.Broadcast ?? false }),
+  check: (s, c) => checkBlocks(s.Blocks, c.report, c.isLiteral),
+  async run(step, rt) {
+    const posted = await rt.slack.postMessage({
+      integration: rt.integration,
+      channel: rt.channel(step.channel),
+      text: rt.mrkdwn(step.text),
+      blocks: rt.blocks(step.blocks, step.text),
+      threadTs: step.threadTs ? rt.render(step.threadTs) : undefined,
+      replyBroadcast: step.broadcast,
+      idempotencyKey: rt.idempotencyKey,
+      metadata: { incident: rt.incident.id ?? '' },
+    });
+    return { outputs: { channel: posted.channel, ts: posted.ts } };
+  },
+});

@@ -1,0 +1,36 @@
+/** Update Message: replaces an earlier message's text (and blocks). Outputs channel and ts. */
+import type { MessageBlock, StepBase } from '../types';
+import { blocks, checkBlocks, normalizeBlocks } from './blocks';
+import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+
+export interface UpdateMessageStep extends StepBase {
+  op: 'updateMessage';
+  channel: string;
+  /** Template, e.g. `[steps.notify.ts]`. */
+  ts: string;
+  text: string;
+  blocks?: MessageBlock[];
+}
+
+export const updateMessage = defineStepKind({
+  operation: 'Update Message',
+  op: 'updateMessage',
+  schema: stepSchema('Update Message', 'Replaces the text of an earlier message.', {
+    Channel: channel.optional(),
+    Ts: text('The message to update, e.g. `[steps.notify.ts]`.'),
+    Message: text('The new text; templates allowed.'),
+    Blocks: blocks.optional(),
+  }),
+  outputs: ['channel', 'ts'],
+  verb: 'updating a message',
+  channel: 'uses',
+  plainFields: [],
+  normalize: (s, base): UpdateMessageStep => compact({ op: 'updateMessage', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, ts: s.Ts, text: s.Message, blocks: normalizeBlocks(s.Blocks) }),
+  check: (s, c) => checkBlocks(s.Blocks, c.report, c.isLiteral),
+  async run(step, rt) {
+    const channel = rt.channel(step.channel);
+    const ts = rt.render(step.ts);
+    await rt.slack.updateMessage({ integration: rt.integration, channel, ts, text: rt.mrkdwn(step.text), blocks: rt.blocks(step.blocks, step.text) });
+    return { outputs: { channel, ts } };
+  },
+});

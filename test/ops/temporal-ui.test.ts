@@ -120,7 +120,9 @@ async function findAndReadApproval(): Promise<void> {
 
   // Open it: its summary and details say what is being approved, by whom, until when.
   await row.first().click();
-  await page.waitForURL(new RegExp(`/workflows/${wanted.workflowId}/`));
+  // The UI puts the id in the path percent-encoded (approval ids hold ':').
+  const inPath = (id: string) => [id, encodeURIComponent(id)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  await page.waitForURL(new RegExp(`/workflows/(${inPath(wanted.workflowId)})/`));
   await page.getByRole('link', { name: 'User Metadata' }).or(page.getByRole('tab', { name: 'User Metadata' })).or(page.getByText('User Metadata', { exact: true })).first().click();
   // The UI renders summary and details as markdown, each in its own sandboxed frame.
   const shown = await eventually(

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/blocks/approval-card';
+import { approvalStateQuery } from '../../workflows/messages';
 import { approvalStack, buttons, card, CHANNEL, eventually, uniqueExecution, visibleText, type ApprovalStack } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -135,6 +136,10 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   expect(await again.code).toBe(5);
   expect(await finalStatus.code).toBe(3);
   expect(JSON.parse(finalStatus.stdout())).toMatchObject({ workflowId: id, status: 'cancelled' });
+  // A decision straight against Temporal records who ran the command (user@host), beside whom it decided as.
+  const record = await stack.client.workflow.getHandle(id).query(approvalStateQuery);
+  expect(record.decisions).toEqual([expect.objectContaining({ user: expect.objectContaining({ id: 'U0CAROL' }), via: 'cli', by: { operator: expect.stringMatching(/^.+@.+$/) } })]);
+  expect(record.cancelledBy).toEqual({ operator: expect.stringMatching(/^.+@.+$/) });
 });
 
 test('a request that fails (a typo in the channel): --wait prints the root cause and exits 5; status says failed and exits 5', async () => {

@@ -116,6 +116,12 @@ async function crashBatch(seed: number): Promise<void> {
       await sleep(300 + killSchedule() * 1500);
       const open = await Promise.all([...incidents, ...approvals.map((a) => a.handle)].map(async (handle) => (await handle.describe()).status.name === 'RUNNING'));
       unfinishedAtKill.push(open.filter(Boolean).length);
+      if (k === 0) {
+        // The first kill lands while a Slack call is in flight (Slack answers after 150 ms), so the proof
+        // below that a kill cut a call off mid-flight does not depend on how busy the machine is.
+        const seen = sandbox.calls().length;
+        for (let waited = 0; waited < 5000 && sandbox.calls().length === seen; waited += 5) await sleep(5);
+      }
       await killWorker(worker);
       await sleep(killSchedule() * 1000);
       worker = await startWorkerProcess({ taskQueue, sandbox, approverGroups: APPROVER_GROUPS });

@@ -60,6 +60,8 @@ interface Reply {
 
 /** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
 const REPLY_BATCH = 10;
+/** Replies still sent when the approval ends (the most recent); older ones in a flood's backlog are dropped. */
+const FINAL_REPLIES = 50;
 
 /** Everything a run hands to its continuation when its history grows long (a flood of clicks). */
 export interface ApprovalCarry {
@@ -365,14 +367,23 @@ async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | un
       log.warn('could not answer the clicker', { error: String(err) });
     }
   };
-  /** Answers the clickers: all of them (`all`), or one batch, side by side, so the loop sees a decision soon. */
-  const flushReplies = async (all = false) => {
+  /**
+   * Answers the clickers, side by side: one batch per pass of the wait loop,
+   * so the loop sees a decision soon. At the end (`final`), the most recent
+   * replies (the decider's among them) go out in one round, and a flood's
+   * backlog is dropped rather than holding up the outcome: it is recorded.
+   */
+  const flushReplies = async (final = false) => {
     if (!trusted) {
       while (outbox.length) await answer(outbox.shift()!);
       return;
     }
-    do await Promise.all(outbox.splice(0, REPLY_BATCH).map(answer));
-    while (all && outbox.length);
+    const batch = final ? outbox.splice(-FINAL_REPLIES) : outbox.splice(0, REPLY_BATCH);
+    if (final && outbox.length) {
+      log.warn('replies left unsent at the end of a flooded approval', { dropped: outbox.length });
+      outbox.length = 0;
+    }
+    await Promise.all(batch.map(answer));
   };
 
   const remindMs = request.remindEvery ? durationOf(request.remindEvery, 'remindEvery') : undefined;

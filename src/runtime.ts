@@ -15,8 +15,6 @@ export interface Runtime {
   configFile?: string;
   installations: InstallationStoreHandle;
   integrations: IntegrationRegistry;
-  /** Every signing secret a click may be signed with. */
-  signingSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -43,7 +41,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     configFile: loaded.file,
     installations,
     integrations,
-    signingSecrets: () => integrations.signingSecrets(),
     close: () => installations.close(),
   };
 }

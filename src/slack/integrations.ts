@@ -152,10 +152,6 @@ export class IntegrationRegistry {
     return [...new Set(urls.map((u) => (u ? responseUrlBaseOf(u) : undefined)).filter((b): b is string => Boolean(b)))];
   }
 
-  /** Signing secrets of every Slack app we know. */
-  signingSecrets(): string[] {
-    return this.slackApps().map((a) => a.signingSecret);
-  }
 
   /**
    * Which integration a runbook or approval of `project` uses, optionally

@@ -127,7 +127,10 @@ export async function readClusterView(db: ClusterDatabase): Promise<ClusterView>
   await client.connect();
   try {
     const members = await client.query<{ role: number; rpc_address: string; rpc_port: number }>(
-      'SELECT role, rpc_address, rpc_port FROM cluster_membership WHERE record_expiry > now() AND last_heartbeat > now() - interval \'20 seconds\' ORDER BY role, rpc_port',
+      // A node restarted on its ports joins under a new host id while its old
+      // row still looks fresh for a few seconds: the ring knows a member by
+      // its address, so the same address counts once.
+      'SELECT DISTINCT role, rpc_address, rpc_port FROM cluster_membership WHERE record_expiry > now() AND last_heartbeat > now() - interval \'20 seconds\' ORDER BY role, rpc_port',
     );
     const shards = await client.query<{ shard_id: number; data: Buffer }>('SELECT shard_id, data FROM shards ORDER BY shard_id');
     return {

@@ -29,6 +29,7 @@ import { openIncident } from '../src/incidents/client';
 import { parseRunbook } from '../src/runbook/validate';
 import { startSandbox, type Sandbox } from '../src/sandbox';
 import { APPROVE_ACTION } from '../src/slack/blocks/approval-card';
+import { responseUrlBaseOf } from '../src/slack/response-url';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { clusterDown, clusterUp } from '../src/temporal/cluster/cluster';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
@@ -38,6 +39,7 @@ import { bareSignal, bareStop } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { nowMs } from './http-load';
 import { machineInfo } from './machine';
+import { pooled, spread, type Round } from './rounds';
 import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -118,7 +120,7 @@ async function startTarget(name: Target['name'], bundles: { prod: string; bare: 
     waiters.get(m.noop)?.();
     waiters.delete(m.noop);
   });
-  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address]);
+  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address, responseUrlBaseOf(sandbox.apiUrl)!]);
   const [, , ready] = await Promise.all([prod.ready, bare.ready, server.ready]);
   sandbox.setRequestUrl(new URL('/slack/interactions', String(ready.url)).toString());
   const client = new Client({ connection: await Connection.connect({ address }) });
@@ -262,7 +264,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   for (const name of ['untuned', 'tuned', 'cluster'] as const) targets.push(await startTarget(name, bundles, tmp));
   // samples[target][pair] = per round: [figure values, baseline values]
-  const samples = new Map<string, Array<{ figure: number[]; baseline: number[] }[]>>();
+  const samples = new Map<string, Round[][]>();
   try {
     const waiters = new Map<string, string>();
     for (const t of targets) {
@@ -296,16 +298,11 @@ async function main(): Promise<void> {
   }
 
   const rows: Row[] = [];
-  const all = (rounds: Array<{ figure: number[]; baseline: number[] }>, k: 'figure' | 'baseline') => rounds.flatMap((r) => r[k]);
-  const spread = (rounds: Array<{ figure: number[]; baseline: number[] }>) => {
-    const ratios = rounds.map((r) => summarize(r.figure).p50 / summarize(r.baseline).p50);
-    return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
-  };
   for (const t of targets) {
     for (const [i, p] of PAIRS.entries()) {
       const rounds = samples.get(t.name)![i];
-      const f = summarize(all(rounds, 'figure'));
-      const b = summarize(all(rounds, 'baseline'));
+      const f = pooled(rounds, 'figure');
+      const b = pooled(rounds, 'baseline');
       rows.push({
         figure: `${t.label}: ${p.figure}`,
         measured: `p50 ${fmtMs(f.p50)}, p99 ${fmtMs(f.p99)} (n=${f.n})`,

@@ -31,6 +31,8 @@ export interface DevServerOptions {
   withoutSearchAttributes?: boolean;
   /** Leave out deploy/temporal/dynamicconfig.yaml (Temporal's defaults: the bench's untuned baseline). */
   withoutDynamicConfig?: boolean;
+  /** More dynamic config on top (the bench's floor variants), as `KEY: value`. */
+  dynamicConfig?: Record<string, unknown>;
   /** How long to wait for the frontend to answer. @default 60s */
   readyTimeoutMs?: number;
 }
@@ -69,6 +71,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     ...(options.withoutSearchAttributes ? [] : devServerSearchAttributeArgs()),
     // Eager activity execution and the rest of deploy/temporal/dynamicconfig.yaml, as on every cluster Signalroom runs.
     ...(options.withoutDynamicConfig ? [] : devServerDynamicConfigArgs()),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

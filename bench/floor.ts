@@ -1,0 +1,200 @@
+/**
+ * What sets the per-step floor: `npm run bench:floor` (`-- --rounds=4
+ * --samples=5`, `--no-write`, `--note="..."`). A bare workflow of 10 no-op
+ * activities — the least a 10-step runbook can cost — on dev servers that
+ * differ in one setting each, in alternating rounds so background load lands
+ * on all alike. From each run's history, the gap between one activity's
+ * completion and the next one's start is split into its legs:
+ *
+ * - dispatch: activity completed → the workflow task started on the worker
+ *   (history service, transfer queue, matching, the worker's sticky poll);
+ * - workflow task: started → completed (the worker's own workflow code);
+ * - activity start: workflow task completed → next activity started
+ *   (eager hand-back, else matching and an activity poll).
+ */
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { obtainTemporalCli } from '../src/temporal/cli-binary';
+import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
+import { killAllChildren, startChild, type Child } from './children';
+import { machineInfo } from './machine';
+import { nowMs } from './http-load';
+import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
+import type { WorkerProcessConfig } from './worker-process';
+
+const ROOT = path.resolve(__dirname, '..');
+const RESULTS = path.join(__dirname, 'RESULTS.md');
+const QUEUE = 'bench-floor';
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const ROUNDS = Number(arg('rounds') ?? 4);
+const SAMPLES = Number(arg('samples') ?? 5);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+interface Variant {
+  name: string;
+  /** What differs from the row above it. */
+  what: string;
+  server: { withoutDynamicConfig?: boolean; dynamicConfig?: Record<string, unknown>; dbFile?: boolean };
+  worker?: Partial<WorkerProcessConfig>;
+}
+
+const ONE_PARTITION = { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 };
+
+const VARIANTS: Variant[] = [
+  { name: 'defaults', what: "Temporal's defaults, history in memory", server: { withoutDynamicConfig: true } },
+  { name: 'eager', what: 'eager activity execution (as Signalroom starts Temporal)', server: {} },
+  { name: 'eager+file', what: 'eager, history in a SQLite file (as `signalroom dev` keeps it)', server: { dbFile: true } },
+  { name: 'eager+1-partition', what: 'eager, task queues in one partition instead of 4', server: { dynamicConfig: ONE_PARTITION } },
+  { name: 'eager+no-cache', what: 'eager, worker without a sticky cache (every task replays the history)', server: {}, worker: { maxCachedWorkflows: 0 } },
+];
+
+interface Running {
+  v: Variant;
+  dev: RunningDevServer;
+  client: Client;
+  worker: Child;
+}
+
+interface Sample {
+  total: number;
+  dispatch: number[];
+  workflowTask: number[];
+  activityStart: number[];
+  gap: number[];
+}
+
+let seq = 0;
+
+async function once(r: Running): Promise<Sample> {
+  const id = `floor-${process.pid.toString(36)}-${++seq}`;
+  const start = nowMs();
+  const handle = await r.client.workflow.start('bareActivities', { taskQueue: QUEUE, workflowId: id, args: [id, 10] });
+  await handle.result();
+  const total = nowMs() - start;
+  const history = await handle.fetchHistory();
+  const s: Sample = { total, dispatch: [], workflowTask: [], activityStart: [], gap: [] };
+  let completed: number | undefined;
+  let wftStarted: number | undefined;
+  let wftCompleted: number | undefined;
+  for (const e of history.events ?? []) {
+    const at = tsToMs(e.eventTime as never);
+    if (e.activityTaskCompletedEventAttributes) completed = at;
+    else if (e.workflowTaskStartedEventAttributes) wftStarted = at;
+    else if (e.workflowTaskCompletedEventAttributes) wftCompleted = at;
+    else if (e.activityTaskStartedEventAttributes && completed !== undefined && wftStarted !== undefined && wftCompleted !== undefined) {
+      s.dispatch.push(wftStarted - completed);
+      s.workflowTask.push(wftCompleted - wftStarted);
+      s.activityStart.push(at - wftCompleted);
+      s.gap.push(at - completed);
+    }
+  }
+  return s;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'signalroom-bench-floor-'));
+  process.once('exit', () => killAllChildren());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: log, log() {} };
+  const bundlePath = path.join(tmp, 'bare.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet as never })).code);
+  const cliPath = await obtainTemporalCli({ log });
+
+  const running: Running[] = [];
+  const samples = new Map<string, Sample[]>();
+  try {
+    for (const v of VARIANTS) {
+      const dev = await startDevServer({
+        cliPath,
+        headless: true,
+        withoutDynamicConfig: v.server.withoutDynamicConfig,
+        dynamicConfig: v.server.dynamicConfig,
+        dbFile: v.server.dbFile ? path.join(tmp, `${v.name}.db`) : undefined,
+      });
+      const config: WorkerProcessConfig = { address: dev.address, namespace: dev.namespace, taskQueue: QUEUE, bundlePath, ...v.worker };
+      const worker = startChild('bench/worker-process.ts', ['bare', JSON.stringify(config)]);
+      await worker.ready;
+      const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
+      const r = { v, dev, client, worker };
+      running.push(r);
+      samples.set(v.name, []);
+      await once(r); // warm-up, not counted
+      log(`${v.name}: dev server on ${dev.address}`);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      log(`round ${round + 1} of ${ROUNDS}`);
+      // Variants take turns sample by sample; the order turns round by round.
+      for (let k = 0; k < SAMPLES; k++) {
+        const order = running.map((_, i) => running[(i + round + k) % running.length]);
+        for (const r of order) samples.get(r.v.name)!.push(await once(r));
+      }
+    }
+  } finally {
+    for (const r of running) {
+      await r.worker.stop();
+      await r.client.connection.close();
+      await r.dev.stop();
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const base = summarize(samples.get('defaults')!.map((s) => s.total));
+  const perRound = (name: string) => {
+    const xs = samples.get(name)!;
+    const baseXs = samples.get('defaults')!;
+    const ratios = Array.from({ length: ROUNDS }, (_, r) => {
+      const slice = (a: Sample[]) => summarize(a.slice(r * SAMPLES, (r + 1) * SAMPLES).map((s) => s.total)).p50;
+      return slice(xs) / slice(baseXs);
+    });
+    return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
+  };
+  const leg = (xs: Sample[], k: 'dispatch' | 'workflowTask' | 'activityStart' | 'gap') => {
+    const s = summarize(xs.flatMap((x) => x[k]));
+    return `p50 ${fmtMs(s.p50)}, p99 ${fmtMs(s.p99)}`;
+  };
+  const rows: Row[] = VARIANTS.map((v) => {
+    const xs = samples.get(v.name)!;
+    const t = summarize(xs.map((s) => s.total));
+    return {
+      figure: `${v.name}: ${v.what}`,
+      measured: `10 no-op activities p50 ${fmtMs(t.p50)}, p99 ${fmtMs(t.p99)} (n=${t.n}); gap ${leg(xs, 'gap')} = dispatch ${leg(xs, 'dispatch')} + workflow task ${leg(xs, 'workflowTask')} + activity start ${leg(xs, 'activityStart')}`,
+      baseline: `defaults: p50 ${fmtMs(base.p50)}`,
+      ratio: `p50 ${fmtRatio(t.p50 / base.p50)}; per-round ${perRound(v.name)}`,
+      target: '—',
+      verdict: '—',
+    };
+  });
+  process.stdout.write(`${textTable(rows)}\n`);
+  if (!process.argv.includes('--no-write')) {
+    const m = machineInfo(ROOT);
+    const note = arg('note');
+    appendFileSync(
+      RESULTS,
+      [
+        '',
+        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — per-step floor (bench/floor.ts)${note ? ` — ${note}` : ''}`,
+        '',
+        `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
+        `- Commit: ${m.commit}`,
+        `- Run: ${Math.round((Date.now() - started) / 1000)} s, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}; ${ROUNDS} rounds × ${SAMPLES} runs per variant, variants in turn`,
+        '',
+        markdownTable(rows),
+        '',
+        '- Gap: one no-op activity completed → the next one started, from the histories. Dispatch: completed → workflow task started on the worker. Workflow task: started → completed. Activity start: workflow task completed → next activity started.',
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+void main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -38,7 +38,7 @@ interface Variant {
   name: string;
   /** What differs from the row above it. */
   what: string;
-  server: { withoutDynamicConfig?: boolean; dynamicConfig?: Record<string, unknown>; dbFile?: boolean };
+  server: { withoutDynamicConfig?: boolean; dynamicConfig?: Record<string, unknown>; dbFile?: boolean; sqlitePragmas?: Record<string, string> };
   worker?: Partial<WorkerProcessConfig>;
 }
 
@@ -47,7 +47,8 @@ const ONE_PARTITION = { 'matching.numTaskqueueReadPartitions': 1, 'matching.numT
 const VARIANTS: Variant[] = [
   { name: 'defaults', what: "Temporal's defaults, history in memory", server: { withoutDynamicConfig: true } },
   { name: 'eager', what: 'eager activity execution (as Signalroom starts Temporal)', server: {} },
-  { name: 'eager+file', what: 'eager, history in a SQLite file (as `signalroom dev` keeps it)', server: { dbFile: true } },
+  { name: 'eager+file', what: "eager, history in a SQLite file with SQLite's defaults (rollback journal, synchronous=FULL)", server: { dbFile: true, sqlitePragmas: {} } },
+  { name: 'eager+file+wal', what: 'eager, SQLite file in WAL mode, synchronous=NORMAL (as `signalroom dev` keeps it)', server: { dbFile: true } },
   { name: 'eager+1-partition', what: 'eager, task queues in one partition instead of 4', server: { dynamicConfig: ONE_PARTITION } },
   { name: 'eager+no-cache', what: 'eager, worker without a sticky cache (every task replays the history)', server: {}, worker: { maxCachedWorkflows: 0 } },
 ];
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
         withoutDynamicConfig: v.server.withoutDynamicConfig,
         dynamicConfig: v.server.dynamicConfig,
         dbFile: v.server.dbFile ? path.join(tmp, `${v.name}.db`) : undefined,
+        sqlitePragmas: v.server.sqlitePragmas,
       });
       const config: WorkerProcessConfig = { address: dev.address, namespace: dev.namespace, taskQueue: QUEUE, bundlePath, ...v.worker };
       const worker = startChild('bench/worker-process.ts', ['bare', JSON.stringify(config)]);

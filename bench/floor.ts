@@ -12,7 +12,7 @@
  * - activity start: workflow task completed → next activity started
  *   (eager hand-back, else matching and an activity poll).
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -21,18 +21,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
 import { killAllChildren, startChild, type Child } from './children';
-import { machineInfo } from './machine';
+import { appendResults, arg, log } from './common';
 import { nowMs } from './http-load';
-import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
+import { fmtMs, fmtRatio, summarize, textTable, type Row } from './stats';
 import type { WorkerProcessConfig } from './worker-process';
 
-const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'RESULTS.md');
 const QUEUE = 'bench-floor';
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const ROUNDS = Number(arg('rounds') ?? 4);
 const SAMPLES = Number(arg('samples') ?? 5);
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 interface Variant {
   name: string;
@@ -173,24 +169,15 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${textTable(rows)}\n`);
   if (!process.argv.includes('--no-write')) {
-    const m = machineInfo(ROOT);
-    const note = arg('note');
-    appendFileSync(
-      RESULTS,
-      [
-        '',
-        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — per-step floor (bench/floor.ts)${note ? ` — ${note}` : ''}`,
-        '',
-        `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
-        `- Commit: ${m.commit}`,
-        `- Run: ${Math.round((Date.now() - started) / 1000)} s, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}; ${ROUNDS} rounds × ${SAMPLES} runs per variant, variants in turn`,
-        '',
-        markdownTable(rows),
-        '',
-        '- Gap: one no-op activity completed → the next one started, from the histories. Dispatch: completed → workflow task started on the worker. Workflow task: started → completed. Activity start: workflow task completed → next activity started.',
-        '',
-      ].join('\n'),
-    );
+    appendResults({
+      title: 'per-step floor (bench/floor.ts)',
+      startedMs: started,
+      how: `${ROUNDS} rounds × ${SAMPLES} runs per variant, variants in turn`,
+      rows,
+      notes: [
+        'Gap: one no-op activity completed → the next one started, from the histories. Dispatch: completed → workflow task started on the worker. Workflow task: started → completed. Activity start: workflow task completed → next activity started.',
+      ],
+    });
   }
 }
 

@@ -18,7 +18,7 @@
  * servers under test (Signalroom's, the bare Fastify route) run in processes
  * of their own; this process only drives the load.
  */
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
@@ -39,18 +39,12 @@ import { approvalDecisionSignal, incidentResolveSignal } from '../workflows/mess
 import { bareSignal } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { approveClickPayload, closedLoop, nowMs, Poster, responseUrlSink, signedClick, steadyRate } from './http-load';
+import { appendResults, APPROVER_GROUPS, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, ROOT, sleep } from './common';
 import { machineInfo } from './machine';
 import { alternate, pooled, spread, type Round } from './rounds';
 import type { WorkerReport, WorkerProcessConfig } from './worker-process';
-import { fmtBytes, fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row, type Summary } from './stats';
+import { fmtBytes, fmtMs, fmtRatio, summarize, textTable, type Row, type Summary } from './stats';
 
-const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'RESULTS.md');
-const PROD_QUEUE = 'bench-signalroom';
-const BARE_QUEUE = 'bench-bare';
-const DEPLOYS = 'C0DEPLOYS';
-/** carol and dave decide; alice clicks too, and is refused. */
-const APPROVER_GROUPS = { release: { users: ['U0CAROL', 'U0DAVE'] } };
 
 // ---------------------------------------------------------------- options
 
@@ -87,8 +81,6 @@ function sizes(quick: boolean) {
 
 // ---------------------------------------------------------------- helpers
 
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` every millisecond or so until it is true; fails after `timeoutMs`. */
 async function until(what: string, probe: () => boolean, timeoutMs = 30_000, everyMs = 1): Promise<void> {
@@ -784,31 +776,15 @@ async function main() {
   console.log(`\n${textTable(c.rows)}\n`);
   console.log(`${o.quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s; load average at the end ${loadavg}`);
   if (!o.write) return;
-  const section = [
-    `## ${machine.date.slice(0, 16).replace('T', ' ')} UTC — ${o.quick ? 'quick' : 'full'} run${o.note ? ` — ${o.note}` : ''}`,
-    '',
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory} RAM; Node ${machine.node}; ${machine.os}`,
-    `- Commit: ${machine.commit}`,
-    `- Run: ${seconds.toFixed(0)} s, load average at the end ${loadavg}; options ${process.argv.slice(2).join(' ') || '(none)'}`,
-    '',
-    markdownTable(c.rows),
-    '',
-    ...c.notes.map((note) => `- ${note}`),
-    '',
-  ].join('\n');
-  if (!existsSync(RESULTS)) writeFileSync(RESULTS, RESULTS_HEADER);
-  appendFileSync(RESULTS, `\n${section}`);
-  log(`appended to ${path.relative(ROOT, RESULTS)}`);
+  appendResults({
+    title: `${o.quick ? 'quick' : 'full'} run`,
+    startedMs: started,
+    how: `options ${process.argv.slice(2).join(' ') || '(none)'}; every figure in ${o.rounds} rounds, figure and baseline alternating`,
+    rows: c.rows,
+    notes: c.notes,
+    machine,
+  });
 }
-
-const RESULTS_HEADER = `# Benchmark results
-
-Appended by \`npm run bench\` (\`bench/run.ts\`), newest last. Every figure is a
-ratio against a baseline measured in the same run on the same machine, with
-p50 and p99 and the raw numbers beside it. Latencies are milliseconds of wall
-time on loopback; the Temporal dev server, the Slack sandbox (rate limits off),
-Signalroom's server and worker and the load all share the machine.
-`;
 
 main().then(
   () => process.exit(0),

@@ -18,7 +18,7 @@
  * (bench/endpoint-server.ts with a real Temporal client), so the load this
  * process drives does not share an event loop with the server under test.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -38,22 +38,12 @@ import { incidentResolveSignal } from '../workflows/messages';
 import { bareSignal, bareStop } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { nowMs } from './http-load';
-import { machineInfo } from './machine';
+import { appendResults, APPROVER_GROUPS, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
 import { pooled, spread, type Round } from './rounds';
-import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
+import { fmtMs, fmtRatio, summarize, textTable, type Row } from './stats';
 
-const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'RESULTS.md');
-const PROD_QUEUE = 'bench-signalroom';
-const BARE_QUEUE = 'bench-bare';
-const DEPLOYS = 'C0DEPLOYS';
-const APPROVER_GROUPS = { release: { users: ['U0CAROL', 'U0DAVE'] } };
-
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const ROUNDS = Number(arg('rounds') ?? 4);
 const SAMPLES = Number(arg('samples') ?? 6);
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -319,25 +309,16 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${textTable(rows)}\n\nGap between consecutive no-op activities (history): ${gapLines.join('; ')}\n`);
   if (!process.argv.includes('--no-write')) {
-    const m = machineInfo(ROOT);
-    const note = arg('note');
-    appendFileSync(
-      RESULTS,
-      [
-        '',
-        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — topology run (bench/topology.ts)${note ? ` — ${note}` : ''}`,
-        '',
-        `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
-        `- Commit: ${m.commit}`,
-        `- Run: ${Math.round((Date.now() - started) / 1000)} s, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}; ${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
-        '',
-        markdownTable(rows),
-        '',
-        `- Gap between one no-op activity's completion and the next one's start (from the histories of the 10-activity baselines): ${gapLines.join('; ')}.`,
-        '- Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
-        '',
-      ].join('\n'),
-    );
+    appendResults({
+      title: 'topology run (bench/topology.ts)',
+      startedMs: started,
+      how: `${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
+      rows,
+      notes: [
+        `Gap between one no-op activity's completion and the next one's start (from the histories of the 10-activity baselines): ${gapLines.join('; ')}.`,
+        'Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
+      ],
+    });
   }
 }
 

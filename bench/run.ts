@@ -545,7 +545,9 @@ async function figureRunbook(c: Ctx): Promise<void> {
     const handle = await openIncident(s.client, TEN_STEP_RUNBOOK, { 'incident.id': id }, PROD_QUEUE);
     await until(`incident ${id}'s tenth step`, lastStep, 60_000);
     const elapsed = nowMs() - t;
+    // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
     await handle.signal(incidentResolveSignal, { summary: 'bench' });
+    await handle.result();
     incidentIds.push(handle.workflowId);
     return elapsed;
   };

@@ -199,7 +199,9 @@ async function runbook(t: Target): Promise<number> {
     return channel ? t.sandbox.messages(channel.id).some((m) => m.text.startsWith('step 10 of 10')) : false;
   });
   const elapsed = nowMs() - start;
+  // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
   await handle.signal(incidentResolveSignal, { summary: 'bench' });
+  await handle.result();
   return elapsed;
 }
 

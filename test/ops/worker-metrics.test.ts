@@ -204,12 +204,14 @@ steps:
     expect(of('signalroom_slack_retry_after_seconds_bucket', { ...retry, le: '1' }).map((s) => s.value)).toEqual([0]);
     expect(of('signalroom_slack_retry_after_seconds_bucket', { ...retry, le: '2' }).map((s) => s.value)).toEqual([1]);
 
-    // The Temporal SDK's own metrics, for this worker's task queue.
-    const activities = of('temporal_activity_execution_latency_count', { task_queue: taskQueue });
-    expect(activities.length).toBeGreaterThan(0);
-    expect(activities.reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(3);
-    expect(of('temporal_activity_execution_failed', { task_queue: taskQueue }).reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(2);
-    expect(of('temporal_worker_task_slots_available', { task_queue: taskQueue }).length).toBeGreaterThan(0);
+    // The Temporal SDK's own metrics, for this worker's task queue: three attempts to post (429, ok, channel_not_found), two of them failed.
+    const sdk = (name: string, activityType: string) => of(name, { task_queue: taskQueue, activity_type: activityType }).reduce((n, s) => n + s.value, 0);
+    expect({
+      createChannel: sdk('temporal_activity_execution_latency_count', 'createChannel'),
+      postMessage: sdk('temporal_activity_execution_latency_count', 'postMessage'),
+      postMessageFailed: sdk('temporal_activity_execution_failed', 'postMessage'),
+    }).toEqual({ createChannel: 1, postMessage: 3, postMessageFailed: 2 });
+    expect(of('temporal_worker_task_slots_available', { task_queue: taskQueue, worker_type: 'ActivityWorker' }).map((s) => s.value)).toEqual([100]);
 
     await handle.terminate('worker metrics test finished');
     worker.child.kill('SIGTERM');

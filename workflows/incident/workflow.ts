@@ -39,6 +39,7 @@ import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action
 import { clickMismatch, type SlackClickSignal } from '../click';
 import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
+import type { ApprovalResult } from '../approval/types';
 import { toBlockKit } from './blocks';
 import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
 import { describeStep } from '../../src/runbook/describe';
@@ -107,6 +108,7 @@ class IncidentRun {
       threadChannel: carried?.threadChannel,
       lastReminderAt: carried?.lastReminderAt,
       actionItems: carried?.actionItems ?? [],
+      approvals: carried?.approvals ?? [],
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -462,8 +464,8 @@ class IncidentRun {
       channelLink: (id) => channelLink(id),
       sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
       waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),
-      requestApproval: (a) =>
-        executeChild<typeof approval>('approval', {
+      requestApproval: async (a) => {
+        const result = await executeChild<typeof approval>('approval', {
           workflowId: `${info.workflowId}-approval-${safe(step.key)}-${safe(pass)}`,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           args: [
@@ -479,7 +481,10 @@ class IncidentRun {
               destination: { channel: a.channel, integration: this.state.integration },
             },
           ],
-        }),
+        });
+        this.recordApproval(step.key, a.summary, result);
+        return result;
+      },
       addActionItem: (input) => this.addActionItem(input),
       postmortem: () => postmortemMarkdown(this.state),
       useThreadForUpdates: (channel, ts) => {
@@ -487,6 +492,25 @@ class IncidentRun {
         this.state.threadChannel = channel;
       },
     };
+  }
+
+  /** Keeps who decided an approval, when and why, for the postmortem. */
+  private recordApproval(step: string, summary: string, result: ApprovalResult): void {
+    (this.state.approvals ??= []).push({
+      step,
+      summary,
+      status: result.status,
+      ...(result.finishedAt && { finishedAt: result.finishedAt }),
+      decisions: result.decisions.map((d) => ({
+        verb: d.verb,
+        user: d.user.id,
+        ...(d.user.name && { name: d.user.name }),
+        at: d.at,
+        ...(d.reason && { reason: d.reason }),
+        via: d.via,
+        ...(d.by?.token ? { by: `token ${d.by.token}` } : d.by?.operator ? { by: `operator ${d.by.operator}` } : {}),
+      })),
+    });
   }
 
   private async waitForEvent(event: IncidentEvent, timeoutMs: number | undefined): Promise<boolean> {

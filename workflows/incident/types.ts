@@ -41,6 +41,8 @@ export interface ActionItem {
   text: string;
   /** A Slack user ID, @handle or email, as given. */
   owner?: string;
+  /** The owner's Slack user ID (`U…`) or user-group ID (`S…`), when it was found: shown as a mention. */
+  ownerId?: string;
   status: 'open' | 'done';
   addedBy?: string;
   addedAt: string;

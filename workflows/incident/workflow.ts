@@ -25,6 +25,7 @@ import {
   setCurrentDetails,
   workflowInfo,
   ParentClosePolicy,
+  ApplicationFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
@@ -153,7 +154,8 @@ class IncidentRun {
   async handleTask(request: TaskRequest): Promise<ActionItem> {
     // Before the runbook has opened the incident there is no integration or channel to post in.
     await condition(() => this.state.status !== 'opening');
-    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by });
+    // A person asked: an owner Slack does not know is refused, so they can name them again.
+    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by, unknownOwner: 'refuse' });
     const item = this.items.find((i) => i.id === request.item)!;
     if (item.status === 'open') await this.closeActionItem(item, request.by);
     return item;
@@ -189,10 +191,36 @@ class IncidentRun {
     if (item.status === 'open') await this.closeActionItem(item, click.user.id);
   }
 
-  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string }): Promise<ActionItem> {
-    const item: ActionItem = { id: this.items.length + 1, text: input.text, status: 'open', addedAt: new Date().toISOString(), ...(input.owner && { owner: input.owner }), ...(input.by && { addedBy: input.by }) };
+  /**
+   * Records an item and posts it. Its owner is looked up in Slack to be shown
+   * as a mention; one Slack does not know is refused (`unknownOwner: 'refuse'`,
+   * nothing recorded) or kept as written with a problem in the timeline.
+   */
+  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string; unknownOwner: 'refuse' | 'keep' }): Promise<ActionItem> {
+    const owner = input.owner?.trim() || undefined;
+    let ownerId: string | undefined;
+    let ownerProblem: string | undefined;
+    if (owner && patched('resolve-action-item-owner')) {
+      const found = await slack.resolveOwner({ integration: this.state.integration, owner }).catch((err) => {
+        if (isCancellation(err)) throw err;
+        return { ok: false as const, why: `Owner "${owner}" could not be looked up: ${failureMessage(err)}` };
+      });
+      if (found.ok) ownerId = found.id;
+      else if (input.unknownOwner === 'refuse') throw ApplicationFailure.nonRetryable(`${found.why}: name the owner by Slack user ID, email or @handle (a person or a user group)`, 'UnknownOwner');
+      else ownerProblem = found.why;
+    }
+    const item: ActionItem = {
+      id: this.items.length + 1,
+      text: input.text,
+      status: 'open',
+      addedAt: new Date().toISOString(),
+      ...(owner && { owner }),
+      ...(ownerId && { ownerId }),
+      ...(input.by && { addedBy: input.by }),
+    };
     this.items.push(item);
     this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by);
+    if (ownerProblem) this.note('error', `Action item #${item.id}: ${ownerProblem}; it is shown with the owner as written`);
     if (input.channel) {
       const message = actionItemMessage(item, this.state.workflowId);
       try {
@@ -485,7 +513,8 @@ class IncidentRun {
         this.recordApproval(step.key, a.summary, result);
         return result;
       },
-      addActionItem: (input) => this.addActionItem(input),
+      // A runbook step: nobody is there to correct the owner, so the item is kept with the owner as written.
+      addActionItem: (input) => this.addActionItem({ ...input, unknownOwner: 'keep' }),
       postmortem: () => postmortemMarkdown(this.state),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;

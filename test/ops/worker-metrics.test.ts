@@ -55,7 +55,9 @@ function runSignalroom(args: string[], extraEnv: Record<string, string> = {}): R
 
 /** What an exited command printed and returned, or 'still running' after the timeout. */
 async function outcome(run: Run, timeoutMs = 20_000) {
-  const exit = await Promise.race([run.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), timeoutMs))]);
+  let timer: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([run.exited, new Promise<'still running'>((r) => (timer = setTimeout(() => r('still running'), timeoutMs)))]);
+  clearTimeout(timer);
   return { exit, output: run.output() };
 }
 

@@ -231,7 +231,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       properties: {
         id: { type: 'integer' },
         text: { type: 'string' },
-        owner: { type: 'string' },
+        owner: { type: 'string', description: 'As given: a Slack user ID, @handle or email.' },
+        ownerId: { type: 'string', description: "The owner's Slack user ID (U…) or user-group ID (S…), when Slack knew them." },
         status: { type: 'string', enum: ['open', 'done'] },
         addedBy: { type: 'string' },
         addedAt: { type: 'string' },

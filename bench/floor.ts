@@ -4,19 +4,12 @@
  * activities — the least a 10-step runbook can cost — on dev servers that
  * differ in one setting each, in alternating rounds so background load lands
  * on all alike. From each run's history, the gap between one activity's
- * completion and the next one's start is split into its legs:
- *
- * - dispatch: activity completed → the workflow task started on the worker
- *   (history service, transfer queue, matching, the worker's sticky poll);
- * - workflow task: started → completed (the worker's own workflow code);
- * - activity start: workflow task completed → next activity started
- *   (eager hand-back, else matching and an activity poll).
+ * completion and the next one's start is split into its legs (step-gaps.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
@@ -24,6 +17,7 @@ import { killAllChildren, startChild, type Child } from './children';
 import { appendResults, arg, log } from './common';
 import { nowMs } from './http-load';
 import { fmtMs, fmtRatio, summarize, textTable, type Row } from './stats';
+import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
 import type { WorkerProcessConfig } from './worker-process';
 
 const QUEUE = 'bench-floor';
@@ -56,40 +50,21 @@ interface Running {
   worker: Child;
 }
 
-interface Sample {
-  total: number;
-  dispatch: number[];
-  workflowTask: number[];
-  activityStart: number[];
-  gap: number[];
-}
+/** Per variant: start → result of each run, and the gaps between its steps. */
+const totals = new Map<string, number[]>();
+const gaps = new Map<string, StepGaps>();
 
 let seq = 0;
 
-async function once(r: Running): Promise<Sample> {
+async function once(r: Running, record = true): Promise<void> {
   const id = `floor-${process.pid.toString(36)}-${++seq}`;
   const start = nowMs();
   const handle = await r.client.workflow.start('bareActivities', { taskQueue: QUEUE, workflowId: id, args: [id, 10] });
   await handle.result();
   const total = nowMs() - start;
-  const history = await handle.fetchHistory();
-  const s: Sample = { total, dispatch: [], workflowTask: [], activityStart: [], gap: [] };
-  let completed: number | undefined;
-  let wftStarted: number | undefined;
-  let wftCompleted: number | undefined;
-  for (const e of history.events ?? []) {
-    const at = tsToMs(e.eventTime as never);
-    if (e.activityTaskCompletedEventAttributes) completed = at;
-    else if (e.workflowTaskStartedEventAttributes) wftStarted = at;
-    else if (e.workflowTaskCompletedEventAttributes) wftCompleted = at;
-    else if (e.activityTaskStartedEventAttributes && completed !== undefined && wftStarted !== undefined && wftCompleted !== undefined) {
-      s.dispatch.push(wftStarted - completed);
-      s.workflowTask.push(wftCompleted - wftStarted);
-      s.activityStart.push(at - wftCompleted);
-      s.gap.push(at - completed);
-    }
-  }
-  return s;
+  if (!record) return;
+  totals.get(r.v.name)!.push(total);
+  addStepGaps(await handle.fetchHistory(), gaps.get(r.v.name)!);
 }
 
 async function main(): Promise<void> {
@@ -103,7 +78,6 @@ async function main(): Promise<void> {
   const cliPath = await obtainTemporalCli({ log });
 
   const running: Running[] = [];
-  const samples = new Map<string, Sample[]>();
   try {
     for (const v of VARIANTS) {
       const dev = await startDevServer({
@@ -120,8 +94,9 @@ async function main(): Promise<void> {
       const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
       const r = { v, dev, client, worker };
       running.push(r);
-      samples.set(v.name, []);
-      await once(r); // warm-up, not counted
+      totals.set(v.name, []);
+      gaps.set(v.name, noGaps());
+      await once(r, false); // warm-up, not counted
       log(`${v.name}: dev server on ${dev.address}`);
     }
     for (let round = 0; round < ROUNDS; round++) {
@@ -129,7 +104,7 @@ async function main(): Promise<void> {
       // Variants take turns sample by sample; the order turns round by round.
       for (let k = 0; k < SAMPLES; k++) {
         const order = running.map((_, i) => running[(i + round + k) % running.length]);
-        for (const r of order) samples.get(r.v.name)!.push(await once(r));
+        for (const r of order) await once(r);
       }
     }
   } finally {
@@ -141,26 +116,19 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const base = summarize(samples.get('defaults')!.map((s) => s.total));
+  const base = summarize(totals.get('defaults')!);
   const perRound = (name: string) => {
-    const xs = samples.get(name)!;
-    const baseXs = samples.get('defaults')!;
     const ratios = Array.from({ length: ROUNDS }, (_, r) => {
-      const slice = (a: Sample[]) => summarize(a.slice(r * SAMPLES, (r + 1) * SAMPLES).map((s) => s.total)).p50;
-      return slice(xs) / slice(baseXs);
+      const slice = (a: number[]) => summarize(a.slice(r * SAMPLES, (r + 1) * SAMPLES)).p50;
+      return slice(totals.get(name)!) / slice(totals.get('defaults')!);
     });
     return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
   };
-  const leg = (xs: Sample[], k: 'dispatch' | 'workflowTask' | 'activityStart' | 'gap') => {
-    const s = summarize(xs.flatMap((x) => x[k]));
-    return `p50 ${fmtMs(s.p50)}, p99 ${fmtMs(s.p99)}`;
-  };
   const rows: Row[] = VARIANTS.map((v) => {
-    const xs = samples.get(v.name)!;
-    const t = summarize(xs.map((s) => s.total));
+    const t = summarize(totals.get(v.name)!);
     return {
       figure: `${v.name}: ${v.what}`,
-      measured: `10 no-op activities p50 ${fmtMs(t.p50)}, p99 ${fmtMs(t.p99)} (n=${t.n}); gap ${leg(xs, 'gap')} = dispatch ${leg(xs, 'dispatch')} + workflow task ${leg(xs, 'workflowTask')} + activity start ${leg(xs, 'activityStart')}`,
+      measured: `10 no-op activities p50 ${fmtMs(t.p50)}, p99 ${fmtMs(t.p99)} (n=${t.n}); ${describeStepGaps(gaps.get(v.name)!)}`,
       baseline: `defaults: p50 ${fmtMs(base.p50)}`,
       ratio: `p50 ${fmtRatio(t.p50 / base.p50)}; per-round ${perRound(v.name)}`,
       target: '—',

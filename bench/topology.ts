@@ -22,7 +22,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { requestApproval } from '../src/approvals/client';
 import { openIncident } from '../src/incidents/client';
@@ -40,7 +39,8 @@ import { killAllChildren, startChild, type Child } from './children';
 import { nowMs } from './http-load';
 import { appendResults, APPROVER_GROUPS, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
 import { pooled, spread, type Round } from './rounds';
-import { fmtMs, fmtRatio, summarize, textTable, type Row } from './stats';
+import { fmtMs, fmtRatio, textTable, type Row } from './stats';
+import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
 
 const ROUNDS = Number(arg('rounds') ?? 4);
 const SAMPLES = Number(arg('samples') ?? 6);
@@ -205,7 +205,7 @@ async function runbook(t: Target): Promise<number> {
   return elapsed;
 }
 
-const gaps: Record<string, number[]> = {};
+const gaps: Record<string, StepGaps> = {};
 
 async function tenNoops(t: Target): Promise<number> {
   const key = unique('ten');
@@ -214,14 +214,8 @@ async function tenNoops(t: Target): Promise<number> {
   await t.client.workflow.start('bareActivities', { taskQueue: BARE_QUEUE, workflowId: key, args: [key, 10] });
   await done;
   const elapsed = nowMs() - start;
-  // The gap between one activity's completion and the next one's start, from the history.
-  const history = await t.client.workflow.getHandle(key).fetchHistory();
-  let lastCompleted: number | undefined;
-  for (const e of history.events ?? []) {
-    const at = tsToMs(e.eventTime as never);
-    if (e.activityTaskCompletedEventAttributes) lastCompleted = at;
-    if (e.activityTaskStartedEventAttributes && lastCompleted !== undefined) (gaps[t.name] ??= []).push(at - lastCompleted);
-  }
+  // Where the time between steps went, from the history.
+  addStepGaps(await t.client.workflow.getHandle(key).fetchHistory(), (gaps[t.name] ??= noGaps()));
   return elapsed;
 }
 
@@ -305,10 +299,7 @@ async function main(): Promise<void> {
       });
     }
   }
-  const gapLines = targets.map((t) => {
-    const g = summarize(gaps[t.name] ?? []);
-    return `${t.label}: p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)} (n=${g.n})`;
-  });
+  const gapLines = targets.map((t) => `${t.label}: ${describeStepGaps(gaps[t.name] ?? noGaps())}`);
   process.stdout.write(`${textTable(rows)}\n\nGap between consecutive no-op activities (history): ${gapLines.join('; ')}\n`);
   if (!process.argv.includes('--no-write')) {
     appendResults({
@@ -317,7 +308,7 @@ async function main(): Promise<void> {
       how: `${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
       rows,
       notes: [
-        `Gap between one no-op activity's completion and the next one's start (from the histories of the 10-activity baselines): ${gapLines.join('; ')}.`,
+        `Between steps, from the histories of the 10-activity baselines (gap: one no-op activity completed → the next started; dispatch: completed → workflow task started on the worker; then the workflow task; then the next activity's start): ${gapLines.join('; ')}.`,
         'Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
       ],
     });

@@ -1,7 +1,8 @@
 /** chat.*: post, update, delete, ephemeral, schedule, permalink. */
 import { normalizeBlocks, parseBlocks, validateBlocks } from '../block-kit';
 import { slackId } from '../ids';
-import { ApiError, RateLimited, bool, channelArg, jsonArg, str, type MethodContext, type MethodHandler } from '../method-context';
+import { ApiError, RateLimited } from '../api-error';
+import { bool, channelArg, jsonArg, str, type MethodContext, type MethodHandler } from '../method-context';
 import { MAX_MESSAGE_TEXT, postRefusal } from '../rules';
 import { messageJson } from '../serialize';
 import type { Channel, Message } from '../state';

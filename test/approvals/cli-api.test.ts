@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { slackHarness, type SlackHarness } from '../support/slack';
+import { rememberSecrets, slackHarness, type SlackHarness } from '../support/slack';
 import { eventually } from '../support/eventually';
 
 const exec = promisify(execFile);
@@ -27,6 +27,7 @@ let done: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] } } });
+  rememberSecrets(TOKEN);
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: h.integrations } });
   done = w.runUntil(() => new Promise<void>((r) => (stop = r)));

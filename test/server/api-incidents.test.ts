@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { slackHarness, type SlackHarness } from '../support/slack';
+import { rememberSecrets, slackHarness, type SlackHarness } from '../support/slack';
 import { eventually } from '../support/eventually';
 
 const root = path.resolve(__dirname, '../..');
@@ -28,6 +28,7 @@ let workerDone: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness();
+  rememberSecrets(...tokens.map((t) => t.token));
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: h.integrations } });
   let resolveStop!: () => void;

@@ -3,10 +3,9 @@
  * #deploys, clicks Approve on the app's message and sees the app's reply;
  * then rejects through a modal. Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openBrowserPage } from '../support/browser';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { startReceiver, type Receiver } from './receiver';
 import { expectOnlyListedErrors, webClient } from './support';
@@ -14,9 +13,8 @@ import { eventually } from '../support/eventually';
 
 let slack: Sandbox;
 let app: Receiver;
-let browser: BrowserContext;
 let page: Page;
-let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
+let chromium: Awaited<ReturnType<typeof openBrowserPage>> | undefined;
 
 beforeAll(async () => {
   slack = await startSandbox({ rateLimits: false });
@@ -47,14 +45,12 @@ beforeAll(async () => {
     return '';
   };
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  chromiumSession = await launchChromium();
-  browser = chromiumSession.context;
-  page = await browser.newPage();
+  chromium = await openBrowserPage();
+  page = chromium.page;
 });
 
 afterAll(async () => {
-  await chromiumSession?.close();
+  await chromium?.close();
   expectOnlyListedErrors(slack);
   await app?.close();
   await slack?.close();

@@ -240,5 +240,12 @@ describe('a modal answered with response_action', () => {
     const closed = await slack.submitView({ userId: 'U0DAVE', values: { ticket: 'CHG-2' } });
     expect(closed).toMatchObject({ responseAction: 'close', openView: { id: pushed.openView!.id } });
     expect((await page('U0DAVE')).view).toMatchObject({ id: pushed.openView!.id, title: { text: 'Confirm 1' } });
+
+    // Cancel on the page: back to the view beneath, then no modal.
+    const cancel = () => fetch(`${slack.url}/_sandbox/close-view`, { method: 'POST', headers: { 'x-signalroom-sandbox': '1', 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'U0DAVE' }) });
+    await cancel();
+    expect((await page('U0DAVE')).view).toMatchObject({ id: rootId, title: { text: 'Reject deployment' } });
+    await cancel();
+    expect((await page('U0DAVE')).view).toBeNull();
   });
 });

@@ -181,8 +181,10 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
     }
   });
 
+  // Cancel closes the view on top; on a pushed view, as in Slack, the one beneath shows again.
   app.post('/_sandbox/close-view', async (req) => {
-    views.clear((req.body as { userId: string }).userId);
+    const top = views.topModal((req.body as { userId: string }).userId);
+    if (top) views.closeTop(top);
     return { ok: true };
   });
 

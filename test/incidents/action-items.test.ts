@@ -15,6 +15,7 @@ import { TASK_DONE_ACTION } from '../../src/slack/blocks/action-item';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
 import { SANDBOX_PAGE_HEADER } from '../../src/sandbox/page/routes';
+import { rememberSecrets } from '../support/slack';
 import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from './support';
 
 const TOKEN = 'incident-tasks-token-0123456789';
@@ -26,6 +27,7 @@ let server: FastifyInstance;
 
 beforeAll(async () => {
   slack = await incidentSlack();
+  rememberSecrets(TOKEN);
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
   running = w.worker.run();

@@ -1,7 +1,9 @@
 /**
  * The one error shape of the HTTP server, `{ error: code, message }`, and the
  * central handler that produces it: 4xx name the problem (and the field, for
- * validation errors); 5xx hide their internals behind the request id.
+ * validation errors); 5xx hide their internals behind the request id. A
+ * SignalroomError (src/errors.ts) thrown anywhere — a route, a hook, a
+ * service — is answered with its own status and code; routes map nothing.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -69,26 +71,26 @@ function validationField(error: FastifyError): string | undefined {
   if (!first) return undefined;
   const context = error.validationContext ?? 'body';
   const fromPath = first.instancePath.split('/').filter(Boolean).join('.');
-  const params = first.params as { keys?: unknown; missingProperty?: string; additionalProperty?: string } | undefined;
-  const unknownKey = Array.isArray(params?.keys) ? String(params.keys[0]) : undefined;
-  const leaf = [fromPath, unknownKey ?? params?.missingProperty ?? params?.additionalProperty].filter(Boolean).join('.');
+  // An unknown key (zod's `keys`) or a missing or extra property (Ajv's) is named below the path.
+  const { keys, missingProperty, additionalProperty } = first.params ?? {};
+  const named = [keys, missingProperty, additionalProperty].flat().find((v): v is string => typeof v === 'string');
+  const leaf = [fromPath, named].filter(Boolean).join('.');
   return leaf ? `${context}.${leaf}` : context;
 }
 
 /** The one mapping from an error to the answer: a SignalroomError says its own status and code, wherever it was thrown. */
-export function errorBody(error: FastifyError | Error, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
+export function errorBody(error: FastifyError, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
   if (error instanceof SignalroomError) {
     if (error.status >= 500) return { status: error.status, body: { error: 'internal_error', requestId: request.id } };
     return { status: error.status, body: { error: error.code, message: error.message, ...error.details } };
   }
-  const fe = error as FastifyError;
-  if (fe.validation) {
-    const field = validationField(fe);
-    return { status: 400, body: { error: 'invalid_request', message: fe.message, ...(field ? { field } : {}) } };
+  if (error.validation) {
+    const field = validationField(error);
+    return { status: 400, body: { error: 'invalid_request', message: error.message, ...(field ? { field } : {}) } };
   }
-  const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (status >= 500) return { status, body: { error: 'internal_error', requestId: request.id } };
-  return { status, body: { error: (fe.code && CODE_BY_FASTIFY_CODE[fe.code]) ?? CODE_BY_STATUS[status] ?? 'client_error', message: fe.message } };
+  return { status, body: { error: (error.code && CODE_BY_FASTIFY_CODE[error.code]) ?? CODE_BY_STATUS[status] ?? 'client_error', message: error.message } };
 }
 
 /** Registers the central error and not-found handlers on the root instance (not encapsulated). */

@@ -1,9 +1,13 @@
 /**
  * /api/v1: the pipeline API. This plugin brings what every API route shares —
- * bearer-token auth, the error shapes, the OpenAPI 3.1 document generated
- * from the route schemas — and one example route, `GET /whoami`. Features add
- * their routes through `buildServer({ apiRoutes })`; they land in this
- * context, so they are authenticated and documented without touching it.
+ * bearer-token auth, the error shapes, zod schemas through
+ * fastify-type-provider-zod (they validate requests, shape responses, type
+ * the handlers) and the OpenAPI 3.1 document generated from them — and one
+ * example route, `GET /whoami`. Features add their routes through
+ * `buildServer({ apiRoutes })`, with zod schemas (`withTypeProvider<ZodTypeProvider>()`);
+ * they land in this context, so they are authenticated and documented
+ * without touching it. Errors are not mapped here: a SignalroomError thrown
+ * anywhere is answered by the central handler (errors.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';

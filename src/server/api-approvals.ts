@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiErrorResponses, errorResponse } from './api';
+import { apiErrorResponses, errorResponse, textOrNumber } from './api';
 import { forbidden, unprocessable } from './errors';
 import { hasPermission, type ApiCaller } from './api-auth';
 import type { ApprovalService } from '../approvals/service';
@@ -29,9 +29,9 @@ const Created = z.object({ id: z.string(), created: z.boolean() });
 const IdParams = z.object({ id: z.string().min(1).max(400) });
 
 const CreateBody = z.object({
-  pipeline: Name,
-  stage: Name,
-  execution: Name,
+  pipeline: textOrNumber(Name),
+  stage: textOrNumber(Name),
+  execution: textOrNumber(Name),
   approverGroups: z.array(Name).min(1).max(20).describe('Approver group names from the configuration (`approverGroups`).'),
   channel: z.string().min(1).max(100).optional().describe('Post the card here (`#deploys` or `C0123`). Exactly one of channel and webhook.'),
   webhook: z.string().min(1).max(100).optional().describe('Post through this configured incoming webhook instead.'),

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiErrorResponses } from './api';
+import { apiErrorResponses, textOrNumber } from './api';
 import { invalidRequest } from './errors';
 import { RunbookValidationThread } from './runbook-validation';
 import type { IncidentService } from '../incidents/service';
@@ -22,7 +22,7 @@ export const VALIDATE_BODY_LIMIT = 64 * 1024;
 export const MAX_PROBLEMS_RETURNED = 100;
 
 const IncidentId = z.object({ id: z.string().min(1).max(200) });
-const Inputs = z.record(z.string(), z.string().max(3000));
+const Inputs = z.record(z.string(), textOrNumber(z.string().max(3000)));
 const Opened = z.object({ workflowId: z.string(), runId: z.string().optional() });
 /** The workflow's own state, passed through as it is (its shape is the workflow's: workflows/incident/types.ts). */
 const IncidentStateBody = z.custom<IncidentState>((value) => typeof value === 'object' && value !== null).meta({ type: 'object', additionalProperties: true });

@@ -18,6 +18,15 @@ import { ErrorBody, InternalErrorBody } from './errors';
 
 export const API_PREFIX = '/api/v1';
 
+/**
+ * A text field that also takes a JSON number, as its decimal string.
+ * Pipelines and alerting tools template build numbers and ids into JSON
+ * unquoted (`"execution": 1234`); the API has always read those as text.
+ */
+export function textOrNumber(text: z.ZodString) {
+  return z.union([text, z.number().transform(String)]);
+}
+
 const ERROR_DESCRIPTIONS = {
   400: 'The request is not valid; `field` names the problem.',
   401: 'The token is missing or unknown.',

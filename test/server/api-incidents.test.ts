@@ -104,6 +104,10 @@ test('errors name the problem: unknown runbook 404, missing incident.id 422, bad
   const unknown = await app.inject({ method: 'POST', url: '/api/v1/runbooks/nope/runs', headers: auth(), payload: { inputs: { 'incident.id': '1' } } });
   expect(unknown.statusCode).toBe(404);
   expect(unknown.json().message).toContain('No valid runbook named "nope"');
+  // An alerting tool's unquoted id is read as text, as it always was: past validation, to the unknown runbook.
+  const numeric = await app.inject({ method: 'POST', url: '/api/v1/runbooks/nope/runs', headers: auth(), payload: { inputs: { 'incident.id': 42 } } });
+  expect(numeric.statusCode).toBe(404);
+  expect(numeric.json()).toEqual({ error: 'not_found', message: expect.stringContaining('No valid runbook named "nope"') });
   const missing = await app.inject({ method: 'POST', url: '/api/v1/runbooks/seed-example/runs', headers: auth(), payload: { inputs: { 'incident.severity': 'SEV1' } } });
   expect(missing.statusCode).toBe(422);
   expect(missing.json().message).toContain('incident.id is required');

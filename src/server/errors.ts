@@ -8,17 +8,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { SignalroomError } from '../errors';
-
-export { SignalroomError } from '../errors';
+import { NotFoundError, SignalroomError, UnprocessableError } from '../errors';
 
 const refusal = (status: number, code: string) => (message: string) => new SignalroomError(message, { code, status });
 export const unauthorized = refusal(401, 'unauthorized');
 export const forbidden = refusal(403, 'forbidden');
-export const notFound = refusal(404, 'not_found');
+export const notFound = (message: string) => new NotFoundError(message);
 export const conflict = refusal(409, 'conflict');
 export const tooManyRequests = refusal(429, 'too_many_requests');
-export const unprocessable = (message: string, field?: string) => new SignalroomError(message, { code: 'unprocessable_entity', status: 422, details: field ? { field } : undefined });
+export const unprocessable = (message: string, field?: string) => new UnprocessableError(message, field);
 /** A 400 about one field, for what a schema cannot say (`body.content`). */
 export const invalidRequest = (message: string, field: string) => new SignalroomError(message, { code: 'invalid_request', status: 400, details: { field } });
 

@@ -60,6 +60,9 @@ const VARIANTS: Variant[] = [
   { name: 'eager+no-cache', what: 'eager, worker without a sticky cache (every task replays the history)', server: {}, worker: { maxCachedWorkflows: 0 } },
 ];
 
+/** `--variants=eager,eager+file` runs some of them. */
+const CHOSEN = VARIANTS.filter((v) => !arg('variants') || arg('variants')!.split(',').includes(v.name) || v.name === 'defaults');
+
 interface Running {
   v: Variant;
   dev: RunningDevServer;
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
   const running: Running[] = [];
   const extraChildren: Child[] = [];
   try {
-    for (const v of VARIANTS) {
+    for (const v of CHOSEN) {
       const dev = await startDevServer({
         cliPath,
         headless: true,
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     });
     return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
   };
-  const rows: Row[] = VARIANTS.map((v) => {
+  const rows: Row[] = CHOSEN.map((v) => {
     const t = summarize(totals.get(v.name)!);
     return {
       figure: `${v.name}: ${v.what}`,

@@ -1,0 +1,212 @@
+/**
+ * Every `signalroom approval` command, run twice: straight against Temporal
+ * and through the HTTP API (`--api URL --token T`). A pipeline must not be
+ * able to tell which way it went: the same lines, the same JSON, the same
+ * exit codes — only the id and the channel a decision came through differ.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { API_TOKEN, APPROVER_GROUPS, approvalStack, card, eventually, uniqueExecution, type ApprovalStack } from './support';
+
+const ROOT = path.resolve(__dirname, '../..');
+let stack: ApprovalStack;
+let dir: string;
+let configFile: string;
+
+beforeAll(async () => {
+  stack = await approvalStack();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-approval-adapters-'));
+  configFile = path.join(dir, 'signalroom.yaml');
+  // The server's own approver groups (YAML reads JSON): both ways check names against the same configuration.
+  writeFileSync(configFile, JSON.stringify({ approverGroups: APPROVER_GROUPS }));
+});
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Way = 'temporal' | 'http';
+const WAYS: Way[] = ['temporal', 'http'];
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `signalroom approval …` as its own process, the way `way` says. */
+function cli(way: Way, args: string[]): Promise<Ran> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_TASK_QUEUE: stack.worker.taskQueue, LOG_LEVEL: 'error' };
+  delete env.SIGNALROOM_API_URL;
+  delete env.SIGNALROOM_API_TOKEN;
+  if (way === 'temporal') {
+    Object.assign(env, { TEMPORAL_ADDRESS: process.env.SIGNALROOM_TEST_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: process.env.SIGNALROOM_TEST_NAMESPACE ?? 'default', SIGNALROOM_CONFIG: configFile });
+  } else {
+    // Only the API: no Temporal address, no configuration file.
+    delete env.TEMPORAL_ADDRESS;
+    env.SIGNALROOM_CONFIG = path.join(dir, 'none.yaml');
+  }
+  const extra = way === 'http' ? ['--api', stack.serverUrl, '--token', API_TOKEN] : [];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), 'approval', ...args, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+/** What may differ between the two ways: the approval's id, times, and the channel a decision came through. */
+function same(text: string, ids: Record<string, string>): string {
+  let out = text;
+  for (const [id, name] of Object.entries(ids)) out = out.split(id).join(name);
+  return out
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/\/p\d+/g, '/p<ts>')
+    .replace(/"ts":"[\d.]+"/g, '"ts":"<ts>"')
+    .replace(/ via (cli|api)/g, ' via <way>')
+    .replace(/"via":"(cli|api)"/g, '"via":"<way>"')
+    .replace(/,?"by":\{"(token|operator)":"[^"]*"\}/g, '');
+}
+
+const requestArgs = (execution: string, ...extra: string[]) => ['request', '--pipeline', 'web', '--stage', 'production', '--execution', execution, '--approvers', 'release', ...extra];
+
+/** The JSON lines of `request --wait --json`, with progress reduced to its messages (the polls may group changes differently). */
+function events(stdout: string): { progress: string[]; others: Array<Record<string, unknown>> } {
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { progress: lines.filter((l) => l.event === 'progress').map((l) => String(l.message)).sort(), others: lines.filter((l) => l.event !== 'progress') };
+}
+
+/** A whole approval told through one way: request, status, refused and accepted decisions (with inputs), the outcome, cancel after the end. */
+async function approvedStory(way: Way) {
+  const execution = uniqueExecution(`adapters-${way}`);
+  const id = `approval:web:production:${execution}`;
+  const waiting = cli(way, requestArgs(execution, '--approvers', 'sre', '--min', '2', '--channel', '#deploys', '--timeout', '5m', '--input', 'ticket!=Change ticket', '--wait', '--json'));
+  await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
+  const transcript: Array<[string, Ran]> = [];
+  const step = async (name: string, args: string[]) => {
+    const ran = await cli(way, args);
+    transcript.push([name, ran]);
+    return ran;
+  };
+  await step('status while pending', ['status', id]);
+  await step('decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']);
+  await step('approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']);
+  await step('approve with --input', ['decide', id, '--approve', '--as', 'U0CAROL', '--input', 'ticket=CHG-42', '--json']);
+  await step('the second approval', ['decide', id, '--approve', '--as', 'U0ALICE']);
+  transcript.push(['request --wait', await waiting]);
+  await step('status --json once approved', ['status', id, '--json']);
+  await step('status once approved', ['status', id]);
+  await step('decide once approved', ['decide', id, '--reject', '--as', 'U0DAVE', '--json']);
+  await step('cancel once approved', ['cancel', id]);
+  return { id, transcript };
+}
+
+/** Requested without waiting, cancelled, then asked about. */
+async function cancelledStory(way: Way) {
+  const execution = uniqueExecution(`adapters-${way}`);
+  const id = `approval:web:production:${execution}`;
+  const transcript: Array<[string, Ran]> = [];
+  transcript.push(['request', await cli(way, requestArgs(execution, '--channel', '#deploys', '--timeout', '5m'))]);
+  transcript.push(['request again (joins)', await cli(way, requestArgs(execution, '--channel', '#deploys', '--timeout', '5m', '--json'))]);
+  await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
+  transcript.push(['cancel', await cli(way, ['cancel', id, '--as', 'U0ERIN', '--reason', 'superseded', '--json'])]);
+  transcript.push(['status once cancelled', await cli(way, ['status', id])]);
+  transcript.push(['cancel again', await cli(way, ['cancel', id])]);
+  return { id, transcript };
+}
+
+/** Nobody decides; a request that fails; bad usage; an approval that does not exist. */
+async function endingsStory(way: Way) {
+  const expired = uniqueExecution(`adapters-${way}`);
+  const failed = uniqueExecution(`adapters-${way}`);
+  const [expiredRun, failedRun, unknownGroup, badTimeout, both, missing] = await Promise.all([
+    cli(way, requestArgs(expired, '--channel', '#deploys', '--timeout', '2s', '--wait')),
+    cli(way, requestArgs(failed, '--channel', '#deplyos', '--timeout', '5m', '--wait')),
+    cli(way, requestArgs(uniqueExecution(`adapters-${way}`), '--approvers', 'ghosts', '--channel', '#deploys')),
+    cli(way, requestArgs(uniqueExecution(`adapters-${way}`), '--channel', '#deploys', '--timeout', 'soon')),
+    cli(way, ['decide', 'approval:web:production:x', '--approve', '--reject', '--as', 'U0CAROL']),
+    cli(way, ['status', 'approval:web:production:no-such-run']),
+  ]);
+  const failedStatus = await cli(way, ['status', `approval:web:production:${failed}`, '--json']);
+  return {
+    ids: { [`approval:web:production:${expired}`]: '<expired>', [`approval:web:production:${failed}`]: '<failed>' },
+    transcript: [
+      ['expired', expiredRun],
+      ['failed', failedRun],
+      ['status of the failed one', failedStatus],
+      ['unknown approver group', unknownGroup],
+      ['bad timeout', badTimeout],
+      ['both verbs', both],
+      ['no such approval', missing],
+    ] as Array<[string, Ran]>,
+  };
+}
+
+const comparable = (transcript: Array<[string, Ran]>, ids: Record<string, string>) =>
+  transcript.map(([name, ran]) => ({
+    name,
+    code: ran.code,
+    stdout: name === 'request --wait' ? events(same(ran.stdout, ids)) : same(ran.stdout, ids),
+    stderr: same(ran.stderr, ids),
+  }));
+
+test('an approval decided from the CLI: the same through Temporal and through the API, and decide --input reaches the result', async () => {
+  const [temporal, http] = await Promise.all(WAYS.map(approvedStory));
+  const t = comparable(temporal.transcript, { [temporal.id]: '<id>' });
+  const h = comparable(http.transcript, { [http.id]: '<id>' });
+  expect(h).toEqual(t);
+
+  const by = Object.fromEntries(t.map((s) => [s.name, s]));
+  expect(by['status while pending']).toMatchObject({ code: 4, stdout: '<id>: pending — 0 of 2 approvals; expires <time>\n' });
+  expect(by['decide as an outsider']).toMatchObject({ code: 5, stdout: expect.stringContaining('Not recorded: you are not an approver for this request') });
+  expect(by['approve without the required input']).toMatchObject({ code: 5, stdout: 'Not recorded: "Change ticket" is required to approve.\n' });
+  expect(by['approve with --input']).toMatchObject({ code: 0 });
+  expect(JSON.parse(by['approve with --input']!.stdout as string)).toEqual({ accepted: true, status: 'pending', message: 'Your approval is recorded (1 of 2).' });
+  expect(by['the second approval']).toMatchObject({ code: 0, stdout: 'Your approval is recorded: the request is approved.\n' });
+
+  // The decide --input API test: the approver's input is in the pipeline's result, whichever way it was given.
+  const wait = by['request --wait']!;
+  expect(wait.code).toBe(0);
+  const { progress, others } = wait.stdout as ReturnType<typeof events>;
+  expect(others[0]).toEqual({ event: 'requested', workflowId: '<id>' });
+  expect(others.at(-1)).toMatchObject({ event: 'result', status: 'approved', proceed: true, inputs: { ticket: 'CHG-42' } });
+  expect(progress).toEqual(expect.arrayContaining(['Approved by U0CAROL via <way>', 'Approved by U0ALICE via <way>', expect.stringMatching(/^Refused approve from U0ERIN: you are not an approver/)]));
+  expect(JSON.parse(by['status --json once approved']!.stdout as string)).toMatchObject({ id: '<id>', status: 'approved', proceed: true, inputs: { ticket: 'CHG-42' } });
+  expect(by['status --json once approved']!.code).toBe(0);
+  expect(by['status once approved']).toMatchObject({ code: 0, stdout: expect.stringMatching(/^<id>: approved — 2 of 2 approvals; expires <time>\n {2}Approved by U0CAROL via <way>\n/) });
+  expect(by['decide once approved']!.code).toBe(5);
+  expect(JSON.parse(by['decide once approved']!.stdout as string)).toEqual({ accepted: false, status: 'approved', message: 'Not recorded: this approval is already approved.' });
+  expect(by['cancel once approved']).toMatchObject({ code: 5, stdout: 'Not recorded: this approval is already approved.\n' });
+});
+
+test('an approval cancelled from the CLI: the same through Temporal and through the API', async () => {
+  const [temporal, http] = await Promise.all(WAYS.map(cancelledStory));
+  const t = comparable(temporal.transcript, { [temporal.id]: '<id>' });
+  const h = comparable(http.transcript, { [http.id]: '<id>' });
+  expect(h).toEqual(t);
+  expect(t).toEqual([
+    { name: 'request', code: 0, stdout: 'Approval requested: <id>\n', stderr: '' },
+    { name: 'request again (joins)', code: 0, stdout: '{"event":"requested","workflowId":"<id>"}\n', stderr: '' },
+    { name: 'cancel', code: 0, stdout: '{"accepted":true,"message":"Cancelled.","status":"cancelled"}\n', stderr: '' },
+    { name: 'status once cancelled', code: 3, stdout: '<id>: cancelled — 0 of 1 approvals; expires <time>\n  Cancelled by <@U0ERIN>: superseded\n', stderr: '' },
+    { name: 'cancel again', code: 5, stdout: 'Not recorded: this approval is already cancelled (Cancelled by <@U0ERIN>: superseded).\n', stderr: '' },
+  ]);
+});
+
+test('expiry, failure, bad usage and unknown ids: the same lines and exit codes through Temporal and through the API', async () => {
+  const [temporal, http] = await Promise.all(WAYS.map(endingsStory));
+  const t = comparable(temporal.transcript, temporal.ids);
+  const h = comparable(http.transcript, http.ids);
+  expect(h).toEqual(t);
+  const by = Object.fromEntries(t.map((s) => [s.name, s]));
+  expect(by.expired).toMatchObject({ code: 2, stdout: expect.stringMatching(/Outcome: expired \(Nobody decided by <time>: rejected on timeout\)\n$/) });
+  expect(by.failed).toMatchObject({ code: 5, stdout: expect.stringContaining('The approval failed: Channel #deplyos does not exist') });
+  expect(by['status of the failed one']!.code).toBe(5);
+  expect(JSON.parse(by['status of the failed one']!.stdout as string)).toMatchObject({ id: '<failed>', status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+  expect(by['unknown approver group']).toMatchObject({ code: 64, stderr: expect.stringContaining('unknown approver group "ghosts" (configured: release, sre') });
+  expect(by['bad timeout']).toMatchObject({ code: 64, stderr: expect.stringContaining('timeout: "soon" is not a duration') });
+  expect(by['both verbs']).toMatchObject({ code: 64, stderr: 'signalroom approval: give exactly one of --approve or --reject\n' });
+  expect(by['no such approval']).toMatchObject({ code: 5, stderr: 'signalroom approval: No approval "approval:web:production:no-such-run"\n' });
+});

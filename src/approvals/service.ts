@@ -143,11 +143,11 @@ export class ApprovalService {
     }
   }
 
-  /** Decides as a user under the same rules as a click; refused decisions throw ApprovalRefused. */
-  async decide(id: string, attempt: Omit<DecisionAttempt, 'via'>): Promise<DecideOutcome> {
+  /** Decides as a user under the same rules as a click (`via` the API unless said); refused decisions throw ApprovalRefused. */
+  async decide(id: string, attempt: Omit<DecisionAttempt, 'via'> & { via?: 'api' | 'cli' }): Promise<DecideOutcome> {
     const { handle, running } = await this.find(id);
     if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
-    const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: 'api' }] }), handle);
+    const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: attempt.via ?? 'api' }] }), handle);
     if (!outcome.accepted) throw new ApprovalRefused(outcome);
     return outcome;
   }

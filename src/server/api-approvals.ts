@@ -11,6 +11,7 @@ import { ApprovalConflict, ApprovalInputError } from '../approvals/client';
 import { ApprovalNotFound, ApprovalRefused, type ApprovalService } from '../approvals/service';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
@@ -111,7 +112,7 @@ const CreateBody = {
     minApprovals: { type: 'integer', minimum: 1, maximum: 50, default: 1 },
     minPerGroup: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
     allowSelfApproval: { type: 'boolean', default: false },
-    timeout: { type: 'string', maxLength: 20, default: '1h', description: 'A duration like 30m, 2h, 1h30m.' },
+    timeout: { type: 'string', maxLength: 20, default: DEFAULT_APPROVAL_TIMEOUT, description: 'A duration like 30m, 2h, 1h30m.' },
     onTimeout: { type: 'string', enum: ['reject', 'approve'], default: 'reject' },
     remindEvery: { type: 'string', maxLength: 20 },
     escalation: {

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { API_TOKEN, APPROVER_GROUPS, approvalStack, card, eventually, uniqueExecution, type ApprovalStack } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
+// Every command is its own process (seconds each on a busy 2-core machine); the two ways run side by side.
+jest.setTimeout(240_000);
 let stack: ApprovalStack;
 let dir: string;
 let configFile: string;
@@ -85,21 +87,25 @@ async function approvedStory(way: Way) {
   const waiting = cli(way, requestArgs(execution, '--approvers', 'sre', '--min', '2', '--channel', '#deploys', '--timeout', '5m', '--input', 'ticket!=Change ticket', '--wait', '--json'));
   await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
   const transcript: Array<[string, Ran]> = [];
-  const step = async (name: string, args: string[]) => {
-    const ran = await cli(way, args);
-    transcript.push([name, ran]);
-    return ran;
+  /** Commands that do not depend on each other, side by side. */
+  const together = async (steps: Array<[string, string[]]>) => {
+    const ran = await Promise.all(steps.map(([, args]) => cli(way, args)));
+    steps.forEach(([name], i) => transcript.push([name, ran[i]!]));
   };
-  await step('status while pending', ['status', id]);
-  await step('decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']);
-  await step('approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']);
-  await step('approve with --input', ['decide', id, '--approve', '--as', 'U0CAROL', '--input', 'ticket=CHG-42', '--json']);
-  await step('the second approval', ['decide', id, '--approve', '--as', 'U0ALICE']);
+  await together([
+    ['status while pending', ['status', id]],
+    ['decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']],
+    ['approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']],
+  ]);
+  await together([['approve with --input', ['decide', id, '--approve', '--as', 'U0CAROL', '--input', 'ticket=CHG-42', '--json']]]);
+  await together([['the second approval', ['decide', id, '--approve', '--as', 'U0ALICE']]]);
   transcript.push(['request --wait', await waiting]);
-  await step('status --json once approved', ['status', id, '--json']);
-  await step('status once approved', ['status', id]);
-  await step('decide once approved', ['decide', id, '--reject', '--as', 'U0DAVE', '--json']);
-  await step('cancel once approved', ['cancel', id]);
+  await together([
+    ['status --json once approved', ['status', id, '--json']],
+    ['status once approved', ['status', id]],
+    ['decide once approved', ['decide', id, '--reject', '--as', 'U0DAVE', '--json']],
+    ['cancel once approved', ['cancel', id]],
+  ]);
   return { id, transcript };
 }
 
@@ -112,8 +118,8 @@ async function cancelledStory(way: Way) {
   transcript.push(['request again (joins)', await cli(way, requestArgs(execution, '--channel', '#deploys', '--timeout', '5m', '--json'))]);
   await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
   transcript.push(['cancel', await cli(way, ['cancel', id, '--as', 'U0ERIN', '--reason', 'superseded', '--json'])]);
-  transcript.push(['status once cancelled', await cli(way, ['status', id])]);
-  transcript.push(['cancel again', await cli(way, ['cancel', id])]);
+  const [status, again] = await Promise.all([cli(way, ['status', id]), cli(way, ['cancel', id])]);
+  transcript.push(['status once cancelled', status], ['cancel again', again]);
   return { id, transcript };
 }
 

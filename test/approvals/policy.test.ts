@@ -1,11 +1,11 @@
 import { approvalsComplete, judgeAttempt } from '../../workflows/approval/policy';
-import type { ApprovalState, DecisionAttempt } from '../../workflows/approval/types';
+import type { ApprovalInput, ApprovalState, DecisionAttempt } from '../../workflows/approval/types';
 
-function state(overrides: Partial<ApprovalState> = {}, request: Partial<ApprovalState['request']> = {}): ApprovalState {
+function state(overrides: Partial<ApprovalState> = {}, request: Partial<ApprovalInput> = {}): ApprovalState {
   return {
     workflowId: 'approval-api-42-prod',
     status: 'pending',
-    request: { pipeline: 'api', stage: 'prod', execution: '42', approverGroups: ['release', 'sre'], destination: { channel: '#deploys' }, ...request },
+    request: { pipeline: 'api', stage: 'prod', execution: '42', approverGroups: ['release', 'sre'], destination: { channel: '#deploys' }, timeoutMs: 3_600_000, ...request },
     approvers: { release: ['U0ALICE', 'U0BOB'], sre: ['U0CAROL'] },
     requester: 'U0BOB',
     approvals: 0,

@@ -135,7 +135,7 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   const finalStatus = cli(['status', id, '--json']);
   expect(await again.code).toBe(5);
   expect(await finalStatus.code).toBe(3);
-  expect(JSON.parse(finalStatus.stdout())).toMatchObject({ workflowId: id, status: 'cancelled' });
+  expect(JSON.parse(finalStatus.stdout())).toMatchObject({ id, status: 'cancelled' });
   // A decision straight against Temporal records who ran the command (user@host), beside whom it decided as.
   const record = await stack.client.workflow.getHandle(id).query(approvalStateQuery);
   expect(record.decisions).toEqual([expect.objectContaining({ user: expect.objectContaining({ id: 'U0CAROL' }), via: 'cli', by: { operator: expect.stringMatching(/^.+@.+$/) } })]);
@@ -155,7 +155,7 @@ test('a request that fails (a typo in the channel): --wait prints the root cause
   expect(await status.code).toBe(5);
   expect(status.stdout()).toMatch(new RegExp(`^${id}: failed — Channel #deplyos does not exist`));
   expect(await json.code).toBe(5);
-  expect(JSON.parse(json.stdout())).toMatchObject({ workflowId: id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+  expect(JSON.parse(json.stdout())).toMatchObject({ id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
 });
 
 test('bad usage exits 64 naming the problem; an unknown approver group never starts anything', async () => {

@@ -41,6 +41,7 @@ const unit = [
   'runbook/validate',
   'runbook/workflow-safe',
   'sandbox/state',
+  'slack/call-metrics',
   'slack/channel-names',
   'unit/details',
   'unit/server-binary',

@@ -8,7 +8,10 @@
  * With a Temporal address, the real server against that Temporal (the
  * topology bench: the server under test in a process of its own).
  *
- *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET [TEMPORAL_ADDRESS]
+ * RESPONSE_URL_BASES (comma-separated) are where the clicks' `response_url`s
+ * may point (Slack's, in production; the sandbox's or the bench's sink here).
+ *
+ *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET [TEMPORAL_ADDRESS|-] [RESPONSE_URL_BASES]
  */
 import Fastify from 'fastify';
 import { Client, Connection } from '@temporalio/client';
@@ -17,11 +20,13 @@ import { featureInteractionRoutes } from '../src/server/features';
 import { stubTemporalClient } from './stub-temporal';
 
 async function main() {
-  const [kind, secret, temporalAddress] = process.argv.slice(2);
+  const [kind, secret, temporal, bases] = process.argv.slice(2);
+  const temporalAddress = temporal && temporal !== '-' ? temporal : undefined;
+  const responseUrlBases = bases ? bases.split(',') : [];
   let app;
   if (kind === 'signalroom') {
     const temporal = temporalAddress ? new Client({ connection: await Connection.connect({ address: temporalAddress }) }) : stubTemporalClient();
-    app = await buildServer({ temporal, signingSecrets: [secret], interactionRoutes: featureInteractionRoutes(), logger: false });
+    app = await buildServer({ temporal, signingSecrets: [secret], responseUrlBases, interactionRoutes: featureInteractionRoutes(), logger: false });
   } else if (kind === 'bare') {
     app = Fastify({ logger: false });
     // The same raw-string form parser Slack's signature needs; the route answers 200 and does nothing else.

@@ -18,17 +18,17 @@
  * (bench/endpoint-server.ts with a real Temporal client), so the load this
  * process drives does not share an event loop with the server under test.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { requestApproval } from '../src/approvals/client';
 import { openIncident } from '../src/incidents/client';
 import { parseRunbook } from '../src/runbook/validate';
 import { startSandbox, type Sandbox } from '../src/sandbox';
 import { APPROVE_ACTION } from '../src/slack/blocks/approval-card';
+import { responseUrlBaseOf } from '../src/slack/response-url';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { clusterDown, clusterUp } from '../src/temporal/cluster/cluster';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
@@ -37,21 +37,13 @@ import { incidentResolveSignal } from '../workflows/messages';
 import { bareSignal, bareStop } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { nowMs } from './http-load';
-import { machineInfo } from './machine';
-import { fmtMs, fmtRatio, markdownTable, summarize, textTable, type Row } from './stats';
+import { appendResults, APPROVER_GROUPS, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
+import { pooled, spread, type Round } from './rounds';
+import { fmtMs, fmtRatio, textTable, type Row } from './stats';
+import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
 
-const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'RESULTS.md');
-const PROD_QUEUE = 'bench-signalroom';
-const BARE_QUEUE = 'bench-bare';
-const DEPLOYS = 'C0DEPLOYS';
-const APPROVER_GROUPS = { release: { users: ['U0CAROL', 'U0DAVE'] } };
-
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const ROUNDS = Number(arg('rounds') ?? 4);
 const SAMPLES = Number(arg('samples') ?? 6);
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -118,7 +110,7 @@ async function startTarget(name: Target['name'], bundles: { prod: string; bare: 
     waiters.get(m.noop)?.();
     waiters.delete(m.noop);
   });
-  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address]);
+  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address, responseUrlBaseOf(sandbox.apiUrl)!]);
   const [, , ready] = await Promise.all([prod.ready, bare.ready, server.ready]);
   sandbox.setRequestUrl(new URL('/slack/interactions', String(ready.url)).toString());
   const client = new Client({ connection: await Connection.connect({ address }) });
@@ -207,11 +199,13 @@ async function runbook(t: Target): Promise<number> {
     return channel ? t.sandbox.messages(channel.id).some((m) => m.text.startsWith('step 10 of 10')) : false;
   });
   const elapsed = nowMs() - start;
+  // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
   await handle.signal(incidentResolveSignal, { summary: 'bench' });
+  await handle.result();
   return elapsed;
 }
 
-const gaps: Record<string, number[]> = {};
+const gaps: Record<string, StepGaps> = {};
 
 async function tenNoops(t: Target): Promise<number> {
   const key = unique('ten');
@@ -220,14 +214,8 @@ async function tenNoops(t: Target): Promise<number> {
   await t.client.workflow.start('bareActivities', { taskQueue: BARE_QUEUE, workflowId: key, args: [key, 10] });
   await done;
   const elapsed = nowMs() - start;
-  // The gap between one activity's completion and the next one's start, from the history.
-  const history = await t.client.workflow.getHandle(key).fetchHistory();
-  let lastCompleted: number | undefined;
-  for (const e of history.events ?? []) {
-    const at = tsToMs(e.eventTime as never);
-    if (e.activityTaskCompletedEventAttributes) lastCompleted = at;
-    if (e.activityTaskStartedEventAttributes && lastCompleted !== undefined) (gaps[t.name] ??= []).push(at - lastCompleted);
-  }
+  // Where the time between steps went, from the history.
+  addStepGaps(await t.client.workflow.getHandle(key).fetchHistory(), (gaps[t.name] ??= noGaps()));
   return elapsed;
 }
 
@@ -262,7 +250,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   for (const name of ['untuned', 'tuned', 'cluster'] as const) targets.push(await startTarget(name, bundles, tmp));
   // samples[target][pair] = per round: [figure values, baseline values]
-  const samples = new Map<string, Array<{ figure: number[]; baseline: number[] }[]>>();
+  const samples = new Map<string, Round[][]>();
   try {
     const waiters = new Map<string, string>();
     for (const t of targets) {
@@ -296,16 +284,11 @@ async function main(): Promise<void> {
   }
 
   const rows: Row[] = [];
-  const all = (rounds: Array<{ figure: number[]; baseline: number[] }>, k: 'figure' | 'baseline') => rounds.flatMap((r) => r[k]);
-  const spread = (rounds: Array<{ figure: number[]; baseline: number[] }>) => {
-    const ratios = rounds.map((r) => summarize(r.figure).p50 / summarize(r.baseline).p50);
-    return `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}`;
-  };
   for (const t of targets) {
     for (const [i, p] of PAIRS.entries()) {
       const rounds = samples.get(t.name)![i];
-      const f = summarize(all(rounds, 'figure'));
-      const b = summarize(all(rounds, 'baseline'));
+      const f = pooled(rounds, 'figure');
+      const b = pooled(rounds, 'baseline');
       rows.push({
         figure: `${t.label}: ${p.figure}`,
         measured: `p50 ${fmtMs(f.p50)}, p99 ${fmtMs(f.p99)} (n=${f.n})`,
@@ -316,31 +299,19 @@ async function main(): Promise<void> {
       });
     }
   }
-  const gapLines = targets.map((t) => {
-    const g = summarize(gaps[t.name] ?? []);
-    return `${t.label}: p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)} (n=${g.n})`;
-  });
+  const gapLines = targets.map((t) => `${t.label}: ${describeStepGaps(gaps[t.name] ?? noGaps())}`);
   process.stdout.write(`${textTable(rows)}\n\nGap between consecutive no-op activities (history): ${gapLines.join('; ')}\n`);
   if (!process.argv.includes('--no-write')) {
-    const m = machineInfo(ROOT);
-    const note = arg('note');
-    appendFileSync(
-      RESULTS,
-      [
-        '',
-        `## ${m.date.slice(0, 16).replace('T', ' ')} UTC — topology run (bench/topology.ts)${note ? ` — ${note}` : ''}`,
-        '',
-        `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM; Node ${m.node}; ${m.os}`,
-        `- Commit: ${m.commit}`,
-        `- Run: ${Math.round((Date.now() - started) / 1000)} s, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}; ${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
-        '',
-        markdownTable(rows),
-        '',
-        `- Gap between one no-op activity's completion and the next one's start (from the histories of the 10-activity baselines): ${gapLines.join('; ')}.`,
-        '- Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
-        '',
-      ].join('\n'),
-    );
+    appendResults({
+      title: 'topology run (bench/topology.ts)',
+      startedMs: started,
+      how: `${ROUNDS} rounds × ${SAMPLES} samples per figure and baseline, alternating`,
+      rows,
+      notes: [
+        `Between steps, from the histories of the 10-activity baselines (gap: one no-op activity completed → the next started; dispatch: completed → workflow task started on the worker; then the workflow task; then the next activity's start): ${gapLines.join('; ')}.`,
+        'Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
+      ],
+    });
   }
 }
 

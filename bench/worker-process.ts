@@ -25,6 +25,8 @@ export interface WorkerProcessConfig {
   slack?: { apiUrl: string; botToken: string; signingSecret: string };
   /** Configuration `approverGroups` (Signalroom's worker). */
   approverGroups?: Record<string, { users: string[] }>;
+  /** More places a click's response_url may point (the bench's sink), beside the sandbox's. */
+  responseUrlBases?: string[];
 }
 
 export interface WorkerReport {
@@ -46,6 +48,9 @@ async function main() {
   let worker: Worker;
   if (kind === 'signalroom') {
     const integrations = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: config.slack }, approverGroups: config.approverGroups ?? {} }), { timeoutMs: 5000 });
+    const extra = config.responseUrlBases ?? [];
+    const own = integrations.responseUrlBases.bind(integrations);
+    integrations.responseUrlBases = () => [...own(), ...extra];
     worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, activityDeps: { integrations }, tuning });
   } else {
     worker = await Worker.create({ connection, namespace: config.namespace, taskQueue: config.taskQueue, workflowBundle: { codePath: config.bundlePath }, activities: createBaselineActivities(config.notifyNoop ? (key) => process.send?.({ noop: key }) : undefined), ...tuning });

@@ -7,6 +7,7 @@ import { readEnv, type SignalroomEnv } from './config/env';
 import { loadConfig } from './config/load';
 import type { SignalroomConfig } from './config/schema';
 import { IntegrationRegistry } from './slack/integrations';
+import type { SlackCallObserver } from './slack/call-metrics';
 import { openInstallationStore, type InstallationStoreHandle } from './store/installations';
 
 export interface Runtime {
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   configFile?: string;
   /** Organization defaults when neither config nor environment names a Slack (the sandbox in dev). */
   slackFallback?: { botToken: string; signingSecret: string; apiUrl: string };
+  /** Told of every Slack call the integrations make (the worker's usage metrics). */
+  observeSlackCalls?: SlackCallObserver;
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -34,7 +37,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const installations = await openInstallationStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SIGNALROOM_DATA_DIR });
   const fromEnv = { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, apiUrl: env.SLACK_API_URL };
   const organizationDefaults = fromEnv.botToken || fromEnv.signingSecret ? fromEnv : options.slackFallback ?? fromEnv;
-  const integrations = new IntegrationRegistry(loaded.config, { installationStore: installations.store, organizationDefaults });
+  const integrations = new IntegrationRegistry(loaded.config, { installationStore: installations.store, organizationDefaults, observeCalls: options.observeSlackCalls });
   return {
     env,
     config: loaded.config,

@@ -5,6 +5,7 @@
 import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
+import { resolvePerson } from './requester';
 
 export interface ResolvedUsers {
   userIds: string[];
@@ -31,6 +32,12 @@ async function people(slack: SlackContext, integration: Integration): Promise<Di
     } while (cursor);
     return out;
   });
+}
+
+/** The id of the user group with this handle (`@sre-team` or `sre-team`), if there is one. */
+export async function userGroupId(slack: SlackContext, integration: Integration, handle: string): Promise<string | undefined> {
+  const wanted = handle.replace(/^@/, '');
+  return (await userGroups(slack, integration)).find((g) => g.handle === wanted)?.id;
 }
 
 export async function userGroupMembers(slack: SlackContext, integration: Integration, handle: string): Promise<string[] | undefined> {
@@ -101,6 +108,24 @@ export function createDirectoryActivities(slack: SlackContext) {
     async resolveUsers(input: { integration: string; users: string[] }): Promise<ResolvedUsers> {
       const integration = await slack.integration(input.integration);
       return resolveUserRefs(slack, integration, input.users);
+    },
+
+    /**
+     * The owner of an action item: the user group with that handle (runbooks name
+     * teams as owners: `@sre-team`), else exactly one person (user id, mention,
+     * email or handle). `why` names the value when neither matches.
+     */
+    async resolveOwner(input: { integration: string; owner: string }): Promise<{ ok: true; id: string } | { ok: false; why: string }> {
+      const integration = await slack.integration(input.integration);
+      const value = input.owner.trim();
+      const handle = /^@?[a-z0-9][a-z0-9._-]{0,79}$/.test(value);
+      if (handle) {
+        const group = await userGroupId(slack, integration, value);
+        if (group) return { ok: true, id: group };
+      }
+      const person = await resolvePerson(slack, integration, input.owner, { field: 'Owner', role: 'the owner' });
+      if (person.ok) return { ok: true, id: person.userId };
+      return { ok: false, why: handle && person.why.endsWith('matches no Slack user') ? `${person.why} or user group` : person.why };
     },
 
     async lookupUser(input: { integration: string; user: string }): Promise<{ id: string; name: string; realName?: string; email?: string }> {

@@ -12,6 +12,7 @@ import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/appro
 import { policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
+import { SignalroomError, UnprocessableError } from '../errors';
 
 /**
  * Readable, the same for a retried pipeline step, and unambiguous: each part
@@ -25,13 +26,16 @@ export function approvalWorkflowId(r: Pick<ApprovalRequest, 'pipeline' | 'stage'
 }
 
 /** A running approval with the same pipeline, stage and execution asks for something else: joining it would be squatting. */
-export class ApprovalConflict extends Error {
-  readonly code = 'conflict';
+export class ApprovalConflict extends SignalroomError {
   constructor(
     readonly workflowId: string,
     readonly fields: string[],
   ) {
-    super(`An approval ${workflowId} is already running with a different request (${fields.join(', ')} differ): it was not joined. Use another execution id, or cancel the running one.`);
+    super(`An approval ${workflowId} is already running with a different request (${fields.join(', ')} differ): it was not joined. Use another execution id, or cancel the running one.`, {
+      code: 'conflict',
+      status: 409,
+      details: { fields },
+    });
   }
 }
 
@@ -73,13 +77,13 @@ export async function requestApproval(
   });
 }
 
-/** A request field that cannot be used, named as the API and CLI name it. */
-export class ApprovalInputError extends Error {
+/** A request field that cannot be used, named as the API and CLI name it (the API's answer says `body.<field>`). */
+export class ApprovalInputError extends UnprocessableError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, `body.${field}`);
   }
 }
 

@@ -7,49 +7,21 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
-import { approvalStatusOf, type ApprovalOutcomeStatus } from './outcome';
+import { approvalStatusOf } from './outcome';
+import type { ApprovalView } from './view';
 import type { RequesterCheck } from './requester-check';
+import { NotFoundError, SignalroomError } from '../errors';
 
-export class ApprovalNotFound extends Error {
-  readonly code = 'approval_not_found';
-}
+export class ApprovalNotFound extends NotFoundError {}
 
 /** A decision or cancellation the approval refused (the message says why). */
-export class ApprovalRefused extends Error {
-  readonly code = 'refused';
+export class ApprovalRefused extends SignalroomError {
   constructor(readonly outcome: DecideOutcome) {
-    super(outcome.message);
+    super(outcome.message, { code: 'refused', status: 409 });
   }
 }
 
-/** The API's view of an approval: its state, plus the result's verdict once it is final. */
-export interface ApprovalView {
-  id: string;
-  /** `failed` when the run failed, was terminated or timed out (see `reason`). */
-  status: ApprovalOutcomeStatus;
-  /** Why the approval failed, when it did. */
-  reason?: string;
-  pipeline: string;
-  stage: string;
-  execution: string;
-  summary?: string;
-  link?: string;
-  approvers: Record<string, string[]>;
-  approvals: number;
-  needed: number;
-  decisions: ApprovalState['decisions'];
-  refused: ApprovalState['refused'];
-  expiresAt: string;
-  escalated: boolean;
-  finishedAt?: string;
-  outcomeNote?: string;
-  /** The Slack card: channel, ts and, when Slack gave one, its permalink. */
-  message?: { channel: string; ts: string; permalink?: string };
-  /** Final only: may the pipeline go on (approved, or expired with onTimeout approve)? */
-  proceed?: boolean;
-  /** Final only: the approvers' inputs. */
-  inputs?: Record<string, string>;
-}
+export type { ApprovalView } from './view';
 
 function viewOf(state: ApprovalState, result?: ApprovalResult, failure?: unknown): ApprovalView {
   const r = state.request;

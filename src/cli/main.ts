@@ -5,7 +5,7 @@
  * Exit codes: 0 success; 64 bad usage; 70 internal error; subcommands that
  * report an outcome (approvals) document their own codes in their --help.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runDevStack } from './dev';
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { runWorker } from './worker';
@@ -51,7 +51,8 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
-    .action(() => runWorker());
+    .option('--metrics-port <port>', 'serve Prometheus metrics (Temporal SDK and Slack calls) at /metrics on this port (env SIGNALROOM_WORKER_METRICS_PORT)', parseListenPort)
+    .action((opts) => runWorker(opts));
 
   program
     .command('server')
@@ -119,13 +120,20 @@ export function buildProgram(): Command {
 
 function parseMinutes(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new Error(`not a number of minutes between 1 and 1440: ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new InvalidArgumentError(`not a number of minutes between 1 and 1440: ${value}`);
   return n;
 }
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port number: ${value}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`not a port number: ${value}`);
+  return n;
+}
+
+/** A port others scrape: 0 (a random free port) would leave them guessing. */
+function parseListenPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`not a port number between 1 and 65535: ${value}`);
   return n;
 }
 

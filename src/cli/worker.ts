@@ -1,13 +1,26 @@
 /**
  * `signalroom worker`: only the worker, against the Temporal cluster from the
- * environment. Run several on one task queue to scale out.
+ * environment. Run several on one task queue to scale out. With a metrics
+ * port it serves Prometheus metrics there: the Temporal SDK's own and
+ * Signalroom's Slack calls.
  */
+import { Runtime } from '@temporalio/worker';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from '../worker';
 import { createRuntime } from '../runtime';
+import { readEnv } from '../config/env';
+import { RETRY_AFTER_BUCKETS, SLACK_RETRY_AFTER_METRIC, slackCallMetrics, type SlackCallObserver } from '../slack/call-metrics';
 
-export async function runWorker(): Promise<void> {
-  const runtime = await createRuntime();
+export interface WorkerCommandOptions {
+  /** Serve Prometheus metrics on this port. @default $SIGNALROOM_WORKER_METRICS_PORT, else none */
+  metricsPort?: number;
+}
+
+export async function runWorker(options: WorkerCommandOptions = {}): Promise<void> {
+  const metricsPort = options.metricsPort ?? readEnv().SIGNALROOM_WORKER_METRICS_PORT;
+  // Before any connection or worker exists: the SDK's runtime is installed once per process.
+  const observeSlackCalls = metricsPort === undefined ? undefined : serveWorkerMetrics(metricsPort);
+  const runtime = await createRuntime({ observeSlackCalls });
   const { connection, namespace } = await connectWorkerConnection();
   const worker = await createWorker({
     connection,
@@ -21,4 +34,25 @@ export async function runWorker(): Promise<void> {
   await worker.run();
   await connection.close();
   await runtime.close();
+}
+
+/**
+ * Installs the SDK's runtime with its Prometheus exporter on `port` (all
+ * interfaces, `/metrics`), and returns what counts Slack calls on the same
+ * exporter through the runtime's metric meter.
+ */
+export function serveWorkerMetrics(port: number): SlackCallObserver {
+  let runtime: Runtime;
+  try {
+    runtime = Runtime.install({
+      telemetryOptions: {
+        metrics: {
+          prometheus: { bindAddress: `0.0.0.0:${port}`, histogramBucketOverrides: { [SLACK_RETRY_AFTER_METRIC]: RETRY_AFTER_BUCKETS } },
+        },
+      },
+    });
+  } catch (err) {
+    throw new Error(`cannot serve worker metrics on port ${port}: ${(err as Error).message}`);
+  }
+  return slackCallMetrics(runtime.metricMeter);
 }

@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_DEV_PORT: port.default(7233),
   SANDBOX_PORT: port.default(3030),
+  /** Where `signalroom worker` serves Prometheus metrics; unset, it serves none. */
+  SIGNALROOM_WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Where Slack reaches this server (OAuth redirect, manifest, doctor). @default http://127.0.0.1:$PORT */
   SIGNALROOM_PUBLIC_URL: z.string().url().optional(),
 });

@@ -57,10 +57,21 @@ export function postmortemMarkdown(state: IncidentState): string {
   for (const e of state.timeline) lines.push(`- ${e.at} — ${KIND_LABEL[e.kind]}: ${text(e.text)}${e.by ? ` (${text(e.by)})` : ''}`);
   lines.push('');
 
-  const approvals = Object.entries(state.steps).filter(([, o]) => typeof o.status === 'string' && 'approvedBy' in o);
-  if (approvals.length) {
+  const recorded = state.approvals ?? [];
+  // Runs begun before approvals were recorded with their decisions have only the steps' outputs.
+  const fromSteps = recorded.length ? [] : Object.entries(state.steps).filter(([, o]) => typeof o.status === 'string' && 'approvedBy' in o);
+  if (recorded.length || fromSteps.length) {
     lines.push('## Approvals', '');
-    for (const [step, o] of approvals) {
+    for (const a of recorded) {
+      lines.push(`- ${text(a.summary)} (${text(a.step)}): ${text(a.status)}${a.finishedAt ? ` at ${a.finishedAt}` : ''}`);
+      if (!a.decisions.length) lines.push('  - nobody decided');
+      for (const d of a.decisions) {
+        const who = d.name ? `${text(d.name)} (${text(d.user)})` : text(d.user);
+        const how = `via ${d.via}${d.by ? `, ${text(d.by)}` : ''}`;
+        lines.push(`  - ${d.at} — ${d.verb === 'approve' ? 'approved' : 'rejected'} by ${who} ${how}: ${d.reason ? `“${text(d.reason)}”` : 'no reason given'}`);
+      }
+    }
+    for (const [step, o] of fromSteps) {
       const by = Array.isArray(o.approvedBy) ? o.approvedBy : [];
       lines.push(`- ${text(step)}: ${text(String(o.status))}${by.length ? ` by ${by.map(text).join(', ')}` : ''}`);
     }

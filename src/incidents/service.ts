@@ -12,17 +12,16 @@ import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, inci
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 import { incidentWorkflowId, openIncident } from './client';
 import { postmortemMarkdown } from './postmortem';
+import { NotFoundError, UnprocessableError } from '../errors';
 
-export class IncidentNotFound extends Error {
-  readonly code = 'incident_not_found';
-}
-export class RunbookNotFound extends Error {
-  readonly code = 'runbook_not_found';
-}
+export class IncidentNotFound extends NotFoundError {}
+export class RunbookNotFound extends NotFoundError {}
 
 /** The incident refused the action item request (no such item, already done, empty text): the message says which. */
-export class TaskRefused extends Error {
-  readonly code = 'task_refused';
+export class TaskRefused extends UnprocessableError {
+  constructor(message: string) {
+    super(message, 'task');
+  }
 }
 
 export interface RunbookCatalog {

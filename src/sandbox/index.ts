@@ -26,6 +26,7 @@ import { DEFAULT_TEAM_ID, DEMO_SEED, applySeed, seedInto, seedWorkspace, type Ch
 import { SandboxState, type Canvas, type Channel, type SandboxFile, type Ephemeral, type Message, type ScheduledMessage, type Team, type User, type UserGroup, type View } from './state';
 import { issueToken } from './tokens';
 import { TriggerStore } from './triggers';
+import { ViewStore } from './view-store';
 import { registerWebApi, type CallRecord, type Violation } from './web-api';
 import { IncomingWebhooks } from './webhooks';
 
@@ -204,6 +205,7 @@ class SlackSandbox implements Sandbox {
   private rateLimiter: RateLimiter;
   private faultInjector = new FaultInjector();
   private triggers = new TriggerStore(this.clock);
+  private views = new ViewStore(this.state);
   private webhooks: IncomingWebhooks;
   private oauth: OAuthStore;
   private interactivity: Interactivity;
@@ -224,7 +226,7 @@ class SlackSandbox implements Sandbox {
     this.webhooks = new IncomingWebhooks(this.state, () => this.url);
     this.oauth = new OAuthStore(this.state, this.clock, this.webhooks);
     this.oauthApp = this.oauth.registerApp(options.oauth);
-    this.interactivity = new Interactivity(this.state, this.clock, this.triggers, () => this.signingSecret, () => this.url, options.interactivityTimeoutMs);
+    this.interactivity = new Interactivity(this.state, this.clock, this.triggers, this.views, () => this.signingSecret, () => this.url, options.interactivityTimeoutMs);
     this.interactivity.requestUrl = options.requestUrl;
     this.seedSpec = options.seed ?? DEMO_SEED;
     this.fixedBotToken = options.botToken ?? '';
@@ -239,7 +241,7 @@ class SlackSandbox implements Sandbox {
       armed: () => injector.armed(),
     };
 
-    const services: SandboxServices = { state: this.state, clock: this.clock, rateLimiter: this.rateLimiter, triggers: this.triggers, oauth: this.oauth, baseUrl: () => this.url };
+    const services: SandboxServices = { state: this.state, clock: this.clock, rateLimiter: this.rateLimiter, triggers: this.triggers, oauth: this.oauth, views: this.views, baseUrl: () => this.url };
     this.app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 5 * 1024 * 1024 });
     this.app.register(formbody);
     registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging, latencyMs: () => this.latencyMs });
@@ -247,7 +249,7 @@ class SlackSandbox implements Sandbox {
     registerUploadRoute(this.app, this.state);
     this.webhooks.register(this.app);
     this.interactivity.register(this.app);
-    registerPage(this.app, { state: this.state, interactivity: this.interactivity, sandbox: this });
+    registerPage(this.app, { state: this.state, interactivity: this.interactivity, views: this.views, sandbox: this });
   }
 
   get apiUrl() {
@@ -406,7 +408,7 @@ class SlackSandbox implements Sandbox {
   }
 
   openView(userId: string): View | undefined {
-    return this.interactivity.openModal(userId);
+    return this.views.topModal(userId);
   }
 
   click(o: ClickOptions): Promise<ClickResult> {
@@ -458,9 +460,8 @@ class SlackSandbox implements Sandbox {
   }
 
   reset(): void {
-    for (const m of [this.state.teams, this.state.users, this.state.groups, this.state.channels, this.state.tokens, this.state.views]) m.clear();
-    this.state.ephemerals.length = 0;
-    this.state.scheduled.length = 0;
+    this.state.reset();
+    this.views.reset();
     this.callLog.length = 0;
     this.violationLog.length = 0;
     this.faultInjector.clear();

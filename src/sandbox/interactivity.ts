@@ -7,13 +7,14 @@
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from './api-error';
 import { normalizeBlocks, parseBlocks, validateBlocks } from './block-kit';
 import type { SandboxClock } from './clock';
 import { randomHex } from './ids';
-import { viewJson } from './methods/misc';
-import { messageJson } from './serialize';
+import { messageJson, viewJson } from './serialize';
 import { SANDBOX_APP_ID, type Ephemeral, type Message, type SandboxState, type View } from './state';
 import type { TriggerStore } from './triggers';
+import type { ViewStore } from './view-store';
 
 export const RESPONSE_URL_MAX_USES = 5;
 export const RESPONSE_URL_TTL_MS = 30 * 60_000;
@@ -79,6 +80,12 @@ export interface SubmitViewResult {
   /** What the app asked for: close (empty 200), errors, update, push or clear. */
   responseAction?: 'close' | 'errors' | 'update' | 'push' | 'clear';
   errors?: Record<string, string>;
+  /**
+   * Slack refused the view the app answered with (update or push): the modal
+   * stays as it was and the person sees Slack's connection error. The error
+   * and messages are what views.update would have answered.
+   */
+  refused?: { error: string; messages: string[] };
   /** The view now open for the person, if any. */
   openView?: View;
 }
@@ -110,6 +117,7 @@ export class Interactivity {
     private readonly state: SandboxState,
     private readonly clock: SandboxClock,
     private readonly triggers: TriggerStore,
+    private readonly views: ViewStore,
     readonly signingSecret: () => string,
     private readonly baseUrl: () => string,
     private readonly timeoutMs = 3_000,
@@ -164,7 +172,7 @@ export class Interactivity {
   /** A person submits the modal they have open. */
   async submitView(o: SubmitViewOptions): Promise<SubmitViewResult> {
     const user = this.person(o.userId);
-    const view = o.viewId ? this.state.views.get(o.viewId) : this.openModal(user.id);
+    const view = o.viewId ? this.views.get(o.viewId) : this.views.topModal(user.id);
     if (!view || !view.open || view.userId !== user.id) throw new Error(`${user.id} has no open modal${o.viewId ? ` ${o.viewId}` : ''}`);
     const { values, missing } = stateValues(view.blocks, o.values ?? {});
     if (missing.length) return { sent: false, missing, openView: view };
@@ -199,33 +207,22 @@ export class Interactivity {
       result.errors = (answer.errors as Record<string, string>) ?? {};
       result.openView = view;
     } else if (action === 'update' || action === 'push') {
-      const raw = (answer.view ?? {}) as Record<string, unknown>;
-      const next = this.replaceView(view, raw, action === 'push');
       result.responseAction = action;
-      result.openView = next;
+      try {
+        result.openView = action === 'update' ? this.views.update(view, answer.view) : this.views.push(view, answer.view);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        result.refused = { error: err.code, messages: err.messages };
+        result.openView = view;
+      }
     } else if (action === 'clear') {
-      for (const v of this.state.views.values()) if (v.userId === user.id && v.type === 'modal') v.open = false;
+      this.views.clear(user.id);
       result.responseAction = 'clear';
     } else {
-      view.open = false;
       result.responseAction = 'close';
-      if (view.previousViewId) {
-        const prev = this.state.views.get(view.previousViewId);
-        if (prev) prev.open = true;
-        result.openView = prev;
-      }
+      result.openView = this.views.closeTop(view);
     }
-    this.state.changed();
     return result;
-  }
-
-  openModal(userId: string): View | undefined {
-    return [...this.state.views.values()].filter((v) => v.userId === userId && v.type === 'modal' && v.open).pop();
-  }
-
-  closeModal(userId: string): void {
-    for (const v of this.state.views.values()) if (v.userId === userId && v.type === 'modal') v.open = false;
-    this.state.changed();
   }
 
   register(app: FastifyInstance): void {
@@ -302,27 +299,6 @@ export class Interactivity {
       this.state.addEphemeral({ channel: channel.id, teamId: team.id, user: entry.userId, from: team.botUserId, botId: team.botId, text, blocks, threadTs, via: 'response_url' });
     }
     return undefined;
-  }
-
-  private replaceView(view: View, raw: Record<string, unknown>, push: boolean): View {
-    const id = push ? `V${randomHex(5).toUpperCase()}` : view.id;
-    if (push) view.open = false;
-    const next: View = {
-      ...view,
-      id,
-      title: raw.title ?? view.title,
-      submit: raw.submit,
-      close: raw.close,
-      blocks: Array.isArray(raw.blocks) ? raw.blocks : [],
-      callbackId: typeof raw.callback_id === 'string' ? raw.callback_id : view.callbackId,
-      privateMetadata: typeof raw.private_metadata === 'string' ? raw.private_metadata : view.privateMetadata,
-      hash: `${Date.now()}.${randomHex(4)}`,
-      previousViewId: push ? view.id : view.previousViewId,
-      open: true,
-      raw,
-    };
-    this.state.views.set(id, next);
-    return next;
   }
 
   private person(userId: string) {

@@ -1,30 +1,16 @@
 /**
  * What a Web API method handler gets: the parsed arguments, the caller's
- * token and the sandbox's services; and ApiError, the one way a handler says
- * "Slack would answer ok:false with this code".
+ * token and the sandbox's services, and the helpers that read arguments as
+ * Slack does. A handler refuses with ApiError (./api-error).
  */
 import type { SandboxClock } from './clock';
 import type { RateLimiter } from './rate-limit';
 import type { Channel, SandboxState, TokenInfo, User } from './state';
 import type { TriggerStore } from './triggers';
 import type { OAuthStore } from './oauth';
+import type { ViewStore } from './view-store';
+import { ApiError } from './api-error';
 import { canSee, channelKind, missingChannelScope, type ChannelOperation } from './rules';
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(code);
-  }
-}
-
-/** Raised when the call must end in HTTP 429 (rate limits and injected faults). */
-export class RateLimited extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('ratelimited');
-  }
-}
 
 export interface SandboxServices {
   state: SandboxState;
@@ -32,6 +18,8 @@ export interface SandboxServices {
   rateLimiter: RateLimiter;
   triggers: TriggerStore;
   oauth: OAuthStore;
+  /** Modals and Home tabs: views.* and a view submission's response_action. */
+  views: ViewStore;
   /** Base URL of the sandbox, e.g. http://127.0.0.1:40123 */
   baseUrl(): string;
 }

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SandboxClock } from './clock';
 import { randomHex } from './ids';
-import { ApiError, str, type MethodContext } from './method-context';
+import { ApiError } from './api-error';
 import { SANDBOX_APP_ID, type SandboxState } from './state';
 import { issueToken } from './tokens';
 import type { IncomingWebhooks } from './webhooks';
@@ -34,6 +34,15 @@ interface Grant {
   webhookChannelId?: string;
   issuedAt: number;
   used: boolean;
+}
+
+/** What `oauth.v2.access` was given: the client's credentials (arguments or basic auth), the code and the redirect_uri. */
+export interface RedeemRequest {
+  clientId?: string;
+  clientSecret?: string;
+  grantType?: string;
+  code?: string;
+  redirectUri?: string;
 }
 
 export class OAuthStore {
@@ -68,19 +77,15 @@ export class OAuthStore {
     return code;
   }
 
-  /** `oauth.v2.access`: the code for an installation. */
-  access(ctx: MethodContext): Record<string, unknown> {
-    const clientId = str(ctx, 'client_id') ?? ctx.basicAuth?.user;
-    const clientSecret = str(ctx, 'client_secret') ?? ctx.basicAuth?.password;
-    const grantType = str(ctx, 'grant_type');
+  /** `oauth.v2.access`: the code for an installation, refused with Slack's error codes. */
+  redeem(request: RedeemRequest): Record<string, unknown> {
+    const { clientId, clientSecret, grantType, code, redirectUri } = request;
     if (grantType && grantType !== 'authorization_code') throw new ApiError('invalid_grant_type');
     const app = clientId ? this.apps.get(clientId) : undefined;
     if (!app) throw new ApiError('invalid_client_id');
     if (clientSecret !== app.clientSecret) throw new ApiError('bad_client_secret');
-    const code = str(ctx, 'code');
     const grant = code ? this.grants.get(code) : undefined;
     if (!grant || grant.used || grant.clientId !== clientId || this.clock.now() - grant.issuedAt > CODE_TTL_MS) throw new ApiError('invalid_code');
-    const redirectUri = str(ctx, 'redirect_uri');
     if (grant.redirectUri && redirectUri !== grant.redirectUri) throw new ApiError('bad_redirect_uri');
     if (grant.scopes.length === 0 && grant.userScopes.length === 0) throw new ApiError('no_scopes');
     grant.used = true;

@@ -1,5 +1,5 @@
-/** The JSON shapes Slack answers with: conversations, messages, users, user groups. */
-import type { Channel, Message, SandboxState, TokenInfo, User, UserGroup } from './state';
+/** The JSON shapes Slack answers with: conversations, messages, users, user groups, views. */
+import type { Channel, Message, SandboxState, TokenInfo, User, UserGroup, View } from './state';
 import { SANDBOX_APP_ID } from './state';
 
 export function conversationJson(state: SandboxState, c: Channel, viewer?: TokenInfo, opts: { numMembers?: boolean } = {}): Record<string, unknown> {
@@ -152,4 +152,28 @@ export function userGroupJson(g: UserGroup, opts: { includeUsers?: boolean; incl
   if (opts.includeUsers) out.users = [...g.users];
   if (opts.includeCount) out.user_count = g.users.length;
   return out;
+}
+
+export function viewJson(view: View): Record<string, unknown> {
+  return {
+    id: view.id,
+    team_id: view.teamId,
+    type: view.type,
+    title: view.title,
+    submit: view.submit ?? null,
+    close: view.close ?? null,
+    blocks: view.blocks,
+    private_metadata: view.privateMetadata ?? '',
+    callback_id: view.callbackId ?? '',
+    external_id: view.externalId ?? '',
+    state: { values: {} },
+    hash: view.hash,
+    clear_on_close: false,
+    notify_on_close: false,
+    root_view_id: view.rootViewId,
+    previous_view_id: view.previousViewId ?? null,
+    app_id: view.appId,
+    app_installed_team_id: view.teamId,
+    bot_id: view.appId,
+  };
 }

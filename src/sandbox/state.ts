@@ -214,7 +214,6 @@ export class SandboxState extends EventEmitter {
   readonly tokens = new Map<string, TokenInfo>();
   readonly ephemerals: Ephemeral[] = [];
   readonly scheduled: ScheduledMessage[] = [];
-  readonly views = new Map<string, View>();
   readonly files = new Map<string, SandboxFile>();
   readonly canvases = new Map<string, Canvas>();
   /** Bumped on every change; the page polls it. */
@@ -222,6 +221,17 @@ export class SandboxState extends EventEmitter {
 
   constructor(readonly clock: SandboxClock) {
     super();
+  }
+
+  /**
+   * Forgets every workspace and everything in it. The version keeps counting,
+   * so a page that polls it sees the change.
+   */
+  reset(): void {
+    for (const m of [this.teams, this.users, this.groups, this.channels, this.tokens, this.files, this.canvases]) m.clear();
+    this.ephemerals.length = 0;
+    this.scheduled.length = 0;
+    this.changed();
   }
 
   changed(): void {

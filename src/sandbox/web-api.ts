@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultInjector } from './faults';
 import type { SlackApiMetadata } from './metadata';
-import { ApiError, RateLimited, type MethodContext, type SandboxServices } from './method-context';
+import { ApiError, RateLimited } from './api-error';
+import type { MethodContext, SandboxServices } from './method-context';
 import { METHOD_HANDLERS } from './methods';
 import type { TokenInfo } from './state';
 

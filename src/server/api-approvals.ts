@@ -4,11 +4,13 @@
  * the CLI and the Slack buttons.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { apiErrorResponses } from './api';
-import { forbidden, HttpError, notFound, unprocessable } from './errors';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { apiErrorResponses, errorResponse, textOrNumber } from './api';
+import { forbidden, unprocessable } from './errors';
 import { hasPermission, type ApiCaller } from './api-auth';
-import { ApprovalConflict, ApprovalInputError } from '../approvals/client';
-import { ApprovalNotFound, ApprovalRefused, type ApprovalService } from '../approvals/service';
+import type { ApprovalService } from '../approvals/service';
+import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
@@ -17,127 +19,65 @@ import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT = '30s';
 
-const Name = { type: 'string', minLength: 1, maxLength: 200 } as const;
-/** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a JSON-schema pattern, so a refused link is a 400 naming `link`. */
-const LINK_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#|<>\\s]+[^|<>\\s]*$';
+const Name = z.string().min(1).max(200);
+/** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a pattern, so a refused link is a 400 naming `link`. */
+const LINK_PATTERN = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#|<>\s]+[^|<>\s]*$/;
 
-const UserId = { type: 'string', pattern: '^[UW][A-Z0-9]{2,30}$', description: 'A Slack user ID.' } as const;
+const UserId = z.string().regex(/^[UW][A-Z0-9]{2,30}$/).describe('A Slack user ID.');
 
-const DecidedBy = {
-  type: 'object',
-  description: 'API and CLI decisions: the API token (by name) or the CLI operator that made it.',
-  properties: { token: { type: 'string' }, operator: { type: 'string' } },
-} as const;
+const Created = z.object({ id: z.string(), created: z.boolean() });
 
-const Decision = {
-  type: 'object',
-  required: ['verb', 'user', 'at', 'via', 'groups'],
-  properties: {
-    verb: { type: 'string', enum: ['approve', 'reject'] },
-    user: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
-    at: { type: 'string', format: 'date-time' },
-    via: { type: 'string', enum: ['slack', 'cli', 'api'] },
-    reason: { type: 'string' },
-    inputs: { type: 'object', additionalProperties: { type: 'string' } },
-    groups: { type: 'array', items: { type: 'string' } },
-    by: DecidedBy,
-  },
-} as const;
+const IdParams = z.object({ id: z.string().min(1).max(400) });
 
-const Refused = {
-  type: 'object',
-  required: ['verb', 'user', 'at', 'via', 'why'],
-  properties: {
-    verb: { type: 'string', enum: ['approve', 'reject'] },
-    user: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
-    at: { type: 'string', format: 'date-time' },
-    via: { type: 'string', enum: ['slack', 'cli', 'api'] },
-    why: { type: 'string' },
-    by: DecidedBy,
-  },
-} as const;
+const CreateBody = z.object({
+  pipeline: textOrNumber(Name),
+  stage: textOrNumber(Name),
+  execution: textOrNumber(Name),
+  approverGroups: z.array(Name).min(1).max(20).describe('Approver group names from the configuration (`approverGroups`).'),
+  channel: z.string().min(1).max(100).optional().describe('Post the card here (`#deploys` or `C0123`). Exactly one of channel and webhook.'),
+  webhook: z.string().min(1).max(100).optional().describe('Post through this configured incoming webhook instead.'),
+  project: Name.optional(),
+  connector: Name.optional(),
+  summary: z.string().max(1000).optional(),
+  link: z.string().max(2000).regex(LINK_PATTERN).optional().describe('An http(s) URL without `|`, `<`, `>` or spaces (a link cannot carry its own label).'),
+  requestedBy: z.string().max(200).optional().describe('The executor (Slack user ID or email): may not approve unless allowSelfApproval.'),
+  minApprovals: z.number().int().min(1).max(50).default(1),
+  minPerGroup: z.record(z.string(), z.number().int().min(1)).optional(),
+  allowSelfApproval: z.boolean().default(false),
+  timeout: z.string().max(20).default(DEFAULT_APPROVAL_TIMEOUT).describe('A duration like 30m, 2h, 1h30m.'),
+  onTimeout: z.enum(['reject', 'approve']).default('reject'),
+  remindEvery: z.string().max(20).optional(),
+  escalation: z.object({ after: z.string().max(20), approverGroups: z.array(Name).min(1).max(20) }).optional(),
+  rejectionNeedsReason: z.boolean().default(false).describe('Reject opens a modal asking why.'),
+  inputs: z
+    .array(z.object({ name: z.string().max(50), label: z.string().min(1).max(100), required: z.boolean().optional() }))
+    .max(10)
+    .optional()
+    .describe('Fields an approver fills in (Approve opens a modal); returned in the result\u2019s `inputs`.'),
+});
 
-const Approval = {
-  type: 'object',
-  description: 'An approval: its state while pending; once final, also `proceed` and `inputs`.',
-  required: ['id', 'status', 'pipeline', 'stage', 'execution', 'approvers', 'approvals', 'needed', 'decisions', 'refused', 'expiresAt', 'escalated'],
-  properties: {
-    id: { type: 'string', description: 'The workflow id, `approval:<pipeline>:<stage>:<execution>` (each part percent-encoded where it holds `:` or `%`).' },
-    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed'], description: '`failed`: the run failed, was terminated or timed out; `reason` says why.' },
-    reason: { type: 'string', description: 'Failed only: the root cause, e.g. a channel that does not exist.' },
-    pipeline: { type: 'string' },
-    stage: { type: 'string' },
-    execution: { type: 'string' },
-    summary: { type: 'string' },
-    link: { type: 'string' },
-    approvers: { type: 'object', description: 'Eligible Slack user IDs by approver group.', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    approvals: { type: 'integer' },
-    needed: { type: 'integer' },
-    decisions: { type: 'array', items: Decision },
-    refused: { type: 'array', items: Refused },
-    expiresAt: { type: 'string', format: 'date-time' },
-    escalated: { type: 'boolean' },
-    finishedAt: { type: 'string', format: 'date-time' },
-    outcomeNote: { type: 'string' },
-    message: { type: 'object', description: 'The Slack card, once posted.', properties: { channel: { type: 'string' }, ts: { type: 'string' }, permalink: { type: 'string', description: 'A link that opens the card in Slack.' } } },
-    proceed: { type: 'boolean', description: 'Final only: may the pipeline go on (approved, or expired with onTimeout approve)?' },
-    inputs: { type: 'object', additionalProperties: { type: 'string' }, description: 'Final only: what the approvers filled in.' },
-  },
-} as const;
+const DecisionBody = z.object({
+  verb: z.enum(['approve', 'reject']),
+  user: UserId.optional().describe('Who decides. Defaults to the token’s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.'),
+  reason: z.string().max(3000).optional(),
+  inputs: z
+    .record(z.string(), z.string().max(3000))
+    .refine((inputs) => Object.keys(inputs).length <= 10, 'at most 10 inputs')
+    .meta({ maxProperties: 10 })
+    .optional(),
+});
 
-const Outcome = {
-  type: 'object',
-  required: ['accepted', 'message', 'status'],
-  properties: { accepted: { type: 'boolean' }, message: { type: 'string' }, status: Approval.properties.status },
-} as const;
+const CancelBody = z.object({ by: UserId.optional(), reason: z.string().max(1000).optional() }).optional();
 
-const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 400 } } } as const;
-
-const CreateBody = {
-  type: 'object',
-  required: ['pipeline', 'stage', 'execution', 'approverGroups'],
-  additionalProperties: false,
-  properties: {
-    pipeline: Name,
-    stage: Name,
-    execution: Name,
-    approverGroups: { type: 'array', minItems: 1, maxItems: 20, items: Name, description: 'Approver group names from the configuration (`approverGroups`).' },
-    channel: { type: 'string', minLength: 1, maxLength: 100, description: 'Post the card here (`#deploys` or `C0123`). Exactly one of channel and webhook.' },
-    webhook: { type: 'string', minLength: 1, maxLength: 100, description: 'Post through this configured incoming webhook instead.' },
-    project: Name,
-    connector: Name,
-    summary: { type: 'string', maxLength: 1000 },
-    link: { type: 'string', maxLength: 2000, pattern: LINK_PATTERN, description: 'An http(s) URL without `|`, `<`, `>` or spaces (a link cannot carry its own label).' },
-    requestedBy: { type: 'string', maxLength: 200, description: 'The executor (Slack user ID or email): may not approve unless allowSelfApproval.' },
-    minApprovals: { type: 'integer', minimum: 1, maximum: 50, default: 1 },
-    minPerGroup: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
-    allowSelfApproval: { type: 'boolean', default: false },
-    timeout: { type: 'string', maxLength: 20, default: DEFAULT_APPROVAL_TIMEOUT, description: 'A duration like 30m, 2h, 1h30m.' },
-    onTimeout: { type: 'string', enum: ['reject', 'approve'], default: 'reject' },
-    remindEvery: { type: 'string', maxLength: 20 },
-    escalation: {
-      type: 'object',
-      required: ['after', 'approverGroups'],
-      additionalProperties: false,
-      properties: { after: { type: 'string', maxLength: 20 }, approverGroups: { type: 'array', minItems: 1, maxItems: 20, items: Name } },
-    },
-    rejectionNeedsReason: { type: 'boolean', default: false, description: 'Reject opens a modal asking why.' },
-    inputs: {
-      type: 'array',
-      maxItems: 10,
-      description: 'Fields an approver fills in (Approve opens a modal); returned in the result\u2019s `inputs`.',
-      items: { type: 'object', required: ['name', 'label'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 50 }, label: { type: 'string', minLength: 1, maxLength: 100 }, required: { type: 'boolean' } } },
-    },
-  },
-} as const;
-
-type CreateBody = Omit<ApprovalRequest, 'destination'> & { channel?: string; webhook?: string; project?: string; connector?: string };
-
-function toRequest(body: CreateBody): ApprovalRequest {
+function toRequest(body: z.infer<typeof CreateBody>): ApprovalRequest {
   const { channel, webhook, project, connector, ...rest } = body;
-  if (Boolean(channel) === Boolean(webhook)) throw unprocessable('Give exactly one of channel and webhook.', channel ? 'webhook' : 'channel');
-  if (webhook && connector) throw unprocessable('A webhook card is posted by the webhook’s own app: leave connector out.', 'connector');
-  return { ...rest, destination: webhook ? { webhook, project } : { channel: channel!, project, connector } };
+  if (webhook) {
+    if (channel) throw unprocessable('Give exactly one of channel and webhook.', 'webhook');
+    if (connector) throw unprocessable('A webhook card is posted by the webhook’s own app: leave connector out.', 'connector');
+    return { ...rest, destination: { webhook, project } };
+  }
+  if (!channel) throw unprocessable('Give exactly one of channel and webhook.', 'channel');
+  return { ...rest, destination: { channel, project, connector } };
 }
 
 /**
@@ -159,16 +99,9 @@ function deciderFor(caller: ApiCaller, named: string | undefined): string {
   return decider;
 }
 
-function mapErrors(err: unknown): never {
-  if (err instanceof ApprovalNotFound) throw notFound(err.message);
-  if (err instanceof ApprovalConflict) throw new HttpError(409, 'conflict', err.message, { fields: err.fields });
-  if (err instanceof ApprovalRefused) throw new HttpError(409, 'refused', err.message);
-  if (err instanceof ApprovalInputError) throw unprocessable(err.message, `body.${err.field}`);
-  throw err;
-}
-
 export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync {
-  return async (api) => {
+  return async (plain) => {
+    const api = plain.withTypeProvider<ZodTypeProvider>();
     api.post(
       '/approvals',
       {
@@ -181,15 +114,15 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           tags: ['approvals'],
           body: CreateBody,
           response: {
-            200: { description: 'Already running: its id', type: 'object', required: ['id', 'created'], properties: { id: { type: 'string' }, created: { type: 'boolean' } } },
-            201: { description: 'Started', type: 'object', required: ['id', 'created'], properties: { id: { type: 'string' }, created: { type: 'boolean' } } },
-            409: { description: 'An approval with the same pipeline, stage and execution is running with a different request; `fields` names what differs. It was not joined.', $ref: 'ErrorBody#' },
+            200: { description: 'Already running: its id', content: { 'application/json': { schema: Created } } },
+            201: { description: 'Started', content: { 'application/json': { schema: Created } } },
+            409: errorResponse('An approval with the same pipeline, stage and execution is running with a different request; `fields` names what differs. It was not joined.'),
             ...apiErrorResponses(400, 422),
           },
         },
       },
       async (request, reply) => {
-        const created = await service.create(toRequest(request.body as CreateBody)).catch(mapErrors);
+        const created = await service.create(toRequest(request.body));
         return reply.code(created.created ? 201 : 200).send(created);
       },
     );
@@ -203,10 +136,10 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           summary: "An approval's state (and its verdict once final)",
           tags: ['approvals'],
           params: IdParams,
-          response: { 200: Approval, ...apiErrorResponses(404) },
+          response: { 200: { description: 'The approval', content: { 'application/json': { schema: ApprovalViewSchema } } }, ...apiErrorResponses(404) },
         },
       },
-      async (request) => service.get((request.params as { id: string }).id).catch(mapErrors),
+      async (request) => service.get(request.params.id),
     );
 
     api.get(
@@ -218,24 +151,17 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           summary: 'Long-poll: the final approval as soon as it is decided, or 202 with its state when `timeout` passes first',
           tags: ['approvals'],
           params: IdParams,
-          querystring: { type: 'object', additionalProperties: false, properties: { timeout: { type: 'string', maxLength: 20, default: DEFAULT_WAIT, description: `How long to hold the call, at most ${MAX_WAIT_MS / 1000}s.` } } },
+          querystring: z.object({ timeout: z.string().max(20).default(DEFAULT_WAIT).describe(`How long to hold the call, at most ${MAX_WAIT_MS / 1000}s.`) }),
           response: {
-            200: { ...Approval, description: 'Final: approved, rejected, expired or cancelled' },
-            202: { ...Approval, description: 'Still pending when the timeout passed: call again' },
+            200: { description: 'Final: approved, rejected, expired or cancelled', content: { 'application/json': { schema: ApprovalViewSchema } } },
+            202: { description: 'Still pending when the timeout passed: call again', content: { 'application/json': { schema: ApprovalViewSchema } } },
             ...apiErrorResponses(400, 404, 422),
           },
         },
       },
       async (request, reply) => {
-        const { timeout } = request.query as { timeout: string };
-        let ms: number;
-        try {
-          ms = parseDuration(timeout);
-        } catch (err) {
-          throw unprocessable(`timeout: ${(err as Error).message}`, 'querystring.timeout');
-        }
-        if (ms > MAX_WAIT_MS) throw unprocessable(`timeout: at most ${MAX_WAIT_MS / 1000}s per call; call again to wait longer`, 'querystring.timeout');
-        const { done, approval } = await service.wait((request.params as { id: string }).id, ms).catch(mapErrors);
+        const ms = waitMs(request.query.timeout);
+        const { done, approval } = await service.wait(request.params.id, ms);
         return reply.code(done ? 200 : 202).send(approval);
       },
     );
@@ -249,29 +175,19 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           summary: 'Approve or reject as a Slack user, under the same rules as a click (updates the card)',
           tags: ['approvals'],
           params: IdParams,
-          body: {
-            type: 'object',
-            required: ['verb'],
-            additionalProperties: false,
-            properties: {
-              verb: { type: 'string', enum: ['approve', 'reject'] },
-              user: { ...UserId, description: 'Who decides. Defaults to the token’s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.' },
-              reason: { type: 'string', maxLength: 3000 },
-              inputs: { type: 'object', maxProperties: 10, additionalProperties: { type: 'string', maxLength: 3000 } },
-            },
-          },
+          body: DecisionBody,
           response: {
-            200: { ...Outcome, description: 'Recorded' },
-            409: { description: 'Refused: `message` says why (not an approver, already decided, a reason needed, already final)', $ref: 'ErrorBody#' },
+            200: { description: 'Recorded', content: { 'application/json': { schema: ApprovalOutcomeSchema } } },
+            409: errorResponse('Refused: `message` says why (not an approver, already decided, a reason needed, already final)'),
             ...apiErrorResponses(400, 404, 422),
           },
         },
       },
       async (request) => {
-        const { verb, user, reason, inputs } = request.body as { verb: 'approve' | 'reject'; user?: string; reason?: string; inputs?: Record<string, string> };
+        const { verb, user, reason, inputs } = request.body;
         const caller = request.apiToken!;
         const decider = deciderFor(caller, user);
-        return service.decide((request.params as { id: string }).id, { verb, user: { id: decider }, reason, inputs, by: { token: caller.name } }).catch(mapErrors);
+        return service.decide(request.params.id, { verb, user: { id: decider }, reason, inputs, by: { token: caller.name } });
       },
     );
 
@@ -284,19 +200,31 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
           summary: 'Cancel a pending approval; its card says so and loses its buttons',
           tags: ['approvals'],
           params: IdParams,
-          body: { type: 'object', additionalProperties: false, properties: { by: UserId, reason: { type: 'string', maxLength: 1000 } } },
+          body: CancelBody,
           response: {
-            200: { ...Outcome, description: 'Cancelled' },
-            409: { description: 'Already final', $ref: 'ErrorBody#' },
+            200: { description: 'Cancelled', content: { 'application/json': { schema: ApprovalOutcomeSchema } } },
+            409: errorResponse('Already final'),
             ...apiErrorResponses(400, 404),
           },
         },
       },
       async (request) => {
-        const { by, reason } = (request.body ?? {}) as { by?: string; reason?: string };
+        const { by, reason } = request.body ?? {};
         const caller = request.apiToken!;
-        return service.cancel((request.params as { id: string }).id, by ?? caller.slackUser, reason, { token: caller.name }).catch(mapErrors);
+        return service.cancel(request.params.id, by ?? caller.slackUser, reason, { token: caller.name });
       },
     );
   };
+}
+
+/** The wait's bound: a duration of at most MAX_WAIT_MS. */
+function waitMs(timeout: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(timeout);
+  } catch (err) {
+    throw unprocessable(`timeout: ${err instanceof Error ? err.message : String(err)}`, 'querystring.timeout');
+  }
+  if (ms > MAX_WAIT_MS) throw unprocessable(`timeout: at most ${MAX_WAIT_MS / 1000}s per call; call again to wait longer`, 'querystring.timeout');
+  return ms;
 }

@@ -3,17 +3,15 @@
  * incidents with one, and drive them (update, severity, resolve, read).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { apiErrorResponses } from './api';
-import { HttpError, notFound, unprocessable } from './errors';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { apiErrorResponses, textOrNumber } from './api';
+import { invalidRequest } from './errors';
 import { RunbookValidationThread } from './runbook-validation';
-import { IncidentInputError } from '../incidents/client';
-import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } from '../incidents/service';
+import type { IncidentService } from '../incidents/service';
+import type { IncidentState } from '../../workflows/incident/types';
 
-const Problem = {
-  type: 'object',
-  required: ['file', 'line', 'column', 'field', 'message'],
-  properties: { file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
-} as const;
+const Problem = z.object({ file: z.string(), line: z.number().int(), column: z.number().int(), field: z.string(), message: z.string() });
 
 /**
  * A runbook file is a few KB; the validate route parses a stranger's YAML on
@@ -23,17 +21,30 @@ const Problem = {
 export const VALIDATE_BODY_LIMIT = 64 * 1024;
 export const MAX_PROBLEMS_RETURNED = 100;
 
-const IncidentId = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const IncidentId = z.object({ id: z.string().min(1).max(200) });
+const Inputs = z.record(z.string(), textOrNumber(z.string().max(3000)));
+const Opened = z.object({ workflowId: z.string(), runId: z.string().optional() });
+/** The workflow's own state, passed through as it is (its shape is the workflow's: workflows/incident/types.ts). */
+const IncidentStateBody = z.custom<IncidentState>((value) => typeof value === 'object' && value !== null).meta({ type: 'object', additionalProperties: true });
+const Accepted = { 202: z.object({ accepted: z.boolean() }) };
 
-function mapErrors(err: unknown): never {
-  if (err instanceof IncidentNotFound || err instanceof RunbookNotFound) throw notFound(err.message);
-  if (err instanceof IncidentInputError) throw unprocessable(err.message, 'inputs');
-  if (err instanceof TaskRefused) throw unprocessable(err.message, 'task');
-  throw err;
-}
+const ActionItem = z.object({
+  id: z.number().int(),
+  text: z.string(),
+  owner: z.string().optional().describe('As given: a Slack user ID, @handle or email.'),
+  ownerId: z.string().optional().describe("The owner's Slack user ID (U…) or user-group ID (S…), when Slack knew them."),
+  status: z.enum(['open', 'done']),
+  addedBy: z.string().optional(),
+  addedAt: z.string(),
+  doneBy: z.string().optional(),
+  doneAt: z.string().optional(),
+  channel: z.string().optional(),
+  ts: z.string().optional(),
+});
 
 export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync {
-  return async (api) => {
+  return async (plain) => {
+    const api = plain.withTypeProvider<ZodTypeProvider>();
     const validations = new RunbookValidationThread(16);
     api.addHook('onClose', () => validations.close());
     api.get(
@@ -45,14 +56,10 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'The valid runbooks the server knows, and the problems of invalid files',
           tags: ['runbooks'],
           response: {
-            200: {
-              type: 'object',
-              required: ['runbooks', 'problems'],
-              properties: {
-                runbooks: { type: 'array', items: { type: 'object', required: ['name', 'inputs'], properties: { name: { type: 'string' }, description: { type: 'string' }, inputs: { type: 'array', items: { type: 'string' } } } } },
-                problems: { type: 'array', items: Problem },
-              },
-            },
+            200: z.object({
+              runbooks: z.array(z.object({ name: z.string(), description: z.string().optional(), inputs: z.array(z.string()) })),
+              problems: z.array(Problem),
+            }),
             ...apiErrorResponses(),
           },
         },
@@ -72,27 +79,23 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'validateRunbook',
           summary: 'Validate a runbook file; every problem with line, column and field',
           tags: ['runbooks'],
-          body: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', maxLength: VALIDATE_BODY_LIMIT }, fileName: { type: 'string', maxLength: 200 } } },
+          body: z.object({ content: z.string().max(VALIDATE_BODY_LIMIT), fileName: z.string().max(200).optional() }),
           response: {
-            200: {
-              type: 'object',
-              required: ['valid', 'problems'],
-              properties: {
-                valid: { type: 'boolean' },
-                name: { type: 'string' },
-                problems: { type: 'array', items: Problem, maxItems: MAX_PROBLEMS_RETURNED, description: `The first ${MAX_PROBLEMS_RETURNED} problems, in file order` },
-                problemsOmitted: { type: 'integer', description: 'How many more problems were found and not listed' },
-              },
-            },
+            200: z.object({
+              valid: z.boolean(),
+              name: z.string().optional(),
+              problems: z.array(Problem).max(MAX_PROBLEMS_RETURNED).describe(`The first ${MAX_PROBLEMS_RETURNED} problems, in file order`),
+              problemsOmitted: z.number().int().optional().describe('How many more problems were found and not listed'),
+            }),
             ...apiErrorResponses(400, 413, 429),
           },
         },
       },
       async (request) => {
-        const { content, fileName } = request.body as { content: string; fileName?: string };
+        const { content, fileName } = request.body;
         const result = await validations.validate(content, fileName ?? 'runbook.yaml');
         const limit = result.problems.find((p) => p.limit);
-        if (limit) throw new HttpError(400, 'invalid_request', `${limit.field}: ${limit.message}`, { field: limit.field });
+        if (limit) throw invalidRequest(`${limit.field}: ${limit.message}`, limit.field);
         const problems = result.problems.slice(0, MAX_PROBLEMS_RETURNED).map(({ limit: _l, ...p }) => p);
         const omitted = result.problems.length - problems.length;
         return { valid: result.problems.length === 0, name: result.name, problems, ...(omitted > 0 ? { problemsOmitted: omitted } : {}) };
@@ -107,21 +110,14 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'startRunbook',
           summary: 'Open an incident with this runbook (idempotent on incident.id: a duplicate joins the running incident)',
           tags: ['runbooks'],
-          params: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-          body: {
-            type: 'object',
-            required: ['inputs'],
-            additionalProperties: false,
-            properties: { inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
-          },
-          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' }, runId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+          params: z.object({ name: z.string() }),
+          body: z.object({ inputs: Inputs, openedBy: z.string().max(200).optional() }),
+          response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
-        const { name } = request.params as { name: string };
-        const { inputs, openedBy } = request.body as { inputs: Record<string, string>; openedBy?: string };
-        const opened = await service.open(name, inputs, openedBy).catch(mapErrors);
-        return reply.code(201).send(opened);
+        const { inputs, openedBy } = request.body;
+        return reply.code(201).send(await service.open(request.params.name, inputs, openedBy));
       },
     );
 
@@ -133,18 +129,13 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'openIncident',
           summary: 'Open an incident with a runbook (same as POST /runbooks/{name}/runs)',
           tags: ['incidents'],
-          body: {
-            type: 'object',
-            required: ['runbook', 'inputs'],
-            additionalProperties: false,
-            properties: { runbook: { type: 'string' }, inputs: { type: 'object', additionalProperties: { type: 'string', maxLength: 3000 } }, openedBy: { type: 'string', maxLength: 200 } },
-          },
-          response: { 201: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' }, runId: { type: 'string' } } }, ...apiErrorResponses(400, 404, 422) },
+          body: z.object({ runbook: z.string(), inputs: Inputs, openedBy: z.string().max(200).optional() }),
+          response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
-        const { runbook, inputs, openedBy } = request.body as { runbook: string; inputs: Record<string, string>; openedBy?: string };
-        return reply.code(201).send(await service.open(runbook, inputs, openedBy).catch(mapErrors));
+        const { runbook, inputs, openedBy } = request.body;
+        return reply.code(201).send(await service.open(runbook, inputs, openedBy));
       },
     );
 
@@ -157,13 +148,11 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "An incident's state and timeline (needs a running worker)",
           tags: ['incidents'],
           params: IncidentId,
-          response: { 200: { type: 'object', additionalProperties: true }, ...apiErrorResponses(404) },
+          response: { 200: IncidentStateBody, ...apiErrorResponses(404) },
         },
       },
-      async (request) => service.state((request.params as { id: string }).id).catch(mapErrors),
+      async (request) => service.state(request.params.id),
     );
-
-    const accepted = { 202: { type: 'object', required: ['accepted'], properties: { accepted: { type: 'boolean' } } } };
 
     api.post(
       '/incidents/:id/updates',
@@ -174,13 +163,13 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "Post a status update into the incident's thread; re-arms the reminder timer",
           tags: ['incidents'],
           params: IncidentId,
-          body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 3000 }, author: { type: 'string', maxLength: 200 } } },
-          response: { ...accepted, ...apiErrorResponses(400, 404) },
+          body: z.object({ text: z.string().min(1).max(3000), author: z.string().max(200).optional() }),
+          response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
       async (request, reply) => {
-        const { text, author } = request.body as { text: string; author?: string };
-        await service.update((request.params as { id: string }).id, text, author).catch(mapErrors);
+        const { text, author } = request.body;
+        await service.update(request.params.id, text, author);
         return reply.code(202).send({ accepted: true });
       },
     );
@@ -194,13 +183,13 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Change the severity (announced in the channel; the reminder cadence follows it)',
           tags: ['incidents'],
           params: IncidentId,
-          body: { type: 'object', required: ['severity'], additionalProperties: false, properties: { severity: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,20}$' }, by: { type: 'string', maxLength: 200 } } },
-          response: { ...accepted, ...apiErrorResponses(400, 404) },
+          body: z.object({ severity: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/), by: z.string().max(200).optional() }),
+          response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
       async (request, reply) => {
-        const { severity, by } = request.body as { severity: string; by?: string };
-        await service.setSeverity((request.params as { id: string }).id, severity, by).catch(mapErrors);
+        const { severity, by } = request.body;
+        await service.setSeverity(request.params.id, severity, by);
         return reply.code(202).send({ accepted: true });
       },
     );
@@ -214,33 +203,16 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "Resolve: runs the runbook's post-incident steps (summary, archive, retrospective)",
           tags: ['incidents'],
           params: IncidentId,
-          body: { type: 'object', additionalProperties: false, properties: { resolvedBy: { type: 'string', maxLength: 200 }, summary: { type: 'string', maxLength: 3000 } } },
-          response: { ...accepted, ...apiErrorResponses(400, 404) },
+          body: z.object({ resolvedBy: z.string().max(200).optional(), summary: z.string().max(3000).optional() }).optional(),
+          response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
       async (request, reply) => {
-        const { resolvedBy, summary } = (request.body ?? {}) as { resolvedBy?: string; summary?: string };
-        await service.resolve((request.params as { id: string }).id, resolvedBy, summary).catch(mapErrors);
+        const { resolvedBy, summary } = request.body ?? {};
+        await service.resolve(request.params.id, resolvedBy, summary);
         return reply.code(202).send({ accepted: true });
       },
     );
-
-    const ActionItem = {
-      type: 'object',
-      required: ['id', 'text', 'status', 'addedAt'],
-      properties: {
-        id: { type: 'integer' },
-        text: { type: 'string' },
-        owner: { type: 'string' },
-        status: { type: 'string', enum: ['open', 'done'] },
-        addedBy: { type: 'string' },
-        addedAt: { type: 'string' },
-        doneBy: { type: 'string' },
-        doneAt: { type: 'string' },
-        channel: { type: 'string' },
-        ts: { type: 'string' },
-      },
-    } as const;
 
     api.get(
       '/incidents/:id/tasks',
@@ -251,10 +223,10 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "The incident's action items, open and done (needs a running worker)",
           tags: ['incidents'],
           params: IncidentId,
-          response: { 200: { type: 'object', required: ['tasks'], properties: { tasks: { type: 'array', items: ActionItem } } }, ...apiErrorResponses(404) },
+          response: { 200: z.object({ tasks: z.array(ActionItem) }), ...apiErrorResponses(404) },
         },
       },
-      async (request) => ({ tasks: await service.tasks((request.params as { id: string }).id).catch(mapErrors) }),
+      async (request) => ({ tasks: await service.tasks(request.params.id) }),
     );
 
     api.post(
@@ -266,18 +238,13 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Add an action item: posted in the incident channel with a Done button (needs a running worker)',
           tags: ['incidents'],
           params: IncidentId,
-          body: {
-            type: 'object',
-            required: ['text'],
-            additionalProperties: false,
-            properties: { text: { type: 'string', minLength: 1, maxLength: 3000 }, owner: { type: 'string', maxLength: 200 }, by: { type: 'string', maxLength: 200 } },
-          },
+          body: z.object({ text: z.string().min(1).max(3000), owner: z.string().max(200).optional(), by: z.string().max(200).optional() }),
           response: { 201: ActionItem, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
-        const { text, owner, by } = request.body as { text: string; owner?: string; by?: string };
-        return reply.code(201).send(await service.task((request.params as { id: string }).id, { action: 'add', text, owner, by }).catch(mapErrors));
+        const { text, owner, by } = request.body;
+        return reply.code(201).send(await service.task(request.params.id, { action: 'add', text, owner, by }));
       },
     );
 
@@ -289,15 +256,14 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'closeIncidentTask',
           summary: 'Close an action item by its number (its message loses the Done button)',
           tags: ['incidents'],
-          params: { type: 'object', required: ['id', 'item'], properties: { id: IncidentId.properties.id, item: { type: 'integer', minimum: 1 } } },
-          body: { type: 'object', additionalProperties: false, properties: { by: { type: 'string', maxLength: 200 } } },
+          params: IncidentId.extend({ item: z.coerce.number().int().min(1) }),
+          body: z.object({ by: z.string().max(200).optional() }).optional(),
           response: { 200: ActionItem, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request) => {
-        const { id, item } = request.params as { id: string; item: number };
-        const { by } = (request.body ?? {}) as { by?: string };
-        return service.task(id, { action: 'done', item, by }).catch(mapErrors);
+        const { id, item } = request.params;
+        return service.task(id, { action: 'done', item, by: request.body?.by });
       },
     );
 
@@ -310,12 +276,11 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "The incident's postmortem as Markdown, from its own record: timeline, severity changes, steps, approvals, action items, durations",
           tags: ['incidents'],
           params: IncidentId,
-          produces: ['text/markdown'],
-          response: { 200: { type: 'string' }, ...apiErrorResponses(404) },
+          response: { 200: { description: 'The postmortem', content: { 'text/markdown': { schema: z.string() } } }, ...apiErrorResponses(404) },
         },
       },
       async (request, reply) => {
-        const markdown = await service.postmortem((request.params as { id: string }).id).catch(mapErrors);
+        const markdown = await service.postmortem(request.params.id);
         return reply.type('text/markdown; charset=utf-8').send(markdown);
       },
     );

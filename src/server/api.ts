@@ -1,27 +1,73 @@
 /**
  * /api/v1: the pipeline API. This plugin brings what every API route shares —
- * bearer-token auth, the error shapes, the OpenAPI 3.1 document generated
- * from the route schemas — and one example route, `GET /whoami`. Features add
- * their routes through `buildServer({ apiRoutes })`; they land in this
- * context, so they are authenticated and documented without touching it.
+ * bearer-token auth, the error shapes, zod schemas through
+ * fastify-type-provider-zod (they validate requests, shape responses, type
+ * the handlers) and the OpenAPI 3.1 document generated from them — and one
+ * example route, `GET /whoami`. Features add their routes through
+ * `buildServer({ apiRoutes })`, with zod schemas (`withTypeProvider<ZodTypeProvider>()`);
+ * they land in this context, so they are authenticated and documented
+ * without touching it. Errors are not mapped here: a SignalroomError thrown
+ * anywhere is answered by the central handler (errors.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { apiAuth, type ApiTokenConfig } from './api-auth';
-import { ErrorBodySchema, InternalErrorBodySchema } from './errors';
+import { ErrorBody, InternalErrorBody } from './errors';
 
 export const API_PREFIX = '/api/v1';
 
-/** `$ref`s to the shared error bodies, for a route's `response` schema: `response: { 200: ..., ...apiErrorResponses(404, 409) }`. */
-export function apiErrorResponses(...extra: Array<400 | 404 | 409 | 413 | 422 | 429>): Record<number, unknown> {
-  const out: Record<number, unknown> = {
-    401: { description: 'The token is missing or unknown.', $ref: 'ErrorBody#' },
-    403: { description: 'The token lacks the permission this route needs.', $ref: 'ErrorBody#' },
-    500: { description: 'An internal error; quote the request id.', $ref: 'InternalErrorBody#' },
+/**
+ * A text field that also takes a JSON number, as its decimal string.
+ * Pipelines and alerting tools template build numbers and ids into JSON
+ * unquoted (`"execution": 1234`); the API has always read those as text.
+ */
+export function textOrNumber(text: z.ZodString) {
+  return z.union([text, z.number().transform(String)]);
+}
+
+const ERROR_DESCRIPTIONS = {
+  400: 'The request is not valid; `field` names the problem.',
+  401: 'The token is missing or unknown.',
+  403: 'The token lacks the permission this route needs.',
+  404: 'No such resource.',
+  409: 'The resource is not in a state that allows this.',
+  413: 'The body is larger than this route accepts.',
+  422: 'The request is well-formed but cannot be applied; `field` names the problem.',
+  429: 'Too many requests of this kind at once; retry shortly.',
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** A response of the shared 4xx body (the `ErrorBody` component), with what the status means on this route. */
+export function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: ErrorBody } } };
+}
+
+/** The shared error responses of a route's `response` schema: `response: { 200: ..., ...apiErrorResponses(404, 409) }`. */
+export function apiErrorResponses<Extra extends Exclude<ErrorStatus, 401 | 403>>(...extra: Extra[]) {
+  const refusals = Object.fromEntries(([401, 403, ...extra] as const).map((code) => [code, errorResponse(ERROR_DESCRIPTIONS[code])]));
+  return {
+    ...(refusals as Record<401 | 403 | Extra, ReturnType<typeof errorResponse>>),
+    500: { description: 'An internal error; quote the request id.', content: { 'application/json': { schema: InternalErrorBody } } },
   };
-  const descriptions = { 400: 'The request is not valid; `field` names the problem.', 404: 'No such resource.', 409: 'The resource is not in a state that allows this.', 413: 'The body is larger than this route accepts.', 429: 'Too many requests of this kind at once; retry shortly.', 422: 'The request is well-formed but cannot be applied; `field` names the problem.' };
-  for (const code of extra) out[code] = { description: descriptions[code], $ref: 'ErrorBody#' };
-  return out;
+}
+
+/**
+ * The components no route refers to. The zod transform writes an input and
+ * an output variant of every registered schema (`ErrorBodyInput` beside
+ * `ErrorBody`); a variant no route uses would only puzzle a reader.
+ */
+function withoutUnusedComponents(document: ReturnType<SwaggerTransformObject>): ReturnType<SwaggerTransformObject> {
+  if (!('components' in document)) return document;
+  const schemas: Record<string, unknown> | undefined = document.components?.schemas;
+  if (!schemas) return document;
+  const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+  const used = new Set(refsIn({ ...document, components: { ...document.components, schemas: {} } }));
+  for (const name of used) for (const ref of refsIn(schemas[name])) used.add(ref);
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
+  return document;
 }
 
 export interface ApiOptions {
@@ -32,9 +78,11 @@ export interface ApiOptions {
   version: string;
 }
 
-export const apiV1: FastifyPluginAsync<ApiOptions> = async (api, options) => {
-  api.addSchema(ErrorBodySchema);
-  api.addSchema(InternalErrorBodySchema);
+export const apiV1: FastifyPluginAsync<ApiOptions> = async (plain, options) => {
+  // Every /api/v1 route's schemas are zod: they validate requests, shape responses, type the handlers and make the document.
+  plain.setValidatorCompiler(validatorCompiler);
+  plain.setSerializerCompiler(serializerCompiler);
+  const api = plain.withTypeProvider<ZodTypeProvider>();
   await api.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -46,8 +94,9 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (api, options) => {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from the configuration (api.tokens).' } } },
       security: [{ bearerAuth: [] }],
     },
-    // Shared schemas keep their $id as the component name (ErrorBody), not def-0.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: jsonSchemaTransform,
+    // Schemas with a registered id (ErrorBody, Approval) become components, referenced by the routes.
+    transformObject: (document) => withoutUnusedComponents(jsonSchemaTransformObject(document)),
   });
   await api.register(apiAuth, { tokens: options.tokens });
 
@@ -67,13 +116,7 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (api, options) => {
         response: {
           200: {
             description: 'The calling token',
-            type: 'object',
-            required: ['name', 'permissions'],
-            additionalProperties: false,
-            properties: {
-              name: { type: 'string', description: 'The token’s name in the configuration.' },
-              permissions: { type: 'array', items: { type: 'string' } },
-            },
+            content: { 'application/json': { schema: z.object({ name: z.string().describe('The token’s name in the configuration.'), permissions: z.array(z.string()) }) } },
           },
           ...apiErrorResponses(),
         },

@@ -1,53 +1,42 @@
 /**
  * The one error shape of the HTTP server, `{ error: code, message }`, and the
  * central handler that produces it: 4xx name the problem (and the field, for
- * validation errors); 5xx hide their internals behind the request id.
+ * validation errors); 5xx hide their internals behind the request id. A
+ * SignalroomError (src/errors.ts) thrown anywhere — a route, a hook, a
+ * service — is answered with its own status and code; routes map nothing.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { NotFoundError, SignalroomError, UnprocessableError } from '../errors';
 
-/** Throw from any route or hook: the central handler answers `{ error: code, message }` with `status`. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    /** Extra fields of the body (e.g. `field`). */
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
+const refusal = (status: number, code: string) => (message: string) => new SignalroomError(message, { code, status });
+export const unauthorized = refusal(401, 'unauthorized');
+export const forbidden = refusal(403, 'forbidden');
+export const notFound = (message: string) => new NotFoundError(message);
+export const conflict = refusal(409, 'conflict');
+export const tooManyRequests = refusal(429, 'too_many_requests');
+export const unprocessable = (message: string, field?: string) => new UnprocessableError(message, field);
+/** A 400 about one field, for what a schema cannot say (`body.content`). */
+export const invalidRequest = (message: string, field: string) => new SignalroomError(message, { code: 'invalid_request', status: 400, details: { field } });
 
-export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
-export const notFound = (message: string) => new HttpError(404, 'not_found', message);
-export const conflict = (message: string) => new HttpError(409, 'conflict', message);
-export const unprocessable = (message: string, field?: string) => new HttpError(422, 'unprocessable_entity', message, field ? { field } : undefined);
+/** The body of every 4xx answer (the OpenAPI component `ErrorBody`). */
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('A stable machine-readable code, e.g. `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid_request`.'),
+    message: z.string().describe('What went wrong, for a person.'),
+    field: z.string().optional().describe('The request field at fault, for validation errors.'),
+    fields: z.array(z.string()).optional().describe('For a conflict: the fields that differ from the running resource.'),
+  })
+  .meta({ id: 'ErrorBody' });
 
-/** The body of every 4xx answer, as a JSON schema for route `response` sections and the OpenAPI document. */
-export const ErrorBodySchema = {
-  $id: 'ErrorBody',
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', description: 'A stable machine-readable code, e.g. `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid_request`.' },
-    message: { type: 'string', description: 'What went wrong, for a person.' },
-    field: { type: 'string', description: 'The request field at fault, for validation errors.' },
-    fields: { type: 'array', items: { type: 'string' }, description: 'For a conflict: the fields that differ from the running resource.' },
-  },
-} as const;
-
-/** The body of every 5xx answer: internals are logged, never returned. */
-export const InternalErrorBodySchema = {
-  $id: 'InternalErrorBody',
-  type: 'object',
-  required: ['error', 'requestId'],
-  properties: {
-    error: { type: 'string', const: 'internal_error' },
-    requestId: { type: 'string', description: 'Quote it to find the logged cause.' },
-  },
-} as const;
+/** The body of every 5xx answer: internals are logged, never returned (the OpenAPI component `InternalErrorBody`). */
+export const InternalErrorBody = z
+  .object({
+    error: z.literal('internal_error'),
+    requestId: z.string().describe('Quote it to find the logged cause.'),
+  })
+  .meta({ id: 'InternalErrorBody' });
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'invalid_request',
@@ -71,31 +60,35 @@ const CODE_BY_FASTIFY_CODE: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_body',
 };
 
-/** Where in the request a validation error sits, as a dotted field name (`body.stage`). */
+/**
+ * Where in the request a validation error sits, as a dotted field name
+ * (`body.stage`): from zod's issue path on /api/v1, from Ajv's on the rest.
+ */
 function validationField(error: FastifyError): string | undefined {
   const first = error.validation?.[0];
   if (!first) return undefined;
   const context = error.validationContext ?? 'body';
-  const fromPath = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
-  const extra = (first.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-  const leaf = [fromPath, missing ?? extra].filter(Boolean).join('.');
+  const fromPath = first.instancePath.split('/').filter(Boolean).join('.');
+  // An unknown key (zod's `keys`) or a missing or extra property (Ajv's) is named below the path.
+  const { keys, missingProperty, additionalProperty } = first.params ?? {};
+  const named = [keys, missingProperty, additionalProperty].flat().find((v): v is string => typeof v === 'string');
+  const leaf = [fromPath, named].filter(Boolean).join('.');
   return leaf ? `${context}.${leaf}` : context;
 }
 
-export function errorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
-  if (error instanceof HttpError) {
-    if (error.statusCode >= 500) return { status: error.statusCode, body: { error: 'internal_error', requestId: request.id } };
-    return { status: error.statusCode, body: { error: error.code, message: error.message, ...error.details } };
+/** The one mapping from an error to the answer: a SignalroomError says its own status and code, wherever it was thrown. */
+export function errorBody(error: FastifyError, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
+  if (error instanceof SignalroomError) {
+    if (error.status >= 500) return { status: error.status, body: { error: 'internal_error', requestId: request.id } };
+    return { status: error.status, body: { error: error.code, message: error.message, ...error.details } };
   }
-  const fe = error as FastifyError;
-  if (fe.validation) {
-    const field = validationField(fe);
-    return { status: 400, body: { error: 'invalid_request', message: fe.message, ...(field ? { field } : {}) } };
+  if (error.validation) {
+    const field = validationField(error);
+    return { status: 400, body: { error: 'invalid_request', message: error.message, ...(field ? { field } : {}) } };
   }
-  const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (status >= 500) return { status, body: { error: 'internal_error', requestId: request.id } };
-  return { status, body: { error: (fe.code && CODE_BY_FASTIFY_CODE[fe.code]) ?? CODE_BY_STATUS[status] ?? 'client_error', message: fe.message } };
+  return { status, body: { error: (error.code && CODE_BY_FASTIFY_CODE[error.code]) ?? CODE_BY_STATUS[status] ?? 'client_error', message: error.message } };
 }
 
 /** Registers the central error and not-found handlers on the root instance (not encapsulated). */

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Problem } from '../runbook/validate';
-import { HttpError } from './errors';
+import { tooManyRequests } from './errors';
 
 export interface ValidationResult {
   problems: Problem[];
@@ -29,7 +29,7 @@ export class RunbookValidationThread {
   constructor(private readonly maxQueued = 16) {}
 
   validate(content: string, fileName: string): Promise<ValidationResult> {
-    if (this.pending.size >= this.maxQueued) return Promise.reject(new HttpError(429, 'too_many_requests', 'The server is validating other runbooks; retry in a moment.'));
+    if (this.pending.size >= this.maxQueued) return Promise.reject(tooManyRequests('The server is validating other runbooks; retry in a moment.'));
     const id = this.nextId++;
     return new Promise<ValidationResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

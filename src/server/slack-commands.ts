@@ -16,11 +16,9 @@ import { slackRequests, type SlackAppsSource } from './slack-request';
 import type { ServerMetrics } from './metrics';
 import { refuseCommandWrites, type CommandAuthorizer } from '../incidents/command-access';
 import { ORGANIZATION } from '../slack/integrations';
-import { IncidentInputError } from '../incidents/client';
-import { IncidentNotFound, RunbookNotFound, TaskRefused, type IncidentService } from '../incidents/service';
-import { approvalStateQuery } from '../../workflows/messages';
-import { mayStillDecide } from '../../workflows/approval/policy';
-import type { ApprovalState } from '../../workflows/approval/types';
+import type { IncidentService } from '../incidents/service';
+import { SignalroomError } from '../errors';
+import { pendingApprovalsFor } from '../approvals/pending';
 import { escapeMrkdwn as esc, slackDate } from '../slack/mrkdwn';
 
 export const COMMANDS_PATH = '/slack/commands';
@@ -52,30 +50,6 @@ const HELP = [
 ].join('\n');
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
-
-/** Pending approvals `userId` may still decide (approver, not the requester, not decided yet). */
-export async function pendingApprovalsFor(temporal: Client, userId: string, budgetMs: number): Promise<{ decidable: ApprovalState[]; unchecked: string[] }> {
-  const deadline = Date.now() + budgetMs;
-  const ids: string[] = [];
-  for await (const wf of temporal.workflow.list({ query: `SignalroomKind = 'approval' AND SignalroomStatus = 'pending' AND ExecutionStatus = 'Running'`, pageSize: 50 })) {
-    ids.push(wf.workflowId);
-    if (ids.length >= 50) break;
-  }
-  const decidable: ApprovalState[] = [];
-  const unchecked: string[] = [];
-  await Promise.all(
-    ids.map(async (id) => {
-      try {
-        const left = Math.max(100, deadline - Date.now());
-        const state = await temporal.connection.withDeadline(Date.now() + left, () => temporal.workflow.getHandle(id).query(approvalStateQuery));
-        if (mayStillDecide(state, userId)) decidable.push(state);
-      } catch {
-        unchecked.push(id);
-      }
-    }),
-  );
-  return { decidable, unchecked };
-}
 
 /** Verbs that change an incident: they need a responder (see command-access.ts). */
 const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve', 'task']);
@@ -162,7 +136,8 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
       }
       return reply.send(ephemeral(`I did not understand \`${esc(words.join(' '))}\`.\n${HELP}`));
     } catch (err) {
-      if (err instanceof IncidentNotFound || err instanceof RunbookNotFound || err instanceof IncidentInputError || err instanceof TaskRefused) return reply.send(ephemeral(esc(err.message)));
+      // A refusal (no such incident, bad inputs, a task the incident refused) is told as it is; anything else is our fault.
+      if (err instanceof SignalroomError && err.status < 500) return reply.send(ephemeral(esc(err.message)));
       request.log.error({ err }, 'slash command failed');
       return reply.send(ephemeral('Signalroom could not do that right now (Temporal unreachable?). Try again in a moment.'));
     }

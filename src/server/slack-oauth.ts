@@ -13,6 +13,8 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { InstallProvider, type Installation, type InstallProviderOptions } from '@slack/oauth';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { BOT_SCOPES } from '../slack/scopes';
 import { INSTALL_LINK_TTL_MS, installationKey, type SignalroomInstallationStore } from '../store/installations';
 
@@ -157,7 +159,8 @@ export const slackOAuthRoutes: FastifyPluginAsync<SlackOAuthOptions> = async (ap
  * (permission `integrations:install`) mints a one-time install link.
  */
 export function installLinkApiRoutes(options: Pick<SlackOAuthOptions, 'installationStore' | 'publicUrl'>): FastifyPluginAsync {
-  return async (api) => {
+  return async (plain) => {
+    const api = plain.withTypeProvider<ZodTypeProvider>();
     api.post(
       '/integrations/install-links',
       {
@@ -166,7 +169,7 @@ export function installLinkApiRoutes(options: Pick<SlackOAuthOptions, 'installat
           summary: 'Mint a one-time "Connect Slack" link',
           description: 'The link starts the OAuth install of the organization integration once, within 15 minutes.',
           tags: ['integrations'],
-          response: { 201: { type: 'object', required: ['url', 'expiresAt'], properties: { url: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } } },
+          response: { 201: z.object({ url: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) }) },
         },
       },
       async (_req, reply) => {

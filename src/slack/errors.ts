@@ -70,7 +70,7 @@ export function slackFailure(err: unknown, ctx: SlackCallContext): ApplicationFa
   const where = `${ctx.method} via ${ctx.integration}${ctx.doing ? ` (${ctx.doing})` : ''}`;
   switch (e?.code) {
     case ErrorCode.RateLimitedError: {
-      const seconds = Math.max(1, Number(e.retryAfter) || 1);
+      const seconds = retryAfterSeconds(e);
       return ApplicationFailure.create({
         type: 'SlackRateLimited',
         message: `Slack rate-limited ${where}; retrying after ${seconds}s as Slack asked (Retry-After)`,
@@ -103,11 +103,44 @@ export function slackFailure(err: unknown, ctx: SlackCallContext): ApplicationFa
     default: {
       // Timeouts from the HTTP layer surface without a Slack code.
       const message = (e as Error | undefined)?.message ?? String(err);
-      if (/timeout|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(message)) {
+      if (isNetworkFailure(message)) {
         return ApplicationFailure.retryable(`Could not reach Slack for ${where}: ${message}; retrying`, 'SlackUnreachable');
       }
       return ApplicationFailure.nonRetryable(`Unexpected error on ${where}: ${message}`, 'SlackUnexpected');
     }
+  }
+}
+
+/** The wait Slack asked for on a 429 (Retry-After), at least a second. */
+function retryAfterSeconds(e: SlackishError): number {
+  return Math.max(1, Number(e.retryAfter) || 1);
+}
+
+/** Timeouts and dropped connections from the HTTP layer surface without a Slack code. */
+function isNetworkFailure(message: string): boolean {
+  return /timeout|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(message);
+}
+
+/**
+ * What became of one Slack call, as the usage metrics count it: `ok`, the
+ * Slack error code, `rate_limited` (with the Retry-After Slack sent),
+ * `http_error`, `unreachable` or `unexpected`. The same reading of Slack's
+ * answer as slackFailure's, so the metrics and the timeline never disagree.
+ */
+export function slackCallOutcome(err?: unknown): { outcome: string; retryAfterSeconds?: number } {
+  if (err === undefined) return { outcome: 'ok' };
+  const e = err as SlackishError;
+  switch (e?.code) {
+    case ErrorCode.RateLimitedError:
+      return { outcome: 'rate_limited', retryAfterSeconds: retryAfterSeconds(e) };
+    case ErrorCode.HTTPError:
+      return { outcome: 'http_error' };
+    case ErrorCode.RequestError:
+      return { outcome: 'unreachable' };
+    case ErrorCode.PlatformError:
+      return { outcome: String(e.data?.error ?? 'unknown_error') };
+    default:
+      return { outcome: isNetworkFailure((e as Error | undefined)?.message ?? String(err)) ? 'unreachable' : 'unexpected' };
   }
 }
 

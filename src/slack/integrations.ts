@@ -4,11 +4,12 @@
  * number of project-scoped connectors. Workflows name an integration;
  * activities resolve it here, at run time, to a client holding the token.
  */
-import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import { LogLevel, WebClient, type Logger, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { InstallationStore } from '@slack/oauth';
 import type { BotSettingsSchema, ChannelPermissions, SignalroomConfig } from '../config/schema';
 import type { z } from 'zod';
 import { responseUrlBaseOf } from './response-url';
+import { describeSlackCall, type SlackCallObserver } from './call-metrics';
 
 export const ORGANIZATION = 'organization';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -68,6 +69,8 @@ export interface IntegrationRegistryOptions {
   timeoutMs?: number;
   /** Fallbacks for the organization integration (the environment, or the sandbox in dev). */
   organizationDefaults?: { botToken?: string; signingSecret?: string; apiUrl?: string };
+  /** Told of every Web API call the integrations' clients make (the worker's usage metrics). */
+  observeCalls?: SlackCallObserver;
 }
 
 const ALL: ChannelPermissions = { create: ['*'], post: ['*'], archive: ['*'] };
@@ -82,15 +85,47 @@ const quietLogger: Logger = {
   setName: () => undefined,
 };
 
-/** A Slack client that never retries on its own: Temporal owns retries. */
-export function slackClient(token: string | undefined, apiUrl: string, timeoutMs = 10_000): WebClient {
-  return new WebClient(token, {
+/**
+ * A WebClient that tells an observer how each call ended. Every Web API
+ * method of the client (and its paginate) goes through apiCall, so this is
+ * the one place a Slack call is seen whichever activity makes it.
+ */
+class ObservedWebClient extends WebClient {
+  constructor(
+    token: string | undefined,
+    options: WebClientOptions,
+    private readonly integration: string,
+    private readonly observe: SlackCallObserver,
+  ) {
+    super(token, options);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    let result: WebAPICallResult;
+    try {
+      result = await super.apiCall(method, options);
+    } catch (err) {
+      this.observe(describeSlackCall(this.integration, method, err));
+      throw err;
+    }
+    this.observe(describeSlackCall(this.integration, method));
+    return result;
+  }
+}
+
+/**
+ * A Slack client that never retries on its own: Temporal owns retries. With
+ * `observed`, every call it makes is reported under the integration's name.
+ */
+export function slackClient(token: string | undefined, apiUrl: string, timeoutMs = 10_000, observed?: { integration: string; observe: SlackCallObserver }): WebClient {
+  const options: WebClientOptions = {
     slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: timeoutMs,
     logger: quietLogger,
-  });
+  };
+  return observed ? new ObservedWebClient(token, options, observed.integration, observed.observe) : new WebClient(token, options);
 }
 
 export class IntegrationRegistry {
@@ -185,6 +220,10 @@ export class IntegrationRegistry {
     return integration;
   }
 
+  private observed(integration: string): { integration: string; observe: SlackCallObserver } | undefined {
+    return this.options.observeCalls ? { integration, observe: this.options.observeCalls } : undefined;
+  }
+
   private async build(name: string): Promise<Integration> {
     const timeout = this.options.timeoutMs;
     if (name === ORGANIZATION) {
@@ -201,7 +240,7 @@ export class IntegrationRegistry {
       if (!token) {
         throw new IntegrationError('not_configured', 'The organization-level Slack integration has no token: connect Slack at /slack/install, or set SLACK_BOT_TOKEN / slack.organization.botToken');
       }
-      return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
+      return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout, this.observed(name)), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
     }
     const connectorName = name.startsWith('connector:') ? name.slice('connector:'.length) : undefined;
     const connector = connectorName ? this.config.slack.connectors[connectorName] : undefined;
@@ -211,7 +250,7 @@ export class IntegrationRegistry {
     return {
       name,
       kind: 'connector',
-      client: slackClient(connector.botToken, apiUrl, timeout),
+      client: slackClient(connector.botToken, apiUrl, timeout, this.observed(name)),
       apiUrl,
       channels: connector.channels,
       bot: connector.bot,

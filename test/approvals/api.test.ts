@@ -33,6 +33,13 @@ test('create is idempotent on pipeline, stage and execution: 201, then 200 with 
   expect(stack.sandbox.messages(CHANNEL).filter((m) => m.text.includes(`(${execution})`))).toHaveLength(1);
 });
 
+test('a build number a pipeline templates in unquoted is the execution, as text', async () => {
+  const build = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+  const res = await api('POST', '/approvals', { pipeline: 'api', stage: 'production', execution: build, approverGroups: ['release'], channel: '#deploys', timeout: '5m' });
+  expect(res).toEqual({ status: 201, body: { id: `approval:api:production:${build}`, created: true } });
+  expect(await api('POST', `/approvals/${res.body.id}/cancel`, { reason: 'test over' })).toMatchObject({ status: 200, body: { accepted: true } });
+});
+
 test('read, decide through the API (refused then accepted), wait returns the result', async () => {
   const execution = uniqueExecution();
   const { body } = await create(execution, { minApprovals: 2, approverGroups: ['release', 'sre'] });

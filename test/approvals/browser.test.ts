@@ -4,28 +4,24 @@
  * clicks Approve, and the card turns approved with its buttons gone.
  * Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openBrowserPage } from '../support/browser';
 import { normalizeApprovalRequest, requestApproval } from '../../src/approvals/client';
 import { approvalStack, buttons, card, CHANNEL, eventually, uniqueExecution, type ApprovalStack } from './support';
 
 let stack: ApprovalStack;
-let browser: BrowserContext;
 let page: Page;
-let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
+let chromium: Awaited<ReturnType<typeof openBrowserPage>> | undefined;
 
 beforeAll(async () => {
   stack = await approvalStack();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  chromiumSession = await launchChromium();
-  browser = chromiumSession.context;
-  page = await browser.newPage();
+  chromium = await openBrowserPage();
+  page = chromium.page;
 });
 
 afterAll(async () => {
-  await chromiumSession?.close();
+  await chromium?.close();
   await stack?.close();
 });
 

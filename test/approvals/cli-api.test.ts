@@ -10,7 +10,8 @@ import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { slackHarness, type SlackHarness } from '../support/slack';
+import { rememberSecrets, slackHarness, type SlackHarness } from '../support/slack';
+import { eventually } from '../support/eventually';
 
 const exec = promisify(execFile);
 const bin = path.resolve(__dirname, '../../bin/signalroom.js');
@@ -26,6 +27,7 @@ let done: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] } } });
+  rememberSecrets(TOKEN);
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: h.integrations } });
   done = w.runUntil(() => new Promise<void>((r) => (stop = r)));
@@ -64,7 +66,7 @@ test('request --wait through the API follows the approval and exits 0 when appro
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
   const id = `approval:api:prod:${execution}`;
-  for (let i = 0; i < 100 && !h.sandbox.messages('C0DEPLOYS').some((m) => m.text.includes(`(${execution})`)); i++) await new Promise((r) => setTimeout(r, 100));
+  await eventually('the approval card', () => h.sandbox.messages('C0DEPLOYS').some((m) => m.text.includes(`(${execution})`)));
   const refused = await exec(process.execPath, [bin, 'approval', 'decide', id, '--approve', '--as', 'U0ERIN', '--api', url, '--token', TOKEN], { env: env() }).catch((e) => e);
   expect(refused.code).toBe(5);
   expect(refused.stdout).toContain('you are not an approver for this request');

@@ -1,18 +1,11 @@
 /**
- * The whole approval stack for a test file: the sandbox Slack, a worker on
- * the shared dev server with activities against the sandbox, and the real
- * HTTP server listening on a free port as the sandbox's Request URL.
+ * The approval stack for a test file (the shared server stack: sandbox Slack,
+ * worker, the real HTTP server as the sandbox's Request URL) with the
+ * approver groups, API tokens and incoming webhook the approval tests use,
+ * and what they read off a card.
  */
-import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { startSandbox, type Message, type Sandbox } from '../../src/sandbox';
-import { ConfigSchema, type SignalroomConfig } from '../../src/config/schema';
-import { IntegrationRegistry } from '../../src/slack/integrations';
-import { buildServer } from '../../src/server/app';
-import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
-import { approvalNamesOf } from '../../src/approvals/client';
-import { requesterCheck } from '../../src/approvals/requester-check';
-import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import type { Message, Sandbox } from '../../src/sandbox';
+import { serverStack, type ServerStack } from '../support/server-stack';
 
 export const CHANNEL = 'C0DEPLOYS';
 export const API_TOKEN = 'approvals-test-token-0123456789';
@@ -29,65 +22,20 @@ export const APPROVER_GROUPS = {
   lenient: { users: ['U0BOB'], allowSelfApproval: true, allowApproveOnTimeout: true },
 };
 
-export interface ApprovalStack {
-  sandbox: Sandbox;
-  client: Client;
-  worker: TestWorker;
-  server: FastifyInstance;
-  serverUrl: string;
-  config: SignalroomConfig;
-  close(): Promise<void>;
-}
+export type ApprovalStack = ServerStack;
 
 /** @param options.approverGroups more approver groups, beside APPROVER_GROUPS */
-export async function approvalStack(options: { approverGroups?: Record<string, { users?: string[]; userGroups?: string[] }> } = {}): Promise<ApprovalStack> {
-  const sandbox = await startSandbox({ rateLimits: false });
-  const config = ConfigSchema.parse({
-    slack: {
-      organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl },
-      webhooks: { deploys: sandbox.createIncomingWebhook(CHANNEL) },
-    },
+export function approvalStack(options: { approverGroups?: Record<string, { users?: string[]; userGroups?: string[] }> } = {}): Promise<ApprovalStack> {
+  return serverStack((sandbox) => ({
+    slack: { webhooks: { deploys: sandbox.createIncomingWebhook(CHANNEL) } },
     approverGroups: { ...APPROVER_GROUPS, ...options.approverGroups },
-  });
-  const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
-  const client = await testClient();
-  const worker = await testWorker({ activityDeps: { integrations } });
-  const running = worker.worker.run();
-  const server = await buildServer({
-    temporal: client,
-    logger: false,
-    metrics: { defaultMetrics: false },
-    interactionRoutes: featureInteractionRoutes(),
-    slack: { integrations },
-    apiTokens: [
-      { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide', 'approvals:decide-as-anyone'] },
-      { name: 'dashboard', token: READ_TOKEN, permissions: ['approvals:read'] },
-    ],
-    apiRoutes: featureApiRoutes({
-      temporal: client,
-      taskQueue: worker.taskQueue,
-      approvalNames: () => approvalNamesOf(config),
-      checkRequester: requesterCheck(integrations),
-    }),
-  });
-  const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });
-  sandbox.setRequestUrl(`${serverUrl}/slack/interactions`);
-  return {
-    sandbox,
-    client,
-    worker,
-    server,
-    serverUrl,
-    config,
-    async close() {
-      await server.close();
-      worker.worker.shutdown();
-      await running;
-      await worker.close();
-      await client.connection.close();
-      await sandbox.close();
+    api: {
+      tokens: [
+        { name: 'ci', token: API_TOKEN, permissions: ['approvals:write', 'approvals:read', 'approvals:decide', 'approvals:decide-as-anyone'] },
+        { name: 'dashboard', token: READ_TOKEN, permissions: ['approvals:read'] },
+      ],
     },
-  };
+  }));
 }
 
 export { eventually } from '../support/eventually';

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/temporal/free-port';
+import { eventually } from '../support/eventually';
 
 // `npm start` is `signalroom dev`: this runs it as a user would, on its own
 // dev server, and stops it with Ctrl-C (SIGINT).
@@ -31,10 +32,8 @@ test('signalroom dev starts the stack, runs a self-check, serves /healthz and st
   child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + 90_000;
-  while (!out.includes('Press Ctrl-C to stop.') && Date.now() < deadline && child.exitCode === null) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // Ready, or gone: either way the output below says which.
+  await eventually('signalroom dev to say "Press Ctrl-C to stop." or exit', () => out.includes('Press Ctrl-C to stop.') || child.exitCode !== null, 90_000, 200);
   expect(out).toContain('Signalroom is running.');
   expect(out).toContain(`Temporal UI     http://localhost:${uiPort}`);
   expect(out).toMatch(/Self-check {6}signalroom-self-check-\S+ ran on signalroom-worker@/);

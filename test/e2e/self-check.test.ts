@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { testClient, testTemporalAddress, testWorker } from '../support/temporal';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { eventually } from '../support/eventually';
 
 const exec = promisify(execFile);
 
@@ -55,12 +56,16 @@ describe('a workflow on the real Temporal dev server', () => {
     expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
     // Visibility is eventually consistent: poll the list for a few seconds.
-    let listed: Array<{ execution: { workflowId: string } }> = [];
-    for (let i = 0; i < 40 && listed.length === 0; i++) {
-      const list = await exec(cli, ['workflow', 'list', '--query', `WorkflowId = '${workflowId}'`, '--output', 'json', ...address]);
-      listed = list.stdout.trim() ? JSON.parse(list.stdout) : [];
-      if (listed.length === 0) await new Promise((r) => setTimeout(r, 250));
-    }
+    const listed = await eventually(
+      'the self-check in the workflow list',
+      async () => {
+        const list = await exec(cli, ['workflow', 'list', '--query', `WorkflowId = '${workflowId}'`, '--output', 'json', ...address]);
+        const found: Array<{ execution: { workflowId: string } }> = list.stdout.trim() ? JSON.parse(list.stdout) : [];
+        return found.length > 0 && found;
+      },
+      20_000,
+      250,
+    );
     expect(listed.map((x) => x.execution.workflowId)).toEqual([workflowId]);
   });
 

@@ -15,6 +15,7 @@ import { TASK_DONE_ACTION } from '../../src/slack/blocks/action-item';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
 import { SANDBOX_PAGE_HEADER } from '../../src/sandbox/page/routes';
+import { rememberSecrets } from '../support/slack';
 import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from './support';
 
 const TOKEN = 'incident-tasks-token-0123456789';
@@ -26,6 +27,7 @@ let server: FastifyInstance;
 
 beforeAll(async () => {
   slack = await incidentSlack();
+  rememberSecrets(TOKEN);
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
   running = w.worker.run();
@@ -90,11 +92,11 @@ test('a step, the API and the service add items; Done only for channel members; 
   // Through the API, and through the service the CLI uses.
   const added = await server.inject({ method: 'POST', url: `/api/v1/incidents/${id}/tasks`, headers: { authorization: `Bearer ${TOKEN}` }, payload: { text: 'Add an alert on <gateway> timeouts', owner: '@sre-team', by: 'U0BOB' } });
   expect(added.statusCode).toBe(201);
-  expect(added.json()).toMatchObject({ id: 2, status: 'open', owner: '@sre-team' });
+  expect(added.json()).toMatchObject({ id: 2, status: 'open', owner: '@sre-team', ownerId: 'S0SRETEAM' });
   const third = await new IncidentService(client, w.taskQueue, []).task(id, { action: 'add', text: 'Write the postmortem', by: 'U0CAROL' });
   expect(third.id).toBe(3);
   // Text from people is data: the <gateway> is shown, not parsed as a link.
-  expect(messagesWith(sandbox, channelId, 'Action item #2')[0].text).toBe(':ballot_box_with_check: Action item #2 Add an alert on &lt;gateway&gt; timeouts (owner @sre-team)');
+  expect(messagesWith(sandbox, channelId, 'Action item #2')[0].text).toBe(':ballot_box_with_check: Action item #2 Add an alert on &lt;gateway&gt; timeouts (owner <!subteam^S0SRETEAM>)');
 
   // Erin is not in the incident channel: her Done is refused, the item stays open with its button.
   const refused = await sandbox.click({ userId: 'U0ERIN', channelId, messageTs: first.ts, actionId: TASK_DONE_ACTION });
@@ -121,7 +123,7 @@ test('a step, the API and the service add items; Done only for channel members; 
   // The next reminder names the open item.
   // The next reminder names the one open item (earlier ones named all three).
   await eventually('a reminder naming only the open item', () =>
-    messagesWith(sandbox, channelId, `No update on ${id}`).find((m) => m.text.endsWith('\nOpen action items: #2 Add an alert on &lt;gateway&gt; timeouts (owner @sre-team).')),
+    messagesWith(sandbox, channelId, `No update on ${id}`).find((m) => m.text.endsWith('\nOpen action items: #2 Add an alert on &lt;gateway&gt; timeouts (owner <!subteam^S0SRETEAM>).')),
   );
 
   await handle.signal(incidentResolveSignal, { summary: 'fixed' });
@@ -129,7 +131,7 @@ test('a step, the API and the service add items; Done only for channel members; 
   // The resolve summary counts them and names the one still open.
   const summary = messagesWith(sandbox, channelId, 'resolved after')[0];
   expect(summary.text).toContain('Action items: 2 of 3 done.');
-  expect(summary.text).toContain('Open action items: #2 Add an alert on &lt;gateway&gt; timeouts (owner @sre-team).');
+  expect(summary.text).toContain('Open action items: #2 Add an alert on &lt;gateway&gt; timeouts (owner <!subteam^S0SRETEAM>).');
   expect(result.actionItems!.filter((i) => i.status === 'open').map((i) => i.id)).toEqual([2]);
 
   // Lessons learned: the postmortem is the channel's canvas, and its link is posted.
@@ -154,4 +156,54 @@ test('a step, the API and the service add items; Done only for channel members; 
   expect(pm.body).toContain(`# Postmortem: ${id}`);
   expect(pm.body).toContain('- Resolution: fixed');
   expect(pm.body).toContain('- [ ] #2 Add an alert');
+});
+
+test('owners are looked up in Slack and shown as mentions; a runbook keeps an unknown owner as written with a problem, a person is refused', async () => {
+  const { sandbox } = slack;
+  const owners = runbookFrom(`
+name: task-owners
+steps:
+  - Operation: Create Channel
+    Name: "incident-[incident.id]"
+  - Operation: Add Action Item
+    Text: "Page the database team"
+    Owner: "alice@example.com"
+  - Operation: Add Action Item
+    Text: "Check the dashboards"
+    Owner: "@sre-team"
+  - Operation: Add Action Item
+    Text: "Write to the vendor"
+    Owner: "@nobody-here"
+`);
+  const id = uniqueIncidentId('OWNER');
+  const handle = await openIncident(client, owners, { 'incident.id': id }, w.taskQueue);
+  const opened = await eventually('the incident to open', async () => {
+    const s = await handle.query(incidentStateQuery);
+    return s.status === 'open' && s;
+  });
+  const channelId = opened.incident.channelId!;
+  expect(messagesWith(sandbox, channelId, 'Action item #').map((m) => m.text)).toEqual([
+    ':ballot_box_with_check: Action item #1 Page the database team (owner <@U0ALICE>)',
+    ':ballot_box_with_check: Action item #2 Check the dashboards (owner <!subteam^S0SRETEAM>)',
+    ':ballot_box_with_check: Action item #3 Write to the vendor (owner @nobody-here)',
+  ]);
+  expect(opened.actionItems!.map((i) => [i.owner, i.ownerId])).toEqual([
+    ['alice@example.com', 'U0ALICE'],
+    ['@sre-team', 'S0SRETEAM'],
+    ['@nobody-here', undefined],
+  ]);
+  expect(opened.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([
+    'Action item #3: Owner "@nobody-here" matches no Slack user or user group; it is shown with the owner as written',
+  ]);
+
+  // Through the API a person is there to correct it: refused with the value named, nothing recorded.
+  const refused = await server.inject({ method: 'POST', url: `/api/v1/incidents/${id}/tasks`, headers: { authorization: `Bearer ${TOKEN}` }, payload: { text: 'Roll back', owner: '@bobb' } });
+  expect(refused.statusCode).toBe(422);
+  expect(refused.json().message).toBe('Owner "@bobb" matches no Slack user or user group: name the owner by Slack user ID, email or @handle (a person or a user group)');
+  const added = await server.inject({ method: 'POST', url: `/api/v1/incidents/${id}/tasks`, headers: { authorization: `Bearer ${TOKEN}` }, payload: { text: 'Roll back', owner: 'bob' } });
+  expect(added.statusCode).toBe(201);
+  expect(added.json()).toMatchObject({ id: 4, owner: 'bob', ownerId: 'U0BOB' });
+  expect(messagesWith(sandbox, channelId, 'Action item #4')[0].text).toBe(':ballot_box_with_check: Action item #4 Roll back (owner <@U0BOB>)');
+  expect(messagesWith(sandbox, channelId, 'Action item #').length).toBe(4);
+  await handle.terminate('owners test finished');
 });

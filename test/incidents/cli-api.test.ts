@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import { testClient, testNamespace, testTemporalAddress, testWorker, type TestWorker } from '../support/temporal';
+import { rememberSecrets } from '../support/slack';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from './support';
 
 const ROOT = path.join(__dirname, '../..');
@@ -26,6 +27,7 @@ let url: string;
 
 beforeAll(async () => {
   slack = await incidentSlack();
+  rememberSecrets(TOKEN);
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
   running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));

@@ -128,3 +128,81 @@ test('refusals: an unknown incident, a missing incident.id, an unknown runbook',
   expect(noRunbook.code).toBe(1);
   expect(noRunbook.stderr).toContain('no valid runbook named "nope" in runbooks (valid: deploy-approval, seed-example, sev1-outage)');
 });
+
+test('incident task add|done|list and incident postmortem: action items and the postmortem from the command line', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId('CLITASK');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-task-runbooks-'));
+  writeFileSync(
+    path.join(dir, 'tasks.yaml'),
+    [
+      'name: tasks',
+      'inputs: [incident.id, incident.title]',
+      'steps:',
+      '  - Operation: Create Channel',
+      '    Name: "incident-[incident.id]"',
+      '  - Operation: Add Action Item',
+      '    Text: "Roll back config 1234"',
+      '    Owner: "U0ALICE"',
+      '',
+    ].join('\n'),
+  );
+  const opened = await signalroom('incident', 'open', '--runbook', 'tasks', '--runbooks-dir', dir, '--input', `incident.id=${id}`, '--input', 'incident.title=Gateway timeouts');
+  expect({ code: opened.code, stderr: opened.stderr }).toEqual({ code: 0, stderr: '' });
+  const channel = await eventually('the incident channel', () => sandbox.channelByName(`incident-${id.toLowerCase()}`));
+  await eventually('the runbook’s item', () => messagesWith(sandbox, channel.id, 'Action item #1')[0]);
+
+  const added = await signalroom('incident', 'task', 'add', id, 'Add an alert on <gateway> timeouts', '--owner', 'carol@example.com', '--as', 'U0BOB');
+  expect(added).toEqual({ code: 0, stdout: `Action item #2 added to incident-${id}\n`, stderr: '' });
+  expect(messagesWith(sandbox, channel.id, 'Action item #2').map((m) => m.text)).toEqual([':ballot_box_with_check: Action item #2 Add an alert on &lt;gateway&gt; timeouts (owner <@U0CAROL>)']);
+
+  const unknownOwner = await signalroom('incident', 'task', 'add', id, 'Call the vendor', '--owner', '@bobb');
+  expect(unknownOwner).toEqual({ code: 1, stdout: '', stderr: 'signalroom: Owner "@bobb" matches no Slack user or user group: name the owner by Slack user ID, email or @handle (a person or a user group)\n' });
+
+  expect(await signalroom('incident', 'task', 'done', id, '#1', '--as', 'U0ALICE')).toEqual({ code: 0, stdout: 'Action item #1 done\n', stderr: '' });
+  await eventually('item 1 done in Slack', () => sandbox.message(channel.id, messagesWith(sandbox, channel.id, 'Action item ~#1')[0]?.ts ?? '')?.text.startsWith(':white_check_mark:'));
+  const again = await signalroom('incident', 'task', 'done', id, '1');
+  expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: 'signalroom: action item #1 is already done (by U0ALICE)\n' });
+  const notANumber = await signalroom('incident', 'task', 'done', id, 'first');
+  expect({ code: notANumber.code, stderr: notANumber.stderr }).toEqual({ code: 64, stderr: 'signalroom: "first" is not an action item number like 2\n' });
+
+  // Open first, then done; nothing was recorded for the refused owner.
+  const list = await signalroom('incident', 'task', 'list', id);
+  expect(list).toEqual({
+    code: 0,
+    stdout: `#2 [ ] Add an alert on <gateway> timeouts (owner carol@example.com)\n#1 [x] Roll back config 1234 (owner U0ALICE) — done by U0ALICE\n`,
+    stderr: '',
+  });
+  const json = JSON.parse((await signalroom('incident', 'task', 'list', id, '--json')).stdout);
+  expect(json.map((i: { id: number; owner: string; ownerId?: string; status: string }) => [i.id, i.owner, i.ownerId, i.status])).toEqual([
+    [1, 'U0ALICE', 'U0ALICE', 'done'],
+    [2, 'carol@example.com', 'U0CAROL', 'open'],
+  ]);
+
+  expect((await signalroom('incident', 'resolve', id, '--summary', 'Gateway config rolled back', '--as', 'U0CAROL')).code).toBe(0);
+  await eventually('the resolved state', async () => JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout).status === 'resolved');
+
+  const postmortem = await signalroom('incident', 'postmortem', id);
+  expect({ code: postmortem.code, stderr: postmortem.stderr }).toEqual({ code: 0, stderr: '' });
+  const lines = postmortem.stdout.split('\n');
+  expect(lines[0]).toBe(`# Postmortem: ${id}: Gateway timeouts`);
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      '## Summary',
+      '- Runbook: tasks',
+      expect.stringMatching(/^- Resolved: \S+ by U0CAROL$/),
+      '- Resolution: Gateway config rolled back',
+      expect.stringMatching(/^- Time to resolve: (\d+m )?\d+s$/),
+      expect.stringMatching(/^- \S+ — Step: Create Channel #incident-\S+: done$/),
+      expect.stringMatching(/^- \S+ — Action item: Action item #2 added: Add an alert on \\<gateway\\> timeouts \(owner carol@example\.com\) \(U0BOB\)$/),
+      '## Action items',
+      expect.stringMatching(/^- \[x\] #1 Roll back config 1234 \(owner U0ALICE\) — done by U0ALICE at \S+$/),
+      '- [ ] #2 Add an alert on \\<gateway\\> timeouts (owner carol@example.com) — open',
+    ]),
+  );
+  expect(postmortem.stdout).not.toContain('Call the vendor');
+
+  const missing = await signalroom('incident', 'postmortem', 'NO-SUCH-INCIDENT');
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/^signalroom: .*NO-SUCH-INCIDENT/);
+});

@@ -122,8 +122,11 @@ test('runbooks/sev1-outage.yaml runs: channel, pinned notification with the grap
       expect(sandbox.file(file.files![0])!.content!.equals(png)).toBe(true);
       // The action item, with its Done button.
       expect(messagesWith(sandbox, channel.id, 'Action item #1 Post a status page update for checkout (owner @support-leads)')).toHaveLength(1);
-      // The demo workspace has no @incident-commanders or @support-leads: said in the timeline, the rest ran.
-      expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([expect.stringContaining('@incident-commanders (no user or user group is named @incident-commanders)')]);
+      // The demo workspace has no @incident-commanders or @support-leads: said in the timeline (the item keeps its owner as written), the rest ran.
+      expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([
+        expect.stringContaining('@incident-commanders (no user or user group is named @incident-commanders)'),
+        'Action item #1: Owner "@support-leads" matches no Slack user or user group; it is shown with the owner as written',
+      ]);
 
       await handle.signal(incidentResolveSignal, { summary: 'Gateway restarted', resolvedBy: 'U0ALICE' });
       await eventually('the summary', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);

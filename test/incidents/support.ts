@@ -1,26 +1,17 @@
 /**
  * Shared by the incident tests: a sandbox Slack with the integrations the
- * worker would build for it, runbooks from text, and a bounded poll.
+ * worker would build for it (its secrets known to the suite's scan),
+ * runbooks from text, and a bounded poll.
  */
-import { startSandbox, type Sandbox, type Message } from '../../src/sandbox';
-import { ConfigSchema } from '../../src/config/schema';
-import { IntegrationRegistry } from '../../src/slack/integrations';
+import type { Sandbox, Message } from '../../src/sandbox';
 import { parseRunbook } from '../../src/runbook/validate';
 import type { Runbook } from '../../src/runbook/types';
+import { slackHarness, type SlackHarness } from '../support/slack';
 
-export interface IncidentSlack {
-  sandbox: Sandbox;
-  integrations: IntegrationRegistry;
-  close(): Promise<void>;
-}
+export type IncidentSlack = SlackHarness;
 
-export async function incidentSlack(options: { rateLimits?: boolean } = {}): Promise<IncidentSlack> {
-  const sandbox = await startSandbox({ rateLimits: options.rateLimits ?? false });
-  const integrations = new IntegrationRegistry(
-    ConfigSchema.parse({ slack: { organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl } } }),
-    { timeoutMs: 3000 },
-  );
-  return { sandbox, integrations, close: () => sandbox.close() };
+export function incidentSlack(options: { rateLimits?: boolean } = {}): Promise<IncidentSlack> {
+  return slackHarness({}, { rateLimits: options.rateLimits ?? false, timeoutMs: 3000 });
 }
 
 /** A runbook from YAML text; fails the test with the problems when it is invalid. */

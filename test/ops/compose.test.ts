@@ -76,3 +76,9 @@ describe('docker-compose.yml', () => {
     expect(() => parseConfig(text, 'deploy/signalroom.yaml', {})).not.toThrow();
   });
 });
+
+test('docker-compose.yml: each worker serves its usage metrics on the Compose network, not on the host', () => {
+  const worker = composeServices().worker;
+  expect(worker.command).toEqual(['worker', '--metrics-port', '9464']);
+  expect(worker.ports ?? []).toEqual([]);
+});

@@ -13,9 +13,10 @@ import { temporal } from '@temporalio/proto';
 import { openIncident } from '../../src/incidents/client';
 import { loadRunbookFile } from '../../src/runbook/load';
 import type { Runbook } from '../../src/runbook/types';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox';
 import { incidentStateQuery } from '../../workflows/messages';
 import { testClient, testNamespace, testTemporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { testSandbox } from '../support/slack';
 import { eventually, sandboxConfigYaml } from './support';
 
 const root = path.resolve(__dirname, '../..');
@@ -123,7 +124,7 @@ function expectSlackOnce(ids: string[]): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-scale-out-'));
-  sandbox = await startSandbox({ rateLimits: false });
+  sandbox = await testSandbox();
   writeFileSync(path.join(dir, 'signalroom.yaml'), sandboxConfigYaml(sandbox));
   client = await testClient();
   const loaded = await loadRunbookFile(path.join(root, 'runbooks/seed-example.yaml'));

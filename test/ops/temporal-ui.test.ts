@@ -4,12 +4,11 @@
  * by its search attributes, open it and read its summary and details.
  * Screenshot: test-artifacts/temporal-ui-approval.png.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openBrowserPage } from '../support/browser';
 import { requestApproval } from '../../src/approvals/client';
 import { freePort } from '../../src/temporal/free-port';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
@@ -27,9 +26,8 @@ let connection: NativeConnection;
 let client: Client;
 let worker: Worker;
 let running: Promise<void>;
-let browser: BrowserContext;
 let page: Page;
-let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
+let chromium: Awaited<ReturnType<typeof openBrowserPage>> | undefined;
 const taskQueue = uniqueTaskQueue('ui');
 
 beforeAll(async () => {
@@ -51,14 +49,12 @@ beforeAll(async () => {
   running = worker.run();
   client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  chromiumSession = await launchChromium();
-  browser = chromiumSession.context;
-  page = await browser.newPage();
+  chromium = await openBrowserPage();
+  page = chromium.page;
 }, 90_000);
 
 afterAll(async () => {
-  await chromiumSession?.close();
+  await chromium?.close();
   worker?.shutdown();
   await running?.catch(() => undefined);
   await client?.connection.close();

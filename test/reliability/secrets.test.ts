@@ -19,6 +19,7 @@ import { loadRunbookFile } from '../../src/runbook/load';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
 import { capturedSdkLogs, testClient, testWorker } from '../support/temporal';
 import { slackHarness } from '../support/slack';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -61,13 +62,8 @@ test('a full approval and incident log no token or signing secret (server and wo
   try {
     await w.runUntil(async () => {
       const handle = await requestApproval(client, { pipeline: 'api', stage: 'prod', execution: `secrets-${Date.now()}`, approverGroups: ['release'], destination: { channel: '#deploys' } }, w.taskQueue);
-      let card;
-      for (let i = 0; i < 100 && !card; i++) {
-        card = h.sandbox.messages('C0DEPLOYS').find((m) => m.metadata && JSON.stringify(m.metadata).includes(handle.workflowId));
-        if (!card) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(card).toBeDefined();
-      const click = await h.sandbox.click({ userId: 'U0DAVE', channelId: 'C0DEPLOYS', messageTs: card!.ts, actionId: APPROVE_ACTION });
+      const card = await eventually('the approval card', () => h.sandbox.messages('C0DEPLOYS').find((m) => m.metadata && JSON.stringify(m.metadata).includes(handle.workflowId)));
+      const click = await h.sandbox.click({ userId: 'U0DAVE', channelId: 'C0DEPLOYS', messageTs: card.ts, actionId: APPROVE_ACTION });
       expect(click.response.status).toBe(200);
       expect((await handle.result()).status).toBe('approved');
 

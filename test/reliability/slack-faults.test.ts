@@ -13,6 +13,7 @@ import { loadRunbookFile } from '../../src/runbook/load';
 import { incidentResolveSignal } from '../../workflows/messages';
 import { testClient, testWorker } from '../support/temporal';
 import { slackHarness } from '../support/slack';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(180_000);
 
@@ -54,15 +55,19 @@ test('incidents and approvals finish exactly once through a storm of Slack fault
         ),
       ]);
       // Wait until every card is up and every incident has its thread, then finish them.
-      for (let i = 0; i < 600; i++) {
-        const cards = h.sandbox.messages('C0DEPLOYS').filter((m) => executions.some((e) => m.text.includes(`(${e})`)));
-        const threads = incidents.filter((id) => {
-          const ch = h.sandbox.channelByName(`incident-${id.toLowerCase()}`);
-          return ch && h.sandbox.messages(ch.id).some((m) => m.text === `Updates for incident ${id}`);
-        });
-        if (cards.length >= executions.length && threads.length === incidents.length) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await eventually(
+        'every approval card and every incident updates thread',
+        () => {
+          const cards = h.sandbox.messages('C0DEPLOYS').filter((m) => executions.some((e) => m.text.includes(`(${e})`)));
+          const threads = incidents.filter((id) => {
+            const ch = h.sandbox.channelByName(`incident-${id.toLowerCase()}`);
+            return ch && h.sandbox.messages(ch.id).some((m) => m.text === `Updates for incident ${id}`);
+          });
+          return cards.length >= executions.length && threads.length === incidents.length;
+        },
+        120_000,
+        200,
+      );
       for (const id of incidents) await client.workflow.getHandle(`incident-${id}`).signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
       for (const e of executions) await client.workflow.getHandle(`approval:api:prod:${e}`).executeUpdate('decide', { args: [{ verb: 'approve', user: { id: 'U0CAROL' }, via: 'api' }] });
       const all = Promise.all(handles.map((hd) => hd.result()));

@@ -19,17 +19,9 @@ import { requestApproval } from '../../src/approvals/client';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
 import { slackHarness, type SlackHarness } from '../support/slack';
 import { quietRuntime, uniqueTaskQueue } from '../support/temporal';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
-
-async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, tries = 300): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('a pending approval survives a Temporal restart, and a click during the outage is applied afterwards', async () => {
   const cliPath = process.env.SIGNALROOM_TEST_TEMPORAL_CLI!;
@@ -63,7 +55,7 @@ test('a pending approval survives a Temporal restart, and a click during the out
   try {
     const execution = `restart-${Date.now()}`;
     const handle = await requestApproval(client, { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], timeout: '10m', destination: { channel: '#deploys' } }, taskQueue);
-    const card = await eventually(() => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${execution})`)), 'the approval card');
+    const card = await eventually('the approval card', () => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${execution})`)), 60_000, 200);
 
     await temporal.stop();
 
@@ -74,19 +66,14 @@ test('a pending approval survives a Temporal restart, and a click during the out
 
     temporal = await startDevServer({ cliPath, port, dbFile, headless: true });
 
-    const result = await eventually(async () => {
-      try {
-        return await client.workflow.getHandle(handle.workflowId).result();
-      } catch {
-        return undefined;
-      }
-    }, 'the approval to finish after the restart');
+    // Until the server is back, result() fails; eventually() tries again and reports the last failure.
+    const result = await eventually('the approval to finish after the restart', () => client.workflow.getHandle(handle.workflowId).result(), 60_000, 200);
     expect(result.status).toBe('approved');
     expect(result.decisions.map((d: { user: { id: string } }) => d.user.id)).toEqual(['U0CAROL']);
-    const finalCard = await eventually(() => {
+    const finalCard = await eventually('the card to lose its buttons', () => {
       const m = h.sandbox.message('C0DEPLOYS', card.ts);
       return m && !JSON.stringify(m.blocks).includes('"actions"') ? m : undefined;
-    }, 'the card to lose its buttons');
+    }, 60_000, 200);
     expect(finalCard.text).toContain('Approved');
   } finally {
     await app.close();

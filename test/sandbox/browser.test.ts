@@ -3,10 +3,9 @@
  * #deploys, clicks Approve on the app's message and sees the app's reply;
  * then rejects through a modal. Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openBrowserPage } from '../support/browser';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { startReceiver, type Receiver } from './receiver';
 import { expectOnlyListedErrors, webClient } from './support';
@@ -14,9 +13,8 @@ import { eventually } from '../support/eventually';
 
 let slack: Sandbox;
 let app: Receiver;
-let browser: BrowserContext;
 let page: Page;
-let chromiumSession: Awaited<ReturnType<typeof launchChromium>> | undefined;
+let chromium: Awaited<ReturnType<typeof openBrowserPage>> | undefined;
 
 beforeAll(async () => {
   slack = await startSandbox({ rateLimits: false });
@@ -47,14 +45,12 @@ beforeAll(async () => {
     return '';
   };
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  chromiumSession = await launchChromium();
-  browser = chromiumSession.context;
-  page = await browser.newPage();
+  chromium = await openBrowserPage();
+  page = chromium.page;
 });
 
 afterAll(async () => {
-  await chromiumSession?.close();
+  await chromium?.close();
   expectOnlyListedErrors(slack);
   await app?.close();
   await slack?.close();
@@ -113,4 +109,28 @@ test('picking another person, Reject opens the app\'s modal, and its submit reac
   await page.getByText('Rejected: error budget exhausted').waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-modal-submitted.png') });
   expect(app.received.at(-1)!.payload).toMatchObject({ type: 'view_submission', user: { id: 'U0DAVE' } });
+});
+
+test('when the app answers a submit with a view Slack refuses, the modal stays and says Slack had trouble', async () => {
+  const usual = app.onPayload;
+  // A title over Slack's 24 characters: views.update would refuse it, and so does the modal.
+  app.onPayload = async (p) => (p.type === 'view_submission' ? { response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'A title far too long for Slack' }, blocks: [] } } : usual(p));
+  try {
+    await webClient(slack).chat.postMessage({
+      channel: 'C0DEPLOYS',
+      text: 'Deploy api v43?',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'reject', text: { type: 'plain_text', text: 'Reject api v43' }, value: 'a3' }] }],
+    });
+    await page.getByRole('button', { name: 'Reject api v43' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Reject deployment').waitFor();
+    await page.getByLabel('Why?').fill('flaky canary');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await dialog.getByText('We had some trouble connecting. Try again?').waitFor();
+    expect(await dialog.getByText('Reject deployment').isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-modal-refused.png') });
+    expect(slack.openView('U0DAVE')).toMatchObject({ title: { text: 'Reject deployment' } });
+  } finally {
+    app.onPayload = usual;
+  }
 });

@@ -168,3 +168,84 @@ test('an incoming webhook posts into its channel as the app', async () => {
   const unknown = await fetch(`${slack.url}/services/T0SANDBOX/B0SIGNALRM/nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' });
   expect([unknown.status, await unknown.text()]).toEqual([404, 'no_service']);
 });
+
+describe('a modal answered with response_action', () => {
+  const reasonModal = {
+    type: 'modal' as const,
+    callback_id: 'reject-reason',
+    title: { type: 'plain_text' as const, text: 'Reject deployment' },
+    submit: { type: 'plain_text' as const, text: 'Reject' },
+    blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'text' } }],
+  };
+  /** The modal as the page shows it to `userId`, and the page's change counter. */
+  async function page(userId: string): Promise<{ version: number; view: { id: string; title: { text: string }; blocks: Array<Record<string, unknown>> } | null }> {
+    const res = await fetch(`${slack.url}/_sandbox/state?user=${userId}`, { headers: { 'x-signalroom-sandbox': '1' } });
+    return (await res.json()) as never;
+  }
+  async function submitOnPage(userId: string, values: Record<string, string>) {
+    const res = await fetch(`${slack.url}/_sandbox/submit`, { method: 'POST', headers: { 'x-signalroom-sandbox': '1', 'content-type': 'application/json' }, body: JSON.stringify({ userId, values }) });
+    return (await res.json()) as Record<string, unknown>;
+  }
+  async function openReasonModal(userId: string): Promise<string> {
+    const ts = await approvalMessage();
+    const { triggerId } = await slack.click({ userId, channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'reject' });
+    return (await webClient(slack).views.open({ trigger_id: triggerId, view: reasonModal as never })).view!.id!;
+  }
+
+  test('an update Slack would refuse leaves the modal as it was, and the person is told', async () => {
+    const rootId = await openReasonModal('U0DAVE');
+    // A title over 24 characters and a section with neither text nor fields: views.update refuses both.
+    app.onPayload = () => ({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'A title far too long for Slack' }, blocks: [{ type: 'section' }] } });
+    const result = await slack.submitView({ userId: 'U0DAVE', values: { reason: 'the canary is failing' } });
+    expect(result).toMatchObject({ sent: true, responseAction: 'update', refused: { error: 'invalid_form_data' } });
+    expect(result.refused!.messages).toEqual(
+      expect.arrayContaining(['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]', '[ERROR] must contain either "text" or "fields" [json-pointer:/view/blocks/0]']),
+    );
+    expect(slack.openView('U0DAVE')).toMatchObject({ id: rootId, title: { text: 'Reject deployment' } });
+
+    const onPage = await submitOnPage('U0DAVE', { reason: 'the canary is failing' });
+    expect(onPage).toMatchObject({ ok: true, sent: true, responseAction: 'update', error: 'We had some trouble connecting. Try again?' });
+    expect((await page('U0DAVE')).view).toMatchObject({ id: rootId, title: { text: 'Reject deployment' } });
+  });
+
+  test('a push shows the new view on the page, stacked on the first, at most two deep', async () => {
+    const rootId = await openReasonModal('U0DAVE');
+    const before = (await page('U0DAVE')).version;
+    const confirm = (n: number) => ({
+      response_action: 'push',
+      view: { type: 'modal', title: { type: 'plain_text', text: `Confirm ${n}` }, submit: { type: 'plain_text', text: 'Yes' }, blocks: [{ type: 'input', label: { type: 'plain_text', text: 'Ticket' }, element: { type: 'plain_text_input', action_id: 'ticket' } }] },
+    });
+    let pushes = 0;
+    app.onPayload = () => confirm(++pushes);
+    const pushed = await slack.submitView({ userId: 'U0DAVE', values: { reason: 'the canary is failing' } });
+    expect(pushed).toMatchObject({ sent: true, responseAction: 'push', openView: { previousViewId: rootId, rootViewId: rootId } });
+    expect(pushed.refused).toBeUndefined();
+
+    const shown = await page('U0DAVE');
+    expect(shown.version).toBeGreaterThan(before);
+    expect(shown.view).toMatchObject({ id: pushed.openView!.id, title: { text: 'Confirm 1' } });
+    // Slack names the blocks and elements the app left unnamed, in a pushed view as in an opened one.
+    const blockId = shown.view!.blocks[0]!.block_id as string;
+    expect(blockId).toEqual(expect.any(String));
+
+    const second = await slack.submitView({ userId: 'U0DAVE', values: { ticket: 'CHG-1' } });
+    expect((app.received.at(-1)!.payload.view as { state: { values: Record<string, unknown> } }).state.values).toEqual({ [blockId]: { ticket: { type: 'plain_text_input', value: 'CHG-1' } } });
+    expect(second).toMatchObject({ responseAction: 'push', openView: { title: { text: 'Confirm 2' } } });
+
+    // Root and two pushed views: Slack's stack is full.
+    const third = await slack.submitView({ userId: 'U0DAVE', values: { ticket: 'CHG-2' } });
+    expect(third).toMatchObject({ responseAction: 'push', refused: { error: 'push_limit_reached' }, openView: { id: second.openView!.id } });
+
+    app.onPayload = () => '';
+    const closed = await slack.submitView({ userId: 'U0DAVE', values: { ticket: 'CHG-2' } });
+    expect(closed).toMatchObject({ responseAction: 'close', openView: { id: pushed.openView!.id } });
+    expect((await page('U0DAVE')).view).toMatchObject({ id: pushed.openView!.id, title: { text: 'Confirm 1' } });
+
+    // Cancel on the page: back to the view beneath, then no modal.
+    const cancel = () => fetch(`${slack.url}/_sandbox/close-view`, { method: 'POST', headers: { 'x-signalroom-sandbox': '1', 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'U0DAVE' }) });
+    await cancel();
+    expect((await page('U0DAVE')).view).toMatchObject({ id: rootId, title: { text: 'Reject deployment' } });
+    await cancel();
+    expect((await page('U0DAVE')).view).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@
 import { ErrorCode } from '@slack/web-api';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { expectOnlyListedErrors, webClient } from './support';
+import { eventually } from '../support/eventually';
 
 let slack: Sandbox;
 afterEach(async () => {
@@ -102,7 +103,7 @@ describe('faults', () => {
     let answered = false;
     const posting = web.chat.postMessage({ channel: 'C0DEPLOYS', text: 'applied first' }).then(() => (answered = true));
     const applied = () => slack.messages('C0DEPLOYS').some((m) => m.text === 'applied first');
-    while (!applied()) await new Promise((r) => setTimeout(r, 5));
+    await eventually('the message to be applied', applied, 2_000, 5);
     expect(answered).toBe(false);
     await posting;
     expect(answered).toBe(true);

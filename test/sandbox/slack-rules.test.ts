@@ -281,4 +281,19 @@ describe('workspace state', () => {
     expect(slack.calls()).toEqual([]);
     expect((await webClient(slack).auth.test()).ok).toBe(true);
   });
+
+  test('reset forgets canvases, uploads and modals too', async () => {
+    const web = webClient(slack);
+    const canvas = { channel_id: 'C0DEPLOYS', title: 'Runbook', document_content: { type: 'markdown' as const, markdown: '# Steps' } };
+    await web.conversations.canvases.create(canvas);
+    const upload = await web.files.getUploadURLExternal({ filename: 'log.txt', length: 3 });
+    const ts = (await web.chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Go' } }] }] })).ts!;
+    const { triggerId } = await slack.click({ userId: 'U0DAVE', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'go' });
+    await web.views.open({ trigger_id: triggerId, view: { type: 'modal', title: { type: 'plain_text', text: 'Hi' }, blocks: [] } });
+    slack.reset();
+    expect(slack.canvases('C0DEPLOYS')).toEqual([]);
+    expect(slack.file(upload.file_id!)).toBeUndefined();
+    expect(slack.openView('U0DAVE')).toBeUndefined();
+    expect((await web.conversations.canvases.create(canvas)).ok).toBe(true);
+  });
 });

@@ -19,6 +19,7 @@ import { escapeMrkdwn, linkProblem, mrkdwnLink } from '../../src/slack/mrkdwn';
 import { renderTemplate } from '../../src/runbook/template';
 import type { ApprovalState } from '../../workflows/approval/types';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { rememberSecrets } from '../support/slack';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../incidents/support';
 import { API_TOKEN, approvalStack, card, CHANNEL, uniqueExecution, type ApprovalStack } from '../approvals/support';
 
@@ -74,6 +75,7 @@ describe('through the API, in the sandbox', () => {
     const TOKEN = 'incident-injection-token-0123456789';
     beforeAll(async () => {
       slack = await incidentSlack();
+      rememberSecrets(TOKEN);
       client = await testClient();
       w = await testWorker({ activityDeps: { integrations: slack.integrations } });
       running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));

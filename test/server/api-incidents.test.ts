@@ -9,7 +9,8 @@ import type { Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
-import { slackHarness, type SlackHarness } from '../support/slack';
+import { rememberSecrets, slackHarness, type SlackHarness } from '../support/slack';
+import { eventually } from '../support/eventually';
 
 const root = path.resolve(__dirname, '../..');
 const tokens = [
@@ -27,6 +28,7 @@ let workerDone: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness();
+  rememberSecrets(...tokens.map((t) => t.token));
   client = await testClient();
   w = await testWorker({ activityDeps: { integrations: h.integrations } });
   let resolveStop!: () => void;
@@ -48,15 +50,6 @@ afterAll(async () => {
   await client.connection.close();
   await h.close();
 });
-
-async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('GET /runbooks lists the example runbooks; 401 without a token', async () => {
   const res = await app.inject({ method: 'GET', url: '/api/v1/runbooks', headers: auth(tokens[1].token) });
@@ -85,16 +78,16 @@ test('an incident through the API: open (idempotent), update, severity, state, r
   expect(again.json().workflowId).toBe(workflowId);
 
   const channelName = `incident-${id.toLowerCase()}`;
-  const channel = await eventually(() => h.sandbox.channelByName(channelName), 'the incident channel');
-  const thread = await eventually(() => h.sandbox.messages(channel.id).find((m) => m.text === `Updates for incident ${id}`), 'the updates thread');
+  const channel = await eventually('the incident channel', () => h.sandbox.channelByName(channelName));
+  const thread = await eventually('the updates thread', () => h.sandbox.messages(channel.id).find((m) => m.text === `Updates for incident ${id}`));
 
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/updates`, headers: auth(), payload: { text: 'Rolled back', author: 'U0ALICE' } })).statusCode).toBe(202);
-  await eventually(() => h.sandbox.replies(channel.id, thread.ts).find((m) => m.text.includes('Rolled back')), 'the update in the thread');
+  await eventually('the update in the thread', () => h.sandbox.replies(channel.id, thread.ts).find((m) => m.text.includes('Rolled back')));
   expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/severity`, headers: auth(), payload: { severity: 'SEV1' } })).statusCode).toBe(202);
-  const state = await eventually(async (): Promise<{ updates: number; timeline: Array<{ kind: string }> } | undefined> => {
+  const state = await eventually('the severity change', async (): Promise<{ updates: number; timeline: Array<{ kind: string }> } | undefined> => {
     const res = await app.inject({ method: 'GET', url: `/api/v1/incidents/${id}`, headers: auth(tokens[1].token) });
     return res.statusCode === 200 && res.json().incident.severity === 'SEV1' ? res.json() : undefined;
-  }, 'the severity change');
+  });
   expect(state.updates).toBe(1);
   expect(state.timeline.map((t: { kind: string }) => t.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity']));
 
@@ -111,6 +104,10 @@ test('errors name the problem: unknown runbook 404, missing incident.id 422, bad
   const unknown = await app.inject({ method: 'POST', url: '/api/v1/runbooks/nope/runs', headers: auth(), payload: { inputs: { 'incident.id': '1' } } });
   expect(unknown.statusCode).toBe(404);
   expect(unknown.json().message).toContain('No valid runbook named "nope"');
+  // An alerting tool's unquoted id is read as text, as it always was: past validation, to the unknown runbook.
+  const numeric = await app.inject({ method: 'POST', url: '/api/v1/runbooks/nope/runs', headers: auth(), payload: { inputs: { 'incident.id': 42 } } });
+  expect(numeric.statusCode).toBe(404);
+  expect(numeric.json()).toEqual({ error: 'not_found', message: expect.stringContaining('No valid runbook named "nope"') });
   const missing = await app.inject({ method: 'POST', url: '/api/v1/runbooks/seed-example/runs', headers: auth(), payload: { inputs: { 'incident.severity': 'SEV1' } } });
   expect(missing.statusCode).toBe(422);
   expect(missing.json().message).toContain('incident.id is required');

@@ -1,28 +1,42 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { execFileSync } from 'node:child_process';
 import { buildServer } from '../../src/server/app';
 import { apiErrorResponses } from '../../src/server/api';
 import { conflict, notFound } from '../../src/server/errors';
+import { SignalroomError } from '../../src/errors';
+import { ApprovalConflict } from '../../src/approvals/client';
+import { IncidentNotFound } from '../../src/incidents/service';
+import { ApprovalViewSchema } from '../../src/approvals/view';
 import { OPENAPI_FILE, renderOpenApiDocument } from '../../src/server/openapi';
 import { deadTemporalClient } from './helpers';
 
 const CI_TOKEN = 'ci-token-0123456789abcdef';
 const READER_TOKEN = 'reader-token-0123456789abcdef';
 
+/** A rule of some module far from HTTP: it knows nothing of routes or status codes, only its error. */
+function reserveStage(stage: string): never {
+  if (stage === 'taken') throw new ApprovalConflict('approval:deploy:taken:1', ['summary', 'timeout']);
+  throw new IncidentNotFound(`No open incident ${stage}`);
+}
+
 /** Routes a feature would add: one per error shape the API promises. */
-const exampleRoutes: FastifyPluginAsync = async (api) => {
+const exampleRoutes: FastifyPluginAsync = async (plain) => {
+  const api = plain.withTypeProvider<ZodTypeProvider>();
   api.post(
     '/examples',
     {
       config: { permission: 'approvals:write' },
       schema: {
-        body: { type: 'object', required: ['stage'], additionalProperties: false, properties: { stage: { type: 'string', minLength: 1 }, count: { type: 'integer' } } },
-        response: { 201: { type: 'object', properties: { stage: { type: 'string' } } }, ...apiErrorResponses(400) },
+        operationId: 'createExample',
+        body: z.object({ stage: z.string().min(1), count: z.number().int().optional(), tags: z.array(z.string()).optional() }),
+        response: { 201: z.object({ stage: z.string() }), ...apiErrorResponses(400) },
       },
     },
-    async (request, reply) => reply.code(201).send({ stage: (request.body as { stage: string }).stage }),
+    async (request, reply) => reply.code(201).send({ stage: request.body.stage }),
   );
   api.get('/examples/missing', { config: { permission: 'approvals:read' } }, async () => {
     throw notFound('No approval "missing".');
@@ -32,6 +46,20 @@ const exampleRoutes: FastifyPluginAsync = async (api) => {
   });
   api.get('/examples/broken', async () => {
     throw new Error('database password is hunter2');
+  });
+  api.get('/examples/stages/:stage', { schema: { params: z.object({ stage: z.string() }), response: apiErrorResponses(404, 409) } }, async (request) => reserveStage(request.params.stage));
+  api.get(
+    '/examples/held',
+    {
+      // Thrown from a hook, before any handler runs.
+      preHandler: async () => {
+        throw new SignalroomError('Stage prod is frozen until Monday.', { code: 'stage_frozen', status: 423, details: { field: 'stage' } });
+      },
+    },
+    async () => ({ never: true }),
+  );
+  api.get('/examples/down', async () => {
+    throw new SignalroomError('Temporal at 10.0.0.7:7233 did not answer', { code: 'temporal_unavailable', status: 503 });
   });
 };
 
@@ -92,12 +120,40 @@ describe('/api/v1 bearer tokens', () => {
 });
 
 describe('error shapes', () => {
-  test('validation errors are 400 with the field', async () => {
+  test("a body the route's zod schema refuses is 400 naming the field", async () => {
     const missing = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { count: 2 } });
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toEqual({ error: 'invalid_request', field: 'body.stage', message: expect.stringContaining('stage') });
     const wrongType = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { stage: 'prod', count: 'two' } });
+    expect(wrongType.statusCode).toBe(400);
     expect(wrongType.json()).toMatchObject({ error: 'invalid_request', field: 'body.count' });
+    const empty = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { stage: '' } });
+    expect(empty.json()).toMatchObject({ error: 'invalid_request', field: 'body.stage' });
+    const deep = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { stage: 'prod', tags: ['eu', 7] } });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json()).toMatchObject({ error: 'invalid_request', field: 'body.tags.1' });
+  });
+
+  test('an error with a code, thrown by a module that knows nothing of HTTP, is answered with its status and code', async () => {
+    const taken = await app.inject({ method: 'GET', url: '/api/v1/examples/stages/taken', headers: bearer(CI_TOKEN) });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toEqual({ error: 'conflict', message: expect.stringContaining('approval:deploy:taken:1'), fields: ['summary', 'timeout'] });
+    const gone = await app.inject({ method: 'GET', url: '/api/v1/examples/stages/42', headers: bearer(CI_TOKEN) });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ error: 'not_found', message: 'No open incident 42' });
+  });
+
+  test('an error with a code thrown from a hook is answered the same way', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/examples/held', headers: bearer(CI_TOKEN) });
+    expect(res.statusCode).toBe(423);
+    expect(res.json()).toEqual({ error: 'stage_frozen', message: 'Stage prod is frozen until Monday.', field: 'stage' });
+  });
+
+  test('an error with a 5xx status still hides its message behind the request id', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/examples/down', headers: { ...bearer(CI_TOKEN), 'x-request-id': 'req-down-1' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: 'internal_error', requestId: 'req-down-1' });
+    expect(res.body).not.toContain('10.0.0.7');
   });
 
   test('malformed JSON is 400', async () => {
@@ -138,6 +194,31 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/whoami', '/api/v1/examples']));
     expect(doc.paths['/api/v1/examples'].post.responses['403'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  test("is generated from the routes' zod schemas: request bodies, responses and the shared components", async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    const post = doc.paths['/api/v1/examples'].post;
+    expect(post.operationId).toBe('createExample');
+    expect(post.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['stage'],
+      properties: { stage: { type: 'string', minLength: 1 }, count: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } },
+    });
+    expect(post.responses['201'].content['application/json'].schema).toMatchObject({ type: 'object', required: ['stage'], properties: { stage: { type: 'string' } } });
+    expect(post.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+    expect(doc.components.schemas.ErrorBody).toMatchObject({ type: 'object', required: ['error', 'message'] });
+  });
+
+  test('the approval routes document the one approval view', async () => {
+    const doc = JSON.parse(await renderOpenApiDocument());
+    const view = { $ref: '#/components/schemas/Approval' };
+    expect(doc.paths['/api/v1/approvals/{id}'].get.responses['200'].content['application/json'].schema).toEqual(view);
+    expect(doc.paths['/api/v1/approvals/{id}/wait'].get.responses['202'].content['application/json'].schema).toEqual(view);
+    expect(Object.keys(doc.components.schemas.Approval.properties).sort()).toEqual(Object.keys(ApprovalViewSchema.shape).sort());
+    expect(doc.paths['/api/v1/approvals'].post.requestBody.content['application/json'].schema.required).toEqual(['pipeline', 'stage', 'execution', 'approverGroups']);
+    // Only what a route refers to: no unused input variants of the shared schemas.
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(['Approval', 'ErrorBody', 'InternalErrorBody']);
   });
 
   test('docs/openapi.json is current (npm run openapi rewrites it) and valid OpenAPI 3.1', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { freePort } from '../../src/temporal/free-port';
+import { eventually } from '../support/eventually';
 
 export const SECRET = 'test-signing-secret-0123456789abcdef';
 
@@ -60,7 +61,7 @@ export async function deadTemporalClient(): Promise<Client> {
 export interface ResponseUrlReceiver {
   url: string;
   received: Array<{ path: string; body: Record<string, unknown> }>;
-  /** Resolves once `count` answers have arrived. */
+  /** Resolves once `count` answers have arrived; fails naming what it waited for when they do not. */
   waitFor(count: number): Promise<Array<{ path: string; body: Record<string, unknown> }>>;
   close(): Promise<void>;
 }
@@ -68,14 +69,12 @@ export interface ResponseUrlReceiver {
 /** Stands in for Slack's response_url endpoint on loopback. */
 export async function responseUrlReceiver(): Promise<ResponseUrlReceiver> {
   const received: ResponseUrlReceiver['received'] = [];
-  const waiters: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
       received.push({ path: req.url ?? '/', body: JSON.parse(data || '{}') });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      waiters.splice(0).forEach((w) => w());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,10 +82,7 @@ export async function responseUrlReceiver(): Promise<ResponseUrlReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    async waitFor(count) {
-      while (received.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
-      return received;
-    },
+    waitFor: (count) => eventually(`${count} answer(s) at the response_url`, () => received.length >= count && received, 20_000, 20),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

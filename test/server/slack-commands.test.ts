@@ -12,6 +12,7 @@ import { requestApproval } from '../../src/approvals/client';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { testClient, testWorker, type TestWorker } from '../support/temporal';
 import { slackHarness, type SlackHarness } from '../support/slack';
+import { eventually } from '../support/eventually';
 
 const SECRET = 'commands-secret-0123456789abcdef';
 let h: SlackHarness;
@@ -55,15 +56,6 @@ function command(text: string, user = 'U0CAROL', secret = SECRET) {
   });
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('timed out');
-}
-
 test('an unsigned or wrongly signed command is refused', async () => {
   const res = await command('approvals', 'U0CAROL', 'wrong-secret-0123456789abcdef');
   expect(res.statusCode).toBe(401);
@@ -81,8 +73,8 @@ test('/signalroom approvals lists the pending approvals this person may decide, 
     { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], requestedBy: 'U0DAVE', destination: { channel: '#deploys' }, timeout: '10m' },
     w.taskQueue,
   );
-  await eventually(() => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${execution})`)));
-  const carol = await eventually(async () => {
+  await eventually('the approval card', () => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${execution})`)));
+  const carol = await eventually('the approval in carol\'s /signalroom approvals', async () => {
     const text: string = (await command('approvals', 'U0CAROL')).json().text;
     return text.includes(handle.workflowId) ? text : undefined;
   });
@@ -97,17 +89,17 @@ test('/signalroom incident open, update, status and resolve', async () => {
   const id = `CMD-${Date.now().toString(36)}`;
   const opened = (await command(`incident open seed-example ${id} SEV2 checkout Card payments failing`, 'U0ALICE')).json().text;
   expect(opened).toContain(`Incident ${id} is open with runbook seed-example`);
-  const channel = await eventually(() => h.sandbox.channelByName(`incident-${id.toLowerCase()}`));
-  await eventually(() => h.sandbox.messages(channel.id).find((m) => m.text.includes('SEV2 incident detected in checkout')));
+  const channel = await eventually('the incident channel', () => h.sandbox.channelByName(`incident-${id.toLowerCase()}`));
+  await eventually('the incident notification', () => h.sandbox.messages(channel.id).find((m) => m.text.includes('SEV2 incident detected in checkout')));
   expect((await command(`incident update ${id} Rolled back the deploy`, 'U0ALICE')).json().text).toBe(`Update for ${id} recorded.`);
-  const status = await eventually(async () => {
+  const status = await eventually('the update in /signalroom incident status', async () => {
     const text: string = (await command(`incident status ${id}`)).json().text;
     return text.includes('1 updates') ? text : undefined;
   });
   expect(status).toContain('open, severity SEV2');
   // Action items: added and closed by a responder, listed; a stranger may not add one.
   expect((await command(`incident task add ${id} Check the <gateway> config`, 'U0ALICE')).json().text).toBe(`Action item #1 added to ${id}.`);
-  await eventually(() => h.sandbox.messages(channel.id).find((m) => m.text === ':ballot_box_with_check: Action item #1 Check the &lt;gateway&gt; config'));
+  await eventually('the action item in the channel', () => h.sandbox.messages(channel.id).find((m) => m.text === ':ballot_box_with_check: Action item #1 Check the &lt;gateway&gt; config'));
   expect((await command(`incident task add ${id} Sneaky item`, 'U0ERIN')).json().text).toMatch(/^Not done: /);
   expect((await command(`incident task done ${id} 1`, 'U0ALICE')).json().text).toBe(`Action item #1 of ${id} is done.`);
   expect((await command(`incident task done ${id} 1`, 'U0ALICE')).json().text).toContain('action item #1 is already done');

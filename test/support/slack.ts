@@ -1,6 +1,7 @@
 /**
  * A sandbox Slack plus the integrations Signalroom would build for it, for
- * tests of activities and workflows.
+ * tests of activities and workflows; and the suite's list of secrets, which
+ * every stack builder adds to so the secrets scan knows what to look for.
  */
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,9 +25,30 @@ export function rememberSecrets(...secrets: string[]): void {
   if (dir) appendFileSync(path.join(dir, 'secrets.txt'), secrets.filter(Boolean).map((s) => `${s}\n`).join(''));
 }
 
+/**
+ * Every secret a configuration holds: Slack tokens, signing, client and state
+ * secrets, incoming-webhook URLs and API tokens.
+ */
+export function configSecrets(config: SignalroomConfig): string[] {
+  const { organization, connectors, webhooks } = config.slack;
+  const apps: Array<{ botToken?: string; signingSecret?: string; clientSecret?: string; stateSecret?: string } | undefined> = [organization, ...Object.values(connectors)];
+  return [
+    ...apps.flatMap((a) => [a?.botToken, a?.signingSecret, a?.clientSecret, a?.stateSecret]),
+    ...Object.values(webhooks).map((w) => (typeof w === 'string' ? w : w.url)),
+    ...config.api.tokens.map((t) => t.token),
+  ].filter((s): s is string => typeof s === 'string');
+}
+
+/** A sandbox Slack (rate limits off unless asked for) whose bot token, signing secret and OAuth client secret the scan knows. */
+export async function testSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const sandbox = await startSandbox({ rateLimits: false, ...options });
+  rememberSecrets(sandbox.botToken, sandbox.signingSecret, sandbox.oauthApp.clientSecret);
+  return sandbox;
+}
+
 /** `config` is merged over an organization integration pointing at the sandbox. */
 export async function slackHarness(config: Record<string, unknown> = {}, options: SandboxOptions & { timeoutMs?: number } = {}): Promise<SlackHarness> {
-  const sandbox = await startSandbox({ rateLimits: false, ...options });
+  const sandbox = await testSandbox(options);
   const raw = config as { slack?: Record<string, unknown> };
   const parsed = ConfigSchema.parse({
     ...config,
@@ -35,7 +57,7 @@ export async function slackHarness(config: Record<string, unknown> = {}, options
       organization: { botToken: sandbox.botToken, signingSecret: sandbox.signingSecret, apiUrl: sandbox.apiUrl, ...(raw.slack?.organization as object) },
     },
   });
+  rememberSecrets(...configSecrets(parsed));
   const integrations = new IntegrationRegistry(parsed, { timeoutMs: options.timeoutMs ?? 2000 });
-  rememberSecrets(sandbox.botToken, sandbox.signingSecret, sandbox.oauthApp.clientSecret);
   return { sandbox, config: parsed, integrations, close: () => sandbox.close() };
 }

@@ -41,6 +41,8 @@ export interface ActionItem {
   text: string;
   /** A Slack user ID, @handle or email, as given. */
   owner?: string;
+  /** The owner's Slack user ID (`U…`) or user-group ID (`S…`), when it was found: shown as a mention. */
+  ownerId?: string;
   status: 'open' | 'done';
   addedBy?: string;
   addedAt: string;
@@ -49,6 +51,29 @@ export interface ActionItem {
   /** Where its message with the Done button is. */
   channel?: string;
   ts?: string;
+}
+
+/** A Request Approval step of the incident, as it ended. */
+export interface IncidentApproval {
+  /** The step's key (`steps/<Id>` or `steps/<n>`). */
+  step: string;
+  /** What was to be approved. */
+  summary: string;
+  /** The approval's own status: approved, rejected, expired, cancelled. */
+  status: string;
+  finishedAt?: string;
+  decisions: Array<{
+    verb: 'approve' | 'reject';
+    /** Slack user ID, and the name Slack gave. */
+    user: string;
+    name?: string;
+    at: string;
+    /** The comment given with the decision. */
+    reason?: string;
+    via: 'slack' | 'cli' | 'api';
+    /** API and CLI decisions: the token or operator that made it. */
+    by?: string;
+  }>;
 }
 
 /** Adds or closes an action item (the `incidentTask` update). */
@@ -70,6 +95,8 @@ export interface IncidentCarry {
   integration: string;
   /** The incident's action items, in the order they were added. */
   actionItems?: ActionItem[];
+  /** Each Request Approval step's outcome with its decisions: who decided, when and why. */
+  approvals?: IncidentApproval[];
   /** Only in what one run carries to the next: received, not yet applied. */
   pending?: IncidentPending;
 }

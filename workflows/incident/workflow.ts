@@ -25,6 +25,7 @@ import {
   setCurrentDetails,
   workflowInfo,
   ParentClosePolicy,
+  ApplicationFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
@@ -39,6 +40,7 @@ import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action
 import { clickMismatch, type SlackClickSignal } from '../click';
 import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
+import type { ApprovalResult } from '../approval/types';
 import { toBlockKit } from './blocks';
 import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
 import { describeStep } from '../../src/runbook/describe';
@@ -107,6 +109,7 @@ class IncidentRun {
       threadChannel: carried?.threadChannel,
       lastReminderAt: carried?.lastReminderAt,
       actionItems: carried?.actionItems ?? [],
+      approvals: carried?.approvals ?? [],
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -151,7 +154,8 @@ class IncidentRun {
   async handleTask(request: TaskRequest): Promise<ActionItem> {
     // Before the runbook has opened the incident there is no integration or channel to post in.
     await condition(() => this.state.status !== 'opening');
-    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by });
+    // A person asked: an owner Slack does not know is refused, so they can name them again.
+    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by, unknownOwner: 'refuse' });
     const item = this.items.find((i) => i.id === request.item)!;
     if (item.status === 'open') await this.closeActionItem(item, request.by);
     return item;
@@ -187,10 +191,36 @@ class IncidentRun {
     if (item.status === 'open') await this.closeActionItem(item, click.user.id);
   }
 
-  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string }): Promise<ActionItem> {
-    const item: ActionItem = { id: this.items.length + 1, text: input.text, status: 'open', addedAt: new Date().toISOString(), ...(input.owner && { owner: input.owner }), ...(input.by && { addedBy: input.by }) };
+  /**
+   * Records an item and posts it. Its owner is looked up in Slack to be shown
+   * as a mention; one Slack does not know is refused (`unknownOwner: 'refuse'`,
+   * nothing recorded) or kept as written with a problem in the timeline.
+   */
+  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string; unknownOwner: 'refuse' | 'keep' }): Promise<ActionItem> {
+    const owner = input.owner?.trim() || undefined;
+    let ownerId: string | undefined;
+    let ownerProblem: string | undefined;
+    if (owner && patched('resolve-action-item-owner')) {
+      const found = await slack.resolveOwner({ integration: this.state.integration, owner }).catch((err) => {
+        if (isCancellation(err)) throw err;
+        return { ok: false as const, why: `Owner "${owner}" could not be looked up: ${failureMessage(err)}` };
+      });
+      if (found.ok) ownerId = found.id;
+      else if (input.unknownOwner === 'refuse') throw ApplicationFailure.nonRetryable(`${found.why}: name the owner by Slack user ID, email or @handle (a person or a user group)`, 'UnknownOwner');
+      else ownerProblem = found.why;
+    }
+    const item: ActionItem = {
+      id: this.items.length + 1,
+      text: input.text,
+      status: 'open',
+      addedAt: new Date().toISOString(),
+      ...(owner && { owner }),
+      ...(ownerId && { ownerId }),
+      ...(input.by && { addedBy: input.by }),
+    };
     this.items.push(item);
     this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by);
+    if (ownerProblem) this.note('error', `Action item #${item.id}: ${ownerProblem}; it is shown with the owner as written`);
     if (input.channel) {
       const message = actionItemMessage(item, this.state.workflowId);
       try {
@@ -462,8 +492,8 @@ class IncidentRun {
       channelLink: (id) => channelLink(id),
       sleep: (ms, summary) => sleep(ms, { summary: `${step.key}: ${summary}` }),
       waitForEvent: (event, timeoutMs) => this.waitForEvent(event, timeoutMs),
-      requestApproval: (a) =>
-        executeChild<typeof approval>('approval', {
+      requestApproval: async (a) => {
+        const result = await executeChild<typeof approval>('approval', {
           workflowId: `${info.workflowId}-approval-${safe(step.key)}-${safe(pass)}`,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           args: [
@@ -479,14 +509,37 @@ class IncidentRun {
               destination: { channel: a.channel, integration: this.state.integration },
             },
           ],
-        }),
-      addActionItem: (input) => this.addActionItem(input),
+        });
+        this.recordApproval(step.key, a.summary, result);
+        return result;
+      },
+      // A runbook step: nobody is there to correct the owner, so the item is kept with the owner as written.
+      addActionItem: (input) => this.addActionItem({ ...input, unknownOwner: 'keep' }),
       postmortem: () => postmortemMarkdown(this.state),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;
         this.state.threadChannel = channel;
       },
     };
+  }
+
+  /** Keeps who decided an approval, when and why, for the postmortem. */
+  private recordApproval(step: string, summary: string, result: ApprovalResult): void {
+    (this.state.approvals ??= []).push({
+      step,
+      summary,
+      status: result.status,
+      ...(result.finishedAt && { finishedAt: result.finishedAt }),
+      decisions: result.decisions.map((d) => ({
+        verb: d.verb,
+        user: d.user.id,
+        ...(d.user.name && { name: d.user.name }),
+        at: d.at,
+        ...(d.reason && { reason: d.reason }),
+        via: d.via,
+        ...(d.by?.token ? { by: `token ${d.by.token}` } : d.by?.operator ? { by: `operator ${d.by.operator}` } : {}),
+      })),
+    });
   }
 
   private async waitForEvent(event: IncidentEvent, timeoutMs: number | undefined): Promise<boolean> {

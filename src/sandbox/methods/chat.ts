@@ -1,7 +1,8 @@
 /** chat.*: post, update, delete, ephemeral, schedule, permalink. */
 import { normalizeBlocks, parseBlocks, validateBlocks } from '../block-kit';
 import { slackId } from '../ids';
-import { ApiError, RateLimited, bool, channelArg, jsonArg, str, type MethodContext, type MethodHandler } from '../method-context';
+import { ApiError, RateLimited } from '../api-error';
+import { bool, channelArg, jsonArg, str, type MethodContext, type MethodHandler } from '../method-context';
 import { MAX_MESSAGE_TEXT, postRefusal } from '../rules';
 import { messageJson } from '../serialize';
 import type { Channel, Message } from '../state';
@@ -67,12 +68,16 @@ function postTarget(ctx: MethodContext): Channel {
   return channel;
 }
 
-/** A reply's thread_ts points at its parent; Slack threads replies-to-replies under the parent. */
-function threadParent(ctx: MethodContext, channel: Channel): string | undefined {
+/**
+ * A reply's thread_ts points at its parent; Slack threads replies-to-replies
+ * under the parent. A thread_ts naming no message is refused with `notFound`
+ * (chat.scheduleMessage has its own code for it).
+ */
+function threadParent(ctx: MethodContext, channel: Channel, notFound = 'cannot_reply_to_message'): string | undefined {
   const threadTs = str(ctx, 'thread_ts');
   if (!threadTs) return undefined;
-  const target = channel.messages.find((m) => m.ts === threadTs && !m.deleted);
-  if (!target) throw new ApiError('cannot_reply_to_message');
+  const target = ctx.state.findMessage(channel, threadTs);
+  if (!target) throw new ApiError(notFound);
   return target.threadTs ?? target.ts;
 }
 
@@ -166,7 +171,7 @@ const scheduleMessage: MethodHandler = (ctx) => {
   const now = ctx.state.nowSeconds();
   if (postAt <= now) throw new ApiError('time_in_past');
   if (postAt > now + MAX_SCHEDULE_AHEAD_S) throw new ApiError('time_too_far');
-  const threadTs = threadParentForSchedule(ctx, channel);
+  const threadTs = threadParent(ctx, channel, 'restricted_action_non_threadable_channel');
   const id = slackId('Q');
   ctx.state.scheduled.push({
     id,
@@ -189,14 +194,6 @@ const scheduleMessage: MethodHandler = (ctx) => {
     message: { type: 'delayed_message', text: content.text, blocks: content.blocks, user: ctx.token.userId, bot_id: ctx.token.botId, team: channel.teamId },
   };
 };
-
-function threadParentForSchedule(ctx: MethodContext, channel: Channel): string | undefined {
-  const threadTs = str(ctx, 'thread_ts');
-  if (!threadTs) return undefined;
-  const target = channel.messages.find((m) => m.ts === threadTs && !m.deleted);
-  if (!target) throw new ApiError('restricted_action_non_threadable_channel');
-  return target.threadTs ?? target.ts;
-}
 
 const getPermalink: MethodHandler = (ctx) => {
   const channel = channelArg(ctx);

@@ -1,5 +1,6 @@
 /** conversations.*: create, archive, join, invite, info, list, members, history, replies, topic and purpose. */
-import { ApiError, bool, channelArg, paginate, requireChannelScope, str, type MethodContext, type MethodHandler } from '../method-context';
+import { ApiError } from '../api-error';
+import { bool, channelArg, paginate, requireChannelScope, str, type MethodContext, type MethodHandler } from '../method-context';
 import { MAX_PURPOSE_LENGTH, MAX_TOPIC_LENGTH, canSee, channelKind, channelNameError, channelNameTaken, missingChannelScope } from '../rules';
 import { conversationJson, messageJson } from '../serialize';
 import { compareTs, type Channel, type Message } from '../state';

@@ -1,5 +1,6 @@
 /** users.* and usergroups.*: the workspace's people and their groups. */
-import { ApiError, bool, paginate, str, userArg, type MethodHandler } from '../method-context';
+import { ApiError } from '../api-error';
+import { bool, paginate, str, userArg, type MethodHandler } from '../method-context';
 import { userGroupJson, userJson } from '../serialize';
 
 const usersList: MethodHandler = (ctx) => {

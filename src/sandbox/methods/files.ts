@@ -1,7 +1,8 @@
 /** files.getUploadURLExternal and files.completeUploadExternal: Slack's external upload flow, and the upload URL itself. */
 import type { FastifyInstance } from 'fastify';
 import { randomHex, slackId } from '../ids';
-import { ApiError, jsonArg, str, type MethodHandler } from '../method-context';
+import { ApiError } from '../api-error';
+import { jsonArg, str, type MethodHandler } from '../method-context';
 import { postRefusal } from '../rules';
 import type { SandboxState } from '../state';
 

@@ -10,10 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { slackEmoji } from '../emoji';
 import type { Interactivity } from '../interactivity';
 import type { SandboxState } from '../state';
+import type { ViewStore } from '../view-store';
 
 interface PageDeps {
   state: SandboxState;
   interactivity: Interactivity;
+  views: ViewStore;
   sandbox: { postAsUser(o: { userId: string; channelId: string; text: string; threadTs?: string }): unknown; readonly requestUrl: string | undefined };
 }
 
@@ -30,6 +32,9 @@ const ASSETS: Record<string, string> = {
  * (evil.example resolving to 127.0.0.1) shows up in Host and Origin.
  */
 export const SANDBOX_PAGE_HEADER = 'x-signalroom-sandbox';
+
+/** Slack's words in a modal when the app's answer to a submission could not be used. */
+export const SLACK_CONNECTION_TROUBLE = 'We had some trouble connecting. Try again?';
 
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -66,7 +71,7 @@ export function pageRequestRefusal(headers: Record<string, string | string[] | u
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 export function registerPage(app: FastifyInstance, deps: PageDeps): void {
-  const { state, interactivity } = deps;
+  const { state, interactivity, views } = deps;
 
   for (const [route, file] of Object.entries(ASSETS)) {
     app.get(route, async (_req, reply) => reply.type(TYPES[path.extname(file)]!).header('cache-control', 'no-store').send(readFileSync(path.join(PUBLIC_DIR, file), 'utf8')));
@@ -133,7 +138,7 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
           ephemerals: state.ephemerals.filter((e) => e.channel === c.id && viewer && e.user === viewer.id).map((e) => ({ ...render({ ...e, user: e.from }), ephemeral: true })),
         };
       });
-    const view = viewer ? interactivity.openModal(viewer.id) : undefined;
+    const view = viewer ? views.topModal(viewer.id) : undefined;
     const last = [...interactivity.records].reverse().find((r) => r.userId === viewer?.id);
     return {
       version: state.version,
@@ -161,14 +166,25 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
     const b = req.body as { userId: string; viewId?: string; values?: Record<string, string | string[]> };
     try {
       const r = await interactivity.submitView(b);
-      return { ok: true, sent: r.sent, missing: r.missing ?? [], errors: r.errors ?? {}, responseAction: r.responseAction ?? null, status: r.record?.response.status ?? null };
+      return {
+        ok: true,
+        sent: r.sent,
+        missing: r.missing ?? [],
+        errors: r.errors ?? {},
+        responseAction: r.responseAction ?? null,
+        status: r.record?.response.status ?? null,
+        // What Slack shows in the modal when it cannot use the app's answer.
+        ...(r.refused ? { error: SLACK_CONNECTION_TROUBLE, refused: r.refused } : {}),
+      };
     } catch (err) {
       return reply.code(400).send({ ok: false, error: (err as Error).message });
     }
   });
 
+  // Cancel closes the view on top; on a pushed view, as in Slack, the one beneath shows again.
   app.post('/_sandbox/close-view', async (req) => {
-    interactivity.closeModal((req.body as { userId: string }).userId);
+    const top = views.topModal((req.body as { userId: string }).userId);
+    if (top) views.closeTop(top);
     return { ok: true };
   });
 

@@ -280,11 +280,11 @@
     for (const c of $('modal-blocks').querySelectorAll('input[name], textarea[name], select[name]')) values[c.name] = c.value;
     const r = await api('/_sandbox/submit', { userId, values });
     document.querySelectorAll('.input-error').forEach((n) => (n.textContent = ''));
-    if (!r.ok) $('modal-errors').textContent = r.error;
+    if (!r.ok || r.error) $('modal-errors').textContent = r.error;
     else if (!r.sent) r.missing.forEach((id) => (document.querySelector(`[data-error-for="${id}"]`).textContent = 'Please fill out this field.'));
     else if (r.responseAction === 'errors') Object.entries(r.errors).forEach(([id, msg]) => { const n = document.querySelector(`[data-error-for="${id}"]`); if (n) n.textContent = msg; });
     else if (r.status !== 200) $('modal-errors').textContent = `We had some trouble connecting (the app answered ${r.status ?? 'nothing'}).`;
-    shownViewId = r.responseAction === 'errors' ? shownViewId : null;
+    shownViewId = r.responseAction === 'errors' || r.error ? shownViewId : null;
     refresh(true);
   });
   window.addEventListener('hashchange', () => {

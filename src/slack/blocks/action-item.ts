@@ -3,6 +3,7 @@
  * with a Done button while it is open. Pure: the incident workflow builds it.
  */
 import type { ActionItem } from '../../../workflows/incident/types';
+import { USER_GROUP_ID, userGroupMention } from '../mrkdwn';
 
 /** The Done button's action id: `signalroom:<feature>:<verb>`, routed by the server to `incidentTaskClick`. */
 export const TASK_DONE_ACTION = 'signalroom:task:done';
@@ -17,9 +18,15 @@ export function personText(who: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(who) ? `<@${who}>` : escapeText(who);
 }
 
-/** One line naming the item, for reminders and summaries: `#2 Roll back the config (owner @alice)`. */
+/** The owner as a mention when Slack knew them (a person or a user group), else as written. */
+function ownerText(item: ActionItem): string {
+  if (item.ownerId) return USER_GROUP_ID.test(item.ownerId) ? userGroupMention(item.ownerId) : personText(item.ownerId);
+  return personText(item.owner ?? '');
+}
+
+/** One line naming the item, for reminders and summaries: `#2 Roll back the config (owner <@U0ALICE>)`. */
 export function actionItemLine(item: ActionItem): string {
-  return `#${item.id} ${escapeText(item.text)}${item.owner ? ` (owner ${personText(item.owner)})` : ''}`;
+  return `#${item.id} ${escapeText(item.text)}${item.owner ? ` (owner ${ownerText(item)})` : ''}`;
 }
 
 export function actionItemMessage(item: ActionItem, workflowId: string): { text: string; blocks: Array<Record<string, unknown>> } {

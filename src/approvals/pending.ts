@@ -1,0 +1,45 @@
+/**
+ * The pending approvals a person may still decide — what
+ * `/signalroom approvals` lists. Found through the search attributes, then
+ * asked of each run under the same rule the workflow applies
+ * (`mayStillDecide`), all within a time budget so a slash command still
+ * answers inside Slack's 3 seconds.
+ */
+import type { Client } from '@temporalio/client';
+import { approvalStateQuery } from '../../workflows/messages';
+import { mayStillDecide } from '../../workflows/approval/policy';
+import type { ApprovalState } from '../../workflows/approval/types';
+
+/** At most this many pending approvals are looked at. */
+const MAX_PENDING_LOOKED_AT = 50;
+
+export interface PendingApprovals {
+  /** The approvals `userId` may still decide (an approver, not the requester unless allowed, not decided yet). */
+  decidable: ApprovalState[];
+  /** Workflow ids whose state could not be read within the budget. */
+  unchecked: string[];
+}
+
+/** Pending approvals `userId` may still decide, looked up within `budgetMs`. */
+export async function pendingApprovalsFor(temporal: Client, userId: string, budgetMs: number): Promise<PendingApprovals> {
+  const deadline = Date.now() + budgetMs;
+  const ids: string[] = [];
+  for await (const wf of temporal.workflow.list({ query: `SignalroomKind = 'approval' AND SignalroomStatus = 'pending' AND ExecutionStatus = 'Running'`, pageSize: MAX_PENDING_LOOKED_AT })) {
+    ids.push(wf.workflowId);
+    if (ids.length >= MAX_PENDING_LOOKED_AT) break;
+  }
+  const decidable: ApprovalState[] = [];
+  const unchecked: string[] = [];
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const left = Math.max(100, deadline - Date.now());
+        const state = await temporal.connection.withDeadline(Date.now() + left, () => temporal.workflow.getHandle(id).query(approvalStateQuery));
+        if (mayStillDecide(state, userId)) decidable.push(state);
+      } catch {
+        unchecked.push(id);
+      }
+    }),
+  );
+  return { decidable, unchecked };
+}

@@ -117,10 +117,9 @@ async function approvedStory(way: Way) {
     steps.forEach(([name], i) => transcript.push([name, ran[i]!]));
   };
   await together([['status while pending', ['status', id]]]);
-  await together([
-    ['decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']],
-    ['approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']],
-  ]);
+  // One after the other: the order of the refusals is part of what `status` prints.
+  await together([['decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']]]);
+  await together([['approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']]]);
   await together([['approve with --input', ['decide', id, '--approve', '--as', 'U0CAROL', '--input', 'ticket=CHG-42', '--json']]]);
   await together([['the second approval', ['decide', id, '--approve', '--as', 'U0ALICE', '--input', 'ticket=CHG-42']]]);
   transcript.push(['request --wait', await waiting]);

@@ -39,11 +39,11 @@ export class ApprovalConflict extends SignalroomError {
   }
 }
 
-/** The request fields two requests for the same approval disagree on (after normalization). */
+/** The request fields two requests for the same approval disagree on (after normalization), named as a request names them (`timeout`, not `timeoutMs`). */
 export function requestDifferences(a: ApprovalInput, b: ApprovalInput): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ApprovalInput>);
   const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([, y]) => y !== undefined).sort(([k1], [k2]) => k1.localeCompare(k2))) : x)) ?? 'undefined';
-  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
+  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).map((k) => k.replace(/Ms$/, '')).sort();
 }
 
 /**

@@ -5,29 +5,15 @@
  * exit codes — only the id and the channel a decision came through differ.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { API_TOKEN, APPROVER_GROUPS, approvalStack, card, eventually, uniqueExecution, type ApprovalStack } from './support';
+import { API_TOKEN, APPROVER_GROUPS, card, approvalCliStack, eventually, uniqueExecution } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 // Every command is its own process (seconds each on a busy 2-core machine); the two ways run side by side.
 jest.setTimeout(240_000);
-let stack: ApprovalStack;
-let dir: string;
-let configFile: string;
-
-beforeAll(async () => {
-  stack = await approvalStack();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-approval-adapters-'));
-  configFile = path.join(dir, 'signalroom.yaml');
-  // The server's own approver groups (YAML reads JSON): both ways check names against the same configuration.
-  writeFileSync(configFile, JSON.stringify({ approverGroups: APPROVER_GROUPS }));
-});
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+// The server's own approver groups: both ways check names against the same configuration.
+const setup = approvalCliStack(APPROVER_GROUPS);
+const { dir, configFile } = setup;
 
 type Way = 'temporal' | 'http';
 const WAYS: Way[] = ['temporal', 'http'];
@@ -40,7 +26,7 @@ interface Ran {
 
 /** `signalroom approval …` as its own process, the way `way` says. */
 function cli(way: Way, args: string[]): Promise<Ran> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_TASK_QUEUE: stack.worker.taskQueue, LOG_LEVEL: 'error' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_TASK_QUEUE: setup.stack.worker.taskQueue, LOG_LEVEL: 'error' };
   delete env.SIGNALROOM_API_URL;
   delete env.SIGNALROOM_API_TOKEN;
   if (way === 'temporal') {
@@ -50,7 +36,7 @@ function cli(way: Way, args: string[]): Promise<Ran> {
     delete env.TEMPORAL_ADDRESS;
     env.SIGNALROOM_CONFIG = path.join(dir, 'none.yaml');
   }
-  const extra = way === 'http' ? ['--api', stack.serverUrl, '--token', API_TOKEN] : [];
+  const extra = way === 'http' ? ['--api', setup.stack.serverUrl, '--token', API_TOKEN] : [];
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), 'approval', ...args, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -109,7 +95,7 @@ async function approvedStory(way: Way) {
   const execution = uniqueExecution(`adapters-${way}`);
   const id = `approval:web:production:${execution}`;
   const waiting = cli(way, requestArgs(execution, '--approvers', 'sre', '--min', '2', '--channel', '#deploys', '--timeout', '5m', '--input', 'ticket!=Change ticket', '--wait', '--json'));
-  await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
+  await eventually('the approval card', () => card(setup.stack.sandbox, execution), 20_000);
   const transcript: Array<[string, Ran]> = [];
   /** Commands that do not depend on each other, side by side. */
   const together = async (steps: Array<[string, string[]]>) => {
@@ -139,7 +125,7 @@ async function cancelledStory(way: Way) {
   const transcript: Array<[string, Ran]> = [];
   transcript.push(['request', await cli(way, requestArgs(execution, '--channel', '#deploys', '--timeout', '5m'))]);
   transcript.push(['request again (joins)', await cli(way, requestArgs(execution, '--channel', '#deploys', '--timeout', '5m', '--json'))]);
-  await eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
+  await eventually('the approval card', () => card(setup.stack.sandbox, execution), 20_000);
   transcript.push(['cancel', await cli(way, ['cancel', id, '--as', 'U0ERIN', '--reason', 'superseded', '--json'])]);
   const [status, again] = await Promise.all([cli(way, ['status', id]), cli(way, ['cancel', id])]);
   transcript.push(['status once cancelled', status], ['cancel again', again]);

@@ -10,7 +10,7 @@
  *   every command: 5 an error talking to Temporal or the server · 64 bad usage
  */
 import type { Command } from 'commander';
-import { ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
+import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
 import { ApprovalInputError, approvalNamesOf, approvalWorkflowId } from '../approvals/client';
@@ -21,7 +21,6 @@ import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../w
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 import { linkProblem } from '../slack/mrkdwn';
 import { APPROVAL_EXIT } from '../approvals/outcome';
-import { ApiCallError } from './api-client';
 
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;

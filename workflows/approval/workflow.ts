@@ -433,8 +433,8 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     } else if (now >= nextReminder) {
       reminders += 1;
       nextReminder = now + remindMs!;
-      const decided = new Set(state.decisions.map((d) => d.user.id));
-      const waiting = trusted ? whoMayStillDecide(state) : [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+      // Who may still decide is the policy module's answer for every run (a reminder's text is no command: older runs replay).
+      const waiting = whoMayStillDecide(state);
       await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map(userMention).join(' ')}`, `reminder-${reminders}`);
     }
   }

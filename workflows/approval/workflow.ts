@@ -29,7 +29,7 @@ import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
-import { approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
+import { alreadyFinal, approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import { approvalDuration, type ApprovalDurationField } from './durations';
 import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
 
@@ -265,7 +265,8 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
   });
   setHandler(cancelApprovalUpdate, async ({ by, reason, caller }) => {
     await condition(() => ready);
-    if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
+    // Refused as a late decision is, and as the approvals service refuses it once the run has ended.
+    if (state.status !== 'pending') return { accepted: false, message: `Not recorded: ${alreadyFinal(state)}.`, status: state.status };
     if (caller) state.cancelledBy = caller;
     finish('cancelled', `Cancelled${by ? ` by ${USER_ID.test(by.id) ? userMention(by.id) : esc(by.name ?? by.id)}` : ''}${reason ? `: ${esc(reason)}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };

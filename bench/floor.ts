@@ -14,7 +14,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
 import { killAllChildren, startChild, type Child } from './children';
-import { appendResults, arg, log } from './common';
+import { appendResults, APPROVER_GROUPS, arg, DEPLOYS, log, PROD_QUEUE } from './common';
+import { requestApproval } from '../src/approvals/client';
+import { startSandbox } from '../src/sandbox';
+import { workflowsPath } from '../src/worker';
 import { nowMs } from './http-load';
 import { fmtMs, fmtRatio, summarize, textTable, type Row } from './stats';
 import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
@@ -30,6 +33,12 @@ interface Variant {
   what: string;
   server: { withoutDynamicConfig?: boolean; dynamicConfig?: Record<string, unknown>; dbFile?: boolean; sqlitePragmas?: Record<string, string> };
   worker?: Partial<WorkerProcessConfig>;
+  /** Signalroom's worker polls the same Temporal (its own task queue), as in the other benches. */
+  besideSignalroom?: boolean;
+  /** Pending approvals (waiting for clicks) on that worker while the steps run. */
+  pendingApprovals?: number;
+  /** Signalroom's HTTP server (bench/endpoint-server.ts) connected to the same Temporal. */
+  besideServer?: boolean;
 }
 
 const ONE_PARTITION = { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 };
@@ -40,6 +49,14 @@ const VARIANTS: Variant[] = [
   { name: 'eager+file', what: "eager, history in a SQLite file with SQLite's defaults (rollback journal, synchronous=FULL)", server: { dbFile: true, sqlitePragmas: {} } },
   { name: 'eager+file+wal', what: 'eager, SQLite file in WAL mode, synchronous=NORMAL (as `signalroom dev` keeps it)', server: { dbFile: true } },
   { name: 'eager+1-partition', what: 'eager, task queues in one partition instead of 4', server: { dynamicConfig: ONE_PARTITION } },
+  {
+    name: 'eager+beside-signalroom',
+    what: "eager, beside Signalroom as the other benches run it: its worker on its own task queue with 2 approvals pending, its HTTP server connected",
+    server: {},
+    besideSignalroom: true,
+    pendingApprovals: 2,
+    besideServer: true,
+  },
   { name: 'eager+no-cache', what: 'eager, worker without a sticky cache (every task replays the history)', server: {}, worker: { maxCachedWorkflows: 0 } },
 ];
 
@@ -75,9 +92,13 @@ async function main(): Promise<void> {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: log, log() {} };
   const bundlePath = path.join(tmp, 'bare.js');
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet as never })).code);
+  const prodBundlePath = path.join(tmp, 'prod.js');
+  writeFileSync(prodBundlePath, (await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet as never })).code);
+  const sandbox = await startSandbox({ rateLimits: false });
   const cliPath = await obtainTemporalCli({ log });
 
   const running: Running[] = [];
+  const extraChildren: Child[] = [];
   try {
     for (const v of VARIANTS) {
       const dev = await startDevServer({
@@ -91,7 +112,21 @@ async function main(): Promise<void> {
       const config: WorkerProcessConfig = { address: dev.address, namespace: dev.namespace, taskQueue: QUEUE, bundlePath, ...v.worker };
       const worker = startChild('bench/worker-process.ts', ['bare', JSON.stringify(config)]);
       await worker.ready;
+      if (v.besideSignalroom) {
+        const slack = { apiUrl: sandbox.apiUrl, botToken: sandbox.botToken, signingSecret: sandbox.signingSecret };
+        const prod = startChild('bench/worker-process.ts', ['signalroom', JSON.stringify({ ...config, taskQueue: PROD_QUEUE, bundlePath: prodBundlePath, slack, approverGroups: APPROVER_GROUPS })]);
+        await prod.ready;
+        extraChildren.push(prod);
+      }
       const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
+      if (v.besideServer) {
+        const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, dev.address]);
+        await server.ready;
+        extraChildren.push(server);
+      }
+      for (let i = 0; i < (v.pendingApprovals ?? 0); i++) {
+        await requestApproval(client, { pipeline: 'floor', stage: 'prod', execution: String(i), approverGroups: ['release'], minApprovals: 2, timeout: '2h', destination: { channel: DEPLOYS } }, PROD_QUEUE);
+      }
       const r = { v, dev, client, worker };
       running.push(r);
       totals.set(v.name, []);
@@ -108,6 +143,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    for (const c of extraChildren) await c.stop();
+    await sandbox.close();
     for (const r of running) {
       await r.worker.stop();
       await r.client.connection.close();

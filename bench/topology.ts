@@ -223,7 +223,7 @@ async function tenNoops(t: Target): Promise<number> {
 
 type Pair = { figure: string; baseline: string; measure: (t: Target, cards: Array<{ ts: string; workflowId: string }>, waiter: string) => Promise<[number, number]> };
 
-const PAIRS: Pair[] = [
+const ALL_PAIRS: Pair[] = [
   {
     figure: 'click → ack',
     baseline: 'bare signal',
@@ -237,6 +237,10 @@ const PAIRS: Pair[] = [
   { figure: '10-step runbook', baseline: '10 no-op activities', measure: async (t) => [await runbook(t), await tenNoops(t)] },
 ];
 
+/** `--only=runbook` (or `ack`, `card`, comma-separated) measures some pairs; `--targets=tuned,cluster` some Temporals. */
+const PAIRS = ALL_PAIRS.filter((p) => !arg('only') || arg('only')!.split(',').some((k) => p.figure.includes(k)));
+const TARGETS = (['untuned', 'tuned', 'cluster'] as const).filter((t) => !arg('targets') || arg('targets')!.split(',').includes(t));
+
 async function main(): Promise<void> {
   const started = Date.now();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'signalroom-bench-topology-'));
@@ -248,7 +252,7 @@ async function main(): Promise<void> {
   writeFileSync(bundles.bare, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet as never })).code);
 
   const targets: Target[] = [];
-  for (const name of ['untuned', 'tuned', 'cluster'] as const) targets.push(await startTarget(name, bundles, tmp));
+  for (const name of TARGETS) targets.push(await startTarget(name, bundles, tmp));
   // samples[target][pair] = per round: [figure values, baseline values]
   const samples = new Map<string, Round[][]>();
   try {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { MessageBlock } from '../types';
-import { text } from './kind';
+import { channel, text, type StepRuntime } from './kind';
 
 export const BlockSchema = z.discriminatedUnion(
   'Type',
@@ -53,5 +53,21 @@ export function checkBlocks(blocks: SourceBlock[] | undefined, report: (field: s
   blocks?.forEach((b, i) => {
     if (b.Type === 'section' && b.Text === undefined && b.Fields === undefined) report(`Blocks[${i}]`, 'a section block needs Text or Fields');
     if (b.Type === 'image' && isLiteral(b.ImageUrl) && !/^https?:\/\/\S+$/.test(b.ImageUrl)) report(`Blocks[${i}].ImageUrl`, `"${b.ImageUrl}" is not an http(s) URL`);
+  });
+}
+
+/** The fields every posting kind shares: where, what, and its blocks. */
+export const messageFields = (what: string) => ({ Channel: channel.optional(), Message: text(what), Blocks: blocks.optional() });
+
+/** Posts a step's message with its blocks, once per step (the step's idempotency key), tagged with the incident. */
+export function postStepMessage(rt: StepRuntime, step: { channel: string; text: string; blocks?: MessageBlock[] }, thread: { threadTs?: string; replyBroadcast?: boolean } = {}) {
+  return rt.slack.postMessage({
+    integration: rt.integration,
+    channel: rt.channel(step.channel),
+    text: rt.mrkdwn(step.text),
+    blocks: rt.blocks(step.blocks, step.text),
+    ...thread,
+    idempotencyKey: rt.idempotencyKey,
+    metadata: { incident: rt.incident.id ?? '' },
   });
 }

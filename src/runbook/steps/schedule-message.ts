@@ -1,8 +1,8 @@
 /** Schedule Message: Slack posts it later (e.g. the retrospective reminder). Outputs channel, scheduledMessageId, postAt (epoch seconds). */
 import { parseDuration } from '../duration';
 import type { MessageBlock, StepBase } from '../types';
-import { blocks, checkBlocks, normalizeBlocks } from './blocks';
-import { channel, compact, defineStepKind, duration, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { checkBlocks, messageFields, normalizeBlocks } from './blocks';
+import { compact, defineStepKind, duration, INCIDENT_CHANNEL, stepSchema } from './kind';
 
 export interface ScheduleMessageStep extends StepBase {
   op: 'scheduleMessage';
@@ -16,9 +16,7 @@ export const scheduleMessage = defineStepKind({
   operation: 'Schedule Message',
   op: 'scheduleMessage',
   schema: stepSchema('Schedule Message', 'Has Slack post a message later (e.g. the retrospective reminder).', {
-    Channel: channel.optional(),
-    Message: text('The message text; templates allowed.'),
-    Blocks: blocks.optional(),
+    ...messageFields('The message text; templates allowed.'),
     After: duration('How long after this step Slack posts it, e.g. 2d.'),
   }),
   outputs: ['channel', 'scheduledMessageId', 'postAt'],

@@ -1,8 +1,8 @@
 /** Send Message: posts a message (or a thread reply). Outputs channel and ts. */
 import { z } from 'zod';
 import type { MessageBlock, StepBase } from '../types';
-import { blocks, checkBlocks, normalizeBlocks } from './blocks';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { checkBlocks, messageFields, normalizeBlocks, postStepMessage } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
 
 export interface SendMessageStep extends StepBase {
   op: 'sendMessage';
@@ -21,9 +21,7 @@ export const sendMessage = defineStepKind({
   operation: 'Send Message',
   op: 'sendMessage',
   schema: stepSchema('Send Message', 'Posts a message. Outputs channel and ts.', {
-    Channel: channel.optional(),
-    Message: text('The message text; templates allowed.'),
-    Blocks: blocks.optional(),
+    ...messageFields('The message text; templates allowed.'),
     Thread: text('Reply in this thread, e.g. `[steps.thread.ts]`.').optional(),
     Broadcast: z.boolean().optional().describe('Also show a thread reply in the channel. Default false.'),
   }),
@@ -35,16 +33,7 @@ export const sendMessage = defineStepKind({
     compact({ op: 'sendMessage', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, text: s.Message, blocks: normalizeBlocks(s.Blocks), threadTs: s.Thread, broadcast: s.Broadcast ?? false }),
   check: (s, c) => checkBlocks(s.Blocks, c.report, c.isLiteral),
   async run(step, rt) {
-    const posted = await rt.slack.postMessage({
-      integration: rt.integration,
-      channel: rt.channel(step.channel),
-      text: rt.mrkdwn(step.text),
-      blocks: rt.blocks(step.blocks, step.text),
-      threadTs: step.threadTs ? rt.render(step.threadTs) : undefined,
-      replyBroadcast: step.broadcast,
-      idempotencyKey: rt.idempotencyKey,
-      metadata: { incident: rt.incident.id ?? '' },
-    });
+    const posted = await postStepMessage(rt, step, { threadTs: step.threadTs ? rt.render(step.threadTs) : undefined, replyBroadcast: step.broadcast });
     return { outputs: { channel: posted.channel, ts: posted.ts } };
   },
 });

@@ -7,7 +7,8 @@ import { SA } from '../temporal/search-attributes';
 import { approvalRequestDetails } from '../temporal/details';
 import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
-import type { ApprovalRequest } from '../../workflows/approval/types';
+import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../workflows/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/approval/durations';
 import { policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
@@ -38,23 +39,25 @@ export class ApprovalConflict extends SignalroomError {
   }
 }
 
-/** The request fields two requests for the same approval disagree on (after normalization). */
-export function requestDifferences(a: ApprovalRequest, b: ApprovalRequest): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ApprovalRequest>);
+/** The request fields two requests for the same approval disagree on (after normalization), named as a request names them (`timeout`, not `timeoutMs`). */
+export function requestDifferences(a: ApprovalInput, b: ApprovalInput): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ApprovalInput>);
   const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([, y]) => y !== undefined).sort(([k1], [k2]) => k1.localeCompare(k2))) : x)) ?? 'undefined';
-  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
+  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).map((k) => k.replace(/Ms$/, '')).sort();
 }
 
 /**
  * Starts the approval, or joins the running one with the same pipeline,
- * stage and execution, so a retried step never posts a second card.
+ * stage and execution, so a retried step never posts a second card. A
+ * request's durations are parsed here, before the workflow sees them.
  */
 export async function requestApproval(
   client: Client,
-  request: ApprovalRequest,
+  asked: ApprovalRequest | ApprovalInput,
   taskQueue: string,
   conflictPolicy: WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.USE_EXISTING,
 ): Promise<WorkflowHandle<typeof approval>> {
+  const request = asInput(asked);
   const workflowId = approvalWorkflowId(request);
   return client.workflow.start<typeof approval>('approval', {
     taskQueue,
@@ -92,9 +95,15 @@ export interface ApprovalNames {
   policies?: Record<string, GroupPolicyConfig>;
 }
 
-/** What a configuration lets approval requests name and do. */
+/**
+ * What a configuration lets approval requests name and do. A configuration
+ * without approver groups says nothing about them (the CLI with no file
+ * beside a `signalroom dev` stack that brings its own): names are then left
+ * to the worker, which refuses any group it does not know.
+ */
 export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' | 'slack'>): ApprovalNames {
   const groups = Object.keys(config.approverGroups);
+  if (!groups.length) return {};
   return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups };
 }
 
@@ -109,12 +118,20 @@ function durationMs(value: string | undefined, field: string): number | undefine
   }
 }
 
-/**
- * Checks a request before it starts a workflow, and writes its durations in
- * milliseconds (`1h30m` → `5400000ms`), the one form the workflow's timer
- * parsing and Signalroom's duration syntax agree on.
- */
-export function normalizeApprovalRequest(request: ApprovalRequest, names: ApprovalNames = {}): ApprovalRequest {
+/** The workflow's input for a request: its durations parsed, in milliseconds (`1h30m` → 5400000). */
+export function approvalInput(request: ApprovalRequest): ApprovalInput {
+  const { timeout, remindEvery, escalation, ...rest } = request;
+  const input: ApprovalInput = { ...rest, timeoutMs: durationMs(timeout ?? DEFAULT_APPROVAL_TIMEOUT, 'timeout')! };
+  if (remindEvery !== undefined) input.remindEveryMs = durationMs(remindEvery, 'remindEvery');
+  if (escalation) input.escalation = { afterMs: durationMs(escalation.after, 'escalation.after')!, approverGroups: escalation.approverGroups };
+  return input;
+}
+
+/** A request as the workflow takes it: already an input, or parsed into one. */
+const asInput = (request: ApprovalRequest | ApprovalInput): ApprovalInput => (isApprovalInput(request) ? request : approvalInput(request));
+
+/** Checks a request before it starts a workflow, and gives the workflow's input (durations in milliseconds). */
+export function normalizeApprovalRequest(request: ApprovalRequest, names: ApprovalNames = {}): ApprovalInput {
   const out: ApprovalRequest = { ...request };
   for (const key of ['pipeline', 'stage', 'execution'] as const) {
     if (!String(out[key] ?? '').trim()) throw new ApprovalInputError(key, `${key} must not be empty`);
@@ -134,15 +151,13 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     if (!groups.includes(group) && !out.escalation?.approverGroups.includes(group)) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup names "${group}", which is not one of the approver groups`);
     if (!Number.isInteger(n) || n < 1) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup.${group} must be a positive whole number`);
   }
-  const timeout = durationMs(out.timeout ?? '1h', 'timeout')!;
-  out.timeout = `${timeout}ms`;
-  if (out.remindEvery !== undefined) out.remindEvery = `${durationMs(out.remindEvery, 'remindEvery')}ms`;
-  if (out.escalation) {
-    const after = durationMs(out.escalation.after, 'escalation.after')!;
-    const more = (out.escalation.approverGroups ?? []).map((g) => g.trim()).filter(Boolean);
+  // Durations are parsed here, once: the workflow gets milliseconds.
+  const input = approvalInput(out);
+  if (input.escalation) {
+    const more = (input.escalation.approverGroups ?? []).map((g) => g.trim()).filter(Boolean);
     if (!more.length) throw new ApprovalInputError('escalation.approverGroups', 'escalation.approverGroups needs at least one approver group');
     checkGroups(more, 'escalation.approverGroups');
-    out.escalation = { after: `${after}ms`, approverGroups: more };
+    input.escalation.approverGroups = more;
   }
   const names_ = new Set<string>();
   for (const [i, f] of (out.inputs ?? []).entries()) {
@@ -153,8 +168,8 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     names_.add(f.name);
   }
   if (names.policies) {
-    const asked = [...groups, ...(out.escalation?.approverGroups ?? [])];
-    const [violation] = policyViolations(out, policyOfGroups(asked, names.policies));
+    const asked = [...groups, ...(input.escalation?.approverGroups ?? [])];
+    const [violation] = policyViolations(input, policyOfGroups(asked, names.policies));
     if (violation) throw new ApprovalInputError(violation.field, violation.message);
   }
   const dest = out.destination;
@@ -163,7 +178,7 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
       throw new ApprovalInputError('destination.webhook', `unknown incoming webhook "${dest.webhook}" (configured: ${names.webhooks.join(', ') || 'none'})`);
     }
   } else if (!dest.channel?.trim()) throw new ApprovalInputError('destination.channel', 'destination.channel must name a channel (#deploys or C0123)');
-  return out;
+  return input;
 }
 
 /**
@@ -171,7 +186,8 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
  * pipeline, stage and execution: `created` says which (the API answers 201
  * or 200). A finished approval with the same id does not block a new one.
  */
-export async function startApproval(client: Client, request: ApprovalRequest, taskQueue: string): Promise<{ workflowId: string; created: boolean }> {
+export async function startApproval(client: Client, asked: ApprovalRequest | ApprovalInput, taskQueue: string): Promise<{ workflowId: string; created: boolean }> {
+  const request = asInput(asked);
   try {
     const handle = await requestApproval(client, request, taskQueue, WorkflowIdConflictPolicy.FAIL);
     return { workflowId: handle.workflowId, created: true };
@@ -188,12 +204,22 @@ export async function startApproval(client: Client, request: ApprovalRequest, ta
  * asks: otherwise whoever created the id first (with laxer approvers, a short
  * timeout) would decide a pipeline that asked for something else.
  */
-export async function refuseSquatting(client: Client, workflowId: string, request: ApprovalRequest): Promise<void> {
+export async function refuseSquatting(client: Client, workflowId: string, request: ApprovalInput): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const described = await handle.describe();
-  const memo = (await described.memo) as { request?: ApprovalRequest } | undefined;
-  const running = memo?.request ?? (await handle.query(approvalStateQuery).catch(() => undefined))?.request;
+  const memo = (await described.memo) as { request?: RecordedApprovalInput } | undefined;
+  const recorded = memo?.request ?? (await handle.query(approvalStateQuery).catch(() => undefined))?.request;
+  // A run started before durations were milliseconds recorded them as text: compared in milliseconds.
+  const running = recorded && tryInput(recorded);
   if (!running) throw new ApprovalConflict(workflowId, ['request (the running approval cannot be read)']);
   const fields = requestDifferences(running, request);
   if (fields.length) throw new ApprovalConflict(workflowId, fields);
+}
+
+function tryInput(request: RecordedApprovalInput): ApprovalInput | undefined {
+  try {
+    return asInput(request);
+  } catch {
+    return undefined;
+  }
 }

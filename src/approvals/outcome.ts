@@ -9,7 +9,7 @@ import type { ApprovalResult, ApprovalState, ApprovalStatus } from '../../workfl
 
 export type ApprovalOutcomeStatus = ApprovalStatus | 'failed';
 
-/** Exit codes of `approval request --wait` and `approval status`. */
+/** Exit codes of `approval request --wait` and `approval status` (the CLI's exitCodeOf applies them). */
 export const APPROVAL_EXIT: Record<ApprovalOutcomeStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4, failed: 5 };
 
 /** A run as read from Temporal: its state, its result once it returned, or why it ended without one. */
@@ -27,12 +27,6 @@ export function approvalStatusOf(run: ApprovalRun): { status: ApprovalOutcomeSta
     return { status: 'failed', reason: rootCause(run.failure) };
   }
   return { status: run.result?.status ?? run.state?.status ?? 'pending' };
-}
-
-/** The exit code of an outcome: an expiry that approves (`--on-timeout approve`) lets the pipeline go on. */
-export function approvalExitCode(outcome: { status: ApprovalOutcomeStatus; proceed?: boolean }): number {
-  if (outcome.status === 'expired' && outcome.proceed) return 0;
-  return APPROVAL_EXIT[outcome.status];
 }
 
 function causes(err: unknown): unknown[] {

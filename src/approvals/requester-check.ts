@@ -9,7 +9,7 @@ import { resolveRequester, type RequesterResolution } from '../../activities/sla
 import { IntegrationError, type IntegrationRegistry } from '../slack/integrations';
 import type { ApprovalRequest } from '../../workflows/approval/types';
 
-export type RequesterCheck = (request: ApprovalRequest) => Promise<RequesterResolution>;
+export type RequesterCheck = (request: Pick<ApprovalRequest, 'requestedBy' | 'destination'>) => Promise<RequesterResolution>;
 
 export function requesterCheck(integrations: IntegrationRegistry): RequesterCheck {
   const slack = new SlackContext({ integrations });

@@ -8,6 +8,7 @@ import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../wo
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
 import { approvalStatusOf } from './outcome';
+import { alreadyFinal } from '../../workflows/approval/policy';
 import type { ApprovalView } from './view';
 import type { RequesterCheck } from './requester-check';
 import { NotFoundError, SignalroomError } from '../errors';
@@ -115,11 +116,11 @@ export class ApprovalService {
     }
   }
 
-  /** Decides as a user under the same rules as a click; refused decisions throw ApprovalRefused. */
-  async decide(id: string, attempt: Omit<DecisionAttempt, 'via'>): Promise<DecideOutcome> {
+  /** Decides as a user under the same rules as a click (`via` the API unless said); refused decisions throw ApprovalRefused. */
+  async decide(id: string, attempt: Omit<DecisionAttempt, 'via'> & { via?: 'api' | 'cli' }): Promise<DecideOutcome> {
     const { handle, running } = await this.find(id);
     if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
-    const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: 'api' }] }), handle);
+    const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: attempt.via ?? 'api' }] }), handle);
     if (!outcome.accepted) throw new ApprovalRefused(outcome);
     return outcome;
   }
@@ -151,7 +152,7 @@ export class ApprovalService {
   private async finishedOutcome(handle: WorkflowHandle): Promise<DecideOutcome> {
     const result = (await handle.result().catch(() => undefined)) as ApprovalResult | undefined;
     const status = result?.status ?? 'cancelled';
-    return { accepted: false, status, message: `Not recorded: this approval is already ${status}${result?.outcomeNote ? ` (${result.outcomeNote})` : ''}.` };
+    return { accepted: false, status, message: `Not recorded: ${alreadyFinal({ status, outcomeNote: result?.outcomeNote })}.` };
   }
 
   /** An update that raced the workflow's end is answered like a decision on a finished approval. */

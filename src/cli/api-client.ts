@@ -4,8 +4,10 @@
  * server but not Temporal.
  */
 import type { Command } from 'commander';
-import type { ApprovalRequest, DecideOutcome } from '../../workflows/approval/types';
-import type { ApprovalOutcomeStatus } from '../approvals/outcome';
+import type { DecideOutcome } from '../../workflows/approval/types';
+import { ApprovalInputError } from '../approvals/client';
+import type { ApprovalsPort, ApprovalView } from '../approvals/port';
+import { formatDuration } from '../runbook/duration';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 /** `--api` without a token: bad usage (exit 64) in every command. */
@@ -23,26 +25,12 @@ export class ApiCallError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The server's message, without the field it names. */
+    readonly detail: string,
+    readonly field?: string,
   ) {
-    super(message);
+    super(`${detail}${field ? ` (${field})` : ''}`);
   }
-}
-
-/** The approval as the API returns it (GET /approvals/:id). */
-export interface ApiApproval {
-  id: string;
-  /** `failed`: the run failed, was terminated or timed out; `reason` says why. */
-  status: ApprovalOutcomeStatus;
-  reason?: string;
-  approvals: number;
-  needed: number;
-  expiresAt: string;
-  decisions: Array<{ verb: string; user: { id: string; name?: string }; via: string; reason?: string }>;
-  refused: Array<{ verb: string; user: { id: string; name?: string }; why: string }>;
-  escalated: boolean;
-  outcomeNote?: string;
-  message?: { channel: string; ts: string; permalink?: string };
 }
 
 export class SignalroomApi {
@@ -85,40 +73,48 @@ export class SignalroomApi {
     }
     if (!res.ok) {
       const err = parsed as { error?: string; message?: string; field?: string };
-      throw new ApiCallError(res.status, err.error ?? `http_${res.status}`, `${err.message ?? `HTTP ${res.status}`}${err.field ? ` (${err.field})` : ''}`);
+      throw new ApiCallError(res.status, err.error ?? `http_${res.status}`, err.message ?? `HTTP ${res.status}`, err.field);
     }
     return { status: res.status, body: parsed as T };
   }
 
-  async requestApproval(request: ApprovalRequest): Promise<{ id: string; created: boolean }> {
-    const { destination, ...rest } = request;
-    const body = { ...rest, ...destination };
-    const res = await this.call<{ id: string; created?: boolean }>('POST', '/approvals', body);
-    return { id: res.body.id, created: res.status === 201 };
-  }
+  /** The approvals port through the API: what the approval commands use when given `--api`. */
+  readonly approvals: ApprovalsPort = {
+    request: async (request) => {
+      const { destination, ...rest } = request;
+      const res = await this.approvalCall<{ id: string }>('POST', '/approvals', { ...rest, ...destination });
+      return { id: res.body.id, created: res.status === 201 };
+    },
+    get: async (id) => (await this.approvalCall<ApprovalView>('GET', `/approvals/${encodeURIComponent(id)}`)).body,
+    wait: async (id, ms) => {
+      const res = await this.approvalCall<ApprovalView>('GET', `/approvals/${encodeURIComponent(id)}/wait?timeout=${formatDuration(ms)}`);
+      return { done: res.status === 200, approval: res.body };
+    },
+    // `user` defaults, on the server, to the token's own Slack user.
+    decide: (id, { verb, user, reason, inputs }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason, inputs })),
+    cancel: (id, { by, reason }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })),
+  };
 
-  async approval(id: string): Promise<ApiApproval> {
-    return (await this.call<ApiApproval>('GET', `/approvals/${encodeURIComponent(id)}`)).body;
-  }
-
-  /** Long-polls until the approval is final or the server's bound passes. */
-  async waitApproval(id: string, timeout = '30s'): Promise<{ done: boolean; approval: ApiApproval }> {
-    const res = await this.call<ApiApproval>('GET', `/approvals/${encodeURIComponent(id)}/wait?timeout=${encodeURIComponent(timeout)}`);
-    return { done: res.status === 200, approval: res.body };
-  }
-
-  /** `user` defaults, on the server, to the token's own Slack user. */
-  async decide(id: string, verb: 'approve' | 'reject', user: string | undefined, reason?: string, inputs?: Record<string, string>): Promise<DecideOutcome> {
+  /** A call whose refusal (409) is an outcome: the message says why, the approval's status what it is now. */
+  private async refusable(id: string, call: () => Promise<{ body: DecideOutcome }>): Promise<DecideOutcome> {
     try {
-      return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason, inputs })).body;
+      return (await call()).body;
     } catch (err) {
-      if (err instanceof ApiCallError && err.status === 409) return { accepted: false, message: err.message, status: 'pending' };
-      throw err;
+      if (!(err instanceof ApiCallError) || err.status !== 409) throw err;
+      const { status } = await this.approvals.get(id);
+      // A run that ended without a result answers refusals as cancelled, as the approvals service does.
+      return { accepted: false, message: err.message, status: status === 'failed' ? 'cancelled' : status };
     }
   }
 
-  async cancel(id: string, by?: string, reason?: string): Promise<DecideOutcome> {
-    return (await this.call<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })).body;
+  /** An approvals call: a request the server refuses as malformed (400, 422) is bad usage, as it is straight against Temporal. */
+  private async approvalCall<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    try {
+      return await this.call<T>(method, path, body);
+    } catch (err) {
+      if (err instanceof ApiCallError && (err.status === 400 || err.status === 422)) throw new ApprovalInputError(err.field?.replace(/^(body|querystring)\./, '') ?? 'request', err.detail);
+      throw err;
+    }
   }
 
   async openIncident(runbook: string, inputs: Record<string, string>, openedBy?: string): Promise<{ workflowId: string; runId?: string }> {

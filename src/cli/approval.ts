@@ -1,70 +1,70 @@
 /**
  * `signalroom approval …`: what a pipeline step runs to ask for approval and
- * wait for it.
+ * wait for it. Each command is written once against the approvals port, and
+ * goes straight to Temporal or, with `--api`, through the HTTP API: the same
+ * lines, JSON and exit codes either way.
  *
- * Exit codes of `request --wait` and `status`:
- *   0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only)
- *   5 failed (the run failed, was terminated or timed out), an error talking to Temporal or a refused request · 64 bad usage
+ * Exit codes (exitCodeOf, the one place they are decided):
+ *   `request --wait` and `status`: 0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only) · 5 failed
+ *   `decide`, `cancel`: 0 recorded · 5 refused
+ *   every command: 5 an error talking to Temporal or the server · 64 bad usage
  */
-import os from 'node:os';
 import type { Command } from 'commander';
-import { ApiUsageError, SignalroomApi, withApiOptions, type ApiApproval } from './api-client';
-import type { Client } from '@temporalio/client';
+import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import { withTemporalClient } from '../temporal/connection';
 import { readEnv } from '../config/env';
-import { ApprovalInputError, approvalNamesOf, approvalWorkflowId, normalizeApprovalRequest, startApproval, type ApprovalNames } from '../approvals/client';
+import { ApprovalInputError, approvalNamesOf, approvalWorkflowId } from '../approvals/client';
+import { ApprovalNotFound, ApprovalService } from '../approvals/service';
+import { approvalsOverTemporal, type ApprovalsPort, type ApprovalView } from '../approvals/port';
 import { loadConfig } from '../config/load';
-import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, ApproverInputField } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../workflows/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 import { linkProblem } from '../slack/mrkdwn';
-import { APPROVAL_EXIT, approvalExitCode, approvalStatusOf, rootCause } from '../approvals/outcome';
+import { APPROVAL_EXIT } from '../approvals/outcome';
 
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;
 export const EXIT_APPROVAL_USAGE = 64;
 
-/** The type of the innermost application failure under a workflow failure. */
-function failureType(err: unknown): string | undefined {
-  let type: string | undefined;
-  for (let e = err as { cause?: unknown; type?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.type === 'string') type = e.type;
-  return type;
-}
-
-/** Who runs the CLI directly against Temporal: the OS user on this host, recorded with their decisions. */
-function cliOperator(): string {
-  let user = process.env.USER ?? 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return `${user}@${os.hostname()}`;
-}
-
 /** Bad usage: exit 64 with the message. */
 class UsageError extends Error {}
 
-/**
- * Runs an approval subcommand: usage problems exit 64, anything that goes
- * wrong talking to Temporal exits 5 — never a code a pipeline could read as
- * an outcome.
- */
-async function run(action: () => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await action();
-  } catch (err) {
-    const usage = err instanceof UsageError || err instanceof ApprovalInputError || err instanceof ApiUsageError;
-    process.stderr.write(`signalroom approval: ${(err as Error).message}\n`);
-    process.exitCode = usage ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
+/** How a command ended: an approval as it stands, a decision's outcome, a request started, or an error. */
+type Ending = { approval: Pick<ApprovalView, 'status' | 'proceed'> } | { outcome: Pick<DecideOutcome, 'accepted'> } | { requested: true } | { error: unknown };
+
+/** The exit code of every approval command. */
+function exitCodeOf(ending: Ending): number {
+  if ('requested' in ending) return 0;
+  if ('outcome' in ending) return ending.outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
+  if ('approval' in ending) {
+    // An expiry that approves (`--on-timeout approve`, where allowed) lets the pipeline go on.
+    const { status, proceed } = ending.approval;
+    return status === 'expired' && proceed ? 0 : APPROVAL_EXIT[status];
   }
+  const { error } = ending;
+  return error instanceof UsageError || error instanceof ApprovalInputError || error instanceof ApiUsageError ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
 }
 
-/** What the configuration lets a request name; unchecked without configured approver groups (e.g. the dev sandbox's built-in ones). */
-function configuredNames(): ApprovalNames {
-  const { config } = loadConfig();
-  const names = approvalNamesOf(config);
-  if (!names.approverGroups?.length) return {};
-  return { ...names, webhooks: names.webhooks?.length ? names.webhooks : undefined };
+/**
+ * Runs an approval subcommand: `prepare` checks the command line (nothing is
+ * contacted for bad usage) and gives the command, which runs against the port
+ * the options choose. Usage problems exit 64, anything that goes wrong
+ * talking to Temporal or the server exits 5 — never a code a pipeline could
+ * read as an outcome.
+ */
+async function run(opts: { api?: string | boolean; token?: string }, prepare: () => (approvals: ApprovalsPort) => Promise<Ending>): Promise<void> {
+  let ending: Ending;
+  try {
+    const command = prepare();
+    const api = SignalroomApi.fromEnvironment(opts);
+    ending = api
+      ? await command(api.approvals)
+      : await withTemporalClient((client) => command(approvalsOverTemporal(new ApprovalService(client, readEnv().SIGNALROOM_TASK_QUEUE, () => approvalNamesOf(loadConfig().config)))));
+  } catch (err) {
+    process.stderr.write(`signalroom approval: ${(err as Error).message}\n`);
+    ending = { error: err };
+  }
+  process.exitCode = exitCodeOf(ending);
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
@@ -95,18 +95,15 @@ function output(json: boolean): Out {
   };
 }
 
-const decisionLine = (d: ApprovalState['decisions'][number]) => `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
-const refusedLine = (r: ApprovalState['refused'][number]) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
-
-/** What an approval's record holds: the live state, the final result, or the API's view. */
-type Progress = Pick<ApprovalState, 'decisions' | 'refused'> & { escalated?: boolean };
+const decisionLine = (d: ApprovalView['decisions'][number]) => `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
+const refusedLine = (r: ApprovalView['refused'][number]) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
 
 /** The lines for what `next` holds beyond `prev`: new decisions, new refusals, an escalation. */
-function describeChange(prev: Progress | undefined, next: Progress): string[] {
+function describeChange(prev: ApprovalView | undefined, next: ApprovalView): string[] {
   const lines: string[] = [];
   for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
   for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r));
-  if (prev?.escalated !== undefined && next.escalated !== undefined && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
+  if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
   return lines;
 }
 
@@ -121,49 +118,44 @@ function linkPrinter(out: Out): (permalink: string | undefined) => void {
   };
 }
 
-async function follow(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<ApprovalResult> {
-  const handle = client.workflow.getHandle(workflowId);
-  let done = false;
-  const result = handle.result().finally(() => {
-    done = true;
-  });
-  let last: ApprovalState | undefined;
-  let warned = false;
+/** Errors that waiting longer cannot mend: no such approval, a refused call, bad usage. */
+function isFinalError(err: unknown): boolean {
+  return err instanceof ApprovalNotFound || err instanceof ApprovalInputError || (err instanceof ApiCallError && err.status < 500);
+}
+
+const hasLink = (view: ApprovalView | undefined) => Boolean(view?.message?.permalink);
+
+/** Waits until the approval is final, printing each change; a run nobody answers for yet is waited for. */
+async function follow(approvals: ApprovalsPort, id: string, out: Out): Promise<ApprovalView> {
+  let seen: ApprovalView | undefined;
   const printLink = linkPrinter(out);
-  const watcher = (async () => {
-    while (!done) {
-      try {
-        const state = await handle.query(approvalStateQuery);
-        if (!last) out.line(`Waiting: ${state.approvals} of ${state.needed} approvals; expires ${state.expiresAt}`);
-        printLink(state.message?.permalink);
-        for (const line of describeChange(last, state)) {
-          out.line(line);
-          out.event({ event: 'progress', message: line, approvals: state.approvals, needed: state.needed, status: state.status });
-        }
-        last = state;
-        warned = false;
-      } catch {
-        if (!warned && !done) out.line('… no worker is answering yet; still waiting (the request is safe in Temporal)');
-        warned = true;
-      }
-      await new Promise((r) => setTimeout(r, pollMs));
+  let polls = 0;
+  let warned = false;
+  for (;;) {
+    let done: boolean;
+    let approval: ApprovalView;
+    try {
+      // Short waits at first, to print the card's link as soon as it is posted (a webhook card has none).
+      ({ done, approval } = await approvals.wait(id, hasLink(seen) || polls++ >= 5 ? 30_000 : 1_000));
+    } catch (err) {
+      if (isFinalError(err)) throw err;
+      if (!warned) out.line('… no worker is answering yet; still waiting (the request is safe in Temporal)');
+      warned = true;
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
     }
-  })();
-  try {
-    const final = await result;
-    await watcher;
-    printLink(final.message?.permalink);
-    const approvals = final.decisions.filter((d: { verb: string }) => d.verb === 'approve').length;
-    // What the last poll did not see: the run may finish between two polls.
-    for (const line of describeChange(last, final)) {
+    warned = false;
+    if (!seen && !done) out.line(`Waiting: ${approval.approvals} of ${approval.needed} approvals; expires ${approval.expiresAt}`);
+    printLink(approval.message?.permalink);
+    for (const line of describeChange(seen, approval)) {
       out.line(line);
-      out.event({ event: 'progress', message: line, approvals, needed: last?.needed, status: final.status });
+      out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
     }
-    return final;
-  } finally {
-    await watcher;
+    seen = approval;
+    if (done) return approval;
   }
 }
+
 
 function parseRequest(opts: Record<string, string | string[] | boolean | undefined>): ApprovalRequest {
   const list = (v: unknown) => ([] as string[]).concat((v as string[]) ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
@@ -186,7 +178,7 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
     approverGroups: groups,
     minApprovals: min,
     allowSelfApproval: Boolean(opts.allowSelfApproval),
-    timeout: (opts.timeout as string) ?? '1h',
+    timeout: opts.timeout as string | undefined,
     onTimeout: opts.onTimeout === 'approve' ? 'approve' : 'reject',
     remindEvery: opts.remindEvery as string | undefined,
     escalation: opts.escalateAfter ? { after: String(opts.escalateAfter), approverGroups: list(opts.escalateTo) } : undefined,
@@ -200,38 +192,21 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
 
 
 /** The last line of `request --wait`: the outcome, or why the request failed. */
-function outcomeLine(final: { status: string; outcomeNote?: string; reason?: string }): string {
+function outcomeLine(final: Pick<ApprovalView, 'status' | 'outcomeNote' | 'reason'>): string {
   if (final.status === 'failed') return `The approval failed: ${final.reason ?? 'no reason given'}`;
   return `Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}`;
 }
 
-/** The first line of `status`: progress while pending, the reason once failed. */
-function statusLine(a: { id: string; status: string; reason?: string; approvals: number; needed: number; expiresAt: string }): string {
-  if (a.status === 'failed') return `${a.id}: failed — ${a.reason ?? 'no reason given'}`;
-  return `${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}`;
+/** `status`: progress while pending, the reason once failed; then each decision and refusal, and the outcome. */
+function statusLines(a: ApprovalView): string[] {
+  const first = a.status === 'failed' ? `${a.id}: failed — ${a.reason ?? 'no reason given'}` : `${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}`;
+  return [first, ...describeChange(undefined, a).map((l) => `  ${l}`), ...(a.outcomeNote ? [`  ${a.outcomeNote}`] : [])];
 }
 
-/** Long-polls the API until the approval is final, printing each change. */
-async function followThroughApi(api: SignalroomApi, id: string, out: Out): Promise<ApiApproval> {
-  let seen: Progress | undefined;
-  const printLink = linkPrinter(out);
-  let linked = false;
-  let polls = 0;
-  for (;;) {
-    // Short polls at first, to print the card's link as soon as it is posted (a webhook card has none).
-    const { done, approval } = await api.waitApproval(id, linked || polls++ >= 5 ? '30s' : '1s');
-    if (approval.message?.permalink) {
-      linked = true;
-      printLink(approval.message.permalink);
-    }
-    const now = { decisions: approval.decisions, refused: approval.refused } as Progress;
-    for (const line of describeChange(seen, now)) {
-      out.line(line);
-      out.event({ event: 'progress', message: line, approvals: approval.approvals, needed: approval.needed, status: approval.status });
-    }
-    seen = now;
-    if (done) return approval;
-  }
+/** What `decide` and `cancel` print: the outcome's message, or the outcome as JSON. */
+function printOutcome(outcome: DecideOutcome, json: boolean): Ending {
+  process.stdout.write(json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+  return { outcome };
 }
 
 export function registerApprovalCommands(program: Command): void {
@@ -246,7 +221,7 @@ export function registerApprovalCommands(program: Command): void {
     .requiredOption('--execution <id>', 'the pipeline run; pipeline+stage+execution identify the approval')
     .option('--approvers <groups...>', 'approver group names from the configuration')
     .option('--min <n>', 'approvals needed', '1')
-    .option('--timeout <duration>', 'how long to wait (30m, 2h)', '1h')
+    .option('--timeout <duration>', 'how long to wait (30m, 2h)', DEFAULT_APPROVAL_TIMEOUT)
     .option('--on-timeout <outcome>', 'reject or approve when nobody decides', 'reject')
     .option('--channel <channel>', 'post to this channel (#deploys or C0123)')
     .option('--webhook <name>', 'post through this configured incoming webhook instead')
@@ -264,72 +239,33 @@ export function registerApprovalCommands(program: Command): void {
     .option('--wait', 'wait for the outcome, printing each change')
     .option('--json', 'JSON lines for machines')
     .action((opts) =>
-      run(async () => {
-        const out = output(Boolean(opts.json));
-        const api = SignalroomApi.fromEnvironment(opts);
-        if (api) {
-          // The server checks names and durations against its own configuration.
-          const created = await api.requestApproval(parseRequest(opts));
-          out.line(`Approval requested: ${created.id}`);
-          out.event({ event: 'requested', workflowId: created.id });
-          if (!opts.wait) return 0;
-          const final = await followThroughApi(api, created.id, out);
+      run(opts, () => {
+        const request = parseRequest(opts);
+        return async (approvals) => {
+          const out = output(Boolean(opts.json));
+          // Names and durations are checked against the configuration of whichever side starts the workflow.
+          // A retried step joins the running approval only when it asks for the same thing (ApprovalConflict: exit 5).
+          const { id, created } = await approvals.request(request);
+          out.line(created ? `Approval requested: ${id}` : `Approval requested: ${id} (already running with the same request: joined it)`);
+          out.event({ event: 'requested', workflowId: id });
+          if (!opts.wait) return { requested: true };
+          const final = await follow(approvals, id, out);
+          // A failure's root cause (e.g. "Channel #deplyos does not exist"), not Temporal's "Activity task failed".
           out.line(outcomeLine(final));
           out.event({ event: 'result', ...final });
-          return approvalExitCode(final);
-        }
-        const request = normalizeApprovalRequest(parseRequest(opts), configuredNames());
-        return withTemporalClient(async (client) => {
-          // Joins a retried step's running approval only when it asks for the same thing (ApprovalConflict: exit 5).
-          const { workflowId, created } = await startApproval(client, request, readEnv().SIGNALROOM_TASK_QUEUE);
-          out.line(created ? `Approval requested: ${workflowId}` : `Approval requested: ${workflowId} (already running with the same request: joined it)`);
-          out.event({ event: 'requested', workflowId });
-          if (!opts.wait) return 0;
-          try {
-            const result = await follow(client, workflowId, out);
-            out.line(outcomeLine(result));
-            out.event({ event: 'result', ...result });
-            return approvalExitCode(result);
-          } catch (err) {
-            // The root cause (e.g. "Channel #deplyos does not exist"), not Temporal's "Activity task failed".
-            const { status, reason } = approvalStatusOf({ failure: err });
-            out.line(outcomeLine({ status, reason }));
-            out.event({ event: 'error', status, message: reason ?? rootCause(err) });
-            // A requester who is not exactly one Slack user is a bad request, refused before any card was posted.
-            return failureType(err) === 'Signalroom:unresolvable_requester' ? EXIT_APPROVAL_USAGE : EXIT_APPROVAL_ERROR;
-          }
-        });
+          return { approval: final };
+        };
       }),
     );
 
   withApiOptions(approval.command('status <id>'))
     .description('Show an approval by its id (as printed by request); exit code by status')
-    .option('--json', 'print the state as JSON')
+    .option('--json', 'print the approval as JSON')
     .action((id: string, opts) =>
-      run(async () => {
-        const api = SignalroomApi.fromEnvironment(opts);
-        if (api) {
-          const a = await api.approval(id);
-          if (opts.json) process.stdout.write(`${JSON.stringify(a)}\n`);
-          else process.stdout.write(`${statusLine(a)}\n`);
-          return approvalExitCode(a);
-        }
-        return withTemporalClient(async (client) => {
-          const handle = client.workflow.getHandle(id);
-          const described = await handle.describe();
-          const state = await handle.query(approvalStateQuery);
-          // A run that ended without a result (failed, terminated, timed out) has a state frozen at 'pending'.
-          const failure = described.status.name === 'RUNNING' || described.status.name === 'COMPLETED' ? undefined : await handle.result().then(() => undefined, (err: unknown) => err ?? new Error('failed'));
-          const { status, reason } = approvalStatusOf({ state, failure });
-          const proceed = status === 'expired' && state.request.onTimeout === 'approve';
-          if (opts.json) process.stdout.write(`${JSON.stringify({ ...state, status, ...(reason ? { reason } : {}) })}\n`);
-          else {
-            process.stdout.write(`${statusLine({ ...state, id: state.workflowId, status, reason })}\n`);
-            for (const line of describeChange(undefined, state)) process.stdout.write(`  ${line}\n`);
-            if (state.outcomeNote) process.stdout.write(`  ${state.outcomeNote}\n`);
-          }
-          return approvalExitCode({ status, proceed });
-        });
+      run(opts, () => async (approvals) => {
+        const a = await approvals.get(id);
+        process.stdout.write(opts.json ? `${JSON.stringify(a)}\n` : statusLines(a).map((l) => `${l}\n`).join(''));
+        return { approval: a };
       }),
     );
 
@@ -342,24 +278,11 @@ export function registerApprovalCommands(program: Command): void {
     .option('--as <user>', 'the Slack user ID deciding (through the API: defaults to the token’s own user)')
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) =>
-      run(async () => {
+      run(opts, () => {
         if (Boolean(opts.approve) === Boolean(opts.reject)) throw new UsageError('give exactly one of --approve or --reject');
         const inputs = opts.input ? Object.fromEntries((opts.input as string[]).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')])) : undefined;
-        const api = SignalroomApi.fromEnvironment(opts);
-        if (api) {
-          const outcome = await api.decide(id, opts.approve ? 'approve' : 'reject', opts.as, opts.reason, inputs);
-          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
-          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-        }
-        if (!opts.as) throw new UsageError('--as <user> is required when deciding directly against Temporal');
-        return withTemporalClient(async (client) => {
-          // The decision records who ran the command, beside whom it decides as.
-          const outcome = await client.workflow.getHandle(id).executeUpdate(decideUpdate, {
-            args: [{ verb: opts.approve ? 'approve' : 'reject', user: { id: opts.as }, reason: opts.reason, inputs, via: 'cli', by: { operator: cliOperator() } }],
-          });
-          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
-          return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-        });
+        const decision = { verb: opts.approve ? 'approve' : 'reject', user: opts.as, reason: opts.reason, inputs } as const;
+        return async (approvals) => printOutcome(await approvals.decide(id, decision), Boolean(opts.json));
       }),
     );
 
@@ -368,18 +291,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--as <user>', 'who cancels (Slack user ID)')
     .option('--reason <text>', 'why')
     .option('--json', 'print the outcome as JSON')
-    .action((id: string, opts) =>
-      run(async () => {
-        const api = SignalroomApi.fromEnvironment(opts);
-        const outcome = api
-          ? await api.cancel(id, opts.as, opts.reason)
-          : await withTemporalClient((client) =>
-              client.workflow.getHandle(id).executeUpdate(cancelApprovalUpdate, { args: [{ by: opts.as ? { id: opts.as } : undefined, reason: opts.reason, caller: { operator: cliOperator() } }] }),
-            );
-        process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
-        return outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
-      }),
-    );
+    .action((id: string, opts) => run(opts, () => async (approvals) => printOutcome(await approvals.cancel(id, { by: opts.as, reason: opts.reason }), Boolean(opts.json))));
 }
 
 export { approvalWorkflowId };

@@ -13,6 +13,7 @@ import type { ApprovalService } from '../approvals/service';
 import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
@@ -43,7 +44,7 @@ const CreateBody = z.object({
   minApprovals: z.number().int().min(1).max(50).default(1),
   minPerGroup: z.record(z.string(), z.number().int().min(1)).optional(),
   allowSelfApproval: z.boolean().default(false),
-  timeout: z.string().max(20).default('1h').describe('A duration like 30m, 2h, 1h30m.'),
+  timeout: z.string().max(20).default(DEFAULT_APPROVAL_TIMEOUT).describe('A duration like 30m, 2h, 1h30m.'),
   onTimeout: z.enum(['reject', 'approve']).default('reject'),
   remindEvery: z.string().max(20).optional(),
   escalation: z.object({ after: z.string().max(20), approverGroups: z.array(Name).min(1).max(20) }).optional(),

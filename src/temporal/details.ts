@@ -6,13 +6,10 @@
  *
  * Pure (types only, no clock, no I/O), so workflows import it.
  */
-import type { ApprovalRequest, ApprovalState, DecidedBy } from '../../workflows/approval/types';
+import type { ApprovalInput, ApprovalState, DecidedBy } from '../../workflows/approval/types';
 import { effectivePolicy, whoMayStillDecide } from '../../workflows/approval/policy';
 import type { IncidentState } from '../../workflows/incident/types';
-import { formatDuration, isDuration, parseDuration } from '../runbook/duration';
-
-/** "1800000ms" (as the API normalizes it) reads as "30m". */
-const readable = (duration: string) => (isDuration(duration) ? formatDuration(parseDuration(duration)) : duration);
+import { formatDuration } from '../runbook/duration';
 
 /** Escapes free text (a pipeline's summary, a reason) so markdown shows it as written. */
 export function mdText(text: string): string {
@@ -28,11 +25,11 @@ const STATUS_WORDS: Record<ApprovalState['status'], string> = {
 };
 
 /** What a request is, for `staticDetails` when it starts: the summary, approvers and rules, the run's link. */
-export function approvalRequestDetails(request: ApprovalRequest): string {
+export function approvalRequestDetails(request: ApprovalInput): string {
   const lines = [
     request.summary ? `**${mdText(request.summary)}**` : '',
     `- Approvers: ${request.approverGroups.map(mdText).join(', ')}; ${request.minApprovals ?? 1} needed`,
-    `- Timeout: ${readable(request.timeout ?? '1h')}, then ${request.onTimeout ?? 'reject'}`,
+    `- Timeout: ${formatDuration(request.timeoutMs)}, then ${request.onTimeout ?? 'reject'}`,
     request.requestedBy ? `- Requested by ${mdText(request.requestedBy)}` : '',
     request.link ? `- Run: ${request.link}` : '',
   ];

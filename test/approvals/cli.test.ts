@@ -5,31 +5,14 @@
  * refused or error, 64 bad usage.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/slack/blocks/approval-card';
 import { approvalStateQuery } from '../../workflows/messages';
-import { approvalStack, buttons, card, CHANNEL, eventually, uniqueExecution, visibleText, type ApprovalStack } from './support';
+import { buttons, card, CHANNEL, approvalCliStack, eventually, uniqueExecution, visibleText } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
-let stack: ApprovalStack;
-let dir: string;
-let configFile: string;
-
-beforeAll(async () => {
-  stack = await approvalStack();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-approval-cli-'));
-  configFile = path.join(dir, 'signalroom.yaml');
-  writeFileSync(
-    configFile,
-    ['approverGroups:', '  release:', '    userGroups: ["@release-managers"]', '  sre:', '    users: [U0ALICE]', '  lenient:', '    users: [U0BOB]', '    allowApproveOnTimeout: true', ''].join('\n'),
-  );
-});
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const setup = approvalCliStack({ release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] }, lenient: { users: ['U0BOB'], allowApproveOnTimeout: true } });
+const { dir, configFile } = setup;
 
 interface Run {
   code: Promise<number>;
@@ -44,7 +27,7 @@ function cli(args: string[]): Run {
       ...process.env,
       TEMPORAL_ADDRESS: process.env.SIGNALROOM_TEST_TEMPORAL_ADDRESS,
       TEMPORAL_NAMESPACE: process.env.SIGNALROOM_TEST_NAMESPACE ?? 'default',
-      SIGNALROOM_TASK_QUEUE: stack.worker.taskQueue,
+      SIGNALROOM_TASK_QUEUE: setup.stack.worker.taskQueue,
       SIGNALROOM_CONFIG: configFile,
       LOG_LEVEL: 'error',
     },
@@ -60,11 +43,11 @@ function cli(args: string[]): Run {
 const request = (execution: string, ...extra: string[]) =>
   cli(['request', '--pipeline', 'web', '--stage', 'production', '--execution', execution, '--approvers', 'release', '--channel', '#deploys', '--timeout', '5m', '--wait', ...extra]);
 
-const postedCard = (execution: string) => eventually('the approval card', () => card(stack.sandbox, execution), 20_000);
+const postedCard = (execution: string) => eventually('the approval card', () => card(setup.stack.sandbox, execution), 20_000);
 
 async function clickOnCard(userId: string, execution: string, actionId: string) {
   const c = await postedCard(execution);
-  const res = await stack.sandbox.click({ userId, channelId: CHANNEL, messageTs: c.ts, actionId });
+  const res = await setup.stack.sandbox.click({ userId, channelId: CHANNEL, messageTs: c.ts, actionId });
   expect(res.response.status).toBe(200);
 }
 
@@ -76,7 +59,7 @@ test('approved in Slack: exit 0, with the id and each change printed', async () 
   expect(run.stdout()).toContain(`Approval requested: approval:web:production:${execution}`);
   // The card's link (chat.getPermalink), for whoever reads the pipeline's log.
   const link = /In Slack: (http:\/\/127\.0\.0\.1:\d+\/archives\/C0DEPLOYS\/p\d+)/.exec(run.stdout())?.[1];
-  expect(link).toBe(`${stack.sandbox.url}/archives/C0DEPLOYS/p${card(stack.sandbox, execution)!.ts.replace('.', '')}`);
+  expect(link).toBe(`${setup.stack.sandbox.url}/archives/C0DEPLOYS/p${card(setup.stack.sandbox, execution)!.ts.replace('.', '')}`);
   expect(run.stdout()).toMatch(/Approved by \S+ via slack/);
   expect(run.stdout()).toMatch(/Outcome: approved/);
 });
@@ -120,14 +103,14 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   expect(outsider.stdout()).toContain('Not recorded: you are not an approver');
   expect(await carol.code).toBe(0);
   expect(JSON.parse(carol.stdout())).toEqual({ accepted: true, status: 'pending', message: 'Your approval is recorded (1 of 2).' });
-  await eventually('the card to show 1 of 2', () => visibleText(card(stack.sandbox, execution)!).includes('1 of 2'));
+  await eventually('the card to show 1 of 2', () => visibleText(card(setup.stack.sandbox, execution)!).includes('1 of 2'));
 
   const cancel = cli(['cancel', id, '--as', 'U0ERIN', '--reason', 'superseded']);
   expect(await cancel.code).toBe(0);
   expect(await waiting.code).toBe(3);
   expect(waiting.stdout()).toContain('Approved by U0CAROL via cli');
   expect(waiting.stdout()).toContain('Outcome: cancelled (Cancelled by <@U0ERIN>: superseded)');
-  const final = card(stack.sandbox, execution)!;
+  const final = card(setup.stack.sandbox, execution)!;
   expect(buttons(final)).toEqual([]);
   expect(visibleText(final)).toContain('Cancelled by <@U0ERIN>: superseded');
 
@@ -135,9 +118,9 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   const finalStatus = cli(['status', id, '--json']);
   expect(await again.code).toBe(5);
   expect(await finalStatus.code).toBe(3);
-  expect(JSON.parse(finalStatus.stdout())).toMatchObject({ workflowId: id, status: 'cancelled' });
+  expect(JSON.parse(finalStatus.stdout())).toMatchObject({ id, status: 'cancelled' });
   // A decision straight against Temporal records who ran the command (user@host), beside whom it decided as.
-  const record = await stack.client.workflow.getHandle(id).query(approvalStateQuery);
+  const record = await setup.stack.client.workflow.getHandle(id).query(approvalStateQuery);
   expect(record.decisions).toEqual([expect.objectContaining({ user: expect.objectContaining({ id: 'U0CAROL' }), via: 'cli', by: { operator: expect.stringMatching(/^.+@.+$/) } })]);
   expect(record.cancelledBy).toEqual({ operator: expect.stringMatching(/^.+@.+$/) });
 });
@@ -155,7 +138,7 @@ test('a request that fails (a typo in the channel): --wait prints the root cause
   expect(await status.code).toBe(5);
   expect(status.stdout()).toMatch(new RegExp(`^${id}: failed — Channel #deplyos does not exist`));
   expect(await json.code).toBe(5);
-  expect(JSON.parse(json.stdout())).toMatchObject({ workflowId: id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
+  expect(JSON.parse(json.stdout())).toMatchObject({ id, status: 'failed', reason: expect.stringContaining('Channel #deplyos does not exist') });
 });
 
 test('bad usage exits 64 naming the problem; an unknown approver group never starts anything', async () => {

@@ -1,11 +1,15 @@
 import { approvalsComplete, judgeAttempt } from '../../workflows/approval/policy';
-import type { ApprovalState, DecisionAttempt } from '../../workflows/approval/types';
+import type { ApprovalInput, ApprovalRequest, ApprovalState, DecisionAttempt } from '../../workflows/approval/types';
+import { approvalDuration, DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
+import { approvalNamesOf, normalizeApprovalRequest } from '../../src/approvals/client';
+import { ConfigSchema } from '../../src/config/schema';
+import { parseDuration } from '../../src/runbook/duration';
 
-function state(overrides: Partial<ApprovalState> = {}, request: Partial<ApprovalState['request']> = {}): ApprovalState {
+function state(overrides: Partial<ApprovalState> = {}, request: Partial<ApprovalInput> = {}): ApprovalState {
   return {
     workflowId: 'approval-api-42-prod',
     status: 'pending',
-    request: { pipeline: 'api', stage: 'prod', execution: '42', approverGroups: ['release', 'sre'], destination: { channel: '#deploys' }, ...request },
+    request: { pipeline: 'api', stage: 'prod', execution: '42', approverGroups: ['release', 'sre'], destination: { channel: '#deploys' }, timeoutMs: 3_600_000, ...request },
     approvers: { release: ['U0ALICE', 'U0BOB'], sre: ['U0CAROL'] },
     requester: 'U0BOB',
     approvals: 0,
@@ -61,5 +65,43 @@ describe('when an approval is complete', () => {
     const s = (decisions: ReturnType<typeof approve>[]) => state({ needed: 2, decisions }, { minPerGroup: { sre: 1 } });
     expect(approvalsComplete(s([approve('U0ALICE', ['release']), approve('U0BOB', ['release'])]))).toBe(false);
     expect(approvalsComplete(s([approve('U0ALICE', ['release']), approve('U0CAROL', ['sre'])]))).toBe(true);
+  });
+});
+
+describe('what a request may name, and the workflow input it becomes', () => {
+  const asked: ApprovalRequest = { pipeline: 'api', stage: 'prod', execution: '42', approverGroups: ['release'], destination: { channel: '#deploys' } };
+  const config = (approverGroups: Record<string, object>, webhooks: Record<string, string> = {}) => ConfigSchema.parse({ approverGroups, slack: { webhooks } });
+
+  test('with approver groups configured, only those (and only the configured webhooks) may be named', () => {
+    const names = approvalNamesOf(config({ release: { users: ['U0CAROL'] } }));
+    expect(() => normalizeApprovalRequest({ ...asked, approverGroups: ['ghosts'] }, names)).toThrow('approverGroups: unknown approver group "ghosts" (configured: release)');
+    expect(() => normalizeApprovalRequest({ ...asked, destination: { webhook: 'deploys' } }, names)).toThrow('unknown incoming webhook "deploys" (configured: none)');
+    expect(normalizeApprovalRequest(asked, names).approverGroups).toEqual(['release']);
+  });
+
+  test('a configuration without approver groups leaves names to the worker, the same for the CLI and the server', () => {
+    const names = approvalNamesOf(config({}));
+    expect(names).toEqual({});
+    expect(normalizeApprovalRequest({ ...asked, approverGroups: ['release-managers'], destination: { webhook: 'deploys' } }, names)).toMatchObject({ approverGroups: ['release-managers'] });
+  });
+
+  test('durations reach the workflow in milliseconds, parsed once; the default timeout is DEFAULT_APPROVAL_TIMEOUT', () => {
+    expect(normalizeApprovalRequest({ ...asked, timeout: '1h30m', remindEvery: '10m', escalation: { after: '45m', approverGroups: ['release'] } })).toMatchObject({
+      timeoutMs: 5_400_000,
+      remindEveryMs: 600_000,
+      escalation: { afterMs: 2_700_000, approverGroups: ['release'] },
+    });
+    const input = normalizeApprovalRequest(asked);
+    expect(input.timeoutMs).toBe(parseDuration(DEFAULT_APPROVAL_TIMEOUT));
+    expect(input).not.toHaveProperty('timeout');
+    expect(() => normalizeApprovalRequest({ ...asked, timeout: 'soon' })).toThrow('timeout: "soon" is not a duration');
+  });
+
+  test('a run recorded before durations were milliseconds is read with the same parser', () => {
+    expect(approvalDuration({ ...asked, timeout: '10m', remindEvery: '2s', escalation: { after: '3s', approverGroups: ['sre'] } }, 'timeout')).toBe(600_000);
+    expect(approvalDuration({ ...asked, timeout: '3600000ms' }, 'timeout')).toBe(3_600_000);
+    expect(approvalDuration(asked, 'timeout')).toBe(parseDuration(DEFAULT_APPROVAL_TIMEOUT));
+    expect(approvalDuration({ ...asked, escalation: { after: '3s', approverGroups: ['sre'] } }, 'escalation.after')).toBe(3_000);
+    expect(approvalDuration(asked, 'remindEvery')).toBeUndefined();
   });
 });

@@ -4,6 +4,9 @@
  * approver groups, API tokens and incoming webhook the approval tests use,
  * and what they read off a card.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Message, Sandbox } from '../../src/sandbox';
 import { serverStack, type ServerStack } from '../support/server-stack';
 
@@ -39,6 +42,33 @@ export function approvalStack(options: { approverGroups?: Record<string, { users
 }
 
 export { eventually } from '../support/eventually';
+
+/**
+ * For a test file that runs the CLI as separate processes: the approval stack
+ * (opened before all its tests, closed after) and a scratch folder with a
+ * signalroom.yaml naming these approver groups (YAML reads JSON).
+ */
+export function approvalCliStack(approverGroups: Record<string, object>): { readonly stack: ApprovalStack; dir: string; configFile: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-approval-cli-'));
+  const configFile = path.join(dir, 'signalroom.yaml');
+  writeFileSync(configFile, JSON.stringify({ approverGroups }));
+  let stack: ApprovalStack | undefined;
+  beforeAll(async () => {
+    stack = await approvalStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get stack() {
+      if (!stack) throw new Error('the approval stack starts in beforeAll');
+      return stack;
+    },
+    dir,
+    configFile,
+  };
+}
 
 let seq = 0;
 /** An execution id unique within the run, so every test has its own approval (and card). */

@@ -66,9 +66,14 @@ export function groupsOf(state: Pick<ApprovalState, 'approvers'>, userId: string
     .map(([group]) => group);
 }
 
+/** Why a decision or a cancellation comes too late, the same wherever it is refused (workflow, approvals service). */
+export function alreadyFinal(state: Pick<ApprovalState, 'status' | 'outcomeNote'>): string {
+  return `this approval is already ${state.status}${state.outcomeNote ? ` (${state.outcomeNote})` : ''}`;
+}
+
 export function judgeAttempt(state: ApprovalState, attempt: DecisionAttempt): Verdict {
   if (state.status !== 'pending') {
-    return { ok: false, why: `this approval is already ${state.status}${state.outcomeNote ? ` (${state.outcomeNote})` : ''}` };
+    return { ok: false, why: alreadyFinal(state) };
   }
   const groups = groupsOf(state, attempt.user.id);
   if (groups.length === 0) {

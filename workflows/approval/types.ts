@@ -36,7 +36,7 @@ export interface ApprovalRequest {
    * configuration allows it for every approver group. @default false
    */
   allowSelfApproval?: boolean;
-  /** How long to wait, e.g. '30m'. @default '1h' */
+  /** How long to wait, e.g. '30m'. @default DEFAULT_APPROVAL_TIMEOUT (workflows/approval/durations.ts) */
   timeout?: string;
   /** What the timeout means; `approve` only where configuration allows it for every approver group. @default 'reject' */
   onTimeout?: 'reject' | 'approve';
@@ -50,6 +50,22 @@ export interface ApprovalRequest {
   inputs?: ApproverInputField[];
   destination: ApprovalDestination;
 }
+
+/**
+ * The approval workflow's input: a request as checked where it entered
+ * (CLI, API, a runbook), its durations parsed there once, in milliseconds.
+ */
+export interface ApprovalInput extends Omit<ApprovalRequest, 'timeout' | 'remindEvery' | 'escalation'> {
+  timeoutMs: number;
+  remindEveryMs?: number;
+  escalation?: { afterMs: number; approverGroups: string[] };
+}
+
+/**
+ * What a run's history may hold as its input: runs started before durations
+ * were milliseconds carry the request with its durations as text ('10m', '3600000ms').
+ */
+export type RecordedApprovalInput = ApprovalInput | ApprovalRequest;
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
@@ -110,7 +126,7 @@ export interface RefusedAttempt {
 export interface ApprovalState {
   workflowId: string;
   status: ApprovalStatus;
-  request: ApprovalRequest;
+  request: RecordedApprovalInput;
   /** Eligible approvers per group (Slack user IDs), as resolved at start (and escalation). */
   approvers: Record<string, string[]>;
   requester?: string;

@@ -21,7 +21,6 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
 import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdwn';
@@ -30,8 +29,9 @@ import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
-import { approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt } from './types';
+import { alreadyFinal, approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
+import { approvalDuration, type ApprovalDurationField } from './durations';
+import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -105,14 +105,16 @@ const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** A bad duration fails the approval at once (a thrown TypeError would retry the workflow task forever). */
-function durationOf(text: string, field: string): number {
+/**
+ * A duration of the run's input in milliseconds. Only runs recorded before
+ * durations were milliseconds carry text: one that does not parse fails the
+ * approval at once (a thrown TypeError would retry the workflow task forever).
+ */
+function durationOf(request: RecordedApprovalInput, field: ApprovalDurationField): number | undefined {
   try {
-    const ms = msToNumber(text as never);
-    if (!(ms > 0)) throw new RangeError('not positive');
-    return ms;
-  } catch {
-    throw ApplicationFailure.nonRetryable(`${field}: "${text}" is not a duration like 30s, 15m or 1h`, 'InvalidApprovalRequest');
+    return approvalDuration(request, field);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`${field}: ${(err as Error).message}`, 'InvalidApprovalRequest');
   }
 }
 
@@ -121,7 +123,7 @@ function durationOf(text: string, field: string): number {
  * says so and loses its buttons before the failure is reported; runs that
  * failed before this change replay without that update.
  */
-export async function approval(request: ApprovalRequest, carried?: ApprovalCarry): Promise<ApprovalResult> {
+export async function approval(request: RecordedApprovalInput, carried?: ApprovalCarry): Promise<ApprovalResult> {
   const run: { state?: ApprovalState } = {};
   try {
     return await runApproval(request, carried, run);
@@ -152,12 +154,12 @@ function rootCause(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | undefined, run: { state?: ApprovalState }): Promise<ApprovalResult> {
+async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarry | undefined, run: { state?: ApprovalState }): Promise<ApprovalResult> {
   // Runs begun before clicks were checked against the card, refusals bounded and
   // replies batched replay down the old path; every new run takes the new one.
   const trusted = carried !== undefined || patched('approval-trust');
   const info = workflowInfo();
-  const timeoutMs = durationOf(request.timeout ?? '1h', 'timeout');
+  const timeoutMs = durationOf(request, 'timeout')!;
   const startedAt = carried?.startedAt ?? Date.now();
   const state: ApprovalState = carried?.state ?? {
     workflowId: info.workflowId,
@@ -263,7 +265,8 @@ async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | un
   });
   setHandler(cancelApprovalUpdate, async ({ by, reason, caller }) => {
     await condition(() => ready);
-    if (state.status !== 'pending') return { accepted: false, message: `Already ${state.status}.`, status: state.status };
+    // Refused as a late decision is, and as the approvals service refuses it once the run has ended.
+    if (state.status !== 'pending') return { accepted: false, message: `Not recorded: ${alreadyFinal(state)}.`, status: state.status };
     if (caller) state.cancelledBy = caller;
     finish('cancelled', `Cancelled${by ? ` by ${USER_ID.test(by.id) ? userMention(by.id) : esc(by.name ?? by.id)}` : ''}${reason ? `: ${esc(reason)}` : ''}`);
     return { accepted: true, message: 'Cancelled.', status: state.status };
@@ -386,9 +389,9 @@ async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | un
     await Promise.all(batch.map(answer));
   };
 
-  const remindMs = request.remindEvery ? durationOf(request.remindEvery, 'remindEvery') : undefined;
+  const remindMs = durationOf(request, 'remindEvery');
   let nextReminder = carried?.nextReminder ?? (remindMs ? startedAt + remindMs : Infinity);
-  const escalateAt = request.escalation ? startedAt + durationOf(request.escalation.after, 'escalation.after') : Infinity;
+  const escalateAt = request.escalation ? startedAt + durationOf(request, 'escalation.after')! : Infinity;
   const deadline = startedAt + timeoutMs;
   let reminders = carried?.reminders ?? 0;
 
@@ -431,8 +434,8 @@ async function runApproval(request: ApprovalRequest, carried: ApprovalCarry | un
     } else if (now >= nextReminder) {
       reminders += 1;
       nextReminder = now + remindMs!;
-      const decided = new Set(state.decisions.map((d) => d.user.id));
-      const waiting = trusted ? whoMayStillDecide(state) : [...new Set(Object.values(state.approvers).flat())].filter((u) => !decided.has(u) && u !== state.requester);
+      // Who may still decide is the policy module's answer for every run (a reminder's text is no command: older runs replay).
+      const waiting = whoMayStillDecide(state);
       await notify(`:bell: Reminder: still waiting for ${state.needed - state.approvals} approval(s). ${waiting.map(userMention).join(' ')}`, `reminder-${reminders}`);
     }
   }

@@ -504,7 +504,7 @@ class IncidentRun {
               summary: a.summary,
               approverGroups: a.approverGroups,
               minApprovals: a.minApprovals,
-              timeout: `${a.timeoutMs}ms`,
+              timeoutMs: a.timeoutMs,
               onTimeout: a.onTimeout,
               destination: { channel: a.channel, integration: this.state.integration },
             },

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../duration';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
 import type { StepBase } from '../types';
 import { channel, compact, defineStepKind, duration, INCIDENT_CHANNEL, stepSchema, text } from './kind';
 
@@ -18,15 +19,13 @@ export interface RequestApprovalStep extends StepBase {
   approverGroups: string[];
   /** @default 1 */
   minApprovals: number;
-  /** @default 1h */
+  /** @default DEFAULT_APPROVAL_TIMEOUT */
   timeoutMs: number;
   /** What a timeout means. @default 'reject' */
   onTimeout: 'reject' | 'approve';
   /** After a rejection (or a timeout that rejects): stop the section's remaining steps, or continue. @default 'stop' */
   onReject: 'stop' | 'continue';
 }
-
-const DEFAULT_APPROVAL_TIMEOUT = '1h';
 
 export const requestApproval = defineStepKind({
   operation: 'Request Approval',
@@ -36,7 +35,7 @@ export const requestApproval = defineStepKind({
     Message: text('What is being approved; templates allowed.'),
     ApproverGroups: z.array(z.string().min(1), { error: 'expected a list of approver group names from configuration' }).min(1, { error: 'name at least one approver group' }).describe('Approver group names from configuration.'),
     MinApprovals: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).positive({ error: 'expected at least 1' }).optional().describe('Approvals needed. Default 1.'),
-    Timeout: duration('How long to wait for approvers. Default 1h.').optional(),
+    Timeout: duration(`How long to wait for approvers. Default ${DEFAULT_APPROVAL_TIMEOUT}.`).optional(),
     OnTimeout: z.enum(['reject', 'approve'], { error: 'expected `reject` or `approve`' }).optional().describe('What a timeout means. Default reject.'),
     OnReject: z.enum(['stop', 'continue'], { error: 'expected `stop` or `continue`' }).optional().describe("After a rejection: stop this section's remaining steps, or continue. Default stop."),
   }),

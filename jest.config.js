@@ -1,5 +1,5 @@
 /**
- * Five projects, each run alone with `npx jest --selectProjects NAME`:
+ * Five projects, one folder each under test/, each run alone with `npx jest --selectProjects NAME`:
  * - unit: pure code; no Temporal server, no global setup.
  * - integration: the shared Temporal dev server and the Slack sandbox.
  * - browser: pages driven in Chromium, on the same dev server.
@@ -28,34 +28,8 @@ const devServer = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 
-const unit = [
-  'approvals/policy',
-  'config/load',
-  'ops/compose',
-  'runbook/cli',
-  'runbook/condition',
-  'runbook/duration',
-  'runbook/schema',
-  'runbook/seed',
-  'runbook/template',
-  'runbook/validate',
-  'runbook/workflow-safe',
-  'sandbox/state',
-  'slack/call-metrics',
-  'slack/channel-names',
-  'unit/details',
-  'unit/server-binary',
-  'unit/workflow-lint',
-].map(inTest);
-
-const browser = ['approvals/browser', 'sandbox/browser', 'ops/temporal-ui'].map(inTest);
-
-const reliability = ['reliability/**/*', 'incidents/crash', 'security/click-flood'].map(inTest);
-
-const cluster = ['cluster/**/*'].map(inTest);
-
-/** Everything else under test/ is an integration test. */
-const integration = ['**/test/**/*.test.ts', ...[...unit, ...browser, ...reliability, ...cluster].map((glob) => `!${glob}`)];
+/** A project is a folder: where a test file lives says what it needs. */
+const inFolder = (folder) => [`<rootDir>/test/${folder}/**/*.test.ts`];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -63,20 +37,16 @@ module.exports = {
   // Two cores: the dev server, the sandbox and the workers share them with jest.
   maxWorkers: 2,
   projects: [
-    { ...common, displayName: 'unit', testMatch: unit },
+    { ...common, displayName: 'unit', testMatch: inFolder('unit') },
     {
       ...common,
       ...devServer,
       displayName: 'integration',
-      testMatch: integration,
+      testMatch: inFolder('integration'),
     },
-    { ...common, ...devServer, displayName: 'browser', testMatch: browser },
-    { ...common, ...devServer, displayName: 'reliability', testMatch: reliability },
+    { ...common, ...devServer, displayName: 'browser', testMatch: inFolder('browser') },
+    { ...common, ...devServer, displayName: 'reliability', testMatch: inFolder('reliability') },
     // The cluster tests start their own Temporal cluster and PostgreSQL.
-    { ...common, displayName: 'cluster', testMatch: cluster },
+    { ...common, displayName: 'cluster', testMatch: inFolder('cluster') },
   ],
 };
-
-function inTest(name) {
-  return `**/test/${name}.test.ts`;
-}

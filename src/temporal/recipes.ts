@@ -2,7 +2,7 @@
  * List-filter recipes: queries over Signalroom's search attributes that find
  * runs in the Temporal UI (paste into the Workflows list's filter, or open
  * `recipeUrl`) and with `temporal workflow list --query`. The README shows
- * these exact strings and test/ops/recipes.test.ts runs each one against
+ * these exact strings and test/integration/ops/recipes.test.ts runs each one against
  * runs that should and should not match.
  *
  * "Open" and "pending" recipes also say `ExecutionStatus = 'Running'`: a run

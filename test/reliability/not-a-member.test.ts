@@ -11,8 +11,8 @@ import { openIncident } from '../../src/incidents/client';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
 import type { approval } from '../../workflows/approval/workflow';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
-import { approvalStack, buttons, eventually, uniqueExecution, visibleText, type ApprovalStack } from '../approvals/support';
-import { runbookFrom, uniqueIncidentId } from '../incidents/support';
+import { approvalStack, buttons, eventually, uniqueExecution, visibleText, type ApprovalStack } from '../support/approvals';
+import { runbookFrom, uniqueIncidentId } from '../support/incidents';
 
 const GENERAL = 'C0GENERAL';
 let stack: ApprovalStack;

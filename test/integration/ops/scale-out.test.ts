@@ -1,0 +1,189 @@
+/**
+ * Two `signalroom worker` processes on one task queue, as an operator runs
+ * them: both take a batch of incidents and nothing runs twice; then one is
+ * stopped with SIGTERM in the middle of a batch, exits 0, and the other
+ * finishes everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { openIncident } from '../../../src/incidents/client';
+import { loadRunbookFile } from '../../../src/runbook/load';
+import type { Runbook } from '../../../src/runbook/types';
+import type { Sandbox } from '../../../src/sandbox';
+import { incidentStateQuery } from '../../../workflows/messages';
+import { testClient, testNamespace, testTemporalAddress, uniqueTaskQueue } from '../../support/temporal';
+import { testSandbox } from '../../support/slack';
+import { eventually, sandboxConfigYaml } from '../../support/ops';
+
+const root = path.resolve(__dirname, '../../..');
+const BATCH = 12;
+
+interface WorkerProcess {
+  child: ChildProcess;
+  identity: string;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let sandbox: Sandbox;
+let client: Client;
+let runbook: Runbook;
+let dir: string;
+const taskQueue = uniqueTaskQueue('scale-out');
+const workers: WorkerProcess[] = [];
+
+function startWorkerProcess(): WorkerProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) if (/^(TEMPORAL_|SLACK_)/.test(name)) delete env[name];
+  Object.assign(env, {
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_NAMESPACE: testNamespace(),
+    SIGNALROOM_TASK_QUEUE: taskQueue,
+    SIGNALROOM_CONFIG: path.join(dir, 'signalroom.yaml'),
+    SIGNALROOM_DATA_DIR: path.join(dir, 'data'),
+  });
+  const child = spawn(process.execPath, [path.join(root, 'bin/signalroom.js'), 'worker'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const w: WorkerProcess = { child, identity: `signalroom-worker@${os.hostname()}:${child.pid}`, output: () => output, exited };
+  workers.push(w);
+  return w;
+}
+
+/** Identities of the workers polling the queue for workflow tasks and for activities. */
+async function pollers(): Promise<{ workflow: string[]; activity: string[] }> {
+  const describe = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
+    (await client.workflowService.describeTaskQueue({ namespace: testNamespace(), taskQueue: { name: taskQueue }, taskQueueType })).pollers?.map((p) => p.identity ?? '') ?? [];
+  return {
+    workflow: await describe(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+    activity: await describe(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+  };
+}
+
+interface WhoDidWhat {
+  /** Identities that started this incident's activities, one entry per attempt. */
+  activityStarts: Array<{ identity: string; attempt: number; type: string }>;
+  /** Identities that completed its workflow tasks. */
+  workflowTasks: string[];
+}
+
+async function whoDidWhat(workflowId: string): Promise<WhoDidWhat> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, string>();
+  const result: WhoDidWhat = { activityStarts: [], workflowTasks: [] };
+  for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) result.activityStarts.push({ identity: started.identity ?? '', attempt: started.attempt ?? 0, type: scheduled.get(String(started.scheduledEventId)) ?? '' });
+    if (e.workflowTaskCompletedEventAttributes) result.workflowTasks.push(e.workflowTaskCompletedEventAttributes.identity ?? '');
+  }
+  return result;
+}
+
+let seq = 0;
+async function openBatch(label: string): Promise<string[]> {
+  const ids = Array.from({ length: BATCH }, () => `SCALE-${label}-${Date.now().toString(36)}-${++seq}`);
+  await Promise.all(
+    ids.map((id) => openIncident(client, runbook, { 'incident.id': id, 'incident.severity': 'SEV2', 'incident.service': 'checkout', 'incident.description': `scale-out ${id}` }, taskQueue)),
+  );
+  return ids;
+}
+
+async function allOpen(ids: string[], timeoutMs: number): Promise<void> {
+  await eventually(
+    `all ${ids.length} incidents to be open`,
+    async () => {
+      const states = await Promise.all(ids.map((id) => client.workflow.getHandle(`incident-${id}`).query(incidentStateQuery)));
+      return states.every((s) => s.status === 'open');
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+/** Exactly one channel, one notification and one updates thread per incident: what responders see in Slack. */
+function expectSlackOnce(ids: string[]): void {
+  const created = sandbox.calls('conversations.create').filter((c) => c.ok);
+  for (const id of ids) {
+    const name = `incident-${id.toLowerCase()}`;
+    expect({ id, channelsCreated: created.filter((c) => c.args.name === name).length }).toEqual({ id, channelsCreated: 1 });
+    const channel = sandbox.channelByName(name)!;
+    const top = sandbox.messages(channel.id).filter((m) => !m.threadTs || m.threadTs === m.ts);
+    expect({ id, messages: top.map((m) => m.text) }).toEqual({ id, messages: ['🚨 SEV2 incident detected in checkout', `Updates for incident ${id}`] });
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-scale-out-'));
+  sandbox = await testSandbox();
+  writeFileSync(path.join(dir, 'signalroom.yaml'), sandboxConfigYaml(sandbox));
+  client = await testClient();
+  const loaded = await loadRunbookFile(path.join(root, 'runbooks/seed-example.yaml'));
+  expect(loaded.problems).toEqual([]);
+  runbook = loaded.runbook!;
+});
+
+afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
+  await client?.connection.close();
+  await sandbox?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('two worker processes share a batch of incidents; one stops mid-batch and the other finishes it', async () => {
+  const [a, b] = [startWorkerProcess(), startWorkerProcess()];
+  await eventually(
+    'both workers to poll the task queue',
+    async () => {
+      if (a.child.exitCode !== null || b.child.exitCode !== null) throw new Error(`a worker exited:\n${a.output()}\n${b.output()}`);
+      const p = await pollers();
+      return [a, b].every((w) => p.workflow.includes(w.identity) && p.activity.includes(w.identity));
+    },
+    25_000,
+    250,
+  );
+
+  // Batch 1, both workers up: both take work, every activity runs once, Slack sees everything once.
+  const first = await openBatch('a');
+  await allOpen(first, 90_000);
+  const firstWork = await Promise.all(first.map((id) => whoDidWhat(`incident-${id}`)));
+  const activityIdentities = new Set(firstWork.flatMap((w) => w.activityStarts.map((s) => s.identity)));
+  const workflowIdentities = new Set(firstWork.flatMap((w) => w.workflowTasks));
+  expect([...activityIdentities].sort()).toEqual([a.identity, b.identity].sort());
+  expect([...workflowIdentities].every((i) => i === a.identity || i === b.identity)).toBe(true);
+  expect(firstWork.flatMap((w) => w.activityStarts).filter((s) => s.attempt !== 1)).toEqual([]);
+  expectSlackOnce(first);
+
+  // Batch 2: worker A gets SIGTERM as soon as the batch is under way.
+  const second = await openBatch('b');
+  await eventually('batch 2 to be under way', () => second.some((id) => sandbox.channelByName(`incident-${id.toLowerCase()}`)), 20_000, 20);
+  a.child.kill('SIGTERM');
+  const exit = await Promise.race([a.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000))]);
+  expect({ exit, output: exit === 'still running' || exit.code !== 0 ? a.output() : '' }).toEqual({ exit: { code: 0, signal: null }, output: '' });
+
+  // B alone finishes every incident of the batch, still once each in Slack.
+  await allOpen(second, 90_000);
+  expectSlackOnce(second);
+  const secondWork = await Promise.all(second.map((id) => whoDidWhat(`incident-${id}`)));
+  const identities = new Set(secondWork.flatMap((w) => [...w.activityStarts.map((s) => s.identity), ...w.workflowTasks]));
+  expect([...identities].every((i) => i === a.identity || i === b.identity)).toBe(true);
+  expect(identities.has(b.identity)).toBe(true);
+  // Whatever A was in the middle of, B carried on: every incident A touched in batch 2 that A did not finish opening
+  // was opened by B (A's cached workflows were handed back to the queue when it stopped).
+  const handedOver = secondWork.filter((w) => w.workflowTasks.includes(a.identity) && w.workflowTasks.includes(b.identity));
+  expect(handedOver.length + secondWork.filter((w) => !w.workflowTasks.includes(a.identity)).length).toBeGreaterThan(0);
+
+  for (const id of [...first, ...second]) await client.workflow.getHandle(`incident-${id}`).terminate('scale-out test finished');
+  b.child.kill('SIGTERM');
+  expect(await b.exited).toEqual({ code: 0, signal: null });
+}, 240_000);

@@ -1,0 +1,122 @@
+/**
+ * Attack: flood one approval with outsiders' clicks until its history is
+ * too long to load, its replies hold up the outcome, or Temporal terminates
+ * it. Each refused click used to add about eight events.
+ */
+import { startApproval } from '../../src/approvals/client';
+import { DEFAULT_CLICK_RATE_LIMIT } from '../../src/server/click-delivery';
+import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { REFUSALS_KEPT } from '../../workflows/approval/policy';
+import { approvalDecisionSignal, approvalStateQuery } from '../../workflows/messages';
+import { card } from '../support/approvals';
+import { CHANNEL, clickPayload, eventually, formOf, securityStack, type SecurityStack } from '../support/security';
+
+const TOKEN = 'flood-reader-token-0123456789ab';
+let s: SecurityStack;
+beforeAll(async () => {
+  s = await securityStack({ config: { api: { tokens: [{ name: 'reader', token: TOKEN, permissions: ['approvals:read'] }] } } });
+});
+afterAll(() => s?.close());
+
+async function pendingApproval(execution: string) {
+  const { workflowId } = await startApproval(s.client, { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], destination: { channel: CHANNEL }, timeout: '30m' }, s.worker.taskQueue);
+  const posted = await eventually('the card', () => card(s.sandbox, execution));
+  return { workflowId, ts: posted.ts };
+}
+
+async function pool<T>(items: T[], width: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await run(items[next++]);
+  }));
+}
+
+test('10,000 outsider clicks, then the deciding click: still pending until then, history bounded, /wait answers within 2 s of the decision', async () => {
+  const { workflowId, ts } = await pendingApproval(`flood-${Date.now().toString(36)}`);
+  const outsiders = Array.from({ length: 25 }, (_, i) => `U0FLOOD${i.toString().padStart(2, '0')}`);
+  const clicks = Array.from({ length: 10_000 }, (_, i) => i);
+  const statuses = new Map<number, number>();
+  const floodStarted = Date.now();
+  await pool(clicks, 32, async (i) => {
+    const click = clickPayload({ userId: outsiders[i % outsiders.length], messageTs: ts, actionId: APPROVE_ACTION, value: workflowId, responseUrl: `${s.sandbox.url}/actions/T0SANDBOX/1/flood` });
+    (click.actions[0] as { action_ts: string }).action_ts = `${1700000000 + i}.000001`;
+    const res = await s.slackPost('/slack/interactions', formOf(click), s.sandbox.signingSecret);
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+  });
+  const floodMs = Date.now() - floodStarted;
+  // Every click was acknowledged, as Slack needs.
+  expect([...statuses.entries()]).toEqual([[200, 10_000]]);
+
+  const handle = s.client.workflow.getHandle(workflowId);
+  const flooded = await handle.query(approvalStateQuery);
+  expect(flooded.status).toBe('pending');
+  expect(flooded.decisions).toEqual([]);
+  expect(flooded.refused.length).toBeLessThanOrEqual(REFUSALS_KEPT);
+  const refusedTotal = Object.values(flooded.refusedCounts ?? {}).reduce((a, b) => a + b, 0);
+  // The rate limit let a burst per person through, then one per refill; the rest never reached the run.
+  const { burst, refillMs } = DEFAULT_CLICK_RATE_LIMIT;
+  expect(refusedTotal).toBeGreaterThanOrEqual(outsiders.length * burst);
+  expect(refusedTotal).toBeLessThanOrEqual(outsiders.length * (burst + Math.ceil(floodMs / refillMs)));
+  const events = (await handle.fetchHistory()).events?.length ?? 0;
+  expect(events).toBeLessThan(2_000);
+
+  // The deciding click, with a pipeline already waiting on /wait.
+  const waiting = s.api('GET', `/approvals/${encodeURIComponent(workflowId)}/wait?timeout=60s`, TOKEN).then((r) => ({ ...r, at: Date.now() }));
+  await new Promise((r) => setTimeout(r, 300));
+  const click = await s.sandbox.click({ userId: 'U0CAROL', channelId: CHANNEL, messageTs: ts, actionId: APPROVE_ACTION });
+  expect(click.response.status).toBe(200);
+  const answer = await waiting;
+  expect(answer.status).toBe(200);
+  expect(answer.body).toMatchObject({ status: 'approved', proceed: true });
+  // From the moment the run recorded carol's decision to the pipeline's /wait answering: no backlog of replies in between.
+  const decidedAt = Date.parse(String((answer.body.decisions as Array<{ at: string }>)[0].at));
+  expect(answer.at - decidedAt).toBeLessThan(2_000);
+}, 240_000);
+
+test('1,500 refusals from distinct people sent straight to the run: its state stays bounded and the decision still lands', async () => {
+  const { workflowId, ts } = await pendingApproval(`flood-direct-${Date.now().toString(36)}`);
+  const handle = s.client.workflow.getHandle(workflowId);
+  const people = Array.from({ length: 1_500 }, (_, i) => `U0MANY${i}`);
+  await pool(people, 32, async (id) => {
+    await handle.signal(approvalDecisionSignal, { verb: 'approve', user: { id }, provenance: { integrations: ['organization'], channelId: CHANNEL, messageTs: ts }, channelId: CHANNEL, messageTs: ts });
+  });
+  const state = await eventually('every refusal counted', async () => {
+    const st = await handle.query(approvalStateQuery);
+    return Object.keys(st.refusedCounts ?? {}).length === people.length ? st : undefined;
+  }, 120_000);
+  expect(state.refused.length).toBe(REFUSALS_KEPT);
+  expect(state.status).toBe('pending');
+  const decided = await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: ts, actionId: APPROVE_ACTION });
+  expect(decided.response.status).toBe(200);
+  expect((await handle.result()).status).toBe('approved');
+}, 240_000);
+
+test('a run continued as new (what a long history makes Temporal suggest) carries its card, refusals and approvers, and takes the deciding click', async () => {
+  const execution = `continued-${Date.now().toString(36)}`;
+  const request = { pipeline: 'api', stage: 'prod', execution, approverGroups: ['release'], destination: { channel: CHANNEL }, timeout: '30m', minApprovals: 2 };
+  const { workflowId } = await startApproval(s.client, request, s.worker.taskQueue);
+  const posted = await eventually('the card', () => card(s.sandbox, execution));
+  await s.sandbox.click({ userId: 'U0ERIN', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  await s.sandbox.click({ userId: 'U0CAROL', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  const handle = s.client.workflow.getHandle(workflowId);
+  const before = await eventually('carol and erin recorded', async () => {
+    const st = await handle.query(approvalStateQuery);
+    return st.decisions.length === 1 && st.refused.length === 1 ? st : undefined;
+  });
+  const described = await handle.describe();
+  // The continuation exactly as the workflow hands it over (ApprovalCarry), started under the same id.
+  await handle.terminate('replaced by its continuation in this test');
+  await s.client.workflow.start('approval', {
+    taskQueue: s.worker.taskQueue,
+    workflowId,
+    args: [(await described.memo)?.request ?? before.request, { state: before, startedAt: Date.parse(before.expiresAt) - 30 * 60_000, nextReminder: Infinity, reminders: 0, outbox: [], cardIntegration: 'organization' }],
+  });
+  await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
+  const result = await s.client.workflow.getHandle(workflowId).result();
+  expect(result.status).toBe('approved');
+  expect(result.decisions.map((d: { user: { id: string } }) => d.user.id)).toEqual(['U0CAROL', 'U0DAVE']);
+  expect(result.refused.map((r: { user: { id: string } }) => r.user.id)).toEqual(['U0ERIN']);
+  // One card, updated in place: the continuation posted nothing new.
+  expect(s.sandbox.messages(CHANNEL).filter((m) => !m.threadTs && m.text.includes(`(${execution})`))).toHaveLength(1);
+  await eventually('the card to say approved', () => JSON.stringify(card(s.sandbox, execution)!.blocks).includes('Approved by'));
+}, 120_000);

@@ -1,0 +1,116 @@
+/**
+ * Exactly-once Slack effects when things break: the worker process is
+ * SIGKILLed during a runbook's Wait and started again, and Slack's responses
+ * are lost after it applied the call. Counted in the sandbox: one channel,
+ * one of each message.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadRunbookFile } from '../../src/runbook/load';
+import type { Runbook } from '../../src/runbook/types';
+import { openIncident } from '../../src/incidents/client';
+import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
+import type { Sandbox } from '../../src/sandbox';
+import { testClient, testWorker, uniqueTaskQueue } from '../support/temporal';
+import { killAllWorkers, killWorker, startWorkerProcess } from '../support/worker-child';
+import { eventually, incidentSlack, uniqueIncidentId, type IncidentSlack } from '../support/incidents';
+
+let slack: IncidentSlack;
+let client: Client;
+let runbook: Runbook;
+
+beforeAll(async () => {
+  slack = await incidentSlack();
+  client = await testClient();
+  runbook = (await loadRunbookFile(path.join(__dirname, '../fixtures/runbooks/incidents/crash.yaml'))).runbook!;
+});
+afterAll(async () => {
+  await killAllWorkers();
+  await client?.connection.close();
+  await slack?.close();
+});
+
+const values = (id: string) => ({ 'incident.id': id, 'incident.severity': 'SEV1', 'incident.service': 'checkout' });
+
+/** Every Slack effect of the crash runbook, counted as a user would see them. */
+function expectEachEffectOnce(sandbox: Sandbox, id: string): void {
+  const name = `incident-${id.toLowerCase()}`;
+  expect(sandbox.workspaces()).toHaveLength(1);
+  const channel = sandbox.channelByName(name)!;
+  expect(sandbox.calls('conversations.create').filter((c) => c.args.name === name && c.ok).length).toBeLessThanOrEqual(1);
+  const texts = sandbox.messages(channel.id).map((m) => m.text);
+  expect(texts.filter((t) => t === '🚨 SEV1 incident detected in checkout')).toHaveLength(1);
+  expect(texts.filter((t) => t === 'Responders: the first assessment is due')).toHaveLength(1);
+  expect(texts.filter((t) => t === `Updates for incident ${id}`)).toHaveLength(1);
+  expect(texts.filter((t) => t.includes('The worker came back'))).toHaveLength(1);
+  expect(texts.filter((t) => t === `Incident ${id} resolved`)).toHaveLength(1);
+  for (const person of ['alice', 'bob', 'carol']) expect(channel.members.has(sandbox.user(person).id)).toBe(true);
+  expect(channel.archived).toBe(true);
+}
+
+test('the worker is killed during a Wait and restarted: the run finishes with every Slack effect once', async () => {
+  const { sandbox } = slack;
+  const taskQueue = uniqueTaskQueue('crash');
+  const id = uniqueIncidentId('CRASH');
+  let worker = await startWorkerProcess({ taskQueue, sandbox });
+  const handle = await openIncident(client, runbook, values(id), taskQueue);
+
+  // Kill it once the workflow sleeps in the Wait step: the first effects are in Slack, the rest are not.
+  await eventually('the Wait step’s timer', async () => {
+    const history = await handle.fetchHistory();
+    return history.events?.some((e) => e.timerStartedEventAttributes);
+  });
+  await killWorker(worker);
+  const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
+  expect(sandbox.messages(channel.id).map((m) => m.text)).toEqual(['🚨 SEV1 incident detected in checkout']);
+
+  worker = await startWorkerProcess({ taskQueue, sandbox });
+  const state = await eventually(
+    'the runbook to finish on the restarted worker',
+    async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    },
+    45_000,
+  );
+  expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+  await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+  expect((await handle.result()).status).toBe('resolved');
+  await killWorker(worker);
+
+  expectEachEffectOnce(sandbox, id);
+  expect(sandbox.replies(channel.id, state.threadTs!).map((m) => m.text)).toEqual([':memo: *Update 1*: The worker came back']);
+});
+
+test('Slack applies the call but the response is lost: the retries find the channel and the posts, no duplicates', async () => {
+  const { sandbox } = slack;
+  const id = uniqueIncidentId('LOST');
+  const w = await testWorker({ activityDeps: { integrations: slack.integrations } });
+  await w.runUntil(async () => {
+    sandbox.faults.inject('conversations.create', { kind: 'drop_response' });
+    sandbox.faults.inject('conversations.invite', { kind: 'drop_response' });
+    sandbox.faults.inject('chat.postMessage', { kind: 'drop_response', count: 2 });
+    const handle = await openIncident(client, runbook, values(id), w.taskQueue);
+    const state = await eventually('the incident to open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    });
+    // The faults fired, and so did the retries.
+    expect(sandbox.faults.armed()).toEqual({});
+    expect(sandbox.calls('conversations.create').filter((c) => c.fault === 'drop_response')).toHaveLength(1);
+    expect(sandbox.calls('chat.postMessage').filter((c) => c.fault === 'drop_response')).toHaveLength(2);
+
+    sandbox.faults.inject('chat.postMessage', { kind: 'drop_response', count: 2 });
+    await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+    await eventually('the update in the thread', () => sandbox.replies(state.threadChannel!, state.threadTs!).length > 0);
+    await handle.signal(incidentResolveSignal, {});
+    expect((await handle.result()).status).toBe('resolved');
+    expect(sandbox.calls('chat.postMessage').filter((c) => c.fault === 'drop_response')).toHaveLength(4);
+    expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+  });
+  await w.close();
+  expectEachEffectOnce(sandbox, id);
+  const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
+  expect(sandbox.calls('conversations.create').filter((c) => c.args.name === channel.name)).toHaveLength(2);
+});

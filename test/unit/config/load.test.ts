@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load';
+
+const problemsOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parseConfig(text, 'signalroom.yaml', env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('loading signalroom.yaml', () => {
+  test('interpolates ${ENV} secrets and applies defaults', () => {
+    const config = parseConfig(
+      ['slack:', '  connectors:', '    payments:', '      botToken: ${PAYMENTS_TOKEN}', '      channels:', '        create: ["inc-payments-*"]', 'projects:', '  payments: { connector: payments }'].join('\n'),
+      'signalroom.yaml',
+      { PAYMENTS_TOKEN: 'xoxb-payments' },
+    );
+    expect(config.slack.connectors.payments.botToken).toBe('xoxb-payments');
+    expect(config.slack.connectors.payments.channels).toEqual({ create: ['inc-payments-*'], post: ['*'], archive: ['*'] });
+    expect(config.worker.maxConcurrentActivityTaskExecutions).toBe(100);
+  });
+
+  test('a missing environment variable names the file, line and field', () => {
+    const problems = problemsOf(['slack:', '  organization:', '    botToken: ${SLACK_BOT_TOKEN}'].join('\n'));
+    expect(problems).toEqual([
+      { file: 'signalroom.yaml', line: 3, column: 15, field: 'slack.organization.botToken', message: 'environment variable SLACK_BOT_TOKEN is not set' },
+    ]);
+  });
+
+  test('${VAR:-default} falls back', () => {
+    const config = parseConfig('slack:\n  organization:\n    apiUrl: ${SLACK_API_URL:-https://slack-gov.com/api/}\n', 'f.yaml', {});
+    expect(config.slack.organization?.apiUrl).toBe('https://slack-gov.com/api/');
+  });
+
+  test('schema errors point at the offending value', () => {
+    const problems = problemsOf(['approverGroups:', '  release:', '    users: [U0ALICE, alice]', '    emails: [not-an-email]'].join('\n'));
+    expect(problems.map((p) => `${p.line}:${p.column} ${p.field}`)).toEqual(['3:22 approverGroups.release.users.1', '4:14 approverGroups.release.emails.0']);
+    expect(problems[0].message).toContain('a Slack user id like U0123ABCD');
+  });
+
+  test('unknown keys are refused, named, and located', () => {
+    const problems = problemsOf('slack:\n  organisation:\n    botToken: x\n');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ line: 2, column: 3, field: 'slack.organisation' });
+    expect(problems[0].message).toContain('organisation');
+  });
+
+  test('YAML syntax errors name line and column', () => {
+    const problems = problemsOf('slack:\n  connectors: [unclosed\n');
+    expect(problems[0].field).toBe('(syntax)');
+    expect(problems[0].line).toBeGreaterThanOrEqual(2);
+  });
+
+  test('with no file, the built-in default loads; a named missing file is an error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sr-config-'));
+    expect(loadConfig({}, dir).file).toBeUndefined();
+    expect(() => loadConfig({ SIGNALROOM_CONFIG: 'nope.yaml' }, dir)).toThrow(/SIGNALROOM_CONFIG names a file that does not exist/);
+    writeFileSync(path.join(dir, 'signalroom.yaml'), 'projects:\n  web: {}\n');
+    expect(loadConfig({}, dir).config.projects).toEqual({ web: {} });
+  });
+});
+
+test('a ${VAR:-} that resolves to nothing leaves the field unset', () => {
+  const config = parseConfig('slack:\n  organization:\n    botToken: ${SLACK_BOT_TOKEN:-}\n', 'f.yaml', {});
+  expect(config.slack.organization).toEqual({});
+});

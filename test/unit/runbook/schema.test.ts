@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runbookJsonSchema } from '../../../src/runbook/schema';
+import { OPERATION_NAMES } from '../../../src/runbook/types';
+
+const committed = path.resolve(__dirname, '../../../runbooks/runbook.schema.json');
+
+describe('runbooks/runbook.schema.json', () => {
+  test('is what the zod schema generates (regenerate: node bin/signalroom.js runbook schema > runbooks/runbook.schema.json)', () => {
+    expect(JSON.parse(readFileSync(committed, 'utf8'))).toEqual(runbookJsonSchema());
+  });
+
+  test('offers editors every operation and the seed syntax keys', () => {
+    const text = readFileSync(committed, 'utf8');
+    for (const operation of Object.keys(OPERATION_NAMES)) expect(text).toContain(`"const": "${operation}"`);
+    for (const key of ['"Action Type"', '"AddUsers"', '"ThreadUpdates"', '"Blocks"', '"When"', '"reminders"', '"onResolve"']) expect(text).toContain(key);
+  });
+});

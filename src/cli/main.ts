@@ -6,20 +6,17 @@
  * report an outcome (approvals) document their own codes in their --help.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { runDevStack } from './dev';
+// The long-running commands (dev, worker, server, sandbox, doctor) load their
+// modules when they run: the Temporal worker, Fastify and the sandbox take
+// most of a second to load, and every `approval`/`incident` call in a
+// pipeline would pay for them.
 import { obtainTemporalCli } from '../temporal/cli-binary';
-import { runWorker } from './worker';
-import { runServer } from './server';
-import { doctorCommand } from './doctor-command';
 import { renderManifest } from './manifest';
-import { runSandboxCommand } from './sandbox';
-import { runInstallLinkCommand } from './install-link';
 import { registerApprovalCommands } from './approval';
 import { registerRunbookCommands } from './runbook';
 import { registerIncidentCommands } from './incident';
 import { registerClusterCommands } from './cluster';
 import { connectClient } from '../temporal/connection';
-import { registerSearchAttributes } from '../temporal/setup';
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;
@@ -38,7 +35,7 @@ export function buildProgram(): Command {
     .option('--temporal-port <port>', 'Temporal dev server gRPC port (env TEMPORAL_DEV_PORT)', parsePort)
     .option('--data-dir <dir>', 'where the dev server keeps its SQLite history (env SIGNALROOM_DATA_DIR)')
     .option('--sandbox-port <port>', 'Slack sandbox port, used when no Slack is configured (env SANDBOX_PORT)', parsePort)
-    .action((opts) => runDevStack(opts));
+    .action(async (opts) => (await import('./dev')).runDevStack(opts));
 
   program
     .command('temporal-cli')
@@ -52,14 +49,14 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
     .option('--metrics-port <port>', 'serve Prometheus metrics (Temporal SDK and Slack calls) at /metrics on this port (env SIGNALROOM_WORKER_METRICS_PORT)', parseListenPort)
-    .action((opts) => runWorker(opts));
+    .action(async (opts) => (await import('./worker')).runWorker(opts));
 
   program
     .command('server')
     .description('Run only the HTTP server (Slack Request URL, /api/v1, /healthz, /readyz, /metrics) against the Temporal cluster from the environment')
     .option('--port <port>', 'HTTP server port (env PORT)', parsePort)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
-    .action((opts) => runServer(opts));
+    .action(async (opts) => (await import('./server')).runServer(opts));
 
   program
     .command('doctor')
@@ -67,7 +64,7 @@ export function buildProgram(): Command {
     .option('--url <url>', 'public base URL of the server, to check the Request URL answers')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
-      process.exitCode = await doctorCommand(opts);
+      process.exitCode = await (await import('./doctor-command')).doctorCommand(opts);
     });
 
   program
@@ -90,6 +87,7 @@ export function buildProgram(): Command {
     .action(async () => {
       const client = await connectClient();
       try {
+        const { registerSearchAttributes } = await import('../temporal/setup');
         const report = await registerSearchAttributes(client.connection, client.options.namespace);
         process.stdout.write(`Search attributes on ${client.options.namespace}: added ${report.added.join(', ') || 'none'}; already present ${report.present.length}\n`);
       } finally {
@@ -103,7 +101,7 @@ export function buildProgram(): Command {
     .option('--ttl <minutes>', 'minutes the link stays valid', parseMinutes, 15)
     .option('--json', 'print the URL and expiry as one JSON line')
     .action(async (opts) => {
-      process.exitCode = await runInstallLinkCommand({ ttlMinutes: opts.ttl, json: opts.json });
+      process.exitCode = await (await import('./install-link')).runInstallLinkCommand({ ttlMinutes: opts.ttl, json: opts.json });
     });
 
   program
@@ -113,7 +111,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the URLs, token and secret as one JSON line')
     .option('--request-url <url>', "the app's interactivity Request URL, where clicks and modal submissions are POSTed")
     .option('--no-rate-limits', "turn off Slack's rate limits")
-    .action((opts) => runSandboxCommand(opts));
+    .action(async (opts) => (await import('./sandbox')).runSandboxCommand(opts));
 
   return program;
 }

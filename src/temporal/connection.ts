@@ -5,7 +5,7 @@
  * @temporalio/envconfig, so Temporal Cloud and mTLS need no Signalroom setting.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 
 export interface TemporalTarget {
@@ -35,6 +35,8 @@ export async function connectClient(target: TemporalTarget = {}): Promise<Client
 
 export async function connectWorkerConnection(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
   const { connectionOptions, namespace } = connectConfig(target);
+  // Loaded here, not at the top: the worker package is heavy and the CLI's client commands never need it.
+  const { NativeConnection } = await import('@temporalio/worker');
   const connection = await NativeConnection.connect(connectionOptions);
   return { connection, namespace };
 }

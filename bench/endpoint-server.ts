@@ -11,7 +11,11 @@
  * RESPONSE_URL_BASES (comma-separated) are where the clicks' `response_url`s
  * may point (Slack's, in production; the sandbox's or the bench's sink here).
  *
- *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET [TEMPORAL_ADDRESS|-] [RESPONSE_URL_BASES]
+ * CLICK_BURST raises the per-person click throttle (DEFAULT_CLICK_RATE_LIMIT):
+ * the benches click as one person many times a second, and must measure a
+ * click delivered to the workflow, not a throttled one.
+ *
+ *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare SECRET [TEMPORAL_ADDRESS|-] [RESPONSE_URL_BASES|-] [CLICK_BURST]
  */
 import Fastify from 'fastify';
 import { Client, Connection } from '@temporalio/client';
@@ -20,13 +24,14 @@ import { featureInteractionRoutes } from '../src/server/features';
 import { stubTemporalClient } from './stub-temporal';
 
 async function main() {
-  const [kind, secret, temporal, bases] = process.argv.slice(2);
+  const [kind, secret, temporal, bases, burst] = process.argv.slice(2);
   const temporalAddress = temporal && temporal !== '-' ? temporal : undefined;
-  const responseUrlBases = bases ? bases.split(',') : [];
+  const responseUrlBases = bases && bases !== '-' ? bases.split(',') : [];
+  const clickRateLimit = burst ? { burst: Number(burst) } : undefined;
   let app;
   if (kind === 'signalroom') {
     const temporal = temporalAddress ? new Client({ connection: await Connection.connect({ address: temporalAddress }) }) : stubTemporalClient();
-    app = await buildServer({ temporal, signingSecrets: [secret], responseUrlBases, interactionRoutes: featureInteractionRoutes(), logger: false });
+    app = await buildServer({ temporal, signingSecrets: [secret], responseUrlBases, clickRateLimit, interactionRoutes: featureInteractionRoutes(), logger: false });
   } else if (kind === 'bare') {
     app = Fastify({ logger: false });
     // The same raw-string form parser Slack's signature needs; the route answers 200 and does nothing else.

@@ -39,7 +39,7 @@ import { approvalDecisionSignal, incidentResolveSignal } from '../workflows/mess
 import { bareSignal } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { approveClickPayload, closedLoop, nowMs, Poster, responseUrlSink, signedClick, steadyRate } from './http-load';
-import { appendResults, APPROVER_GROUPS, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, ROOT, sleep } from './common';
+import { appendResults, APPROVER_GROUPS, ONE_CLICKER_BURST, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, ROOT, sleep } from './common';
 import { machineInfo } from './machine';
 import { alternate, pooled, spread, type Round } from './rounds';
 import type { WorkerReport, WorkerProcessConfig } from './worker-process';
@@ -213,7 +213,7 @@ async function startStack(): Promise<Stack> {
 
   // Clicks answer through the sandbox's response URLs (figure 2) or the bench's sink (figure 1).
   const responseUrlBases = [responseUrlBaseOf(sandbox.apiUrl)!, sink.url];
-  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, dev.address, responseUrlBases.join(',')]);
+  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, dev.address, responseUrlBases.join(','), String(ONE_CLICKER_BURST)]);
   const serverUrl = new URL(String((await server.ready).url));
   sandbox.setRequestUrl(new URL('/slack/interactions', serverUrl).toString());
   log(`stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: server ${serverUrl.origin}, sandbox ${sandbox.url}`);
@@ -593,7 +593,7 @@ async function figureEndpoint(c: Ctx): Promise<void> {
   // Both servers up at once, each in its own process; this process only sends.
   const servers = await Promise.all(
     (['signalroom', 'bare'] as const).map(async (kind) => {
-      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL]);
+      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL, String(ONE_CLICKER_BURST)]);
       const { url } = (await child.ready) as { url: string };
       return { kind, child, poster: new Poster(new URL(url), connections) };
     }),

@@ -37,7 +37,7 @@ import { incidentResolveSignal } from '../workflows/messages';
 import { bareSignal, bareStop } from './baseline-workflows';
 import { killAllChildren, startChild, type Child } from './children';
 import { nowMs } from './http-load';
-import { appendResults, APPROVER_GROUPS, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
+import { appendResults, APPROVER_GROUPS, ONE_CLICKER_BURST, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
 import { pooled, spread, type Round } from './rounds';
 import { fmtMs, fmtRatio, textTable, type Row } from './stats';
 import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
@@ -110,7 +110,7 @@ async function startTarget(name: Target['name'], bundles: { prod: string; bare: 
     waiters.get(m.noop)?.();
     waiters.delete(m.noop);
   });
-  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address, responseUrlBaseOf(sandbox.apiUrl)!]);
+  const server = startChild('bench/endpoint-server.ts', ['signalroom', sandbox.signingSecret, address, responseUrlBaseOf(sandbox.apiUrl)!, String(ONE_CLICKER_BURST)]);
   const [, , ready] = await Promise.all([prod.ready, bare.ready, server.ready]);
   sandbox.setRequestUrl(new URL('/slack/interactions', String(ready.url)).toString());
   const client = new Client({ connection: await Connection.connect({ address }) });

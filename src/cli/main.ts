@@ -9,7 +9,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 // The long-running commands (dev, worker, server, sandbox, doctor) load their
 // modules when they run: the Temporal worker, Fastify and the sandbox take
 // most of a second to load, and every `approval`/`incident` call in a
-// pipeline would pay for them.
+// pipeline would pay for them. CommonJS `require`, not `import()`: the sources
+// run through tsx's CommonJS hook, which a dynamic import would bypass.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { renderManifest } from './manifest';
 import { registerApprovalCommands } from './approval';
@@ -35,7 +38,7 @@ export function buildProgram(): Command {
     .option('--temporal-port <port>', 'Temporal dev server gRPC port (env TEMPORAL_DEV_PORT)', parsePort)
     .option('--data-dir <dir>', 'where the dev server keeps its SQLite history (env SIGNALROOM_DATA_DIR)')
     .option('--sandbox-port <port>', 'Slack sandbox port, used when no Slack is configured (env SANDBOX_PORT)', parsePort)
-    .action(async (opts) => (await import('./dev')).runDevStack(opts));
+    .action((opts) => load<typeof import('./dev')>('./dev').runDevStack(opts));
 
   program
     .command('temporal-cli')
@@ -49,14 +52,14 @@ export function buildProgram(): Command {
     .command('worker')
     .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
     .option('--metrics-port <port>', 'serve Prometheus metrics (Temporal SDK and Slack calls) at /metrics on this port (env SIGNALROOM_WORKER_METRICS_PORT)', parseListenPort)
-    .action(async (opts) => (await import('./worker')).runWorker(opts));
+    .action((opts) => load<typeof import('./worker')>('./worker').runWorker(opts));
 
   program
     .command('server')
     .description('Run only the HTTP server (Slack Request URL, /api/v1, /healthz, /readyz, /metrics) against the Temporal cluster from the environment')
     .option('--port <port>', 'HTTP server port (env PORT)', parsePort)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
-    .action(async (opts) => (await import('./server')).runServer(opts));
+    .action((opts) => load<typeof import('./server')>('./server').runServer(opts));
 
   program
     .command('doctor')
@@ -64,7 +67,7 @@ export function buildProgram(): Command {
     .option('--url <url>', 'public base URL of the server, to check the Request URL answers')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
-      process.exitCode = await (await import('./doctor-command')).doctorCommand(opts);
+      process.exitCode = await load<typeof import('./doctor-command')>('./doctor-command').doctorCommand(opts);
     });
 
   program
@@ -87,7 +90,7 @@ export function buildProgram(): Command {
     .action(async () => {
       const client = await connectClient();
       try {
-        const { registerSearchAttributes } = await import('../temporal/setup');
+        const { registerSearchAttributes } = load<typeof import('../temporal/setup')>('../temporal/setup');
         const report = await registerSearchAttributes(client.connection, client.options.namespace);
         process.stdout.write(`Search attributes on ${client.options.namespace}: added ${report.added.join(', ') || 'none'}; already present ${report.present.length}\n`);
       } finally {
@@ -101,7 +104,7 @@ export function buildProgram(): Command {
     .option('--ttl <minutes>', 'minutes the link stays valid', parseMinutes, 15)
     .option('--json', 'print the URL and expiry as one JSON line')
     .action(async (opts) => {
-      process.exitCode = await (await import('./install-link')).runInstallLinkCommand({ ttlMinutes: opts.ttl, json: opts.json });
+      process.exitCode = await load<typeof import('./install-link')>('./install-link').runInstallLinkCommand({ ttlMinutes: opts.ttl, json: opts.json });
     });
 
   program
@@ -111,7 +114,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the URLs, token and secret as one JSON line')
     .option('--request-url <url>', "the app's interactivity Request URL, where clicks and modal submissions are POSTed")
     .option('--no-rate-limits', "turn off Slack's rate limits")
-    .action(async (opts) => (await import('./sandbox')).runSandboxCommand(opts));
+    .action((opts) => load<typeof import('./sandbox')>('./sandbox').runSandboxCommand(opts));
 
   return program;
 }

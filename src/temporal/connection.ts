@@ -36,7 +36,8 @@ export async function connectClient(target: TemporalTarget = {}): Promise<Client
 export async function connectWorkerConnection(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
   const { connectionOptions, namespace } = connectConfig(target);
   // Loaded here, not at the top: the worker package is heavy and the CLI's client commands never need it.
-  const { NativeConnection } = await import('@temporalio/worker');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NativeConnection } = require('@temporalio/worker') as typeof import('@temporalio/worker');
   const connection = await NativeConnection.connect(connectionOptions);
   return { connection, namespace };
 }

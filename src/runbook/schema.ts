@@ -8,15 +8,15 @@
  */
 import { z } from 'zod';
 import { DURATION_HINT } from './duration';
-import { channel, duration, text } from './steps/kind';
 import { STEP_KINDS } from './steps/registry';
+import { channel, duration, STEP_SYNTAX, text } from './steps/syntax';
 
 export { STEP_ID_PATTERN } from './steps/kind';
-export { BlockSchema } from './steps/blocks';
+export { BlockSchema } from './steps/syntax';
 
-/** Each kind's schema, from the registry (./steps/registry.ts). */
-type SchemasOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends { schema: infer S } ? S : never };
-export const STEP_SCHEMAS = STEP_KINDS.map((k) => k.schema) as unknown as SchemasOf<typeof STEP_KINDS>;
+/** Each kind's schema, from the registry (./steps/registry.ts), built from the shared syntax. */
+type SchemasOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends { schema: (syntax: never) => infer S } ? S : never };
+export const STEP_SCHEMAS = STEP_KINDS.map((k) => k.schema(STEP_SYNTAX)) as unknown as SchemasOf<typeof STEP_KINDS>;
 
 export const StepSchema = z
   .discriminatedUnion('Operation', STEP_SCHEMAS, { error: 'expected a step: a map with an Operation, like `Operation: Send Message`' })
@@ -65,7 +65,7 @@ export const RunbookFileSchema = z.union([RunbookObjectSchema, StepListSchema.mi
 
 export type RunbookFileObject = z.infer<typeof RunbookObjectSchema>;
 export type { SourceStep } from './steps/registry';
-export type { SourceBlock } from './steps/blocks';
+export type { SourceBlock } from './steps/syntax';
 
 /** The JSON Schema for runbook files, as committed in runbooks/runbook.schema.json. */
 export function runbookJsonSchema(): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * `item` (its number) and `channel`, `ts` (its message).
  */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface AddActionItemStep extends StepBase {
   op: 'addActionItem';
@@ -19,7 +19,7 @@ export interface AddActionItemStep extends StepBase {
 export const addActionItem = defineStepKind({
   operation: 'Add Action Item',
   op: 'addActionItem',
-  schema: stepSchema('Add Action Item', 'Posts an action item with a Done button for the incident channel. Outputs item, channel and ts.', {
+  schema: ({ stepSchema, text, channel }) => stepSchema('Add Action Item', 'Posts an action item with a Done button for the incident channel. Outputs item, channel and ts.', {
     Channel: channel.optional(),
     Text: text('What has to be done; templates allowed.'),
     Owner: text('Who owns it: a Slack user ID, @handle or email; templates allowed.').optional(),

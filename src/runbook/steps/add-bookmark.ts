@@ -1,7 +1,6 @@
 /** Add Bookmark: a link in the channel header (dashboard, status page, doc). */
-import { z } from 'zod';
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface AddBookmarkStep extends StepBase {
   op: 'addBookmark';
@@ -16,7 +15,7 @@ export interface AddBookmarkStep extends StepBase {
 export const addBookmark = defineStepKind({
   operation: 'Add Bookmark',
   op: 'addBookmark',
-  schema: stepSchema('Add Bookmark', 'Adds a link to the channel header.', {
+  schema: ({ z, stepSchema, text, channel }) => stepSchema('Add Bookmark', 'Adds a link to the channel header.', {
     Channel: channel.optional(),
     Title: text('The bookmark title; templates allowed.'),
     Link: text('An http(s) URL; templates allowed.'),

@@ -1,6 +1,6 @@
 /** Add Users: invites people to a channel. */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, users } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface AddUsersStep extends StepBase {
   op: 'addUsers';
@@ -12,7 +12,7 @@ export interface AddUsersStep extends StepBase {
 export const addUsers = defineStepKind({
   operation: 'Add Users',
   op: 'addUsers',
-  schema: stepSchema('Add Users', 'Invites people to a channel.', { Channel: channel.optional(), Users: users }),
+  schema: ({ stepSchema, channel, users }) => stepSchema('Add Users', 'Invites people to a channel.', { Channel: channel.optional(), Users: users }),
   outputs: ['channel'],
   verb: 'inviting people',
   channel: 'uses',

@@ -1,6 +1,6 @@
 /** Archive Channel. To archive after a delay, put a Wait step before it. */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface ArchiveChannelStep extends StepBase {
   op: 'archiveChannel';
@@ -10,7 +10,7 @@ export interface ArchiveChannelStep extends StepBase {
 export const archiveChannel = defineStepKind({
   operation: 'Archive Channel',
   op: 'archiveChannel',
-  schema: stepSchema('Archive Channel', 'Archives a channel (put a Wait before it to archive after a delay).', { Channel: channel.optional() }),
+  schema: ({ stepSchema, channel }) => stepSchema('Archive Channel', 'Archives a channel (put a Wait before it to archive after a delay).', { Channel: channel.optional() }),
   outputs: ['channel'],
   verb: 'archiving the channel',
   channel: 'uses',

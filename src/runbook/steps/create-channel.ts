@@ -1,7 +1,6 @@
 /** Create Channel: the incident channel. Sets [incident.channel] and [incident.channelId]. */
-import { z } from 'zod';
 import type { StepBase } from '../types';
-import { compact, defineStepKind, stepSchema, text, users } from './kind';
+import { compact, defineStepKind } from './kind';
 
 export interface CreateChannelStep extends StepBase {
   op: 'createChannel';
@@ -18,7 +17,7 @@ export interface CreateChannelStep extends StepBase {
 export const createChannel = defineStepKind({
   operation: 'Create Channel',
   op: 'createChannel',
-  schema: stepSchema('Create Channel', 'Creates the incident channel; sets [incident.channel], [incident.channelId] and [incident.channelLink] (a link to the channel in messages).', {
+  schema: ({ z, stepSchema, text, users }) => stepSchema('Create Channel', 'Creates the incident channel; sets [incident.channel], [incident.channelId] and [incident.channelLink] (a link to the channel in messages).', {
     Name: text('Channel name, lower-case; e.g. `incident-[incident.id]`.'),
     Description: text("The channel's purpose; templates allowed.").optional(),
     AddUsers: users.optional(),

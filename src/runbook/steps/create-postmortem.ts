@@ -5,7 +5,7 @@
  * link and ts (the link's message).
  */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface CreatePostmortemStep extends StepBase {
   op: 'createPostmortem';
@@ -17,7 +17,7 @@ export interface CreatePostmortemStep extends StepBase {
 export const createPostmortem = defineStepKind({
   operation: 'Create Postmortem',
   op: 'createPostmortem',
-  schema: stepSchema('Create Postmortem', "Writes the incident's postmortem as the channel's canvas and posts its link. Outputs canvasId, link and ts.", {
+  schema: ({ stepSchema, text, channel }) => stepSchema('Create Postmortem', "Writes the incident's postmortem as the channel's canvas and posts its link. Outputs canvasId, link and ts.", {
     Channel: channel.optional(),
     Title: text('The canvas title; templates allowed. Default `Postmortem: [incident.id]`.').optional(),
   }),

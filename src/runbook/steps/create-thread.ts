@@ -1,8 +1,7 @@
 /** Create Thread: posts a thread's root message, optionally the home of the incident's updates. Outputs channel and ts. */
-import { z } from 'zod';
 import type { MessageBlock, StepBase } from '../types';
-import { checkBlocks, messageFields, normalizeBlocks, postStepMessage } from './blocks';
-import { compact, defineStepKind, INCIDENT_CHANNEL, stepSchema } from './kind';
+import { checkBlocks, normalizeBlocks, postStepMessage } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface CreateThreadStep extends StepBase {
   op: 'createThread';
@@ -16,7 +15,7 @@ export interface CreateThreadStep extends StepBase {
 export const createThread = defineStepKind({
   operation: 'Create Thread',
   op: 'createThread',
-  schema: stepSchema('Create Thread', 'Posts the root message of a thread. Outputs channel and ts.', {
+  schema: ({ z, stepSchema, messageFields }) => stepSchema('Create Thread', 'Posts the root message of a thread. Outputs channel and ts.', {
     ...messageFields('The root message; templates allowed.'),
     ThreadUpdates: z.boolean().optional().describe("Post the incident's updates and reminders in this thread. Default false."),
   }),

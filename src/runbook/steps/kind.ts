@@ -6,57 +6,22 @@
  *
  * Pure: the workflow bundles these modules, so running a step goes through
  * the StepRuntime the workflow hands in (activities, timers, child
- * workflows), never through an import of Temporal or Node.
+ * workflows), never through an import of Temporal or Node. Nor of zod: a
+ * kind's schema is a function of the shared syntax (./syntax.ts), which only
+ * the parser loads.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Activities } from '../../../activities';
-import { DURATION_HINT, DURATION_PATTERN } from '../duration';
+import type { StepSyntax } from './syntax';
 import type { IncidentEvent, MessageBlock, RunbookSection, StepBase } from '../types';
 
-// ---- the file syntax shared by the kinds ----
+// ---- the file syntax ----
 
-export const duration = (what: string) =>
-  z
-    .string({ error: `expected ${DURATION_HINT}` })
-    .regex(new RegExp(DURATION_PATTERN), { error: `expected ${DURATION_HINT}` })
-    .describe(what);
-
-export const text = (what: string) => z.string({ error: 'expected text' }).min(1, { error: 'must not be empty' }).describe(what);
-
+/** A step id as a file writes it (`Id: notify`). */
 export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
-const stepId = z
-  .string({ error: 'expected a step id like notify' })
-  .regex(new RegExp(STEP_ID_PATTERN), { error: 'a step id uses letters, digits, _ and - and starts with a letter' })
-  .describe('Names the step so later steps can use its outputs as [steps.<id>.<output>].');
-
-export const channel = text('A channel: `#[incident.channel]` (the incident channel), `#name`, or an ID like C0123ABCD; templates allowed. Defaults to the incident channel.');
-export const users = z
-  .array(text('A Slack user ID, `@user-group` handle, `@username` or email; templates allowed.'), { error: 'expected a list like ["@oncall", "@sre-team"]' })
-  .describe('People to invite.');
-
-export const slackAction = z.literal('Slack', { error: 'this operation is a Slack action: write `Action Type: Slack`' }).optional().describe('`Slack` (optional).');
-export const flowAction = z.literal('Flow', { error: 'Wait is a Flow action: write `Action Type: Flow` or leave it out' }).optional().describe('`Flow` (optional).');
-
-const common = {
-  Id: stepId.optional(),
-  id: stepId.optional(),
-  When: text('Run the step only when this is true, e.g. `incident.severity in [SEV1, SEV2]`.').optional(),
-};
 
 /** Fields every step may have that are not templates. */
 export const PLAIN_COMMON_FIELDS = ['Action Type', 'Operation', 'Id', 'id', 'When'] as const;
-
-/** A step's schema: `Action Type`, `Operation`, `Id`, `When` and the kind's own fields; unknown keys are refused. */
-export const stepSchema = <Op extends string, Shape extends z.ZodRawShape, Action extends z.ZodType = typeof slackAction>(
-  operation: Op,
-  description: string,
-  fields: Shape,
-  action: Action = slackAction as unknown as Action,
-) =>
-  z
-    .object({ 'Action Type': action, Operation: z.literal(operation), ...common, ...fields })
-    .strict()
-    .describe(description);
 
 /** The channel a step uses when it names none: the one Create Channel made. */
 export const INCIDENT_CHANNEL = '#[incident.channel]';
@@ -158,7 +123,12 @@ export interface StepKind<Source extends { Operation: string } = { Operation: st
   operation: Source['Operation'];
   /** As the model names it: `sendMessage`. */
   op: Step['op'];
-  schema: z.ZodObject<z.ZodRawShape> & z.ZodType<Source>;
+  /**
+   * Builds the kind's file syntax from the shared pieces (./syntax.ts). A
+   * function, so that this module never loads zod: the incident workflow
+   * bundles every kind for its `run`, in every workflow's context.
+   */
+  schema(syntax: StepSyntax): z.ZodObject<z.ZodRawShape> & z.ZodType<Source>;
   /** What `[steps.<id>.<output>]` can name. */
   outputs: readonly string[];
   /** What the Temporal UI's timeline says the step's Slack call is doing. */
@@ -178,7 +148,7 @@ export interface StepKind<Source extends { Operation: string } = { Operation: st
 
 /** Declares a kind with its types inferred from the schema and the normalize function. */
 export function defineStepKind<S extends z.ZodObject<z.ZodRawShape>, Step extends StepBase>(
-  kind: Omit<StepKind<z.infer<S> & { Operation: string }, Step>, 'schema'> & { schema: S },
-): StepKind<z.infer<S> & { Operation: string }, Step> & { schema: S } {
+  kind: Omit<StepKind<z.infer<S> & { Operation: string }, Step>, 'schema'> & { schema: (syntax: StepSyntax) => S },
+): StepKind<z.infer<S> & { Operation: string }, Step> & { schema: (syntax: StepSyntax) => S } {
   return kind as never;
 }

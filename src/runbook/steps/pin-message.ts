@@ -1,6 +1,6 @@
 /** Pin Message. */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface PinMessageStep extends StepBase {
   op: 'pinMessage';
@@ -11,7 +11,7 @@ export interface PinMessageStep extends StepBase {
 export const pinMessage = defineStepKind({
   operation: 'Pin Message',
   op: 'pinMessage',
-  schema: stepSchema('Pin Message', 'Pins a message.', { Channel: channel.optional(), Ts: text('The message, e.g. `[steps.notify.ts]`.') }),
+  schema: ({ stepSchema, text, channel }) => stepSchema('Pin Message', 'Pins a message.', { Channel: channel.optional(), Ts: text('The message, e.g. `[steps.notify.ts]`.') }),
   outputs: ['channel', 'ts'],
   verb: 'pinning a message',
   channel: 'uses',

@@ -3,11 +3,10 @@
  * approvers from the named groups. Outputs `status` (`approved`, `rejected`
  * or `expired`) and `approvedBy` (Slack user IDs).
  */
-import { z } from 'zod';
 import { parseDuration } from '../duration';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, duration, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface RequestApprovalStep extends StepBase {
   op: 'requestApproval';
@@ -30,7 +29,7 @@ export interface RequestApprovalStep extends StepBase {
 export const requestApproval = defineStepKind({
   operation: 'Request Approval',
   op: 'requestApproval',
-  schema: stepSchema('Request Approval', 'The approval gate: posts an approval card and waits for approvers. Outputs status and approvedBy.', {
+  schema: ({ z, stepSchema, text, duration, channel }) => stepSchema('Request Approval', 'The approval gate: posts an approval card and waits for approvers. Outputs status and approvedBy.', {
     Channel: channel.optional(),
     Message: text('What is being approved; templates allowed.'),
     ApproverGroups: z.array(z.string().min(1), { error: 'expected a list of approver group names from configuration' }).min(1, { error: 'name at least one approver group' }).describe('Approver group names from configuration.'),

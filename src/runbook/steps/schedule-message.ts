@@ -1,8 +1,8 @@
 /** Schedule Message: Slack posts it later (e.g. the retrospective reminder). Outputs channel, scheduledMessageId, postAt (epoch seconds). */
 import { parseDuration } from '../duration';
 import type { MessageBlock, StepBase } from '../types';
-import { checkBlocks, messageFields, normalizeBlocks } from './blocks';
-import { compact, defineStepKind, duration, INCIDENT_CHANNEL, stepSchema } from './kind';
+import { checkBlocks, normalizeBlocks } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface ScheduleMessageStep extends StepBase {
   op: 'scheduleMessage';
@@ -15,7 +15,7 @@ export interface ScheduleMessageStep extends StepBase {
 export const scheduleMessage = defineStepKind({
   operation: 'Schedule Message',
   op: 'scheduleMessage',
-  schema: stepSchema('Schedule Message', 'Has Slack post a message later (e.g. the retrospective reminder).', {
+  schema: ({ stepSchema, messageFields, duration }) => stepSchema('Schedule Message', 'Has Slack post a message later (e.g. the retrospective reminder).', {
     ...messageFields('The message text; templates allowed.'),
     After: duration('How long after this step Slack posts it, e.g. 2d.'),
   }),

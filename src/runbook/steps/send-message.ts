@@ -1,8 +1,7 @@
 /** Send Message: posts a message (or a thread reply). Outputs channel and ts. */
-import { z } from 'zod';
 import type { MessageBlock, StepBase } from '../types';
-import { checkBlocks, messageFields, normalizeBlocks, postStepMessage } from './blocks';
-import { compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { checkBlocks, normalizeBlocks, postStepMessage } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface SendMessageStep extends StepBase {
   op: 'sendMessage';
@@ -20,7 +19,7 @@ export interface SendMessageStep extends StepBase {
 export const sendMessage = defineStepKind({
   operation: 'Send Message',
   op: 'sendMessage',
-  schema: stepSchema('Send Message', 'Posts a message. Outputs channel and ts.', {
+  schema: ({ z, stepSchema, messageFields, text }) => stepSchema('Send Message', 'Posts a message. Outputs channel and ts.', {
     ...messageFields('The message text; templates allowed.'),
     Thread: text('Reply in this thread, e.g. `[steps.thread.ts]`.').optional(),
     Broadcast: z.boolean().optional().describe('Also show a thread reply in the channel. Default false.'),

@@ -1,6 +1,6 @@
 /** Set Topic: a channel's topic. */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface SetTopicStep extends StepBase {
   op: 'setTopic';
@@ -11,7 +11,7 @@ export interface SetTopicStep extends StepBase {
 export const setTopic = defineStepKind({
   operation: 'Set Topic',
   op: 'setTopic',
-  schema: stepSchema('Set Topic', "Sets a channel's topic.", { Channel: channel.optional(), Topic: text('The topic; templates allowed.') }),
+  schema: ({ stepSchema, text, channel }) => stepSchema('Set Topic', "Sets a channel's topic.", { Channel: channel.optional(), Topic: text('The topic; templates allowed.') }),
   outputs: ['channel'],
   verb: 'setting the channel topic',
   channel: 'uses',

@@ -1,7 +1,7 @@
 /** Update Message: replaces an earlier message's text (and blocks). Outputs channel and ts. */
 import type { MessageBlock, StepBase } from '../types';
-import { blocks, checkBlocks, normalizeBlocks } from './blocks';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { checkBlocks, normalizeBlocks } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface UpdateMessageStep extends StepBase {
   op: 'updateMessage';
@@ -15,7 +15,7 @@ export interface UpdateMessageStep extends StepBase {
 export const updateMessage = defineStepKind({
   operation: 'Update Message',
   op: 'updateMessage',
-  schema: stepSchema('Update Message', 'Replaces the text of an earlier message.', {
+  schema: ({ stepSchema, text, channel, blocks }) => stepSchema('Update Message', 'Replaces the text of an earlier message.', {
     Channel: channel.optional(),
     Ts: text('The message to update, e.g. `[steps.notify.ts]`.'),
     Message: text('The new text; templates allowed.'),

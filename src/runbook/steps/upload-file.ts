@@ -5,7 +5,7 @@
  * activities/slack/files.ts). Outputs channel and fileId.
  */
 import type { StepBase } from '../types';
-import { channel, compact, defineStepKind, INCIDENT_CHANNEL, stepSchema, text } from './kind';
+import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
 export interface UploadFileStep extends StepBase {
   op: 'uploadFile';
@@ -25,7 +25,7 @@ export interface UploadFileStep extends StepBase {
 export const uploadFile = defineStepKind({
   operation: 'Upload File',
   op: 'uploadFile',
-  schema: stepSchema('Upload File', 'Uploads a file (fetched from Url, or Content) into a channel or thread. Outputs channel and fileId.', {
+  schema: ({ stepSchema, text, channel }) => stepSchema('Upload File', 'Uploads a file (fetched from Url, or Content) into a channel or thread. Outputs channel and fileId.', {
     Channel: channel.optional(),
     Thread: text('Share it in this thread, e.g. `[steps.thread.ts]`.').optional(),
     Url: text('An http(s) URL the worker fetches (at most 10 MB, 15 s), e.g. a Grafana panel render; templates allowed.').optional(),

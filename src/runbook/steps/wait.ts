@@ -1,8 +1,7 @@
 /** Wait: a durable timer, or until an incident event (optionally bounded). Outputs `event`: the event, or `timeout`. */
-import { z } from 'zod';
 import { formatDuration, parseDuration } from '../duration';
 import type { IncidentEvent, StepBase } from '../types';
-import { compact, defineStepKind, duration, flowAction, stepSchema } from './kind';
+import { compact, defineStepKind } from './kind';
 
 export type WaitStep = StepBase & { op: 'wait' } & (
     | { durationMs: number; event?: undefined; timeoutMs?: undefined }
@@ -12,7 +11,7 @@ export type WaitStep = StepBase & { op: 'wait' } & (
 export const wait = defineStepKind({
   operation: 'Wait',
   op: 'wait',
-  schema: stepSchema(
+  schema: ({ z, stepSchema, duration, flowAction }) => stepSchema(
     'Wait',
     'Waits a duration, or until an incident event.',
     {

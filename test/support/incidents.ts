@@ -3,10 +3,17 @@
  * worker would build for it (its secrets known to the suite's scan),
  * runbooks from text, and a bounded poll.
  */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
 import type { Sandbox, Message } from '../../src/sandbox';
+import { buildServer } from '../../src/server/app';
+import { featureApiRoutes } from '../../src/server/features';
+import type { ApiPermission } from '../../src/server/api-auth';
+import { testClient, testWorker, type TestWorker } from './temporal';
 import { parseRunbook } from '../../src/runbook/validate';
 import type { Runbook } from '../../src/runbook/types';
-import { slackHarness, type SlackHarness } from './slack';
+import { rememberSecrets, slackHarness, type SlackHarness } from './slack';
 
 export type IncidentSlack = SlackHarness;
 
@@ -32,4 +39,46 @@ let seq = 0;
 /** An incident id unique within the test run (channel names stay free across tests on the shared dev server). */
 export function uniqueIncidentId(prefix = 'INC'): string {
   return `${prefix}-${Date.now().toString(36)}${(++seq).toString(36)}`;
+}
+
+/**
+ * A worker on its own task queue, the sandbox Slack, and Signalroom's HTTP
+ * server with the incident API (runbooks from test/fixtures/runbooks/incidents)
+ * and the given API tokens, whose secrets the suite's scan learns.
+ */
+export interface IncidentApiStack {
+  slack: IncidentSlack;
+  client: Client;
+  worker: TestWorker;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function incidentApiStack(apiTokens: Array<{ name: string; token: string; permissions: ApiPermission[] }>): Promise<IncidentApiStack> {
+  const slack = await incidentSlack();
+  rememberSecrets(...apiTokens.map((t) => t.token));
+  const client = await testClient();
+  const worker = await testWorker({ activityDeps: { integrations: slack.integrations } });
+  let stop!: () => void;
+  const running = worker.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
+  const app = await buildServer({
+    temporal: client,
+    logger: false,
+    apiTokens,
+    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, runbookDirs: [path.join(__dirname, '../fixtures/runbooks/incidents')] }),
+  });
+  return {
+    slack,
+    client,
+    worker,
+    app,
+    async close() {
+      await app.close();
+      stop();
+      await running;
+      await worker.close();
+      await client.connection.close();
+      await slack.close();
+    },
+  };
 }

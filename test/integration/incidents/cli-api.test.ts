@@ -5,50 +5,25 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
-import { buildServer } from '../../../src/server/app';
-import { featureApiRoutes } from '../../../src/server/features';
-import { testClient, testNamespace, testTemporalAddress, testWorker, type TestWorker } from '../../support/temporal';
-import { rememberSecrets } from '../../support/slack';
-import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
+import { testNamespace, testTemporalAddress } from '../../support/temporal';
+import { eventually, incidentApiStack, messagesWith, uniqueIncidentId, type IncidentApiStack } from '../../support/incidents';
 
 const ROOT = path.join(__dirname, '../../..');
 const TOKEN = 'incident-cli-token-0123456789abcdef';
 const READ_ONLY = 'incident-cli-read-0123456789abcdef';
 
-let slack: IncidentSlack;
-let client: Client;
-let w: TestWorker;
-let running: Promise<void>;
-let stop: () => void;
-let app: FastifyInstance;
+let stack: IncidentApiStack;
 let url: string;
 
 beforeAll(async () => {
-  slack = await incidentSlack();
-  rememberSecrets(TOKEN);
-  client = await testClient();
-  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
-  app = await buildServer({
-    temporal: client,
-    logger: false,
-    apiTokens: [
-      { name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] },
-      { name: 'dashboard', token: READ_ONLY, permissions: ['incidents:read'] },
-    ],
-    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: w.taskQueue, runbookDirs: [path.join(ROOT, 'test/fixtures/runbooks/incidents')] }),
-  });
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  stack = await incidentApiStack([
+    { name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] },
+    { name: 'dashboard', token: READ_ONLY, permissions: ['incidents:read'] },
+  ]);
+  url = await stack.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
-  await app?.close();
-  stop?.();
-  await running;
-  await w?.close();
-  await client?.connection.close();
-  await slack?.close();
+  await stack?.close();
 });
 
 /** The CLI with neither Temporal nor a configuration in its environment: only the API can do it. */
@@ -68,7 +43,7 @@ function signalroomWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ co
 }
 
 test('open, update, severity, status and resolve through the API', async () => {
-  const { sandbox } = slack;
+  const { sandbox } = stack.slack;
   const id = uniqueIncidentId('API');
   const api = ['--api', url, '--token', TOKEN];
 

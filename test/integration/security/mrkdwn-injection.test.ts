@@ -9,18 +9,12 @@
  * sandbox reads the markup of each message as Slack would (`messageMarkup`).
  */
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
-import { buildServer } from '../../../src/server/app';
-import { featureApiRoutes } from '../../../src/server/features';
 import { messageMarkup, markupIn } from '../../../src/sandbox';
 import { approvalBlocks, approvalText } from '../../../src/slack/blocks/approval-card';
 import { escapeMrkdwn, linkProblem, mrkdwnLink } from '../../../src/slack/mrkdwn';
 import { renderTemplate } from '../../../src/runbook/template';
 import type { ApprovalState } from '../../../workflows/approval/types';
-import { testClient, testWorker, type TestWorker } from '../../support/temporal';
-import { rememberSecrets } from '../../support/slack';
-import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
+import { eventually, incidentApiStack, messagesWith, uniqueIncidentId, type IncidentApiStack } from '../../support/incidents';
 import { API_TOKEN, approvalStack, card, CHANNEL, uniqueExecution, type ApprovalStack } from '../../support/approvals';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -66,37 +60,18 @@ describe('the escaping rule (src/slack/mrkdwn.ts)', () => {
 
 describe('through the API, in the sandbox', () => {
   describe('incidents', () => {
-    let slack: IncidentSlack;
-    let client: Client;
-    let w: TestWorker;
-    let running: Promise<void>;
-    let stop: () => void;
-    let app: FastifyInstance;
+    let stack: IncidentApiStack;
     const TOKEN = 'incident-injection-token-0123456789';
     beforeAll(async () => {
-      slack = await incidentSlack();
-      rememberSecrets(TOKEN);
-      client = await testClient();
-      w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-      running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
-      app = await buildServer({
-        temporal: client,
-        logger: false,
-        apiTokens: [{ name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] }],
-        apiRoutes: featureApiRoutes({ temporal: client, taskQueue: w.taskQueue, runbookDirs: [path.join(ROOT, 'test/fixtures/runbooks/incidents')] }),
-      });
+      stack = await incidentApiStack([{ name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] }]);
     });
     afterAll(async () => {
-      await app?.close();
-      stop?.();
-      await running;
-      await w?.close();
-      await client?.connection.close();
-      await slack?.close();
+      await stack?.close();
     });
 
     test('<!channel>, <!here> and <!subteam^S123> in a description, an update and a severity change ping nobody', async () => {
-      const { sandbox } = slack;
+      const { sandbox } = stack.slack;
+      const app = stack.app;
       const id = uniqueIncidentId('INJ');
       const headers = { authorization: `Bearer ${TOKEN}` };
       const opened = await app.inject({

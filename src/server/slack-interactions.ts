@@ -151,8 +151,9 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
       }
       const payload = parsed.payload;
       // A reply capability pointing anywhere but Slack is refused before anything else happens (SSRF).
+      const bases = options.responseUrlBases();
       for (const [field, url] of responseUrlsOf(payload)) {
-        const problem = responseUrlProblem(url, options.responseUrlBases());
+        const problem = responseUrlProblem(url, bases);
         if (problem) {
           count('malformed');
           return refuse(reply, 400, 'malformed_payload', problem, field);

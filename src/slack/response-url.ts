@@ -25,7 +25,8 @@ export function responseUrlProblem(url: string, extraBases: readonly string[] = 
   }
   if (parsed.username || parsed.password) return 'response_url must not carry credentials';
   const normalized = parsed.href;
-  if ([...SLACK_RESPONSE_URL_BASES, ...extraBases].some((base) => normalized.startsWith(base))) return undefined;
+  const under = (base: string) => normalized.startsWith(base);
+  if (SLACK_RESPONSE_URL_BASES.some(under) || extraBases.some(under)) return undefined;
   return `response_url must point at Slack (${SLACK_RESPONSE_URL_BASES.join(' or ')})`;
 }
 

@@ -64,7 +64,7 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
   };
 
   app.post(COMMANDS_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+    const form = request.slackForm!.fields;
     const userId = form.get('user_id');
     if (!userId) return reply.code(400).send({ error: 'malformed_command', message: 'user_id is missing', field: 'user_id' });
     // The command belongs to the organization's app: a connector's app (another workspace's, say) may not drive incidents.

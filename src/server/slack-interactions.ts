@@ -11,7 +11,7 @@ import { ClickDelivery, MESSAGES, type EarlyOutcome } from './click-delivery';
 import type { Interaction, InteractionRoute, OpenViewDecision, SlackInteractionPayload } from './interaction-routes';
 import type { ClickOutcome, ServerMetrics } from './metrics';
 import { responseUrlProblem } from '../slack/response-url';
-import { slackRequests, type SlackAppsSource, type VerifiedSlackApp } from './slack-request';
+import { slackRequests, type SlackAppsSource, type SlackForm, type VerifiedSlackApp } from './slack-request';
 
 /** Opens a modal through the named integration's client (`views.open`); rejects with Slack's reason. */
 export type OpenSlackView = (decision: OpenViewDecision, triggerId: string) => Promise<void>;
@@ -41,15 +41,15 @@ export const INTERACTIONS_PATH = '/slack/interactions';
 
 type Parsed = { ok: true; payload: SlackInteractionPayload } | { ok: false; field: string; message: string };
 
-/** Checks the fields Signalroom relies on; anything else in the payload is passed along untouched. */
-export function parseInteractionPayload(json: string | null): Parsed {
-  if (json === null) return { ok: false, field: 'payload', message: 'the form field `payload` is missing' };
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (err) {
-    return { ok: false, field: 'payload', message: `payload is not valid JSON: ${(err as Error).message}` };
-  }
+/**
+ * Checks the fields Signalroom relies on in the form's `payload` (read as
+ * JSON once, by the Slack-request plugin); anything else in the payload is
+ * passed along untouched.
+ */
+export function parseInteractionPayload(json: SlackForm['payload']): Parsed {
+  if (json === undefined) return { ok: false, field: 'payload', message: 'the form field `payload` is missing' };
+  if ('error' in json) return { ok: false, field: 'payload', message: `payload is not valid JSON: ${json.error}` };
+  const { value } = json;
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, field: 'payload', message: 'payload must be a JSON object' };
   const p = value as Record<string, unknown>;
   if (typeof p.type !== 'string') return { ok: false, field: 'payload.type', message: 'payload.type must be a string' };
@@ -144,16 +144,16 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
-      const parsed = parseInteractionPayload(form.get('payload'));
+      const parsed = parseInteractionPayload(request.slackForm!.payload);
       if (!parsed.ok) {
         count('malformed');
         return refuse(reply, 400, 'malformed_payload', parsed.message, parsed.field);
       }
       const payload = parsed.payload;
       // A reply capability pointing anywhere but Slack is refused before anything else happens (SSRF).
+      const bases = options.responseUrlBases();
       for (const [field, url] of responseUrlsOf(payload)) {
-        const problem = responseUrlProblem(url, options.responseUrlBases());
+        const problem = responseUrlProblem(url, bases);
         if (problem) {
           count('malformed');
           return refuse(reply, 400, 'malformed_payload', problem, field);

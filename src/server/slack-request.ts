@@ -96,30 +96,51 @@ export function verifySlackRequest(input: {
   };
 }
 
-/** The claims of an interaction payload (`payload=` JSON) or a slash command's form fields. */
-export function claimsOf(form: URLSearchParams): SlackClaims {
-  const payload = form.get('payload');
-  if (payload === null) {
-    const team = form.get('team_id') ?? undefined;
-    return { apiAppId: form.get('api_app_id') ?? undefined, teamIds: team ? [team] : [], enterpriseId: form.get('enterprise_id') ?? undefined };
-  }
+/**
+ * The form Slack sent, read once per request: its fields, and its `payload`
+ * field as JSON (interactions; slash commands have none). The claims and the
+ * route both read this, so the body is parsed once.
+ */
+export interface SlackForm {
+  fields: URLSearchParams;
+  /** Absent without a `payload` field; `error` when it is not JSON. */
+  payload?: { value: unknown } | { error: string };
+}
+
+export function readSlackForm(rawBody: string): SlackForm {
+  const fields = new URLSearchParams(rawBody);
+  const json = fields.get('payload');
+  if (json === null) return { fields };
   try {
-    const p = JSON.parse(payload) as { team?: { id?: unknown } | null; api_app_id?: unknown; user?: { team_id?: unknown }; enterprise?: { id?: unknown } | null };
-    const teamIds = [p.team?.id, p.user?.team_id].filter((t): t is string => typeof t === 'string' && t.length > 0);
-    return {
-      apiAppId: typeof p.api_app_id === 'string' ? p.api_app_id : undefined,
-      teamIds: [...new Set(teamIds)],
-      enterpriseId: typeof p.enterprise?.id === 'string' ? p.enterprise.id : undefined,
-    };
-  } catch {
-    return { teamIds: [] };
+    return { fields, payload: { value: JSON.parse(json) as unknown } };
+  } catch (err) {
+    return { fields, payload: { error: (err as Error).message } };
   }
+}
+
+/** The claims of an interaction payload (`payload=` JSON) or a slash command's form fields. */
+export function claimsOf(form: SlackForm): SlackClaims {
+  const { fields, payload } = form;
+  if (payload === undefined) {
+    const team = fields.get('team_id') ?? undefined;
+    return { apiAppId: fields.get('api_app_id') ?? undefined, teamIds: team ? [team] : [], enterpriseId: fields.get('enterprise_id') ?? undefined };
+  }
+  if (!('value' in payload) || !payload.value || typeof payload.value !== 'object') return { teamIds: [] };
+  const p = payload.value as { team?: { id?: unknown } | null; api_app_id?: unknown; user?: { team_id?: unknown } | null; enterprise?: { id?: unknown } | null };
+  const teamIds = [p.team?.id, p.user?.team_id].filter((t): t is string => typeof t === 'string' && t.length > 0);
+  return {
+    apiAppId: typeof p.api_app_id === 'string' ? p.api_app_id : undefined,
+    teamIds: [...new Set(teamIds)],
+    enterpriseId: typeof p.enterprise?.id === 'string' ? p.enterprise.id : undefined,
+  };
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set on Slack routes once the request is verified: the app that signed it. */
     slack?: VerifiedSlackApp;
+    /** Set on Slack routes before verification: the body's form, parsed once (see readSlackForm). */
+    slackForm?: SlackForm;
   }
 }
 
@@ -140,6 +161,7 @@ export const slackRequests = fp<SlackRequestOptions>(
   async (app, options) => {
     const count = (outcome: ClickOutcome) => options.metrics.clicks.inc({ outcome });
     app.decorateRequest('slack', undefined);
+    app.decorateRequest('slackForm', undefined);
     // The signature covers the exact bytes Slack sent: keep the body as a string.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
@@ -150,9 +172,9 @@ export const slackRequests = fp<SlackRequestOptions>(
     });
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       const rawBody = typeof request.body === 'string' ? request.body : '';
-      const form = new URLSearchParams(rawBody);
+      const form = readSlackForm(rawBody);
       // Slack's reachability probe (and doctor's) carries nothing to act on.
-      if (form.get('ssl_check') === '1') return reply.code(200).send({ ok: true });
+      if (form.fields.get('ssl_check') === '1') return reply.code(200).send({ ok: true });
       const verified = verifySlackRequest({
         rawBody,
         signature: request.headers['x-slack-signature'] as string | undefined,
@@ -167,6 +189,7 @@ export const slackRequests = fp<SlackRequestOptions>(
         return reply.code(401).send({ error: verified.problem, message: verified.message });
       }
       request.slack = verified.app;
+      request.slackForm = form;
     });
   },
   { name: 'signalroom-slack-requests' },

@@ -167,14 +167,22 @@ export class IntegrationRegistry {
    * integrations that share it, and the app and workspace ids that identify
    * it (from configuration). See src/server/slack-request.ts.
    */
-  slackApps(): SlackApp[] {
-    const org = this.config.slack.organization;
-    const entries: Array<{ integration: string; signingSecret?: string; appId?: string; teamId?: string; enterpriseId?: string }> = [
-      { integration: ORGANIZATION, signingSecret: org?.signingSecret ?? this.options.organizationDefaults?.signingSecret, appId: org?.appId, teamId: org?.teamId, enterpriseId: org?.enterpriseId },
-      ...Object.entries(this.config.slack.connectors).map(([name, c]) => ({ integration: `connector:${name}`, signingSecret: c.signingSecret, appId: c.appId, teamId: c.teamId, enterpriseId: c.enterpriseId })),
-    ];
-    return groupBySecret(entries);
+  slackApps(): readonly SlackApp[] {
+    // Asked on every Slack request; the configuration does not change while the registry lives, so it is read once
+    // (and frozen, as every caller shares it).
+    if (!this.apps) {
+      const org = this.config.slack.organization;
+      const entries: Array<{ integration: string; signingSecret?: string; appId?: string; teamId?: string; enterpriseId?: string }> = [
+        { integration: ORGANIZATION, signingSecret: org?.signingSecret ?? this.options.organizationDefaults?.signingSecret, appId: org?.appId, teamId: org?.teamId, enterpriseId: org?.enterpriseId },
+        ...Object.entries(this.config.slack.connectors).map(([name, c]) => ({ integration: `connector:${name}`, signingSecret: c.signingSecret, appId: c.appId, teamId: c.teamId, enterpriseId: c.enterpriseId })),
+      ];
+      this.apps = Object.freeze(groupBySecret(entries).map((app) => Object.freeze({ ...app, integrations: Object.freeze(app.integrations) as string[] })));
+    }
+    return this.apps;
   }
+
+  private apps?: readonly SlackApp[];
+  private bases?: readonly string[];
 
   /** The signing secret of an integration's Slack app (sealing a click's response_url uses it). */
   signingSecretOf(integration: string): string | undefined {
@@ -182,9 +190,12 @@ export class IntegrationRegistry {
   }
 
   /** Where click replies may go besides Slack's own hosts: a self-hosted Slack API (the sandbox) configured here. */
-  responseUrlBases(): string[] {
-    const urls = [this.config.slack.organization?.apiUrl, this.options.organizationDefaults?.apiUrl, ...Object.values(this.config.slack.connectors).map((c) => c.apiUrl)];
-    return [...new Set(urls.map((u) => (u ? responseUrlBaseOf(u) : undefined)).filter((b): b is string => Boolean(b)))];
+  responseUrlBases(): readonly string[] {
+    if (!this.bases) {
+      const urls = [this.config.slack.organization?.apiUrl, this.options.organizationDefaults?.apiUrl, ...Object.values(this.config.slack.connectors).map((c) => c.apiUrl)];
+      this.bases = Object.freeze([...new Set(urls.map((u) => (u ? responseUrlBaseOf(u) : undefined)).filter((b): b is string => Boolean(b)))]);
+    }
+    return this.bases;
   }
 
 

@@ -10,7 +10,7 @@
  *   that signed the click) before it goes into a signal, and only the
  *   activity that answers the clicker opens it again.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /** Where Slack's response URLs live (slack.com and GovSlack). */
 export const SLACK_RESPONSE_URL_BASES = ['https://hooks.slack.com/', 'https://hooks.slack-gov.com/'] as const;
@@ -25,7 +25,8 @@ export function responseUrlProblem(url: string, extraBases: readonly string[] = 
   }
   if (parsed.username || parsed.password) return 'response_url must not carry credentials';
   const normalized = parsed.href;
-  if ([...SLACK_RESPONSE_URL_BASES, ...extraBases].some((base) => normalized.startsWith(base))) return undefined;
+  const under = (base: string) => normalized.startsWith(base);
+  if (SLACK_RESPONSE_URL_BASES.some(under) || extraBases.some(under)) return undefined;
   return `response_url must point at Slack (${SLACK_RESPONSE_URL_BASES.join(' or ')})`;
 }
 
@@ -80,8 +81,19 @@ export async function postToResponseUrl(url: string, body: ResponseUrlBody, opti
 
 const SEALED = /^sealed:v1:([a-z0-9:_-]+):([A-Za-z0-9_-]+)$/;
 
-function keyFor(signingSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', signingSecret, 'signalroom', 'response_url v1', 32));
+/** Sealing keys by signing secret: one HKDF per secret, not one per click. A handful of apps, so the map stays small. */
+const keys = new Map<string, KeyObject>();
+const MAX_KEYS = 64;
+
+function keyFor(signingSecret: string): KeyObject {
+  let key = keys.get(signingSecret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(hkdfSync('sha256', signingSecret, 'signalroom', 'response_url v1', 32)));
+    // Secrets rotated away are forgotten eventually; the oldest goes first.
+    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value!);
+    keys.set(signingSecret, key);
+  }
+  return key;
 }
 
 /** `sealed:v1:<integration>:<iv|ciphertext|tag>`; the integration names whose secret opens it. */

@@ -3,7 +3,7 @@
  * cancel — on top of the same workflow, updates and rules as the CLI and the
  * Slack buttons.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
@@ -160,10 +160,11 @@ export class ApprovalService {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
-        const described = await handle.describe().catch(() => undefined);
-        if (described && described.status.name !== 'RUNNING') return this.finishedOutcome(handle);
-      }
+      // Whatever the race surfaced as (not found, update failed, or the server's
+      // "workflow execution already completed"): once the run has ended, the
+      // answer is the finished approval's, the same as for a decision sent after it.
+      const described = await handle.describe().catch(() => undefined);
+      if (described && described.status.name !== 'RUNNING') return this.finishedOutcome(handle);
       throw err;
     }
   }

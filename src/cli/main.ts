@@ -6,13 +6,6 @@
  * report an outcome (approvals) document their own codes in their --help.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-// The long-running commands (dev, worker, server, sandbox, doctor) load their
-// modules when they run: the Temporal worker, Fastify and the sandbox take
-// most of a second to load, and every `approval`/`incident` call in a
-// pipeline would pay for them. CommonJS `require`, not `import()`: the sources
-// run through tsx's CommonJS hook, which a dynamic import would bypass.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = <T>(id: string): T => require(id) as T;
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { renderManifest } from './manifest';
 import { registerApprovalCommands } from './approval';
@@ -20,6 +13,14 @@ import { registerRunbookCommands } from './runbook';
 import { registerIncidentCommands } from './incident';
 import { registerClusterCommands } from './cluster';
 import { connectClient } from '../temporal/connection';
+
+// The long-running commands (dev, worker, server, sandbox, doctor) load their
+// modules when they run: the Temporal worker, Fastify and the sandbox take
+// most of a second to load, and every `approval`/`incident` call in a
+// pipeline would pay for them. CommonJS `require`, not `import()`: the sources
+// run through tsx's CommonJS hook, which a dynamic import would bypass.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;

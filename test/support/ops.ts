@@ -1,11 +1,15 @@
 /**
  * Shared by the operations tests: the Temporal CLI's `workflow list`, a
- * bounded poll, and the sandbox config file a `signalroom worker` process reads.
+ * bounded poll, the sandbox config file a `signalroom worker` process reads,
+ * and starting the `signalroom` command as an operator would.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { testNamespace, testTemporalAddress } from './temporal';
 
 const exec = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
 
 export interface ListedRun {
   workflowId: string;
@@ -34,4 +38,37 @@ export function sandboxConfigYaml(sandbox: { botToken: string; signingSecret: st
     `    apiUrl: ${JSON.stringify(sandbox.apiUrl)}`,
     extra,
   ].join('\n');
+}
+
+export interface SignalroomProcess {
+  child: ChildProcess;
+  /** The last 20,000 characters it printed, stdout and stderr together. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `node bin/signalroom.js ARGS` as an operator starts it: the suite's Temporal
+ * dev server, the configuration and data folder in `dir`, none of this
+ * shell's TEMPORAL_, SLACK_ or SIGNALROOM_WORKER_ variables, plus `env`.
+ */
+export function spawnSignalroom(args: string[], dir: string, env: Record<string, string> = {}): SignalroomProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(childEnv)) if (/^(TEMPORAL_|SLACK_|SIGNALROOM_WORKER_)/.test(name)) delete childEnv[name];
+  Object.assign(childEnv, {
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_NAMESPACE: testNamespace(),
+    SIGNALROOM_CONFIG: path.join(dir, 'signalroom.yaml'),
+    SIGNALROOM_DATA_DIR: path.join(dir, 'data'),
+    ...env,
+  });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => output, exited };
 }

@@ -4,7 +4,6 @@
  * stopped with SIGTERM in the middle of a batch, exits 0, and the other
  * finishes everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,18 +14,15 @@ import { loadRunbookFile } from '../../../src/runbook/load';
 import type { Runbook } from '../../../src/runbook/types';
 import type { Sandbox } from '../../../src/sandbox';
 import { incidentStateQuery } from '../../../workflows/messages';
-import { testClient, testNamespace, testTemporalAddress, uniqueTaskQueue } from '../../support/temporal';
+import { testClient, testNamespace, uniqueTaskQueue } from '../../support/temporal';
 import { testSandbox } from '../../support/slack';
-import { eventually, sandboxConfigYaml } from '../../support/ops';
+import { eventually, sandboxConfigYaml, spawnSignalroom, type SignalroomProcess } from '../../support/ops';
 
 const root = path.resolve(__dirname, '../../..');
 const BATCH = 12;
 
-interface WorkerProcess {
-  child: ChildProcess;
+interface WorkerProcess extends SignalroomProcess {
   identity: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 let sandbox: Sandbox;
@@ -37,24 +33,8 @@ const taskQueue = uniqueTaskQueue('scale-out');
 const workers: WorkerProcess[] = [];
 
 function startWorkerProcess(): WorkerProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (/^(TEMPORAL_|SLACK_)/.test(name)) delete env[name];
-  Object.assign(env, {
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    TEMPORAL_NAMESPACE: testNamespace(),
-    SIGNALROOM_TASK_QUEUE: taskQueue,
-    SIGNALROOM_CONFIG: path.join(dir, 'signalroom.yaml'),
-    SIGNALROOM_DATA_DIR: path.join(dir, 'data'),
-  });
-  const child = spawn(process.execPath, [path.join(root, 'bin/signalroom.js'), 'worker'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const w: WorkerProcess = { child, identity: `signalroom-worker@${os.hostname()}:${child.pid}`, output: () => output, exited };
+  const run = spawnSignalroom(['worker'], dir, { SIGNALROOM_TASK_QUEUE: taskQueue });
+  const w: WorkerProcess = { ...run, identity: `signalroom-worker@${os.hostname()}:${run.child.pid}` };
   workers.push(w);
   return w;
 }

@@ -3,7 +3,7 @@
  * process while it runs an incident against the sandbox, and the errors an
  * operator gets for a port it cannot use.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,42 +15,20 @@ import type { CallRecord } from '../../../src/sandbox/web-api';
 import { freePort } from '../../../src/temporal/free-port';
 import { incidentStateQuery } from '../../../workflows/messages';
 import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
-import { testClient, testNamespace, testTemporalAddress, uniqueTaskQueue } from '../../support/temporal';
-import { eventually, sandboxConfigYaml } from '../../support/ops';
-
-const root = path.resolve(__dirname, '../../..');
+import { testClient, uniqueTaskQueue } from '../../support/temporal';
+import { eventually, sandboxConfigYaml, spawnSignalroom, type SignalroomProcess } from '../../support/ops';
 
 let sandbox: Sandbox;
 let client: Client;
 let dir: string;
 const children: ChildProcess[] = [];
 
-interface Run {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Run = SignalroomProcess;
 
 function runSignalroom(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (/^(TEMPORAL_|SLACK_|SIGNALROOM_WORKER_)/.test(name)) delete env[name];
-  Object.assign(env, {
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    TEMPORAL_NAMESPACE: testNamespace(),
-    SIGNALROOM_CONFIG: path.join(dir, 'signalroom.yaml'),
-    SIGNALROOM_DATA_DIR: path.join(dir, 'data'),
-    ...extraEnv,
-  });
-  const child = spawn(process.execPath, [path.join(root, 'bin/signalroom.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
+  const run = spawnSignalroom(args, dir, extraEnv);
+  children.push(run.child);
+  return run;
 }
 
 /** What an exited command printed and returned, or 'still running' after the timeout. */

@@ -18,7 +18,7 @@ import { SA } from '../../src/temporal/search-attributes';
 import type { ApprovalResult } from '../../workflows/approval/types';
 import { eventually } from '../support/eventually';
 import { slackHarness, type SlackHarness } from '../support/slack';
-import { testClient, testWorker, type TestWorker } from '../support/temporal';
+import { runningWorker, type RunningWorker } from '../support/temporal';
 
 // Alone it takes 1.5–2.5 minutes on 2 cores; inside the whole suite, beside other projects, up to twice that.
 jest.setTimeout(600_000);
@@ -29,25 +29,20 @@ const DEPLOYS = 'C0DEPLOYS';
 
 let h: SlackHarness;
 let client: Client;
-let worker: TestWorker;
-let running: Promise<void>;
+let worker: RunningWorker;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   // Slack gives up on an app after 3 s; here the sandbox waits longer, so a slow answer on a loaded machine still shows its status.
   h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } } }, { interactivityTimeoutMs: 30_000 });
-  client = await testClient();
-  worker = await testWorker({ activityDeps: { integrations: h.integrations } });
-  running = worker.worker.run();
+  worker = await runningWorker({ activityDeps: { integrations: h.integrations } });
+  client = worker.client;
   app = await buildServer({ temporal: client, logger: false, metrics: { defaultMetrics: false }, slack: { integrations: h.integrations }, interactionRoutes: featureInteractionRoutes() });
   h.sandbox.setRequestUrl(`${await app.listen({ port: 0, host: '127.0.0.1' })}/slack/interactions`);
 });
 afterAll(async () => {
   await app?.close();
-  worker?.worker.shutdown();
-  await running;
-  await worker?.close();
-  await client?.connection.close();
+  await worker?.stop();
   await h?.close();
 });
 

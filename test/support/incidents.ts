@@ -10,7 +10,7 @@ import type { Sandbox, Message } from '../../src/sandbox';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import type { ApiPermission } from '../../src/server/api-auth';
-import { testClient, testWorker, type TestWorker } from './temporal';
+import { runningWorker, type TestWorker } from './temporal';
 import { parseRunbook } from '../../src/runbook/validate';
 import type { Runbook } from '../../src/runbook/types';
 import { rememberSecrets, slackHarness, type SlackHarness } from './slack';
@@ -57,10 +57,8 @@ export interface IncidentApiStack {
 export async function incidentApiStack(apiTokens: Array<{ name: string; token: string; permissions: ApiPermission[] }>): Promise<IncidentApiStack> {
   const slack = await incidentSlack();
   rememberSecrets(...apiTokens.map((t) => t.token));
-  const client = await testClient();
-  const worker = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  let stop!: () => void;
-  const running = worker.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
+  const temporal = await runningWorker({ activityDeps: { integrations: slack.integrations } });
+  const { client, worker } = temporal;
   const app = await buildServer({
     temporal: client,
     logger: false,
@@ -74,10 +72,7 @@ export async function incidentApiStack(apiTokens: Array<{ name: string; token: s
     app,
     async close() {
       await app.close();
-      stop();
-      await running;
-      await worker.close();
-      await client.connection.close();
+      await temporal.stop();
       await slack.close();
     },
   };

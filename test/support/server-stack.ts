@@ -14,7 +14,7 @@ import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/fea
 import { approvalNamesOf } from '../../src/approvals/client';
 import { requesterCheck } from '../../src/approvals/requester-check';
 import { computeSlackSignature } from '../../src/server/slack-signature';
-import { testClient, testWorker, type TestWorker } from './temporal';
+import { runningWorker, type TestWorker } from './temporal';
 import { configSecrets, rememberSecrets, testSandbox } from './slack';
 
 export interface ServerStack {
@@ -49,9 +49,8 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
   });
   rememberSecrets(...configSecrets(config));
   const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
-  const client = await testClient();
-  const worker = await testWorker({ activityDeps: { integrations } });
-  const running = worker.worker.run();
+  const temporal = await runningWorker({ activityDeps: { integrations } });
+  const { client, worker } = temporal;
   const server = await buildServer({
     temporal: client,
     logger: false,
@@ -91,10 +90,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
     },
     async close() {
       await server.close();
-      worker.worker.shutdown();
-      await running;
-      await worker.close();
-      await client.connection.close();
+      await temporal.stop();
       await sandbox.close();
     },
   };

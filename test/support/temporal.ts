@@ -78,3 +78,29 @@ export async function testWorker(options: Partial<Omit<CreateWorkerOptions, 'con
     },
   };
 }
+
+/** A client and a worker already polling: what most test files start in `beforeAll`. */
+export interface RunningWorker {
+  client: Client;
+  worker: TestWorker;
+  taskQueue: string;
+  /** Shuts the worker down, waits for it, and closes both connections. */
+  stop(): Promise<void>;
+}
+
+export async function runningWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}): Promise<RunningWorker> {
+  const client = await testClient();
+  const worker = await testWorker(options);
+  const running = worker.worker.run();
+  return {
+    client,
+    worker,
+    taskQueue: worker.taskQueue,
+    async stop() {
+      worker.worker.shutdown();
+      await running;
+      await worker.close();
+      await client.connection.close();
+    },
+  };
+}

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer } from '../../../src/server/app';
 import { featureApiRoutes } from '../../../src/server/features';
-import { testClient, testWorker, type TestWorker } from '../../support/temporal';
+import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { rememberSecrets, slackHarness, type SlackHarness } from '../../support/slack';
 import { eventually } from '../../support/eventually';
 
@@ -19,18 +19,15 @@ const TOKEN = 'cli-api-token-0123456789abcdef';
 
 let h: SlackHarness;
 let client: Client;
-let w: TestWorker;
+let w: RunningWorker;
 let app: FastifyInstance;
 let url: string;
-let stop: () => void;
-let done: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] } } });
   rememberSecrets(TOKEN);
-  client = await testClient();
-  w = await testWorker({ activityDeps: { integrations: h.integrations } });
-  done = w.runUntil(() => new Promise<void>((r) => (stop = r)));
+  w = await runningWorker({ activityDeps: { integrations: h.integrations } });
+  client = w.client;
   app = await buildServer({
     temporal: client,
     logger: false,
@@ -42,10 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  stop();
-  await done;
-  await w.close();
-  await client.connection.close();
+  await w.stop();
   await h.close();
 });
 

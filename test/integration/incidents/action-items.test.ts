@@ -13,7 +13,7 @@ import { IncidentService } from '../../../src/incidents/service';
 import { openIncident } from '../../../src/incidents/client';
 import { TASK_DONE_ACTION } from '../../../src/slack/blocks/action-item';
 import { incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
-import { testClient, testWorker, type TestWorker } from '../../support/temporal';
+import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { SANDBOX_PAGE_HEADER } from '../../../src/sandbox/page/routes';
 import { rememberSecrets } from '../../support/slack';
 import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
@@ -21,16 +21,14 @@ import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId,
 const TOKEN = 'incident-tasks-token-0123456789';
 let slack: IncidentSlack;
 let client: Client;
-let w: TestWorker;
-let running: Promise<void>;
+let w: RunningWorker;
 let server: FastifyInstance;
 
 beforeAll(async () => {
   slack = await incidentSlack();
   rememberSecrets(TOKEN);
-  client = await testClient();
-  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  running = w.worker.run();
+  w = await runningWorker({ activityDeps: { integrations: slack.integrations } });
+  client = w.client;
   server = await buildServer({
     temporal: client,
     logger: false,
@@ -46,10 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  w?.worker.shutdown();
-  await running;
-  await w?.close();
-  await client?.connection.close();
+  await w?.stop();
   await slack?.close();
 });
 

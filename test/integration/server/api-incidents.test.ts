@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer } from '../../../src/server/app';
 import { featureApiRoutes } from '../../../src/server/features';
-import { testClient, testWorker, type TestWorker } from '../../support/temporal';
+import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { rememberSecrets, slackHarness, type SlackHarness } from '../../support/slack';
 import { eventually } from '../../support/eventually';
 
@@ -21,20 +21,14 @@ const auth = (t = tokens[0].token) => ({ authorization: `Bearer ${t}` });
 
 let h: SlackHarness;
 let client: Client;
-let w: TestWorker;
+let w: RunningWorker;
 let app: FastifyInstance;
-let stopWorker: () => void;
-let workerDone: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness();
   rememberSecrets(...tokens.map((t) => t.token));
-  client = await testClient();
-  w = await testWorker({ activityDeps: { integrations: h.integrations } });
-  let resolveStop!: () => void;
-  const stop = new Promise<void>((r) => (resolveStop = r));
-  stopWorker = resolveStop;
-  workerDone = w.runUntil(() => stop);
+  w = await runningWorker({ activityDeps: { integrations: h.integrations } });
+  client = w.client;
   app = await buildServer({
     temporal: client,
     logger: false,
@@ -44,10 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  stopWorker();
-  await workerDone;
-  await w.close();
-  await client.connection.close();
+  await w.stop();
   await h.close();
 });
 

@@ -10,23 +10,20 @@ import { IncidentService } from '../../../src/incidents/service';
 import { responderAccess } from '../../../src/incidents/command-access';
 import { requestApproval } from '../../../src/approvals/client';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
-import { testClient, testWorker, type TestWorker } from '../../support/temporal';
+import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { slackHarness, type SlackHarness } from '../../support/slack';
 import { eventually } from '../../support/eventually';
 
 const SECRET = 'commands-secret-0123456789abcdef';
 let h: SlackHarness;
 let client: Client;
-let w: TestWorker;
+let w: RunningWorker;
 let app: FastifyInstance;
-let stop: () => void;
-let done: Promise<void>;
 
 beforeAll(async () => {
   h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, oncall: { users: ['U0ALICE'] } }, incidents: { responderGroups: ['oncall'] } });
-  client = await testClient();
-  w = await testWorker({ activityDeps: { integrations: h.integrations } });
-  done = w.runUntil(() => new Promise<void>((r) => (stop = r)));
+  w = await runningWorker({ activityDeps: { integrations: h.integrations } });
+  client = w.client;
   const incidents = new IncidentService(client, w.taskQueue, [path.resolve(__dirname, '../../../runbooks')]);
   app = await buildServer({
     temporal: client,
@@ -38,10 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  stop();
-  await done;
-  await w.close();
-  await client.connection.close();
+  await w.stop();
   await h.close();
 });
 

@@ -1,26 +1,32 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { restrictedImportMessages, type LintText } from '../support/lint';
 
-// The determinism boundary is enforced by lint, not by review: run the
-// project's own eslint exactly as `npm test` does, on code given on stdin.
-const root = path.resolve(__dirname, '../..');
-function lintAs(file: string, code: string): string[] {
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', file, '--format', 'json'], {
-    cwd: root,
-    input: code,
-    encoding: 'utf8',
-  });
-  const [result] = JSON.parse(r.stdout) as Array<{ messages: Array<{ ruleId: string; message: string }> }>;
-  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+// The determinism boundary is enforced by lint, not by review: the project's
+// own eslint configuration, exactly as `npm test` runs it, on texts given as if
+// they were files.
+const FORBIDDEN: Array<[string, string]> = [
+  ["import fs from 'fs';", 'Node builtins'],
+  ["import { readFile } from 'node:fs/promises';", 'Node builtins'],
+  ["import { WebClient } from '@slack/web-api';", 'I/O libraries'],
+  ["import { Client } from '@temporalio/client';", 'I/O libraries'],
+];
+const TEXTS: LintText[] = [
+  ...FORBIDDEN.map(([code]) => ({ file: 'workflows/example.ts', code: `${code}\nexport const x = 1;\n` })),
+  { file: 'activities/example.ts', code: "import fs from 'fs';\nexport const x = fs;\n" },
+  { file: 'workflows/example.ts', code: "import { sleep } from '@temporalio/workflow';\nexport const x = sleep;\n" },
+];
+// All texts in one eslint run; each test reads its own text's messages.
+let messages: string[][];
+beforeAll(() => {
+  messages = restrictedImportMessages(TEXTS);
+});
+const lintAs = (file: string, code: string): string[] => {
+  const i = TEXTS.findIndex((t) => t.file === file && t.code === code);
+  if (i < 0) throw new Error(`not linted: ${file}`);
+  return messages[i];
+};
 
 describe('the lint rule for workflows/', () => {
-  test.each([
-    ["import fs from 'fs';", 'Node builtins'],
-    ["import { readFile } from 'node:fs/promises';", 'Node builtins'],
-    ["import { WebClient } from '@slack/web-api';", 'I/O libraries'],
-    ["import { Client } from '@temporalio/client';", 'I/O libraries'],
-  ])('fails `%s` under workflows/', (code, why) => {
+  test.each(FORBIDDEN)('fails `%s` under workflows/', (code, why) => {
     expect(lintAs('workflows/example.ts', `${code}\nexport const x = 1;\n`).join('\n')).toContain(why);
   });
 

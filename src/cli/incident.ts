@@ -247,8 +247,10 @@ export function registerIncidentCommands(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
       }),
     );
+}
 
-  // `runbook list` joins the runbook commands (validate, schema) registered before.
+/** `runbook list`: the runbooks the incident commands can open, beside the runbook commands (validate, schema) registered before. */
+export function registerRunbookListCommand(program: Command): void {
   const runbook = program.commands.find((c) => c.name() === 'runbook') ?? program.command('runbook').description('Runbook files');
   runbook
     .command('list')

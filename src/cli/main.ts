@@ -7,25 +7,40 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { obtainTemporalCli } from '../temporal/cli-binary';
-import { renderManifest } from './manifest';
-import { registerApprovalCommands } from './approval';
-import { registerRunbookCommands } from './runbook';
-import { registerIncidentCommands } from './incident';
-import { registerClusterCommands } from './cluster';
-import { connectClient } from '../temporal/connection';
 
-// The long-running commands (dev, worker, server, sandbox, doctor) load their
-// modules when they run: the Temporal worker, Fastify and the sandbox take
-// most of a second to load, and every `approval`/`incident` call in a
-// pipeline would pay for them. CommonJS `require`, not `import()`: the sources
-// run through tsx's CommonJS hook, which a dynamic import would bypass.
+// A command loads only what it runs. The long-running commands (dev, worker,
+// server, sandbox, doctor) load their modules when they run: the Temporal
+// worker, Fastify and the sandbox take most of a second to load, and every
+// `approval`/`incident` call in a pipeline would pay for them. CommonJS
+// `require`, not `import()`: the sources run through tsx's CommonJS hook,
+// which a dynamic import would bypass.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = <T>(id: string): T => require(id) as T;
+
+/**
+ * The command groups, each a module of subcommands. A command line that names
+ * one registers only that one: `signalroom approval …` in a pipeline loads
+ * neither the runbook parser nor the PostgreSQL driver. Help, and any other
+ * command, registers them all, so the listing and the suggestions are whole.
+ */
+const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
+  approval: () => load<typeof import('./approval')>('./approval').registerApprovalCommands,
+  runbook: () => (program) => {
+    load<typeof import('./runbook')>('./runbook').registerRunbookCommands(program);
+    load<typeof import('./incident')>('./incident').registerRunbookListCommand(program);
+  },
+  incident: () => load<typeof import('./incident')>('./incident').registerIncidentCommands,
+  cluster: () => load<typeof import('./cluster')>('./cluster').registerClusterCommands,
+};
 
 export const EXIT_USAGE = 64;
 export const EXIT_INTERNAL = 70;
 
-export function buildProgram(): Command {
+/** @param argv the whole command line (`process.argv`); without it every command is registered. */
+export function buildProgram(argv?: string[]): Command {
+  const named = argv?.[2];
+  const groups = named !== undefined && Object.hasOwn(COMMAND_GROUPS, named) ? [named] : Object.keys(COMMAND_GROUPS);
+
   const program = new Command('signalroom')
     .description('Durable incident runbooks and deployment approvals through Slack, on Temporal.')
     .showHelpAfterError()
@@ -77,19 +92,16 @@ export function buildProgram(): Command {
     .requiredOption('--url <url>', 'public https base URL of the Signalroom server')
     .option('--name <name>', 'the app name shown in Slack', 'Signalroom')
     .action((opts) => {
-      process.stdout.write(renderManifest(opts.url, opts.name));
+      process.stdout.write(load<typeof import('./manifest')>('./manifest').renderManifest(opts.url, opts.name));
     });
 
-  registerApprovalCommands(program);
-  registerRunbookCommands(program);
-  registerIncidentCommands(program);
-  registerClusterCommands(program);
+  for (const group of groups) COMMAND_GROUPS[group]()(program);
 
   program
     .command('setup')
     .description("Register Signalroom's search attributes on the Temporal cluster from the environment (idempotent)")
     .action(async () => {
-      const client = await connectClient();
+      const client = await load<typeof import('../temporal/connection')>('../temporal/connection').connectClient();
       try {
         const { registerSearchAttributes } = load<typeof import('../temporal/setup')>('../temporal/setup');
         const report = await registerSearchAttributes(client.connection, client.options.namespace);
@@ -141,7 +153,7 @@ function parseListenPort(value: string): number {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(argv).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;

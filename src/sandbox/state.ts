@@ -335,8 +335,13 @@ export class SandboxState extends EventEmitter {
     return [...this.channels.values()].find((c) => c.teamId === teamId && !c.isIm && c.name === bare);
   }
 
+  /** The channel's list is ordered by ts (see addMessage): a lookup is a binary search, not a scan of every message. */
   findMessage(channel: Channel, ts: string): Message | undefined {
-    return channel.messages.find((m) => m.ts === ts && !m.deleted);
+    const list = channel.messages;
+    const at = firstAtOrAfter(list, ts);
+    // Two messages never share a ts in one channel, but a malformed ts compares equal to its neighbours: check them all.
+    for (let i = at; i < list.length && compareTs(list[i].ts, ts) === 0; i++) if (list[i].ts === ts && !list[i].deleted) return list[i];
+    return undefined;
   }
 
   replies(channel: Channel, threadTs: string): Message[] {
@@ -350,16 +355,7 @@ export class SandboxState extends EventEmitter {
     // re-sorting the whole channel on every post made posting slower with every message.
     const list = channel.messages;
     if (!list.length || compareTs(list[list.length - 1].ts, full.ts) <= 0) list.push(full);
-    else {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareTs(list[mid].ts, full.ts) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, full);
-    }
+    else list.splice(firstAfter(list, full.ts), 0, full);
     this.changed();
     return full;
   }
@@ -376,4 +372,26 @@ export function compareTs(a: string, b: string): number {
   const [as, af = '0'] = a.split('.');
   const [bs, bf = '0'] = b.split('.');
   return Number(as) - Number(bs) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
+}
+
+/** Binary searches over a list ordered by ts: the index of the first message whose ts is at or after `ts`… */
+function firstAtOrAfter(list: readonly { ts: string }[], ts: string): number {
+  return search(list, (m) => compareTs(m.ts, ts) < 0);
+}
+
+/** …and of the first whose ts is after it. */
+function firstAfter(list: readonly { ts: string }[], ts: string): number {
+  return search(list, (m) => compareTs(m.ts, ts) <= 0);
+}
+
+/** The first index where `before` turns false (it is true for a prefix of the list). */
+function search<T>(list: readonly T[], before: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(list[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -7,26 +7,27 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testNamespace, testTemporalAddress, testWorker, type TestWorker } from '../../support/temporal';
+import { runningWorker, testNamespace, testTemporalAddress, type RunningWorker } from '../../support/temporal';
+import { incidentWorkflowId } from '../../../src/incidents/client';
+import { incidentStateQuery } from '../../../workflows/messages';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
 
 const ROOT = path.join(__dirname, '../../..');
 let slack: IncidentSlack;
-let w: TestWorker;
-let running: Promise<void>;
-let stop: () => void;
+let w: RunningWorker;
 
 beforeAll(async () => {
   slack = await incidentSlack();
-  w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  running = w.worker.runUntil(new Promise<void>((resolve) => (stop = resolve)));
+  w = await runningWorker({ activityDeps: { integrations: slack.integrations } });
 });
 afterAll(async () => {
-  stop?.();
-  await running;
-  await w?.close();
+  await w?.stop();
   await slack?.close();
 });
+
+/** Waits for the incident to read as resolved, asking its workflow directly: a command line per poll would cost a process each. */
+const resolved = (id: string) =>
+  eventually('the resolved state', async () => (await w.client.workflow.getHandle(incidentWorkflowId(id)).query(incidentStateQuery)).status === 'resolved');
 
 interface CliResult {
   code: number;
@@ -86,10 +87,8 @@ test('open, update, severity, status, resolve: an incident driven from the comma
   await eventually('the summary in Slack', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
   // The last post-incident step archives the channel; then the incident is resolved.
   await eventually('the channel archived', () => sandbox.channel(channel.id)!.archived);
-  const json = await eventually('the resolved state', async () => {
-    const s = JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout);
-    return s.status === 'resolved' && s;
-  });
+  await resolved(id);
+  const json = JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout);
   expect(json).toMatchObject({ status: 'resolved', resolvedBy: 'U0CAROL', updates: 1, incident: { severity: 'SEV3' } });
   expect(json.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'update', 'severity', 'resolved']));
 });
@@ -180,7 +179,8 @@ test('incident task add|done|list and incident postmortem: action items and the 
   ]);
 
   expect((await signalroom('incident', 'resolve', id, '--summary', 'Gateway config rolled back', '--as', 'U0CAROL')).code).toBe(0);
-  await eventually('the resolved state', async () => JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout).status === 'resolved');
+  await resolved(id);
+  expect(JSON.parse((await signalroom('incident', 'status', id, '--json')).stdout).status).toBe('resolved');
 
   const postmortem = await signalroom('incident', 'postmortem', id);
   expect({ code: postmortem.code, stderr: postmortem.stderr }).toEqual({ code: 0, stderr: '' });

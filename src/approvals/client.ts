@@ -12,7 +12,8 @@ import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/appro
 import { policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
-import { SignalroomError, UnprocessableError } from '../errors';
+import { SignalroomError } from '../errors';
+import { ApprovalInputError } from './errors';
 
 /**
  * Readable, the same for a retried pipeline step, and unambiguous: each part
@@ -75,16 +76,6 @@ export async function requestApproval(
       { key: SA.stage, value: request.stage },
     ],
   });
-}
-
-/** A request field that cannot be used, named as the API and CLI name it (the API's answer says `body.<field>`). */
-export class ApprovalInputError extends UnprocessableError {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message, `body.${field}`);
-  }
 }
 
 /** What a request may name: the configured approver groups and incoming webhooks, and what they permit. Unchecked when absent. */

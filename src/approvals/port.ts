@@ -7,8 +7,8 @@
  */
 import os from 'node:os';
 import type { ApprovalRequest, DecidedBy, DecideOutcome } from '../../workflows/approval/types';
-import { ApprovalInputError } from './client';
-import { ApprovalRefused, type ApprovalService, type ApprovalView } from './service';
+import { ApprovalInputError, ApprovalRefused } from './errors';
+import type { ApprovalService, ApprovalView } from './service';
 
 export type { ApprovalView };
 

@@ -6,21 +6,13 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
-import { ApprovalInputError, normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
+import { ApprovalInputError, ApprovalNotFound, ApprovalRefused } from './errors';
 import { approvalStatusOf } from './outcome';
 import { alreadyFinal } from '../../workflows/approval/policy';
 import type { ApprovalView } from './view';
 import type { RequesterCheck } from './requester-check';
-import { NotFoundError, SignalroomError } from '../errors';
 
-export class ApprovalNotFound extends NotFoundError {}
-
-/** A decision or cancellation the approval refused (the message says why). */
-export class ApprovalRefused extends SignalroomError {
-  constructor(readonly outcome: DecideOutcome) {
-    super(outcome.message, { code: 'refused', status: 409 });
-  }
-}
 
 export type { ApprovalView } from './view';
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { DecideOutcome } from '../../workflows/approval/types';
-import { ApprovalInputError } from '../approvals/client';
+import { ApprovalInputError } from '../approvals/errors';
 import type { ApprovalsPort, ApprovalView } from '../approvals/port';
 import { formatDuration } from '../runbook/duration';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
@@ -33,6 +33,9 @@ export class ApiCallError extends Error {
   }
 }
 
+/** Longer than the longest `/wait` the commands ask for (30 s), so a wait ends on the server's answer, never on this timeout. */
+const API_CALL_TIMEOUT_MS = 60_000;
+
 export class SignalroomApi {
   private readonly base: string;
 
@@ -58,12 +61,19 @@ export class SignalroomApi {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await this.doFetch(`${this.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
+    let res: Response;
+    try {
+      res = await this.doFetch(`${this.base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(API_CALL_TIMEOUT_MS),
+      });
+    } catch (err) {
+      // fetch says only "fetch failed": name the server and the cause (ECONNREFUSED, ENOTFOUND, a timeout).
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`cannot reach the Signalroom API at ${this.base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    }
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -11,12 +11,8 @@
  */
 import type { Command } from 'commander';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
-import { withTemporalClient } from '../temporal/connection';
-import { readEnv } from '../config/env';
-import { ApprovalInputError, approvalNamesOf, approvalWorkflowId } from '../approvals/client';
-import { ApprovalNotFound, ApprovalService } from '../approvals/service';
-import { approvalsOverTemporal, type ApprovalsPort, type ApprovalView } from '../approvals/port';
-import { loadConfig } from '../config/load';
+import { ApprovalInputError, ApprovalNotFound } from '../approvals/errors';
+import type { ApprovalsPort, ApprovalView } from '../approvals/port';
 import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 import { linkProblem } from '../slack/mrkdwn';
@@ -57,14 +53,29 @@ async function run(opts: { api?: string | boolean; token?: string }, prepare: ()
   try {
     const command = prepare();
     const api = SignalroomApi.fromEnvironment(opts);
-    ending = api
-      ? await command(api.approvals)
-      : await withTemporalClient((client) => command(approvalsOverTemporal(new ApprovalService(client, readEnv().SIGNALROOM_TASK_QUEUE, () => approvalNamesOf(loadConfig().config)))));
+    ending = api ? await command(api.approvals) : await overTemporal(command);
   } catch (err) {
     process.stderr.write(`signalroom approval: ${(err as Error).message}\n`);
     ending = { error: err };
   }
   process.exitCode = exitCodeOf(ending);
+}
+
+/**
+ * Runs a command straight against Temporal, with the configuration's approver
+ * groups. Loaded only on this path: a command through the API (`--api`) never
+ * loads Temporal's client, the configuration schema or its YAML parser.
+ */
+function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Promise<T> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import()`: see src/cli/main.ts */
+  const { withTemporalClient } = require('../temporal/connection') as typeof import('../temporal/connection');
+  const { readEnv } = require('../config/env') as typeof import('../config/env');
+  const { loadConfig } = require('../config/load') as typeof import('../config/load');
+  const { approvalNamesOf } = require('../approvals/client') as typeof import('../approvals/client');
+  const { ApprovalService } = require('../approvals/service') as typeof import('../approvals/service');
+  const { approvalsOverTemporal } = require('../approvals/port') as typeof import('../approvals/port');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return withTemporalClient((client) => command(approvalsOverTemporal(new ApprovalService(client, readEnv().SIGNALROOM_TASK_QUEUE, () => approvalNamesOf(loadConfig().config)))));
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
@@ -293,5 +304,3 @@ export function registerApprovalCommands(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action((id: string, opts) => run(opts, () => async (approvals) => printOutcome(await approvals.cancel(id, { by: opts.as, reason: opts.reason }), Boolean(opts.json))));
 }
-
-export { approvalWorkflowId };

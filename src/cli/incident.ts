@@ -14,25 +14,38 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
-import type { Client } from '@temporalio/client';
-import { loadConfig } from '../config/load';
-import { readEnv } from '../config/env';
-import { withTemporalClient } from '../temporal/connection';
-import { formatProblem, type Problem } from '../runbook/validate';
-import { IncidentInputError, incidentWorkflowId, openIncident } from '../incidents/client';
-import { IncidentNotFound, IncidentService, TaskRefused, loadRunbookCatalog, type RunbookCatalog } from '../incidents/service';
+import type { Problem } from '../runbook/validate';
+import { IncidentInputError, IncidentNotFound, TaskRefused, incidentWorkflowId } from '../incidents/errors';
+import type { IncidentService, RunbookCatalog } from '../incidents/service';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 export const EXIT_INCIDENT_REFUSED = 1;
 const EXIT_USAGE = 64;
 
+/*
+ * What a command needs only when it reads local runbooks or goes straight to
+ * Temporal is loaded there: a command through the API (`--api`) never loads
+ * Temporal's client, the configuration schema or the runbook parser.
+ * CommonJS `require`, not `import()`: see src/cli/main.ts.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const local = {
+  config: () => require('../config/load') as typeof import('../config/load'),
+  env: () => require('../config/env') as typeof import('../config/env'),
+  validate: () => require('../runbook/validate') as typeof import('../runbook/validate'),
+  temporal: () => require('../temporal/connection') as typeof import('../temporal/connection'),
+  client: () => require('../incidents/client') as typeof import('../incidents/client'),
+  service: () => require('../incidents/service') as typeof import('../incidents/service'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** A problem with its file relative to the working directory, as editors link it. */
-const located = (p: Problem) => formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
+const located = (p: Problem) => local.validate().formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
 
 /** Where runbooks are found: `--runbooks-dir` when given, else the configuration's `runbooks.dirs` (default `runbooks/`). */
 export function runbookDirs(cliDirs: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   if (cliDirs?.length) return cliDirs;
-  return loadConfig(env).config.runbooks.dirs;
+  return local.config().loadConfig(env).config.runbooks.dirs;
 }
 
 /** `incident.id=42` (repeatable `--input`) to a record; `--input` without `=` is a usage error. */
@@ -75,8 +88,10 @@ function problemsOf(catalog: RunbookCatalog, runbookName?: string): Problem[] {
 }
 
 
-function service(client: Client): IncidentService {
-  return new IncidentService(client, readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined));
+/** Runs `fn` with the incident service straight against Temporal (the connection from the environment). */
+function overTemporal<T>(fn: (service: IncidentService) => Promise<T>): Promise<T> {
+  const { IncidentService } = local.service();
+  return local.temporal().withTemporalClient((client) => fn(new IncidentService(client, local.env().readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined))));
 }
 
 /** Runs a command body: a refusal prints its message and exits 1; anything else is left to main. */
@@ -131,7 +146,7 @@ export function registerIncidentCommands(program: Command): void {
           return;
         }
         const dirs = runbookDirs(opts.runbooksDir);
-        const catalog = await loadRunbookCatalog(dirs);
+        const catalog = await local.service().loadRunbookCatalog(dirs);
         const runbook = catalog.runbooks.get(opts.runbook);
         if (!runbook) {
           const problems = problemsOf(catalog, opts.runbook);
@@ -142,8 +157,8 @@ export function registerIncidentCommands(program: Command): void {
             ].join('\n'),
           );
         }
-        await withTemporalClient(async (client) => {
-          const handle = await openIncident(client, runbook, values, readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
+        await local.temporal().withTemporalClient(async (client) => {
+          const handle = await local.client().openIncident(client, runbook, values, local.env().readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
           const result = { incidentId: values['incident.id'], workflowId: handle.workflowId, runId: handle.firstExecutionRunId, runbook: runbook.name };
           process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${runbook.name}: workflow ${handle.workflowId}\n`);
         });
@@ -157,7 +172,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.updateIncident(id, text, opts.as);
-        else await withTemporalClient((client) => service(client).update(id, text, opts.as));
+        else await overTemporal((service) => service.update(id, text, opts.as));
         process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
       }),
     );
@@ -169,7 +184,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.setIncidentSeverity(id, severity, opts.as);
-        else await withTemporalClient((client) => service(client).setSeverity(id, severity, opts.as));
+        else await overTemporal((service) => service.setSeverity(id, severity, opts.as));
         process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
       }),
     );
@@ -182,7 +197,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.resolveIncident(id, opts.as, opts.summary);
-        else await withTemporalClient((client) => service(client).resolve(id, opts.as, opts.summary));
+        else await overTemporal((service) => service.resolve(id, opts.as, opts.summary));
         process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
       }),
     );
@@ -190,7 +205,7 @@ export function registerIncidentCommands(program: Command): void {
   const task = incident.command('task').description("The incident's action items: add, close, list");
   const taskRequest = (id: string, request: TaskRequest, opts: ApiOptions): Promise<ActionItem> => {
     const api = SignalroomApi.fromEnvironment(opts);
-    return api ? api.incidentTask(id, request) : withTemporalClient((client) => service(client).task(id, request));
+    return api ? api.incidentTask(id, request) : overTemporal((service) => service.task(id, request));
   };
   withApiOptions(task.command('add <id> <text>'))
     .description('Add an action item: posted in the incident channel with a Done button (needs a running worker)')
@@ -219,7 +234,7 @@ export function registerIncidentCommands(program: Command): void {
     .action((id: string, opts: ApiOptions & { json?: boolean }) =>
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
-        const items = api ? await api.incidentTasks(id) : await withTemporalClient((client) => service(client).tasks(id));
+        const items = api ? await api.incidentTasks(id) : await overTemporal((service) => service.tasks(id));
         if (opts.json) return void process.stdout.write(`${JSON.stringify(items)}\n`);
         const sorted = [...items].sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'open' ? -1 : 1));
         const lines = sorted.map((i) => `#${i.id} [${i.status === 'open' ? ' ' : 'x'}] ${i.text}${i.owner ? ` (owner ${i.owner})` : ''}${i.doneBy ? ` — done by ${i.doneBy}` : ''}`);
@@ -232,7 +247,7 @@ export function registerIncidentCommands(program: Command): void {
     .action((id: string, opts: ApiOptions) =>
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
-        const markdown = api ? await api.incidentPostmortem(id) : await withTemporalClient((client) => service(client).postmortem(id));
+        const markdown = api ? await api.incidentPostmortem(id) : await overTemporal((service) => service.postmortem(id));
         process.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
       }),
     );
@@ -243,7 +258,7 @@ export function registerIncidentCommands(program: Command): void {
     .action((id: string, opts: ApiOptions & { json?: boolean }) =>
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
-        const state = api ? await api.incident(id) : await withTemporalClient((client) => service(client).state(id));
+        const state = api ? await api.incident(id) : await overTemporal((service) => service.state(id));
         process.stdout.write(opts.json ? `${JSON.stringify(state)}\n` : `${describeIncident(state).join('\n')}\n`);
       }),
     );
@@ -258,7 +273,7 @@ export function registerRunbookListCommand(program: Command): void {
     .option('--runbooks-dir <dir>', 'read this folder instead of runbooks.dirs (repeatable)', collect)
     .option('--json', 'print the runbooks and problems as JSON')
     .action(async (opts: { runbooksDir?: string[]; json?: boolean }) => {
-      const catalog = await loadRunbookCatalog(runbookDirs(opts.runbooksDir));
+      const catalog = await local.service().loadRunbookCatalog(runbookDirs(opts.runbooksDir));
       const runbooks = [...catalog.runbooks.values()].map((r) => ({
         name: r.name,
         description: r.description,

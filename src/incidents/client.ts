@@ -5,22 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, Workflo
 import type { Runbook } from '../runbook/types';
 import { SA } from '../temporal/search-attributes';
 import type { incident } from '../../workflows/incident/workflow';
-import { UnprocessableError } from '../errors';
-
-/** One workflow per incident: a duplicate trigger joins the running one. */
-export function incidentWorkflowId(incidentId: string): string {
-  return `incident-${incidentId.trim().replace(/[^A-Za-z0-9._-]+/g, '_')}`;
-}
-
-/** The incident's inputs cannot be used: the message says which. */
-export class IncidentInputError extends UnprocessableError {
-  constructor(message: string) {
-    super(message, 'inputs');
-  }
-}
-
-/** The incident id belongs to an incident that already ran to its end: a new incident needs a new id. */
-export class IncidentClosedError extends IncidentInputError {}
+import { IncidentClosedError, IncidentInputError, incidentWorkflowId } from './errors';
 
 /** `incident.id=42` style values to the workflow's incident record, checked against the runbook's inputs. */
 export function incidentValues(runbook: Runbook, values: Record<string, string>): Record<string, string> {

@@ -10,19 +10,10 @@ import { loadRunbookDir } from '../runbook/load';
 import type { Runbook } from '../runbook/types';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
-import { incidentWorkflowId, openIncident } from './client';
+import { openIncident } from './client';
+import { incidentWorkflowId } from './errors';
 import { postmortemMarkdown } from './postmortem';
-import { NotFoundError, UnprocessableError } from '../errors';
-
-export class IncidentNotFound extends NotFoundError {}
-export class RunbookNotFound extends NotFoundError {}
-
-/** The incident refused the action item request (no such item, already done, empty text): the message says which. */
-export class TaskRefused extends UnprocessableError {
-  constructor(message: string) {
-    super(message, 'task');
-  }
-}
+import { IncidentNotFound, RunbookNotFound, TaskRefused } from './errors';
 
 export interface RunbookCatalog {
   runbooks: Map<string, Runbook>;

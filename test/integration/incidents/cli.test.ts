@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runningWorker, testNamespace, testTemporalAddress, type RunningWorker } from '../../support/temporal';
-import { incidentWorkflowId } from '../../../src/incidents/client';
+import { incidentWorkflowId } from '../../../src/incidents/errors';
 import { incidentStateQuery } from '../../../workflows/messages';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
 

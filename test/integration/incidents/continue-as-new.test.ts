@@ -5,7 +5,7 @@
  * makes every wake-up end in continue-as-new and signals land in that window.
  */
 import type { Client } from '@temporalio/client';
-import { incidentWorkflowId } from '../../../src/incidents/client';
+import { incidentWorkflowId } from '../../../src/incidents/errors';
 import type { incident } from '../../../workflows/incident/workflow';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../../support/temporal';

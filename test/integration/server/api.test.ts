@@ -9,7 +9,7 @@ import { apiErrorResponses } from '../../../src/server/api';
 import { conflict, notFound } from '../../../src/server/errors';
 import { SignalroomError } from '../../../src/errors';
 import { ApprovalConflict } from '../../../src/approvals/client';
-import { IncidentNotFound } from '../../../src/incidents/service';
+import { IncidentNotFound } from '../../../src/incidents/errors';
 import { ApprovalViewSchema } from '../../../src/approvals/view';
 import { OPENAPI_FILE, renderOpenApiDocument } from '../../../src/server/openapi';
 import { deadTemporalClient } from '../../support/server';

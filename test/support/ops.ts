@@ -1,7 +1,8 @@
 /**
- * Shared by the operations tests: the Temporal CLI's `workflow list`, a
- * bounded poll, the sandbox config file a `signalroom worker` process reads,
- * and starting the `signalroom` command as an operator would.
+ * Shared by the operations and command-line tests: the Temporal CLI's
+ * `workflow list`, a bounded poll, the sandbox config file a `signalroom
+ * worker` process reads, and the `signalroom` command as an operator or a
+ * pipeline step runs it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -71,4 +72,41 @@ export function spawnSignalroom(args: string[], dir: string, env: Record<string,
   child.stderr!.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, output: () => output, exited };
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node bin/signalroom.js ARGS` run to its end, as a pipeline step runs it:
+ * this process's environment with `env` laid over it (`undefined` removes a
+ * variable). A command still running after `timeoutMs` is killed, and its
+ * stderr says so, so a hang fails naming the command instead of timing out
+ * the test.
+ */
+export function runSignalroom(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const kill = setTimeout(() => {
+    stderr += `(killed after ${timeoutMs / 1000}s: signalroom ${args.join(' ')})`;
+    child.kill();
+  }, timeoutMs);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
 }

@@ -4,11 +4,11 @@
  * able to tell which way it went: the same lines, the same JSON, the same
  * exit codes — only the id and the channel a decision came through differ.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runSignalroom, type CommandResult } from '../../support/ops';
+import { testNamespace, testTemporalAddress } from '../../support/temporal';
 import { API_TOKEN, APPROVER_GROUPS, card, approvalCliStack, eventually, uniqueExecution } from '../../support/approvals';
 
-const ROOT = path.resolve(__dirname, '../../..');
 // Every command is its own process (seconds each on a busy 2-core machine); the two ways run side by side.
 jest.setTimeout(240_000);
 // The server's own approver groups: both ways check names against the same configuration.
@@ -18,41 +18,18 @@ const { dir, configFile } = setup;
 type Way = 'temporal' | 'http';
 const WAYS: Way[] = ['temporal', 'http'];
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Ran = CommandResult;
 
 /** `signalroom approval …` as its own process, the way `way` says. */
 function cli(way: Way, args: string[]): Promise<Ran> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_TASK_QUEUE: setup.stack.worker.taskQueue, LOG_LEVEL: 'error' };
-  delete env.SIGNALROOM_API_URL;
-  delete env.SIGNALROOM_API_TOKEN;
-  if (way === 'temporal') {
-    Object.assign(env, { TEMPORAL_ADDRESS: process.env.SIGNALROOM_TEST_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: process.env.SIGNALROOM_TEST_NAMESPACE ?? 'default', SIGNALROOM_CONFIG: configFile });
-  } else {
-    // Only the API: no Temporal address, no configuration file.
-    delete env.TEMPORAL_ADDRESS;
-    env.SIGNALROOM_CONFIG = path.join(dir, 'none.yaml');
-  }
+  const common = { SIGNALROOM_TASK_QUEUE: setup.stack.worker.taskQueue, LOG_LEVEL: 'error', SIGNALROOM_API_URL: undefined, SIGNALROOM_API_TOKEN: undefined };
+  const env =
+    way === 'temporal'
+      ? { ...common, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace(), SIGNALROOM_CONFIG: configFile }
+      : // Only the API: no Temporal address, no configuration file.
+        { ...common, TEMPORAL_ADDRESS: undefined, SIGNALROOM_CONFIG: path.join(dir, 'none.yaml') };
   const extra = way === 'http' ? ['--api', setup.stack.serverUrl, '--token', API_TOKEN] : [];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), 'approval', ...args, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  // A command that hangs is a failure that names it, not a test timeout.
-  const kill = setTimeout(() => {
-    stderr += `(killed after 100s: ${args.join(' ')})`;
-    child.kill();
-  }, 100_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code: code ?? -1, stdout, stderr });
-    }),
-  );
+  return runSignalroom(['approval', ...args, ...extra], { cwd: dir, env, timeoutMs: 100_000 });
 }
 
 /**

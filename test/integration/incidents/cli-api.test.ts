@@ -3,12 +3,10 @@
  * Temporal address in the environment: what a tool runs when it can reach the
  * Signalroom server but not Temporal. The server reads its own runbook folder.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { testNamespace, testTemporalAddress } from '../../support/temporal';
+import { runSignalroom } from '../../support/ops';
 import { eventually, incidentApiStack, messagesWith, uniqueIncidentId, type IncidentApiStack } from '../../support/incidents';
 
-const ROOT = path.join(__dirname, '../../..');
 const TOKEN = 'incident-cli-token-0123456789abcdef';
 const READ_ONLY = 'incident-cli-read-0123456789abcdef';
 
@@ -27,20 +25,7 @@ afterAll(async () => {
 });
 
 /** The CLI with neither Temporal nor a configuration in its environment: only the API can do it. */
-function signalroom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.TEMPORAL_ADDRESS;
-  delete env.SIGNALROOM_CONFIG;
-  return signalroomWith(env, ...args);
-}
-
-function signalroomWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: ROOT, env, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const signalroom = (...args: string[]) => runSignalroom(args, { env: { TEMPORAL_ADDRESS: undefined, SIGNALROOM_CONFIG: undefined } });
 
 test('open, update, severity, status and resolve through the API', async () => {
   const { sandbox } = stack.slack;
@@ -97,15 +82,13 @@ test('refusals say why and exit 1: an unknown runbook, an unknown incident, a to
 });
 
 test('SIGNALROOM_API_URL in the environment sends the commands through the API; --no-api talks to Temporal', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, SIGNALROOM_API_URL: url, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace() };
-  delete env.SIGNALROOM_API_TOKEN;
-  delete env.SIGNALROOM_CONFIG;
+  const env = { SIGNALROOM_API_URL: url, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace(), SIGNALROOM_API_TOKEN: undefined, SIGNALROOM_CONFIG: undefined };
 
-  const noToken = await signalroomWith(env, 'incident', 'status', 'API-NOPE');
+  const noToken = await runSignalroom(['incident', 'status', 'API-NOPE'], { env });
   expect(noToken.code).toBe(64);
   expect(noToken.stderr).toContain('SIGNALROOM_API_URL is set, so this command goes through the API');
 
-  const direct = await signalroomWith(env, 'incident', 'status', 'API-NOPE', '--no-api');
+  const direct = await runSignalroom(['incident', 'status', 'API-NOPE', '--no-api'], { env });
   expect(direct.code).toBe(1);
   expect(direct.stderr).toMatch(/API-NOPE/);
   expect(direct.stderr).not.toContain('token');

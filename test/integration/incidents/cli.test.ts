@@ -3,13 +3,13 @@
  * against the test dev server, with a worker (in this process) on the
  * command's task queue talking to the sandbox.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runningWorker, testNamespace, testTemporalAddress, type RunningWorker } from '../../support/temporal';
 import { incidentWorkflowId } from '../../../src/incidents/errors';
 import { incidentStateQuery } from '../../../workflows/messages';
+import { runSignalroom } from '../../support/ops';
 import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -29,33 +29,11 @@ afterAll(async () => {
 const resolved = (id: string) =>
   eventually('the resolved state', async () => (await w.client.workflow.getHandle(incidentWorkflowId(id)).query(incidentStateQuery)).status === 'resolved');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function signalroom(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/signalroom.js'), ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: testTemporalAddress(),
-          TEMPORAL_NAMESPACE: testNamespace(),
-          SIGNALROOM_TASK_QUEUE: w.taskQueue,
-          // No configuration file: the built-in defaults apply (runbooks from runbooks/).
-          SIGNALROOM_CONFIG: undefined,
-        },
-        timeout: 30_000,
-      },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+const signalroom = (...args: string[]) =>
+  runSignalroom(args, {
+    // No configuration file: the built-in defaults apply (runbooks from runbooks/).
+    env: { TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_NAMESPACE: testNamespace(), SIGNALROOM_TASK_QUEUE: w.taskQueue, SIGNALROOM_CONFIG: undefined },
   });
-}
 
 test('open, update, severity, status, resolve: an incident driven from the command line', async () => {
   const { sandbox } = slack;

@@ -8,16 +8,15 @@
  * Every value is escaped; only Signalroom builds mentions, from ids. The
  * sandbox reads the markup of each message as Slack would (`messageMarkup`).
  */
-import path from 'node:path';
 import { messageMarkup, markupIn } from '../../../src/sandbox';
 import { approvalBlocks, approvalText } from '../../../src/slack/blocks/approval-card';
 import { escapeMrkdwn, linkProblem, mrkdwnLink } from '../../../src/slack/mrkdwn';
 import { renderTemplate } from '../../../src/runbook/template';
 import type { ApprovalState } from '../../../workflows/approval/types';
 import { eventually, incidentApiStack, messagesWith, uniqueIncidentId, type IncidentApiStack } from '../../support/incidents';
+import { runSignalroom } from '../../support/ops';
 import { API_TOKEN, approvalStack, card, CHANNEL, uniqueExecution, type ApprovalStack } from '../../support/approvals';
 
-const ROOT = path.join(__dirname, '../../..');
 const PING = '<!channel> <!here> <!subteam^S123> <@U0CAROL>';
 const SPOOF = '<https://evil.example|https://status.example.com>';
 
@@ -134,18 +133,10 @@ describe('through the API, in the sandbox', () => {
 });
 
 test('the CLI refuses a spoofed --link with exit 64 before anything is requested', async () => {
-  const { execFile } = await import('node:child_process');
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' };
-  delete env.SIGNALROOM_CONFIG;
   const run = (link: string) =>
-    new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [path.join(ROOT, 'bin/signalroom.js'), 'approval', 'request', '--pipeline', 'api', '--stage', 'production', '--execution', '7', '--approvers', 'release', '--channel', '#deploys', '--link', link],
-        { cwd: ROOT, env, timeout: 30_000 },
-        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-      ),
-    );
+    runSignalroom(['approval', 'request', '--pipeline', 'api', '--stage', 'production', '--execution', '7', '--approvers', 'release', '--channel', '#deploys', '--link', link], {
+      env: { TEMPORAL_ADDRESS: '127.0.0.1:9', SIGNALROOM_CONFIG: undefined },
+    });
   const spoofed = await run('https://evil.example|https://status.example.com');
   expect(spoofed.code).toBe(64);
   expect(spoofed.stderr).toContain('--link https://evil.example|https://status.example.com: a link may not contain "|"');

@@ -61,21 +61,28 @@ async function run(opts: { api?: string | boolean; token?: string }, prepare: ()
   process.exitCode = exitCodeOf(ending);
 }
 
-/**
- * Runs a command straight against Temporal, with the configuration's approver
- * groups. Loaded only on this path: a command through the API (`--api`) never
- * loads Temporal's client, the configuration schema or its YAML parser.
+/*
+ * What a command needs only when it goes straight to Temporal is loaded there:
+ * a command through the API (`--api`) never loads Temporal's client, the
+ * configuration schema or its YAML parser. CommonJS `require`, not
+ * `import()`: see src/cli/main.ts.
  */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const local = {
+  config: () => require('../config/load') as typeof import('../config/load'),
+  env: () => require('../config/env') as typeof import('../config/env'),
+  temporal: () => require('../temporal/connection') as typeof import('../temporal/connection'),
+  client: () => require('../approvals/client') as typeof import('../approvals/client'),
+  service: () => require('../approvals/service') as typeof import('../approvals/service'),
+  port: () => require('../approvals/port') as typeof import('../approvals/port'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Runs a command straight against Temporal (the connection from the environment), with the configuration's approver groups. */
 function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Promise<T> {
-  /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import()`: see src/cli/main.ts */
-  const { withTemporalClient } = require('../temporal/connection') as typeof import('../temporal/connection');
-  const { readEnv } = require('../config/env') as typeof import('../config/env');
-  const { loadConfig } = require('../config/load') as typeof import('../config/load');
-  const { approvalNamesOf } = require('../approvals/client') as typeof import('../approvals/client');
-  const { ApprovalService } = require('../approvals/service') as typeof import('../approvals/service');
-  const { approvalsOverTemporal } = require('../approvals/port') as typeof import('../approvals/port');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return withTemporalClient((client) => command(approvalsOverTemporal(new ApprovalService(client, readEnv().SIGNALROOM_TASK_QUEUE, () => approvalNamesOf(loadConfig().config)))));
+  const { ApprovalService } = local.service();
+  const names = () => local.client().approvalNamesOf(local.config().loadConfig().config);
+  return local.temporal().withTemporalClient((client) => command(local.port().approvalsOverTemporal(new ApprovalService(client, local.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */

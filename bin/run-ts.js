@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs a TypeScript file of the project (bench scripts, tools): node bin/run-ts.js FILE [args]
-require('tsx/cjs');
+require('./typescript');
 const path = require('node:path');
 const file = process.argv[2];
 if (!file) {

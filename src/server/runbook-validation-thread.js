@@ -1,7 +1,7 @@
 // The thread that validates runbooks sent to /api/v1/runbooks/validate (see
 // runbook-validation.ts). Plain JS: it loads the TypeScript sources through
 // tsx, as bin/signalroom.js does.
-require('tsx/cjs');
+require('../../bin/typescript');
 const { parentPort } = require('node:worker_threads');
 const { parseRunbook } = require('../runbook/validate.ts');
 

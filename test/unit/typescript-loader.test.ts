@@ -1,0 +1,45 @@
+/**
+ * bin/typescript.js, what every entry point loads first: CommonJS packages go
+ * through Node's own loader, ES modules through tsx, and a package that is
+ * neither quite one nor the other still loads, its code run once.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const LOADER = path.resolve(__dirname, '../../bin/typescript.js');
+let dir: string;
+
+function pkg(name: string, manifest: object, index: string) {
+  const at = path.join(dir, 'node_modules', name);
+  mkdirSync(at, { recursive: true });
+  writeFileSync(path.join(at, 'package.json'), JSON.stringify({ name, main: 'index.js', ...manifest }));
+  writeFileSync(path.join(at, 'index.js'), index);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-loader-'));
+  pkg('plain-cjs', {}, "module.exports = { kind: 'commonjs' };\n");
+  pkg('typed-esm', { type: 'module' }, "export const kind = 'module';\nexport default 'default';\n");
+  // No "type", but written with export: what tsx's lexing was there for.
+  pkg('untyped-esm', {}, "export const kind = 'esm syntax';\n");
+  // A CommonJS file whose own code throws a SyntaxError (bad JSON) must fail once, not be run again by the fallback.
+  pkg('throws-once', {}, "globalThis.runs = (globalThis.runs ?? 0) + 1;\nJSON.parse('{');\n");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('CommonJS, "type": "module" and untyped ES module packages all load; a throwing module runs once', () => {
+  const script = `
+    require(${JSON.stringify(LOADER)});
+    const { createRequire } = require('node:module');
+    const req = createRequire(${JSON.stringify(path.join(dir, 'index.js'))});
+    const out = { plain: req('plain-cjs').kind, typed: req('typed-esm').kind, untyped: req('untyped-esm').kind };
+    try { req('throws-once'); } catch (err) { out.thrown = err.name; }
+    out.runs = globalThis.runs;
+    process.stdout.write(JSON.stringify(out));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(JSON.parse(r.stdout)).toEqual({ plain: 'commonjs', typed: 'module', untyped: 'esm syntax', thrown: 'SyntaxError', runs: 1 });
+});

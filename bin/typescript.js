@@ -5,9 +5,10 @@
 // tsx also takes over Node's `.js` loader, to turn ES modules into CommonJS:
 // to tell them apart it lexes every .js file it loads, node_modules included,
 // which measured about a fifth of a command's start. A package that is not
-// `"type": "module"` is CommonJS as Node compiles it, so its files go to
-// Node's own loader; if one turns out to hold import/export syntax anyway,
-// Node refuses it before running any of it and tsx converts it as before.
+// `"type": "module"` goes to Node's own loader instead: CommonJS as Node
+// compiles it, and from Node 20.19 (package.json `engines`) an untyped file
+// with import/export syntax is detected and loaded by Node itself. Packages
+// that say `"type": "module"`, and the project's own files, go to tsx as before.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -16,7 +17,6 @@ require('tsx/cjs');
 const tsxJs = require.extensions['.js'];
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
-const ESM_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'/;
 const typeOfDir = new Map();
 
 /** The `type` of the package a folder belongs to (its nearest package.json), as Node reads it. */
@@ -34,12 +34,6 @@ function packageType(dir) {
 }
 
 require.extensions['.js'] = function loadJs(module, filename) {
-  if (filename.includes(NODE_MODULES) && packageType(path.dirname(filename)) !== 'module') {
-    try {
-      return nodeJs(module, filename);
-    } catch (err) {
-      if (!(err instanceof SyntaxError && ESM_SYNTAX.test(err.message))) throw err;
-    }
-  }
-  return tsxJs(module, filename);
+  const loader = filename.includes(NODE_MODULES) && packageType(path.dirname(filename)) !== 'module' ? nodeJs : tsxJs;
+  return loader(module, filename);
 };

@@ -70,7 +70,8 @@ export class SignalroomApi {
         signal: AbortSignal.timeout(API_CALL_TIMEOUT_MS),
       });
     } catch (err) {
-      // fetch says only "fetch failed": name the server and the cause (ECONNREFUSED, ENOTFOUND, a timeout).
+      if ((err as Error).name === 'TimeoutError') throw new Error(`no answer from the Signalroom API at ${this.base} within ${API_CALL_TIMEOUT_MS / 1000} s`);
+      // fetch says only "fetch failed": name the server and the cause (ECONNREFUSED, ENOTFOUND, …).
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new Error(`cannot reach the Signalroom API at ${this.base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
     }

@@ -1,7 +1,8 @@
 /**
  * bin/typescript.js, what every entry point loads first: CommonJS packages go
- * through Node's own loader, ES modules through tsx, and a package that is
- * neither quite one nor the other still loads, its code run once.
+ * through Node's own loader, `"type": "module"` packages through tsx, and a
+ * package that is neither quite one nor the other still loads (Node detects
+ * its syntax); a module's code runs once, even when it throws.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,9 +23,9 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-loader-'));
   pkg('plain-cjs', {}, "module.exports = { kind: 'commonjs' };\n");
   pkg('typed-esm', { type: 'module' }, "export const kind = 'module';\nexport default 'default';\n");
-  // No "type", but written with export: what tsx's lexing was there for.
+  // No "type", but written with export: Node detects it (20.19 and later).
   pkg('untyped-esm', {}, "export const kind = 'esm syntax';\n");
-  // A CommonJS file whose own code throws a SyntaxError (bad JSON) must fail once, not be run again by the fallback.
+  // A CommonJS file whose own code throws a SyntaxError (bad JSON) fails once: no loader may run it a second time.
   pkg('throws-once', {}, "globalThis.runs = (globalThis.runs ?? 0) + 1;\nJSON.parse('{');\n");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -22,3 +22,10 @@ test('the cause of a failure without one is its message', async () => {
   }) as unknown as typeof fetch;
   await expect(new SignalroomApi('https://signalroom.example.com/', 'token', failing).approvals.get('x')).rejects.toThrow('cannot reach the Signalroom API at https://signalroom.example.com: network down');
 });
+
+test('a server that takes longer than the call may wait is named as not answering', async () => {
+  const timedOut = (async () => {
+    throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  }) as unknown as typeof fetch;
+  await expect(new SignalroomApi('https://signalroom.example.com', 'token', timedOut).approvals.get('x')).rejects.toThrow('no answer from the Signalroom API at https://signalroom.example.com within 60 s');
+});

@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import { ApprovalInputError, ApprovalNotFound } from '../approvals/errors';
 import type { ApprovalsPort, ApprovalView } from '../approvals/port';
+import { onDemand } from './on-demand';
 import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 import { linkProblem } from '../slack/mrkdwn';
@@ -61,28 +62,11 @@ async function run(opts: { api?: string | boolean; token?: string }, prepare: ()
   process.exitCode = exitCodeOf(ending);
 }
 
-/*
- * What a command needs only when it goes straight to Temporal is loaded there:
- * a command through the API (`--api`) never loads Temporal's client, the
- * configuration schema or its YAML parser. CommonJS `require`, not
- * `import()`: see src/cli/main.ts.
- */
-/* eslint-disable @typescript-eslint/no-require-imports */
-const local = {
-  config: () => require('../config/load') as typeof import('../config/load'),
-  env: () => require('../config/env') as typeof import('../config/env'),
-  temporal: () => require('../temporal/connection') as typeof import('../temporal/connection'),
-  client: () => require('../approvals/client') as typeof import('../approvals/client'),
-  service: () => require('../approvals/service') as typeof import('../approvals/service'),
-  port: () => require('../approvals/port') as typeof import('../approvals/port'),
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 /** Runs a command straight against Temporal (the connection from the environment), with the configuration's approver groups. */
 function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Promise<T> {
-  const { ApprovalService } = local.service();
-  const names = () => local.client().approvalNamesOf(local.config().loadConfig().config);
-  return local.temporal().withTemporalClient((client) => command(local.port().approvalsOverTemporal(new ApprovalService(client, local.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));
+  const { ApprovalService } = onDemand.approvalsService();
+  const names = () => onDemand.approvalsClient().approvalNamesOf(onDemand.config().loadConfig().config);
+  return onDemand.temporal().withTemporalClient((client) => command(onDemand.approvalsPort().approvalsOverTemporal(new ApprovalService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */

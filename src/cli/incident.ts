@@ -17,35 +17,19 @@ import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './ap
 import type { Problem } from '../runbook/validate';
 import { IncidentInputError, IncidentNotFound, TaskRefused, incidentWorkflowId } from '../incidents/errors';
 import type { IncidentService, RunbookCatalog } from '../incidents/service';
+import { onDemand } from './on-demand';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 export const EXIT_INCIDENT_REFUSED = 1;
 const EXIT_USAGE = 64;
 
-/*
- * What a command needs only when it reads local runbooks or goes straight to
- * Temporal is loaded there: a command through the API (`--api`) never loads
- * Temporal's client, the configuration schema or the runbook parser.
- * CommonJS `require`, not `import()`: see src/cli/main.ts.
- */
-/* eslint-disable @typescript-eslint/no-require-imports */
-const local = {
-  config: () => require('../config/load') as typeof import('../config/load'),
-  env: () => require('../config/env') as typeof import('../config/env'),
-  validate: () => require('../runbook/validate') as typeof import('../runbook/validate'),
-  temporal: () => require('../temporal/connection') as typeof import('../temporal/connection'),
-  client: () => require('../incidents/client') as typeof import('../incidents/client'),
-  service: () => require('../incidents/service') as typeof import('../incidents/service'),
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 /** A problem with its file relative to the working directory, as editors link it. */
-const located = (p: Problem) => local.validate().formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
+const located = (p: Problem) => onDemand.validate().formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
 
 /** Where runbooks are found: `--runbooks-dir` when given, else the configuration's `runbooks.dirs` (default `runbooks/`). */
 export function runbookDirs(cliDirs: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   if (cliDirs?.length) return cliDirs;
-  return local.config().loadConfig(env).config.runbooks.dirs;
+  return onDemand.config().loadConfig(env).config.runbooks.dirs;
 }
 
 /** `incident.id=42` (repeatable `--input`) to a record; `--input` without `=` is a usage error. */
@@ -90,8 +74,8 @@ function problemsOf(catalog: RunbookCatalog, runbookName?: string): Problem[] {
 
 /** Runs `fn` with the incident service straight against Temporal (the connection from the environment). */
 function overTemporal<T>(fn: (service: IncidentService) => Promise<T>): Promise<T> {
-  const { IncidentService } = local.service();
-  return local.temporal().withTemporalClient((client) => fn(new IncidentService(client, local.env().readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined))));
+  const { IncidentService } = onDemand.incidentsService();
+  return onDemand.temporal().withTemporalClient((client) => fn(new IncidentService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, runbookDirs(undefined))));
 }
 
 /** Runs a command body: a refusal prints its message and exits 1; anything else is left to main. */
@@ -146,7 +130,7 @@ export function registerIncidentCommands(program: Command): void {
           return;
         }
         const dirs = runbookDirs(opts.runbooksDir);
-        const catalog = await local.service().loadRunbookCatalog(dirs);
+        const catalog = await onDemand.incidentsService().loadRunbookCatalog(dirs);
         const runbook = catalog.runbooks.get(opts.runbook);
         if (!runbook) {
           const problems = problemsOf(catalog, opts.runbook);
@@ -157,8 +141,8 @@ export function registerIncidentCommands(program: Command): void {
             ].join('\n'),
           );
         }
-        await local.temporal().withTemporalClient(async (client) => {
-          const handle = await local.client().openIncident(client, runbook, values, local.env().readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
+        await onDemand.temporal().withTemporalClient(async (client) => {
+          const handle = await onDemand.incidentsClient().openIncident(client, runbook, values, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
           const result = { incidentId: values['incident.id'], workflowId: handle.workflowId, runId: handle.firstExecutionRunId, runbook: runbook.name };
           process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${runbook.name}: workflow ${handle.workflowId}\n`);
         });
@@ -273,7 +257,7 @@ export function registerRunbookListCommand(program: Command): void {
     .option('--runbooks-dir <dir>', 'read this folder instead of runbooks.dirs (repeatable)', collect)
     .option('--json', 'print the runbooks and problems as JSON')
     .action(async (opts: { runbooksDir?: string[]; json?: boolean }) => {
-      const catalog = await local.service().loadRunbookCatalog(runbookDirs(opts.runbooksDir));
+      const catalog = await onDemand.incidentsService().loadRunbookCatalog(runbookDirs(opts.runbooksDir));
       const runbooks = [...catalog.runbooks.values()].map((r) => ({
         name: r.name,
         description: r.description,

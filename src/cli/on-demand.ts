@@ -1,0 +1,20 @@
+/**
+ * What a command needs only when it goes straight to Temporal or reads local
+ * files, loaded at that moment: a command through the API (`--api`) never
+ * loads Temporal's client, the configuration schema, YAML or the runbook
+ * parser. CommonJS `require`, not `import()`: the sources run through tsx's
+ * CommonJS hook, which a dynamic import would bypass.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const onDemand = {
+  config: () => require('../config/load') as typeof import('../config/load'),
+  env: () => require('../config/env') as typeof import('../config/env'),
+  temporal: () => require('../temporal/connection') as typeof import('../temporal/connection'),
+  validate: () => require('../runbook/validate') as typeof import('../runbook/validate'),
+  approvalsClient: () => require('../approvals/client') as typeof import('../approvals/client'),
+  approvalsService: () => require('../approvals/service') as typeof import('../approvals/service'),
+  approvalsPort: () => require('../approvals/port') as typeof import('../approvals/port'),
+  incidentsClient: () => require('../incidents/client') as typeof import('../incidents/client'),
+  incidentsService: () => require('../incidents/service') as typeof import('../incidents/service'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */

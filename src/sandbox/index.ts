@@ -85,7 +85,7 @@ export interface SandboxOptions {
   oauth?: Partial<OAuthApp>;
   /** How long a click or submit waits for the app. @default 3000 (Slack's deadline) */
   interactivityTimeoutMs?: number;
-  /** How long every Web API answer takes, after the call is applied (also `setLatency`). @default 0 */
+  /** How long every Web API and response_url answer takes, after the call is applied (also `setLatency`). @default 0 */
   latencyMs?: number;
 }
 
@@ -226,7 +226,7 @@ class SlackSandbox implements Sandbox {
     this.webhooks = new IncomingWebhooks(this.state, () => this.url);
     this.oauth = new OAuthStore(this.state, this.clock, this.webhooks);
     this.oauthApp = this.oauth.registerApp(options.oauth);
-    this.interactivity = new Interactivity(this.state, this.clock, this.triggers, this.views, () => this.signingSecret, () => this.url, options.interactivityTimeoutMs);
+    this.interactivity = new Interactivity(this.state, this.clock, this.triggers, this.views, () => this.signingSecret, () => this.url, options.interactivityTimeoutMs, () => this.latencyMs);
     this.interactivity.requestUrl = options.requestUrl;
     this.seedSpec = options.seed ?? DEMO_SEED;
     this.fixedBotToken = options.botToken ?? '';

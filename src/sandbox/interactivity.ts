@@ -121,6 +121,8 @@ export class Interactivity {
     readonly signingSecret: () => string,
     private readonly baseUrl: () => string,
     private readonly timeoutMs = 3_000,
+    /** The sandbox's answer delay (`latencyMs`): a response_url answers as late as the Web API does. */
+    private readonly latencyMs: () => number = () => 0,
   ) {}
 
   /** A person clicks a button (or picks an option) on a message or an ephemeral message. */
@@ -227,23 +229,32 @@ export class Interactivity {
 
   register(app: FastifyInstance): void {
     app.post('/actions/:team/:id/:secret', async (req, reply) => {
-      const entry = this.responseUrls.get(req.url.split('?')[0]!);
-      if (!entry) return reply.code(404).send({ ok: false, error: 'no_service' });
-      if (this.clock.now() - entry.issuedAt > RESPONSE_URL_TTL_MS) return reply.code(404).send({ ok: false, error: 'expired_url' });
-      if (entry.uses >= RESPONSE_URL_MAX_USES) return reply.code(404).send({ ok: false, error: 'used_url' });
-      let body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body.payload === 'string') {
-        try {
-          body = JSON.parse(body.payload);
-        } catch {
-          return reply.code(400).send({ ok: false, error: 'invalid_payload' });
-        }
-      }
-      const outcome = this.respond(entry, body);
-      if (outcome) return reply.code(outcome === 'invalid_blocks' || outcome === 'no_text' ? 400 : 404).send({ ok: false, error: outcome });
-      entry.uses++;
-      return reply.code(200).send({ ok: true });
+      const { status, error } = this.answerResponseUrl(req.url.split('?')[0]!, (req.body ?? {}) as Record<string, unknown>);
+      // Applied already, answered later: as on the Web API, a client that gives up meanwhile is the lost-response case.
+      const latency = this.latencyMs();
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      return reply.code(status).send(error ? { ok: false, error } : { ok: true });
     });
+  }
+
+  /** A POST to a response_url, applied: the HTTP status and Slack's error, if any. */
+  private answerResponseUrl(pathname: string, raw: Record<string, unknown>): { status: number; error?: string } {
+    const entry = this.responseUrls.get(pathname);
+    if (!entry) return { status: 404, error: 'no_service' };
+    if (this.clock.now() - entry.issuedAt > RESPONSE_URL_TTL_MS) return { status: 404, error: 'expired_url' };
+    if (entry.uses >= RESPONSE_URL_MAX_USES) return { status: 404, error: 'used_url' };
+    let body = raw;
+    if (typeof body.payload === 'string') {
+      try {
+        body = JSON.parse(body.payload);
+      } catch {
+        return { status: 400, error: 'invalid_payload' };
+      }
+    }
+    const outcome = this.respond(entry, body);
+    if (outcome) return { status: outcome === 'invalid_blocks' || outcome === 'no_text' ? 400 : 404, error: outcome };
+    entry.uses++;
+    return { status: 200 };
   }
 
   /** How many times the app has answered through this response_url (Slack allows 5). */

@@ -59,9 +59,9 @@ interface Reply {
 }
 
 /** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
-const REPLY_BATCH = 10;
+export const REPLY_BATCH = 10;
 /** Replies still sent when the approval ends (the most recent); older ones in a flood's backlog are dropped. */
-const FINAL_REPLIES = 50;
+export const FINAL_REPLIES = 50;
 
 /** Everything a run hands to its continuation when its history grows long (a flood of clicks). */
 export interface ApprovalCarry {

@@ -109,6 +109,20 @@ describe('faults', () => {
     expect(answered).toBe(true);
   });
 
+  test('latency holds a response_url answer too, after the reply is applied; an unknown response_url is as slow to refuse', async () => {
+    const { ts } = await webClient(slack).chat.postMessage({ channel: 'C0DEPLOYS', text: 'card', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' } }] }] }) as { ts: string };
+    const { responseUrl } = await slack.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+    slack.setLatency(1_000);
+    let answered = false;
+    const replying = fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'replied first' }) }).then((r) => ((answered = true), r.status));
+    await eventually('the reply to be applied', () => slack.ephemerals({ userId: 'U0CAROL' }).some((e) => e.text === 'replied first'), 1_000, 5);
+    expect(answered).toBe(false);
+    expect(await replying).toBe(200);
+    const unknown = fetch(`${slack.url}/actions/T0SANDBOX/1/nothing`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }).then((r) => r.status);
+    expect(await Promise.race([unknown, new Promise((r) => setTimeout(() => r('still waiting'), 200))])).toBe('still waiting');
+    expect(await unknown).toBe(404);
+  });
+
   test('unknown methods cannot be faulted', () => {
     expect(() => slack.faults.inject('chat.postMesage', { kind: '500' })).toThrow(/unknown Web API method/);
   });

@@ -77,7 +77,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         return { file, ...at(keyNode?.range?.[0]), field: [...keys, issue.keys[0] || '""'].join('.'), message: `unknown field (${issue.keys.map((k) => k || '""').join(', ')}); check its spelling` };
       }
       const node = nearestNode(doc, keys);
-      return { file, ...at(node?.range?.[0]), field: keys.join('.') || '(root)', message: issue.message };
+      return { file, ...at(node?.range?.[0]), field: fieldName(keys), message: issue.message };
     }),
   );
 }
@@ -97,6 +97,11 @@ function nearestNode(doc: Document, keys: Array<string | number>): Node | undefi
   return undefined;
 }
 
+/** A problem's field: its dotted path, or `(root)` for the whole document (a file that is one scalar). */
+function fieldName(keys: Array<string | number>): string {
+  return keys.join('.') || '(root)';
+}
+
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string scalar, in place. */
@@ -108,7 +113,7 @@ function interpolate(node: Node | null, field: string[], env: NodeJS.ProcessEnv,
       const value = env[name];
       if (value !== undefined && value !== '') return value;
       if (fallback !== undefined) return fallback;
-      problem(node, field.join('.'), `environment variable ${name} is not set`);
+      problem(node, fieldName(field), `environment variable ${name} is not set`);
       return '';
     });
   } else if (isMap(node)) {

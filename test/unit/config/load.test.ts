@@ -32,6 +32,10 @@ describe('loading signalroom.yaml', () => {
     ]);
   });
 
+  test('a file that is only a missing variable names (root) as the field (found by the config fuzz test)', () => {
+    expect(problemsOf('${A}')).toEqual([{ file: 'signalroom.yaml', line: 1, column: 1, field: '(root)', message: 'environment variable A is not set' }]);
+  });
+
   test('${VAR:-default} falls back', () => {
     const config = parseConfig('slack:\n  organization:\n    apiUrl: ${SLACK_API_URL:-https://slack-gov.com/api/}\n', 'f.yaml', {});
     expect(config.slack.organization?.apiUrl).toBe('https://slack-gov.com/api/');

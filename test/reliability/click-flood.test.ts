@@ -15,7 +15,7 @@ import { CHANNEL, clickPayload, eventually, formOf, securityStack, type Security
 const TOKEN = 'flood-reader-token-0123456789ab';
 let s: SecurityStack;
 beforeAll(async () => {
-  s = await securityStack({ config: { api: { tokens: [{ name: 'reader', token: TOKEN, permissions: ['approvals:read'] }] } } });
+  s = await securityStack({ apiTokens: [{ name: 'reader', token: TOKEN, permissions: ['approvals:read'] }] });
 });
 afterAll(() => s?.close());
 

@@ -17,6 +17,8 @@ export type SecurityStack = ServerStack;
 export interface SecurityStackOptions {
   /** Merged over the defaults: approver groups `release` and `sre`, the organization app and the `payments` connector. */
   config?: Record<string, unknown>;
+  /** The server's API tokens (`api.tokens` of the configuration). */
+  apiTokens?: Array<{ name: string; token: string; permissions?: string[]; slackUser?: string }>;
 }
 
 export function securityStack(options: SecurityStackOptions = {}): Promise<SecurityStack> {
@@ -24,6 +26,7 @@ export function securityStack(options: SecurityStackOptions = {}): Promise<Secur
   return serverStack((sandbox) => ({
     approverGroups: { release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } },
     ...raw,
+    ...(options.apiTokens ? { api: { tokens: options.apiTokens } } : {}),
     slack: {
       organization: { appId: SANDBOX_APP_ID, teamId: 'T0SANDBOX' },
       connectors: { payments: { botToken: sandbox.botToken, signingSecret: CONNECTOR_SECRET, appId: CONNECTOR_APP_ID, teamId: CONNECTOR_TEAM_ID, apiUrl: sandbox.apiUrl } },

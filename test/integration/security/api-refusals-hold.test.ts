@@ -18,14 +18,10 @@ const ERIN = 'refusals-erin-0123456789abcdefgh';
 let s: SecurityStack;
 beforeAll(async () => {
   s = await securityStack({
-    config: {
-      api: {
-        tokens: [
-          { name: 'pipeline', token: PIPELINE, permissions: ['approvals:write', 'approvals:read'] },
-          { name: 'erin-laptop', token: ERIN, permissions: ['approvals:read', 'approvals:decide'], slackUser: 'U0ERIN' },
-        ],
-      },
-    },
+    apiTokens: [
+      { name: 'pipeline', token: PIPELINE, permissions: ['approvals:write', 'approvals:read'] },
+      { name: 'erin-laptop', token: ERIN, permissions: ['approvals:read', 'approvals:decide'], slackUser: 'U0ERIN' },
+    ],
   });
 });
 afterAll(() => s?.close());

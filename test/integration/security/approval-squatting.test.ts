@@ -14,7 +14,7 @@ import { CHANNEL, securityStack, type SecurityStack } from '../../support/securi
 const TOKEN = 'squatter-token-0123456789abcdef';
 let s: SecurityStack;
 beforeAll(async () => {
-  s = await securityStack({ config: { api: { tokens: [{ name: 'squatter', token: TOKEN, permissions: ['approvals:write', 'approvals:read'] }] } } });
+  s = await securityStack({ apiTokens: [{ name: 'squatter', token: TOKEN, permissions: ['approvals:write', 'approvals:read'] }] });
 });
 afterAll(() => s?.close());
 

@@ -11,7 +11,7 @@ import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../su
 const TOKEN = 'pipeline-token-0123456789abcdef';
 let s: SecurityStack;
 beforeAll(async () => {
-  s = await securityStack({ config: { api: { tokens: [{ name: 'pipeline', token: TOKEN, permissions: ['approvals:write', 'approvals:read'] }] } } });
+  s = await securityStack({ apiTokens: [{ name: 'pipeline', token: TOKEN, permissions: ['approvals:write', 'approvals:read'] }] });
 });
 afterAll(() => s?.close());
 

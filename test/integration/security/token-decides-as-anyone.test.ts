@@ -14,15 +14,11 @@ const BARE = 'bare-token-without-permissions-01';
 let s: SecurityStack;
 beforeAll(async () => {
   s = await securityStack({
-    config: {
-      api: {
-        tokens: [
-          { name: 'pipeline', token: PIPELINE, permissions: ['approvals:write', 'approvals:read', 'approvals:decide'] },
-          { name: 'dave-laptop', token: DAVE, permissions: ['approvals:read', 'approvals:decide'], slackUser: 'U0DAVE' },
-          { name: 'bare', token: BARE },
-        ],
-      },
-    },
+    apiTokens: [
+      { name: 'pipeline', token: PIPELINE, permissions: ['approvals:write', 'approvals:read', 'approvals:decide'] },
+      { name: 'dave-laptop', token: DAVE, permissions: ['approvals:read', 'approvals:decide'], slackUser: 'U0DAVE' },
+      { name: 'bare', token: BARE },
+    ],
   });
 });
 afterAll(() => s?.close());

@@ -6,7 +6,7 @@
 import { startApproval } from '../../src/approvals/client';
 import { DEFAULT_CLICK_RATE_LIMIT } from '../../src/server/click-delivery';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
-import { REFUSALS_KEPT } from '../../workflows/approval/policy';
+import { REFUSALS_KEPT, REPLIES_PER_PERSON } from '../../workflows/approval/policy';
 import { FINAL_REPLIES, REPLY_BATCH } from '../../workflows/approval/workflow';
 import { approvalDecisionSignal, approvalStateQuery } from '../../workflows/messages';
 import { card } from '../support/approvals';
@@ -61,10 +61,10 @@ test('10,000 outsider clicks, then the deciding click: still pending until then,
   const events = (await handle.fetchHistory()).events?.length ?? 0;
   expect(events).toBeLessThan(2_000);
 
-  // A backlog of replies when the decision comes: 100 more outsiders, refused once each, while every
+  // A backlog of replies when the decision comes: 150 more outsiders, refused once each, while every
   // answer from Slack takes 2 s (replies go out 10 at a time, so at most 5 a second drain).
   s.sandbox.setLatency(2_000);
-  const lastOutsiders = Array.from({ length: 100 }, (_, i) => `U0BACKLOG${i.toString().padStart(3, '0')}`);
+  const lastOutsiders = Array.from({ length: 150 }, (_, i) => `U0BACKLOG${i.toString().padStart(3, '0')}`);
   await pool(lastOutsiders, 32, async (userId) => {
     const res = await s.slackPost('/slack/interactions', formOf(clickPayload({ userId, messageTs: ts, actionId: APPROVE_ACTION, value: workflowId, responseUrl: `${s.sandbox.url}/actions/T0SANDBOX/1/flood` })), s.sandbox.signingSecret);
     expect(res.status).toBe(200);
@@ -78,14 +78,22 @@ test('10,000 outsider clicks, then the deciding click: still pending until then,
   expect(answer.status).toBe(200);
   expect(answer.body).toMatchObject({ status: 'approved', proceed: true });
 
-  // In the run's history: the replies still owed when carol's decision arrived, and those sent between it and the outcome.
+  // In the run's history: the replies still owed when carol's decision arrived (each refused person is
+  // answered for their first REPLIES_PER_PERSON refusals), and the replies sent between it and the outcome.
   const history = (await handle.fetchHistory()).events ?? [];
-  const signalFrom = (e: (typeof history)[number]) => Buffer.from(e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data ?? []).toString();
-  const decision = history.findIndex((e) => signalFrom(e).includes('"U0CAROL"'));
+  type HistoryEvent = (typeof history)[number];
+  const clicker = (e: HistoryEvent) => {
+    const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
+    return payload ? (JSON.parse(Buffer.from(payload).toString()) as { user: { id: string } }).user.id : undefined;
+  };
+  const decision = history.findIndex((e) => clicker(e) === 'U0CAROL');
   expect(decision).toBeGreaterThan(0);
-  const isReply = (e: (typeof history)[number]) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'respondToClick';
-  const refusalsBefore = history.slice(0, decision).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-  const owed = refusalsBefore - history.slice(0, decision).filter(isReply).length;
+  const isReply = (e: HistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'respondToClick';
+  const refusals = new Map<string, number>();
+  for (const id of history.slice(0, decision).map(clicker)) if (id) refusals.set(id, (refusals.get(id) ?? 0) + 1);
+  expect(lastOutsiders.every((id) => refusals.get(id) === 1)).toBe(true);
+  const due = [...refusals.values()].reduce((sum, n) => sum + Math.min(n, REPLIES_PER_PERSON), 0);
+  const owed = due - history.slice(0, decision).filter(isReply).length;
   const sentAfter = history.slice(decision).filter(isReply).length;
   // The test made a backlog, and the outcome did not wait for it: one batch in flight, then the last replies (carol's among them).
   expect(owed).toBeGreaterThan(REPLY_BATCH + FINAL_REPLIES);

@@ -1,6 +1,7 @@
 /**
  * Attacks on what a stranger can make the server do: exhaust the stack with
- * a deep `When`, tie up the event loop with large runbook bodies so a Slack
+ * a deep `When`, expand a YAML alias bomb in the validation thread, tie up
+ * the event loop with large runbook bodies so a Slack
  * click misses its 3 seconds, drive the sandbox page from a foreign web page
  * (DNS rebinding), and read file paths from the public /readyz.
  */
@@ -72,6 +73,18 @@ describe('limits on what a stranger can send', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/runbooks/validate', headers: auth, payload: { content: `name: huge\n# ${'x'.repeat(1_000_000)}\n` } });
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toBe('payload_too_large');
+  });
+
+  test('a YAML alias bomb sent for validation is one problem, and the validation thread goes on with the next runbook', async () => {
+    // Billion laughs: 10 levels of 10 aliases each, a few hundred bytes that expand to 10^10 strings.
+    const levels = Array.from({ length: 10 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`);
+    const bomb = ['name: bomb', 'l0: &l0 "lol"', ...levels, 'steps: []', ''].join('\n');
+    const res = await app.inject({ method: 'POST', url: '/api/v1/runbooks/validate', headers: auth, payload: { content: bomb } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ valid: false, problems: [expect.objectContaining({ message: expect.stringMatching(/alias/i) })] });
+    const next = await app.inject({ method: 'POST', url: '/api/v1/runbooks/validate', headers: auth, payload: { content: withWhen('incident.id') } });
+    expect(next.statusCode).toBe(200);
+    expect(next.json()).toMatchObject({ valid: true, name: 'deep' });
   });
 
   test('a runbook with thousands of problems gets the first 100 back and the count of the rest', async () => {

@@ -14,7 +14,7 @@ import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiAuth, type ApiTokenConfig } from './api-auth';
-import { ErrorBody, InternalErrorBody } from './errors';
+import { ErrorBody, InternalErrorBody, noRoute } from './errors';
 
 export const API_PREFIX = '/api/v1';
 
@@ -99,6 +99,9 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (plain, options) => {
     transformObject: (document) => withoutUnusedComponents(jsonSchemaTransformObject(document)),
   });
   await api.register(apiAuth, { tokens: options.tokens });
+  // A path under /api/v1 that no route matches (`runbooks/./runs` included) is answered here, after the token check
+  // above: without a token every such path is a 401, so probing tells nothing and no body is parsed for nobody.
+  api.setNotFoundHandler(noRoute);
 
   api.get(
     '/openapi.json',

@@ -91,6 +91,11 @@ export function errorBody(error: FastifyError, request: FastifyRequest): { statu
   return { status, body: { error: (error.code && CODE_BY_FASTIFY_CODE[error.code]) ?? CODE_BY_STATUS[status] ?? 'client_error', message: error.message } };
 }
 
+/** The answer to a path no route matches, wherever a not-found handler is set. */
+export function noRoute(request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+}
+
 /** Registers the central error and not-found handlers on the root instance (not encapsulated). */
 export const errorHandling = fp(
   async (app: FastifyInstance) => {
@@ -101,9 +106,7 @@ export const errorHandling = fp(
       if (status === 401) reply.header('www-authenticate', 'Bearer');
       return reply.code(status).send(body);
     });
-    app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
-    );
+    app.setNotFoundHandler(noRoute);
   },
   { name: 'signalroom-errors' },
 );

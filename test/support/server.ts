@@ -4,7 +4,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
+import { buildServer, type ServerDeps } from '../../src/server/app';
+import { featureApiRoutes } from '../../src/server/features';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { freePort } from '../../src/temporal/free-port';
 import { eventually } from './eventually';
@@ -56,6 +60,22 @@ export function buttonClick(options: { actionId: string; value?: string; respons
 export async function deadTemporalClient(): Promise<Client> {
   const port = await freePort();
   return new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}`, connectTimeout: 500 }) });
+}
+
+/**
+ * A server with every feature's API routes whose Temporal is down: what the
+ * server answers before any workflow is reached (tokens, limits, paths).
+ * `options` are the server's own, over these.
+ */
+export async function serverWithoutTemporal(options: Partial<ServerDeps>): Promise<FastifyInstance> {
+  const temporal = await deadTemporalClient();
+  return buildServer({
+    temporal,
+    logger: false,
+    metrics: { defaultMetrics: false },
+    apiRoutes: featureApiRoutes({ temporal, taskQueue: 'no-worker', runbookDirs: [path.resolve(__dirname, '../../runbooks')] }),
+    ...options,
+  });
 }
 
 export interface ResponseUrlReceiver {

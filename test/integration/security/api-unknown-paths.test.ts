@@ -8,24 +8,14 @@
  * Every path under /api/v1 but the public document must be a 401 before the
  * body is read; with a token, an unknown path is a 404 naming it.
  */
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/server/app';
-import { featureApiRoutes } from '../../../src/server/features';
-import { deadTemporalClient } from '../../support/server';
+import { serverWithoutTemporal } from '../../support/server';
 
 const TOKEN = 'unknown-paths-token-0123456789abcdef';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const temporal = await deadTemporalClient();
-  app = await buildServer({
-    temporal,
-    logger: false,
-    metrics: { defaultMetrics: false },
-    apiTokens: [{ name: 'ci', token: TOKEN, permissions: ['*'] }],
-    apiRoutes: featureApiRoutes({ temporal, taskQueue: 'unknown-paths', runbookDirs: [path.resolve(__dirname, '../../../runbooks')] }),
-  });
+  app = await serverWithoutTemporal({ apiTokens: [{ name: 'ci', token: TOKEN, permissions: ['*'] }] });
 });
 afterAll(() => app?.close());
 

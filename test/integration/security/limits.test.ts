@@ -11,14 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../../src/server/app';
-import { featureApiRoutes, featureInteractionRoutes } from '../../../src/server/features';
+import { featureInteractionRoutes } from '../../../src/server/features';
 import { serverDepsFrom } from '../../../src/cli/server';
 import { createRuntime } from '../../../src/runtime';
 import { ConfigSchema } from '../../../src/config/schema';
 import { ConditionTooComplexError, parseCondition } from '../../../src/runbook/condition';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
 import { SANDBOX_PAGE_HEADER } from '../../../src/sandbox/page/routes';
-import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET } from '../../support/server';
+import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET, serverWithoutTemporal } from '../../support/server';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
 
 const TOKEN = 'runbook-reader-token-0123456789';
@@ -38,14 +38,10 @@ const withWhen = (when: string) =>
 describe('limits on what a stranger can send', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    const temporal = await deadTemporalClient();
-    app = await buildServer({
-      temporal,
-      logger: false,
+    app = await serverWithoutTemporal({
       signingSecrets: [SECRET],
       interactionRoutes: featureInteractionRoutes(),
       apiTokens: [{ name: 'reader', token: TOKEN, permissions: ['runbooks:read'] }],
-      apiRoutes: featureApiRoutes({ temporal, taskQueue: 'unused' }),
       delivery: { ackWithinMs: 200, deliverForMs: 300, attemptTimeoutMs: 200 },
       responseUrlBases: LOOPBACK_REPLIES,
     });

@@ -42,3 +42,10 @@ export class UnprocessableError extends SignalroomError {
     super(message, { code: 'unprocessable_entity', status: 422, details: field ? { field } : undefined });
   }
 }
+
+/** A 503: a service Signalroom needs (Temporal, the Signalroom API) did not answer; the message names it and where. */
+export class Unreachable extends SignalroomError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'unreachable', status: 503, cause });
+  }
+}

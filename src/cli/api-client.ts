@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { DecideOutcome } from '../../workflows/approval/types';
 import { ApprovalInputError } from '../approvals/errors';
+import { Unreachable } from '../errors';
 import type { ApprovalsPort, ApprovalView } from '../approvals/port';
 import { formatDuration } from '../runbook/duration';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
@@ -70,10 +71,10 @@ export class SignalroomApi {
         signal: AbortSignal.timeout(API_CALL_TIMEOUT_MS),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new Error(`no answer from the Signalroom API at ${this.base} within ${API_CALL_TIMEOUT_MS / 1000} s`);
+      if ((err as Error).name === 'TimeoutError') throw new Unreachable(`no answer from the Signalroom API at ${this.base} within ${API_CALL_TIMEOUT_MS / 1000} s`, err);
       // fetch says only "fetch failed": name the server and the cause (ECONNREFUSED, ENOTFOUND, …).
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`cannot reach the Signalroom API at ${this.base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      throw new Unreachable(`cannot reach the Signalroom API at ${this.base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, err);
     }
     const text = await res.text();
     let parsed: unknown;

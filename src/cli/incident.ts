@@ -8,8 +8,8 @@
  *
  * Exit codes: 0 done · 1 the request was refused (no such runbook, an
  * invalid runbook, no such incident, a missing input, an incident already
- * resolved, an API token without the permission) · 64 bad usage · 70
- * internal error.
+ * resolved, an API token without the permission) · 64 bad usage · 69
+ * Temporal or the API cannot be reached · 70 internal error.
  */
 import path from 'node:path';
 import type { Command } from 'commander';

@@ -2,11 +2,13 @@
  * The `signalroom` command. Each subcommand lives in its own module; this
  * file only wires them to commander.
  *
- * Exit codes: 0 success; 64 bad usage; 70 internal error; subcommands that
- * report an outcome (approvals) document their own codes in their --help.
+ * Exit codes: 0 success; 64 bad usage; 69 Temporal or the Signalroom API
+ * could not be reached; 70 internal error; subcommands that report an outcome
+ * (approvals) document their own codes in their --help.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { obtainTemporalCli } from '../temporal/cli-binary';
+import { Unreachable } from '../errors';
 
 // A command loads only what it runs. The long-running commands (dev, worker,
 // server, sandbox, doctor) load their modules when they run: the Temporal
@@ -34,6 +36,8 @@ const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
 };
 
 export const EXIT_USAGE = 64;
+/** sysexits' EX_UNAVAILABLE: not a fault of Signalroom's, so a script can retry. */
+export const EXIT_UNAVAILABLE = 69;
 export const EXIT_INTERNAL = 70;
 
 /** @param argv the whole command line (`process.argv`); without it every command is registered. */
@@ -158,6 +162,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`signalroom: ${(err as Error).message}\n`);
-    return EXIT_INTERNAL;
+    return err instanceof Unreachable ? EXIT_UNAVAILABLE : EXIT_INTERNAL;
   }
 }

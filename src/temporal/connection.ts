@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { Unreachable } from '../errors';
 
 export interface TemporalTarget {
   /** host:port of the frontend; when set it wins over the environment. */
@@ -27,9 +28,18 @@ export function clusterConfiguredInEnvironment(env: NodeJS.ProcessEnv = process.
   return Boolean(env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
 }
 
+/** Dials, and names the address when it fails: the SDK says only "Failed to connect before the deadline". */
+async function dial<T>(address: string | undefined, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    throw new Unreachable(`cannot reach Temporal at ${address ?? 'localhost:7233'}: ${(err as Error).message}`, err);
+  }
+}
+
 export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
   const { connectionOptions, namespace } = connectConfig(target);
-  const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
+  const connection = await dial(connectionOptions.address, () => Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]));
   return new Client({ connection, namespace });
 }
 
@@ -38,7 +48,7 @@ export async function connectWorkerConnection(target: TemporalTarget = {}): Prom
   // Loaded here, not at the top: the worker package is heavy and the CLI's client commands never need it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { NativeConnection } = require('@temporalio/worker') as typeof import('@temporalio/worker');
-  const connection = await NativeConnection.connect(connectionOptions);
+  const connection = await dial(connectionOptions.address, () => NativeConnection.connect(connectionOptions));
   return { connection, namespace };
 }
 

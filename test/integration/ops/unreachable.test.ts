@@ -1,0 +1,35 @@
+/**
+ * What an operator sees when the CLI cannot reach what it talks to: the
+ * message names the service and its address, and the incident commands exit
+ * 69 (sysexits' EX_UNAVAILABLE: retry later), not 70, which says Signalroom
+ * itself went wrong. The approval commands keep their own table: 5.
+ */
+import { createServer } from 'node:net';
+import { runSignalroom } from '../../support/ops';
+
+/** A loopback port nothing listens on: one that was just free. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('the incident commands name the Signalroom API they cannot reach and exit 69', async () => {
+  const api = `http://127.0.0.1:${await closedPort()}`;
+  const run = await runSignalroom(['incident', 'status', 'INC-1', '--api', api, '--token', 'unreachable-token-0123456789abcdef']);
+  expect(run.stderr).toBe(`signalroom: cannot reach the Signalroom API at ${api}: ECONNREFUSED\n`);
+  expect(run.code).toBe(69);
+});
+
+test('a Temporal that does not answer is named with its address: incident commands exit 69, approval commands 5', async () => {
+  const address = `127.0.0.1:${await closedPort()}`;
+  const env = { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined };
+  // The SDK gives up on connecting after its own deadline (about 10 s); both commands wait for it at once.
+  const [incident, approval] = await Promise.all([runSignalroom(['incident', 'status', 'INC-1'], { env }), runSignalroom(['approval', 'status', 'approval:web:prod:1'], { env })]);
+  expect(incident.stderr).toMatch(new RegExp(`^signalroom: cannot reach Temporal at ${address}: `));
+  expect(incident.code).toBe(69);
+  expect(approval.stderr).toMatch(new RegExp(`^signalroom approval: cannot reach Temporal at ${address}: `));
+  expect(approval.code).toBe(5);
+});

@@ -28,12 +28,28 @@ export function clusterConfiguredInEnvironment(env: NodeJS.ProcessEnv = process.
   return Boolean(env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
 }
 
-/** Dials, and names the address when it fails: the SDK says only "Failed to connect before the deadline". */
+/** gRPC's UNAUTHENTICATED and PERMISSION_DENIED: Temporal answered, and refused the credentials. */
+function refusedCredentials(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown; details?: unknown } }).cause;
+  if (cause?.code === 16 || cause?.code === 7) return true;
+  // The worker's native connection reports the status only in its message, in the words of Rust's gRPC (tonic).
+  return /does not have valid authentication credentials|does not have permission to execute/.test(String((err as Error).message));
+}
+
+/**
+ * Dials, and names the address when it fails: the SDK says only "Failed to
+ * connect before the deadline". A Temporal that answered but refused the
+ * credentials is not unreachable (retrying will not help): that stays an error.
+ */
 async function dial<T>(address: string | undefined, connect: () => Promise<T>): Promise<T> {
+  const where = address ?? 'localhost:7233';
   try {
     return await connect();
   } catch (err) {
-    throw new Unreachable(`cannot reach Temporal at ${address ?? 'localhost:7233'}: ${(err as Error).message}`, err);
+    const cause = (err as { cause?: { details?: unknown } }).cause;
+    const detail = [(err as Error).message, cause?.details].filter(Boolean).join(': ');
+    if (refusedCredentials(err)) throw new Error(`Temporal at ${where} refused this connection's credentials: ${detail}`, { cause: err });
+    throw new Unreachable(`cannot reach Temporal at ${where}: ${detail}`, err);
   }
 }
 

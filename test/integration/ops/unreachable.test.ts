@@ -2,8 +2,11 @@
  * What an operator sees when the CLI cannot reach what it talks to: the
  * message names the service and its address, and the incident commands exit
  * 69 (sysexits' EX_UNAVAILABLE: retry later), not 70, which says Signalroom
- * itself went wrong. The approval commands keep their own table: 5.
+ * itself went wrong. The approval commands keep their own table: 5. A
+ * Temporal that answers but refuses the credentials is not "unreachable":
+ * retrying will not help, so that stays an error (70) and says so.
  */
+import http2 from 'node:http2';
 import { createServer } from 'node:net';
 import { runSignalroom } from '../../support/ops';
 
@@ -32,4 +35,32 @@ test('a Temporal that does not answer is named with its address: incident comman
   expect(incident.code).toBe(69);
   expect(approval.stderr).toMatch(new RegExp(`^signalroom approval: cannot reach Temporal at ${address}: `));
   expect(approval.code).toBe(5);
+});
+
+/** A gRPC endpoint that refuses every call as UNAUTHENTICATED, as Temporal Cloud answers a bad API key. */
+async function refusingTemporal(): Promise<{ address: string; close(): Promise<void> }> {
+  const server = http2.createServer();
+  server.on('stream', (stream) => {
+    stream.resume();
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '16', 'grpc-message': 'API key invalid' }));
+    stream.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { address: `127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test('a Temporal that refuses the credentials is named as refusing them, for the client and the worker alike, and exits 70', async () => {
+  const temporal = await refusingTemporal();
+  try {
+    const env = { TEMPORAL_ADDRESS: temporal.address, SIGNALROOM_API_URL: undefined };
+    const [incident, worker] = await Promise.all([runSignalroom(['incident', 'status', 'INC-1'], { env }), runSignalroom(['worker'], { env })]);
+    for (const run of [incident, worker]) {
+      expect(run.stderr).toMatch(new RegExp(`^signalroom: Temporal at ${temporal.address} refused this connection's credentials: .*API key invalid`));
+      expect(run.code).toBe(70);
+    }
+  } finally {
+    await temporal.close();
+  }
 });

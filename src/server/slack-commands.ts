@@ -60,7 +60,8 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
   const authorize = options.authorize ?? refuseCommandWrites;
   const refused = (why: string) => {
     options.metrics.clicks.inc({ outcome: 'command_refused' });
-    return ephemeral(`Not done: ${why}.`);
+    // The reason names what was asked (an incident id as typed): text, never markup.
+    return ephemeral(`Not done: ${esc(why)}.`);
   };
 
   app.post(COMMANDS_PATH, { schema: { hide: true } }, async (request, reply) => {
@@ -117,16 +118,16 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
         }
         if (task?.incidentId && task.verb === 'add' && task.args.length) {
           const item = await svc.task(task.incidentId, { action: 'add', text: task.args.join(' '), by: userId });
-          return reply.send(ephemeral(`Action item #${item.id} added to ${task.incidentId}.`));
+          return reply.send(ephemeral(`Action item #${item.id} added to ${esc(task.incidentId)}.`));
         }
         if (task?.incidentId && task.verb === 'done' && /^#?\d+$/.test(task.args[0] ?? '')) {
           const item = await svc.task(task.incidentId, { action: 'done', item: Number(task.args[0].replace('#', '')), by: userId });
-          return reply.send(ephemeral(`Action item #${item.id} of ${task.incidentId} is done.`));
+          return reply.send(ephemeral(`Action item #${item.id} of ${esc(task.incidentId)} is done.`));
         }
         if (task?.incidentId && task.verb === 'list') {
           const items = await svc.tasks(task.incidentId);
-          const lines = items.map((i) => `• #${i.id} ${i.status === 'done' ? ':white_check_mark:' : ':ballot_box_with_check:'} ${i.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
-          return reply.send(ephemeral(lines.length ? `Action items of ${task.incidentId}:\n${lines.join('\n')}` : `${task.incidentId} has no action items.`));
+          const lines = items.map((i) => `• #${i.id} ${i.status === 'done' ? ':white_check_mark:' : ':ballot_box_with_check:'} ${esc(i.text)}`);
+          return reply.send(ephemeral(lines.length ? `Action items of ${esc(task.incidentId)}:\n${lines.join('\n')}` : `${esc(task.incidentId)} has no action items.`));
         }
         if (verb === 'status' && id) {
           const state = await svc.state(id);

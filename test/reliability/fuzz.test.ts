@@ -12,6 +12,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { buildServer } from '../../src/server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
 import { computeSlackSignature } from '../../src/server/slack-signature';
+import { markupIn } from '../../src/sandbox';
 import { IncidentService } from '../../src/incidents/service';
 import { parseRunbook } from '../../src/runbook/validate';
 import { ConfigError, parseConfig } from '../../src/config/load';
@@ -142,6 +143,25 @@ describe('POST /slack/interactions and /slack/commands', () => {
         const res = await app.inject({ method: 'POST', url: '/slack/interactions', headers: signedHeaders(body, 'application/x-www-form-urlencoded'), payload: body });
         expect(res.statusCode).toBeLessThan(500);
         if (res.statusCode >= 400) expect(res.json().message).toEqual(expect.any(String));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('any /signalroom text, signed: a 200 whose reply carries no mention or link from the text; never a 5xx', async () => {
+    const word = fc.oneof(
+      fc.constantFrom('incident', 'approvals', 'help', 'open', 'update', 'severity', 'resolve', 'status', 'task', 'add', 'done', 'list', 'seed-example', 'INC-1', '#1', '1'),
+      fc.constantFrom('<!here>', '<!channel>', '<!subteam^S123>', '<@U0CAROL>', '<https://evil.example|status>', '<!here>INC-1', '&', '*b*'),
+      fc.string({ maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { maxLength: 8 }), async (words) => {
+        const body = new URLSearchParams({ command: '/signalroom', text: words.join(' '), user_id: 'U0ERIN', team_id: 'T0SANDBOX', response_url: 'http://127.0.0.1:9/x' }).toString();
+        const res = await app.inject({ method: 'POST', url: '/slack/commands', headers: signedHeaders(body, 'application/x-www-form-urlencoded'), payload: body });
+        expect(res.statusCode).toBe(200);
+        const reply: unknown = res.json().text;
+        expect(typeof reply).toBe('string');
+        expect(markupIn(reply as string)).toEqual({ mentions: [], labelledLinks: [] });
       }),
       { numRuns: RUNS },
     );

@@ -7,27 +7,18 @@
  * retrying will not help, so that stays an error (70) and says so.
  */
 import http2 from 'node:http2';
-import { createServer } from 'node:net';
+import { freePort } from '../../../src/temporal/free-port';
 import { runSignalroom } from '../../support/ops';
 
-/** A loopback port nothing listens on: one that was just free. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 test('the incident commands name the Signalroom API they cannot reach and exit 69', async () => {
-  const api = `http://127.0.0.1:${await closedPort()}`;
+  const api = `http://127.0.0.1:${await freePort()}`;
   const run = await runSignalroom(['incident', 'status', 'INC-1', '--api', api, '--token', 'unreachable-token-0123456789abcdef']);
   expect(run.stderr).toBe(`signalroom: cannot reach the Signalroom API at ${api}: ECONNREFUSED\n`);
   expect(run.code).toBe(69);
 });
 
 test('a Temporal that does not answer is named with its address: incident commands exit 69, approval commands 5', async () => {
-  const address = `127.0.0.1:${await closedPort()}`;
+  const address = `127.0.0.1:${await freePort()}`;
   const env = { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined };
   // The SDK gives up on connecting after its own deadline (about 10 s); both commands wait for it at once.
   const [incident, approval] = await Promise.all([runSignalroom(['incident', 'status', 'INC-1'], { env }), runSignalroom(['approval', 'status', 'approval:web:prod:1'], { env })]);

@@ -1,18 +1,9 @@
 /** The CLI's HTTP adapter, when the server it is given cannot be reached. */
-import { createServer } from 'node:net';
+import { freePort } from '../../../src/temporal/free-port';
 import { SignalroomApi } from '../../../src/cli/api-client';
 
-/** A loopback port nothing listens on: one that was just free. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 test('a server that does not answer is named, with the cause, instead of "fetch failed"', async () => {
-  const url = `http://127.0.0.1:${await closedPort()}`;
+  const url = `http://127.0.0.1:${await freePort()}`;
   await expect(new SignalroomApi(url, 'token').approvals.get('approval:api:prod:1')).rejects.toThrow(`cannot reach the Signalroom API at ${url}: ECONNREFUSED`);
 });
 

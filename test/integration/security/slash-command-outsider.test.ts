@@ -2,11 +2,14 @@
  * Attack: someone from another workspace (signing with another configured
  * app's secret), or anyone in the workspace, opens, updates and resolves
  * incidents with /signalroom — and resolving archives the incident channel.
+ * And: names an incident in markup (`<!here>X`, the same incident as
+ * `_here_X`), hoping a reply or refusal echoes it as a mention.
  */
 import path from 'node:path';
 import { IncidentService } from '../../../src/incidents/service';
 import { responderAccess } from '../../../src/incidents/command-access';
 import { buildServer } from '../../../src/server/app';
+import { markupIn } from '../../../src/sandbox';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
 import { CONNECTOR_APP_ID, CONNECTOR_SECRET, CONNECTOR_TEAM_ID, eventually, securityStack, type SecurityStack } from '../../support/security';
 
@@ -59,6 +62,32 @@ test('another workspace’s app, and a person outside the responders, change not
     expect(metrics).toContain('signalroom_slack_clicks_total{outcome="command_refused"} 3');
     // Reading stays open to anyone the signature vouches for.
     expect((await command(app, `incident status ${id}`, { user: 'U0ERIN' })).json().text).toContain(`*${id}*`);
+  } finally {
+    await app.close();
+  }
+});
+
+test('an incident named in markup (<!here>…) is echoed as text in every reply and refusal, never as a mention', async () => {
+  const app = await commandServer();
+  try {
+    // `<!here>X` and `_here_X` name the same incident (ids become workflow ids with markup replaced), so a reply that echoes the id as typed would carry the mention.
+    const id = `_here_${Date.now().toString(36)}`;
+    const named = `<!here>${id.slice('_here_'.length)}`;
+    expect((await command(app, `incident open seed-example ${id} SEV3 checkout Markup in replies`, { user: 'U0ALICE' })).json().text).toContain(`Incident ${id} is open`);
+    const replies = [
+      (await command(app, `incident task list ${named}`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident task add ${named} Look at <!channel>`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident task done ${named} 1`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident task list ${named}`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident update ${named} Still looking`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident status ${named}`, { user: 'U0ALICE' })).json().text,
+      (await command(app, `incident task add ${named} Sneaky`, { user: 'U0ERIN' })).json().text,
+    ];
+    expect(replies[0]).toBe(`&lt;!here&gt;${id.slice('_here_'.length)} has no action items.`);
+    expect(replies[1]).toBe(`Action item #1 added to &lt;!here&gt;${id.slice('_here_'.length)}.`);
+    expect(replies[6]).toMatch(new RegExp(`^Not done: .* may task &lt;!here&gt;${id.slice('_here_'.length)}\\.$`));
+    for (const text of replies) expect(markupIn(text)).toEqual({ mentions: [], labelledLinks: [] });
+    await command(app, `incident resolve ${id}`, { user: 'U0ALICE' });
   } finally {
     await app.close();
   }

@@ -58,7 +58,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
     interactionRoutes: featureInteractionRoutes(),
     slack: { integrations },
     apiTokens: config.api.tokens,
-    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, approvalNames: () => approvalNamesOf(config), checkRequester: requesterCheck(integrations) }),
+    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, runbookDirs: config.runbooks.dirs, approvalNames: () => approvalNamesOf(config), checkRequester: requesterCheck(integrations) }),
   });
   const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setRequestUrl(`${serverUrl}/slack/interactions`);

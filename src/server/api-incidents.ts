@@ -117,7 +117,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { inputs, openedBy } = request.body;
-        return reply.code(201).send(await service.open(request.params.name, inputs, openedBy));
+        // Who opened it is the incident's requester: its runbook's approvals refuse their approval (SECURITY.md).
+        return reply.code(201).send(await service.open(request.params.name, inputs, openedBy ?? request.apiToken?.slackUser));
       },
     );
 
@@ -135,7 +136,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { runbook, inputs, openedBy } = request.body;
-        return reply.code(201).send(await service.open(runbook, inputs, openedBy));
+        return reply.code(201).send(await service.open(runbook, inputs, openedBy ?? request.apiToken?.slackUser));
       },
     );
 

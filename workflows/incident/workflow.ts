@@ -28,7 +28,7 @@ import {
   ApplicationFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
+import { renderTemplate, type PlaceholderPosition, type TemplateContext } from '../../src/runbook/template';
 import { evaluateWhen } from '../../src/runbook/condition';
 import { formatDuration } from '../../src/runbook/duration';
 import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../src/runbook/types';
@@ -42,7 +42,7 @@ import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import type { ApprovalResult } from '../approval/types';
 import { toBlockKit } from './blocks';
-import { channelLink, escapeMrkdwn as esc, userMention } from '../../src/slack/mrkdwn';
+import { channelLink, escapeMrkdwn as esc, mrkdwnValue, userMention } from '../../src/slack/mrkdwn';
 import { describeStep } from '../../src/runbook/describe';
 
 /**
@@ -53,7 +53,8 @@ import { describeStep } from '../../src/runbook/describe';
 const MARKUP_VALUES = new Set(['resolution.summary']);
 /** A channel link made by a Create Channel step (`<#C…>`): code-built from a checked id, so it stays a link. */
 const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
-const asMrkdwnValue = (text: string, name: string) => (MARKUP_VALUES.has(name) || isChannelLink(text, name) ? text : esc(text));
+const asMrkdwnValue = (text: string, name: string, position: PlaceholderPosition) =>
+  position === 'text' && (MARKUP_VALUES.has(name) || isChannelLink(text, name)) ? text : mrkdwnValue(text, name, position);
 import { incidentDetails } from '../../src/temporal/details';
 import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
@@ -506,6 +507,9 @@ class IncidentRun {
               minApprovals: a.minApprovals,
               timeoutMs: a.timeoutMs,
               onTimeout: a.onTimeout,
+              // Whoever opened the incident asked for this approval: they may not approve it themselves
+              // unless configuration allows self-approval (SECURITY.md, "The requester is one Slack user").
+              ...(this.input.openedBy ? { requestedBy: this.input.openedBy } : {}),
               destination: { channel: a.channel, integration: this.state.integration },
             },
           ],

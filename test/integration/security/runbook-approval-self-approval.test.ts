@@ -11,6 +11,7 @@ import { buildServer } from '../../../src/server/app';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
 import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
 import { approvalStateQuery, incidentStateQuery } from '../../../workflows/messages';
+import type { ApprovalResult } from '../../../workflows/approval/types';
 import { buttons, visibleText } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';
 
@@ -50,7 +51,7 @@ async function carolIsRefusedDaveApproves(id: string) {
   await eventually('carol told privately', () => s.sandbox.ephemerals({ channelId: CHANNEL, userId: 'U0CAROL' }).find((e) => e.text.includes('self-approval is not allowed')));
 
   await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: card.ts, actionId: APPROVE_ACTION });
-  const result = await approval.result();
+  const result = (await approval.result()) as ApprovalResult;
   expect(result).toMatchObject({ status: 'approved', proceed: true });
   expect(result.decisions.map((d) => d.user.id)).toEqual(['U0DAVE']);
 }

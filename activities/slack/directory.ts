@@ -6,6 +6,7 @@ import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
 import { resolvePerson } from './requester';
+import { USER_ID } from '../../src/slack/mrkdwn';
 
 export interface ResolvedUsers {
   userIds: string[];
@@ -76,7 +77,7 @@ export async function resolveUserRefs(slack: SlackContext, integration: Integrat
   const failed: ResolvedUsers['failed'] = [];
   for (const raw of refs) {
     const ref = raw.trim();
-    if (/^[UW][A-Z0-9]{2,}$/.test(ref)) userIds.add(ref);
+    if (USER_ID.test(ref)) userIds.add(ref);
     else if (ref.includes('@') && !ref.startsWith('@')) {
       try {
         const res = await integration.client.users.lookupByEmail({ email: ref });

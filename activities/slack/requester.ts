@@ -10,11 +10,10 @@ import type { UsersListResponse } from '@slack/web-api';
 import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
+import { USER_ID, USER_MENTION as MENTION } from '../../src/slack/mrkdwn';
 
 export type RequesterResolution = { ok: true; userId: string } | { ok: false; why: string };
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const HANDLE = /^@?([a-z0-9][a-z0-9._-]{0,79})$/;
 
 /** How the value is named in messages: its field, and the person it names. */

@@ -3,10 +3,14 @@
  * here only as `${ENV}` references resolved at load time; they never leave
  * the process that loaded them (workflows carry integration names only).
  */
+import { USER_ID } from '../slack/mrkdwn';
 import { z } from 'zod';
 
 /** A Slack channel name pattern: `inc-*`, `deploys`, or `*` for any. */
 const channelPattern = z.string().min(1).regex(/^[a-z0-9_\-*]+$/, 'a channel pattern uses lowercase letters, digits, - _ and * only (no #)');
+
+/** A Slack user id, by the one pattern for it (src/slack/mrkdwn.ts). */
+const SlackUserId = z.string().max(32).regex(USER_ID, 'a Slack user id like U0123ABCD');
 
 export const ChannelPermissionsSchema = z
   .object({
@@ -92,7 +96,7 @@ export const ProjectSchema = z
 export const ApproverGroupSchema = z
   .object({
     /** Slack user IDs. */
-    users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD')).default([]),
+    users: z.array(SlackUserId).default([]),
     emails: z.array(z.string().email()).default([]),
     /** Slack user-group handles (`@release-managers`), resolved when a request starts. */
     userGroups: z.array(z.string().regex(/^@?[a-z0-9._-]+$/, 'a user-group handle like @release-managers')).default([]),
@@ -120,7 +124,7 @@ export const ApiTokenSchema = z
      * The Slack user this token decides as. A token without it may decide only
      * with `approvals:decide-as-anyone`, naming the user on each call.
      */
-    slackUser: z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD').optional(),
+    slackUser: SlackUserId.optional(),
   })
   .strict();
 

@@ -69,13 +69,30 @@ export function valueText(value: TemplateValue): string | undefined {
   return String(value);
 }
 
+/**
+ * Where in the author's markup a placeholder sits: in plain text, as the
+ * whole target of a Slack link (`<[incident.dashboard]|label>`), or inside
+ * a link's target after the author's own start (`<https://x/[id]|label>`).
+ */
+export type PlaceholderPosition = 'text' | 'link' | 'in-link';
+
+/** The position of the placeholder at `offset`: after a `<` with no `>` or `|` between is a link's target. */
+export function positionAt(text: string, offset: number): PlaceholderPosition {
+  const open = text.lastIndexOf('<', offset - 1);
+  if (open < 0) return 'text';
+  const between = text.slice(open + 1, offset);
+  if (/[>|]/.test(between)) return 'text';
+  return between === '' ? 'link' : 'in-link';
+}
+
 export interface RenderOptions {
   /**
    * How a value is written into the text, e.g. escaped for Slack mrkdwn
    * (the template itself is the runbook author's markup; the values are data).
+   * May throw to refuse a value that cannot stand where it is placed.
    * @default as is
    */
-  value?: (text: string, name: string) => string;
+  value?: (text: string, name: string, position: PlaceholderPosition) => string;
 }
 
 /**
@@ -84,14 +101,14 @@ export interface RenderOptions {
  */
 export function renderTemplate(text: string, context: TemplateContext, options: RenderOptions = {}): string {
   const missing: string[] = [];
-  const out = text.replace(PLACEHOLDER, (raw, escape: string, name: string) => {
+  const out = text.replace(PLACEHOLDER, (raw: string, escape: string, name: string, offset: number) => {
     if (escape) return raw.slice(1);
     const value = valueText(lookup(context, name));
     if (value === undefined) {
       if (!missing.includes(name)) missing.push(name);
       return raw;
     }
-    return options.value ? options.value(value, name) : value;
+    return options.value ? options.value(value, name, positionAt(text, offset)) : value;
   });
   if (missing.length) throw new TemplateError(missing, text);
   return out;

@@ -13,6 +13,7 @@ import type { ApprovalService } from '../approvals/service';
 import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
+import { USER_ID } from '../slack/mrkdwn';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 
 /** The longest a single wait call holds the connection. */
@@ -23,7 +24,7 @@ const Name = z.string().min(1).max(200);
 /** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a pattern, so a refused link is a 400 naming `link`. */
 const LINK_PATTERN = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#|<>\s]+[^|<>\s]*$/;
 
-const UserId = z.string().regex(/^[UW][A-Z0-9]{2,30}$/).describe('A Slack user ID.');
+const UserId = z.string().max(32).regex(USER_ID).describe('A Slack user ID.');
 
 const Created = z.object({ id: z.string(), created: z.boolean() });
 

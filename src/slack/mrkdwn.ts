@@ -14,7 +14,11 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid): the one pattern for it. */
+const USER_ID_SOURCE = '[UW][A-Z0-9]{2,}';
+export const USER_ID = new RegExp(`^${USER_ID_SOURCE}$`);
+/** `<@U…>` or `<@U…|name>`, as Slack writes a mention; the id is group 1. */
+export const USER_MENTION = new RegExp(`^<@(${USER_ID_SOURCE})(?:\\|[^>]*)?>$`);
 export const USER_GROUP_ID = /^S[A-Z0-9]{2,}$/;
 export const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
@@ -49,6 +53,28 @@ export function linkProblem(url: string): string | undefined {
 export function mrkdwnLink(url: string, label: string): string {
   if (linkProblem(url)) return escapeMrkdwn(url);
   return `<${url.replace(/&/g, '&amp;')}|${escapeMrkdwn(label)}>`;
+}
+
+/** A value that cannot stand where a runbook places it (a link target that is no link); the step fails naming it. */
+export class MarkupValueError extends Error {
+  readonly code = 'markup_value_refused';
+}
+
+/**
+ * A value from outside, written into an author's mrkdwn at `position` (see
+ * `positionAt` in src/runbook/template.ts): escaped as text; as a link's
+ * whole target it must be an http(s) URL (else `!channel` in
+ * `<[incident.dashboard]|…>` would make `<!channel|…>`); inside a link's
+ * target it may not end the target or start a label.
+ */
+export function mrkdwnValue(text: string, name: string, position: 'text' | 'link' | 'in-link'): string {
+  if (position === 'link') {
+    const problem = linkProblem(text);
+    if (problem) throw new MarkupValueError(`[${name}] is placed as a link but is not an http(s) URL: ${problem}`);
+  } else if (position === 'in-link' && /[|<>\s]/.test(text)) {
+    throw new MarkupValueError(`[${name}] is placed inside a link and may not contain "|", "<", ">" or spaces`);
+  }
+  return escapeMrkdwn(text);
 }
 
 /** Slack's localized date, with the ISO text as its fallback. */

@@ -4,6 +4,7 @@
  * own approver groups (design rule 5). Pure, so it is unit-tested directly.
  */
 import type { ApprovalPolicy, ApprovalState, DecisionAttempt, RefusedAttempt } from './types';
+import { escapeMrkdwn } from '../../src/slack/mrkdwn';
 
 /** How many refusals a run keeps in full; older ones are only counted, per person. */
 export const REFUSALS_KEPT = 20;
@@ -91,7 +92,7 @@ export function judgeAttempt(state: ApprovalState, attempt: DecisionAttempt): Ve
   }
   for (const field of state.request.inputs ?? []) {
     if (attempt.verb === 'approve' && field.required && !attempt.inputs?.[field.name]?.trim()) {
-      return { ok: false, why: `"${field.label}" is required to approve` };
+      return { ok: false, why: `"${escapeMrkdwn(field.label)}" is required to approve` };
     }
   }
   return { ok: true, groups };

@@ -34,7 +34,8 @@ export const createChannel = defineStepKind({
       integration: rt.integration,
       name: rt.render(step.name),
       isPrivate: step.private,
-      purpose: step.description ? rt.render(step.description) : undefined,
+      // Slack reads markup in a purpose: the author's text, each value escaped.
+      purpose: step.description ? rt.mrkdwn(step.description) : undefined,
       ownedSince: Math.floor(rt.openedAt / 1000) - 60,
     });
     rt.incident.channel = created.name;

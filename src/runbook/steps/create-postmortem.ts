@@ -28,12 +28,13 @@ export const createPostmortem = defineStepKind({
   normalize: (s, base): CreatePostmortemStep => compact({ op: 'createPostmortem', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, title: s.Title ?? 'Postmortem: [incident.id]' }),
   async run(step, rt) {
     const channel = rt.channel(step.channel);
-    const title = rt.render(step.title);
+    // The author's title, each value escaped: it is shown as the canvas's title and as the link's label.
+    const title = rt.mrkdwn(step.title);
     const canvas = await rt.slack.createChannelCanvas({ integration: rt.integration, channel, title, markdown: rt.postmortem() });
     const posted = await rt.slack.postMessage({
       integration: rt.integration,
       channel,
-      text: `:memo: Postmortem: <${canvas.link}|${title.replace(/[<>|&]/g, '')}>`,
+      text: `:memo: Postmortem: <${canvas.link}|${title}>`,
       idempotencyKey: rt.idempotencyKey,
       metadata: { incident: rt.incident.id ?? '' },
     });

@@ -18,7 +18,7 @@ export const setTopic = defineStepKind({
   plainFields: [],
   normalize: (s, base): SetTopicStep => compact({ op: 'setTopic', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, topic: s.Topic }),
   async run(step, rt) {
-    await rt.slack.setChannelTopic({ integration: rt.integration, channel: rt.channel(step.channel), topic: rt.render(step.topic) });
+    await rt.slack.setChannelTopic({ integration: rt.integration, channel: rt.channel(step.channel), topic: rt.mrkdwn(step.topic) });
     return { outputs: { channel: rt.channel(step.channel) } };
   },
 });

@@ -55,7 +55,7 @@ export const uploadFile = defineStepKind({
       fileId: prepared.fileId,
       channel: rt.channel(step.channel),
       threadTs: step.threadTs ? rt.render(step.threadTs) : undefined,
-      title: step.title ? rt.render(step.title) : filename,
+      title: step.title ? rt.mrkdwn(step.title) : filename,
     });
     return { outputs: { channel: shared.channel, fileId: shared.fileId } };
   },

@@ -5,16 +5,15 @@
  * Pure: the workflow builds it.
  */
 import type { ApprovalState } from '../../../workflows/approval/types';
+import { escapeMrkdwn as asText } from '../mrkdwn';
 import { approvalBlocks } from './approval-card';
 
 type Block = Record<string, unknown>;
 
-/** The reason is Signalroom's or Slack's message and may quote names: shown as text, never markup. */
-const asText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 export function failedApprovalText(state: ApprovalState, reason: string): string {
   const r = state.request;
-  return `:x: Approval failed: ${r.pipeline} › ${r.stage} (${r.execution}) — ${asText(reason).slice(0, 500)}`;
+  // The request's names and the reason (which may quote names) are shown as text, never markup.
+  return `:x: Approval failed: ${asText(r.pipeline)} › ${asText(r.stage)} (${asText(r.execution)}) — ${asText(reason).slice(0, 500)}`;
 }
 
 export function failedApprovalBlocks(state: ApprovalState, reason: string): Block[] {

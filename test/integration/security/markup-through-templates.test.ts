@@ -140,7 +140,8 @@ describe('cards and refusals', () => {
   test('the failed-approval card shows pipeline, stage and execution as text', () => {
     const text = failedApprovalText(state, 'no approver group "release"');
     expect(markupIn(text)).toEqual(NO_MARKUP);
-    expect(messageMarkup({ text, blocks: failedApprovalBlocks(state, 'gone') as never })).toEqual(NO_MARKUP);
+    // The one mention is the requester's, built by code from a checked id.
+    expect(messageMarkup({ text, blocks: failedApprovalBlocks(state, 'gone') as never })).toEqual({ mentions: ['@U0ALICE'], labelledLinks: [] });
   });
 
   test("a refusal for a missing field quotes the field's label as text", () => {

@@ -83,10 +83,18 @@ export const REDACTED_PATHS = [
   '*.responseUrl',
 ];
 
+/** Query parameters that are capabilities: a one-time install link, an OAuth code and state. */
+const SECRET_QUERY = /([?&](?:link|code|state)=)[^&#]*/g;
+
+/** A request as logged: Fastify's usual fields, with capabilities in the query redacted. */
+function requestForLog(req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const base = logger === true || logger === undefined ? { level: process.env.LOG_LEVEL ?? 'info' } : logger;
-  return { ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return { ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { req: requestForLog } };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -113,7 +113,10 @@ const ASK_FOR_A_LINK = '<p>Ask an administrator for a new install link: <code>si
 
 export const slackOAuthRoutes: FastifyPluginAsync<SlackOAuthOptions> = async (app, options) => {
   const installer = createInstaller(options, app.log);
-  app.get('/slack/install', async (req, reply) => {
+  // Only a GET uses the link: a HEAD (a chat client unfurling the pasted link) is answered
+  // without consuming it, so the administrator's own click still works.
+  app.head('/slack/install', async (_req, reply) => reply.type('text/html; charset=utf-8').send(''));
+  app.get('/slack/install', { exposeHeadRoute: false }, async (req, reply) => {
     const link = (req.query as Record<string, unknown>).link;
     if (typeof link !== 'string' || !(await options.installationStore.consumeInstallLink(link))) {
       app.log.warn('Slack install refused: no valid install link');

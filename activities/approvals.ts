@@ -38,7 +38,7 @@ export function createApprovalActivities(slack: SlackContext) {
      * user, or the request is refused) and what configuration permits the
      * groups: self-approval, approval on timeout.
      */
-    async resolveApprovers(input: { integration?: string; groups: string[]; requestedBy?: string }): Promise<{ approvers: Record<string, string[]>; requester?: string; policy: ApprovalPolicy }> {
+    async resolveApprovers(input: { integration?: string; groups: string[]; requestedBy?: string; policyGroups?: string[] }): Promise<{ approvers: Record<string, string[]>; requester?: string; policy: ApprovalPolicy }> {
       const integration = await slack.integration(input.integration ?? ORGANIZATION);
       const approvers: Record<string, string[]> = {};
       for (const name of input.groups) {
@@ -59,7 +59,9 @@ export function createApprovalActivities(slack: SlackContext) {
         if (!found.ok) throw refusal('Signalroom:unresolvable_requester', `${found.why}: the requester must be exactly one Slack user, or nobody could tell their own approval apart`);
         requester = found.userId;
       }
-      const policy = policyOfGroups(input.groups, Object.fromEntries(input.groups.map((g) => [g, slack.registry.approverGroup(g)])));
+      // `policyGroups`: every group the request may ever ask (its escalation's too), so that the policy is known at the start.
+      const policyGroups = input.policyGroups ?? input.groups;
+      const policy = policyOfGroups(policyGroups, Object.fromEntries(policyGroups.map((g) => [g, slack.registry.approverGroup(g)])));
       return { approvers, requester, policy };
     },
   };

@@ -29,7 +29,8 @@ export function approvalRequestDetails(request: ApprovalInput): string {
   const lines = [
     request.summary ? `**${mdText(request.summary)}**` : '',
     `- Approvers: ${request.approverGroups.map(mdText).join(', ')}; ${request.minApprovals ?? 1} needed`,
-    `- Timeout: ${formatDuration(request.timeoutMs)}, then ${request.onTimeout ?? 'reject'}`,
+    // What was asked, before the worker has read configuration: an approving timeout is configuration's to grant.
+    `- Timeout: ${formatDuration(request.timeoutMs)}, then ${request.onTimeout === 'approve' ? 'approve if configuration allows it for every approver group (otherwise the run fails)' : 'reject'}`,
     request.requestedBy ? `- Requested by ${mdText(request.requestedBy)}` : '',
     request.link ? `- Run: ${request.link}` : '',
   ];

@@ -45,7 +45,7 @@ describe('markdown details for the Temporal UI', () => {
   });
 
   test('a timeout in milliseconds (as the workflow gets it) reads as a person writes it', () => {
-    expect(approvalRequestDetails({ ...request, timeoutMs: 5_400_000, onTimeout: 'approve' })).toContain('- Timeout: 1h30m, then approve');
+    expect(approvalRequestDetails({ ...request, timeoutMs: 5_400_000, onTimeout: 'approve' })).toContain('- Timeout: 1h30m, then approve if configuration allows it for every approver group (otherwise the run fails)');
   });
 
   test('a pending approval says its progress, deadline and who it waits on (never the requester)', () => {

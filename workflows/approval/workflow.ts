@@ -29,7 +29,7 @@ import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
-import { alreadyFinal, approvalsComplete, effectivePolicy, judgeAttempt, recordRefusal, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
+import { alreadyFinal, approvalsComplete, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import { approvalDuration, type ApprovalDurationField } from './durations';
 import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
 
@@ -248,7 +248,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     }
     if (attempt.responseUrl) lastResponseUrl = attempt.responseUrl;
     const outcome = decide(attempt);
-    if (trusted && !outcome.accepted && (state.refusedCounts?.[attempt.user.id] ?? 0) > REPLIES_PER_PERSON) return;
+    if (trusted && !outcome.accepted && refusalRepliesUsed(state, attempt.user.id)) return;
     outbox.push({ text: outcome.message, responseUrl: attempt.responseUrl, channelId: attempt.channelId, userId: attempt.user.id });
   });
   setHandler(
@@ -306,7 +306,16 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
       integration,
       groups: request.approverGroups,
       requestedBy: request.requestedBy,
+      // The policy covers the escalation's groups too, as the entry check does: widening never loosens it.
+      policyGroups: [...request.approverGroups, ...(request.escalation?.approverGroups ?? [])],
     });
+    // A request asking for more than configuration grants (approve on timeout, self-approval) fails here,
+    // saying why, before any card: never silently run as something else (SECURITY.md). Every entry refuses
+    // it too where it knows the configuration; a CLI without one does not.
+    const beyond = resolved.policy ? policyViolations(request, resolved.policy) : [];
+    if (beyond.length && patched('refuse-beyond-policy')) {
+      throw ApplicationFailure.nonRetryable(beyond.map((v) => v.message).join('; '), 'ApprovalBeyondPolicy');
+    }
     state.approvers = resolved.approvers;
     state.requester = resolved.requester;
     if (resolved.policy) state.policy = resolved.policy;

@@ -64,6 +64,8 @@ export type SlackBlocks = Parameters<Activities['postMessage']>[0]['blocks'];
 export interface ApprovalOutcome {
   status: string;
   decisions: Array<{ verb: string; user: { id: string } }>;
+  /** May what it gates go on? The approval's one answer (absent only in results recorded before it existed). */
+  proceed?: boolean;
 }
 
 /**

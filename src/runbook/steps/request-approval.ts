@@ -1,7 +1,8 @@
 /**
  * Request Approval: the approval gate. Posts an approval card and waits for
- * approvers from the named groups. Outputs `status` (`approved`, `rejected`
- * or `expired`) and `approvedBy` (Slack user IDs).
+ * approvers from the named groups. Outputs `status` (`approved`, `rejected`,
+ * `expired`, `cancelled`, or `failed` when the approval could not run) and
+ * `approvedBy` (Slack user IDs).
  */
 import { parseDuration } from '../duration';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
@@ -55,17 +56,27 @@ export const requestApproval = defineStepKind({
       onReject: s.OnReject ?? 'stop',
     }),
   async run(step, rt) {
-    const result = await rt.requestApproval({
-      summary: rt.render(step.text),
-      approverGroups: step.approverGroups,
-      minApprovals: step.minApprovals,
-      timeoutMs: step.timeoutMs,
-      onTimeout: step.onTimeout,
-      // The approval workflow resolves `#name` itself; it is given the incident channel by name, as before.
-      channel: step.channel ? rt.render(step.channel) : `#${rt.incident.channel}`,
-    });
-    const approved = result.status === 'approved' || (result.status === 'expired' && step.onTimeout === 'approve');
-    const status = approved ? 'approved' : result.status === 'expired' ? 'expired' : result.status;
+    let result;
+    try {
+      result = await rt.requestApproval({
+        summary: rt.render(step.text),
+        approverGroups: step.approverGroups,
+        minApprovals: step.minApprovals,
+        timeoutMs: step.timeoutMs,
+        onTimeout: step.onTimeout,
+        // The approval workflow resolves `#name` itself; it is given the incident channel by name, as before.
+        channel: step.channel ? rt.render(step.channel) : `#${rt.incident.channel}`,
+      });
+    } catch (err) {
+      if (rt.isCancellation(err)) throw err;
+      // A gate whose approval failed (it asked for more than configuration grants, its requester or
+      // approvers could not be found) is shut, as a rejection is: the runbook never goes on past it.
+      rt.noteError(`the approval failed: ${rt.failureMessage(err)}`);
+      return { outputs: { status: 'failed', approvedBy: [] }, label: 'approval failed', stop: step.onReject === 'stop' };
+    }
+    // The approval's own answer decides (SECURITY.md): an expiry proceeds only where its configuration let the timeout approve.
+    const approved = result.proceed ?? result.status === 'approved';
+    const status = approved ? 'approved' : result.status;
     const approvedBy = result.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id);
     return { outputs: { status, approvedBy }, label: `approval ${status}`, stop: !approved && step.onReject === 'stop' };
   },

@@ -9,7 +9,7 @@ import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/approval/durations';
-import { policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
+import { MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
 import { SignalroomError } from '../errors';
@@ -84,6 +84,12 @@ export interface ApprovalNames {
   webhooks?: readonly string[];
   /** The configured approver groups' policy (self-approval, approval on timeout). */
   policies?: Record<string, GroupPolicyConfig>;
+  /**
+   * The most people each group can supply, where configuration lists them
+   * (`users` and `emails`); absent for a group with Slack user groups, whose
+   * members only the worker learns (it checks again when it resolves them).
+   */
+  capacity?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -95,7 +101,42 @@ export interface ApprovalNames {
 export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' | 'slack'>): ApprovalNames {
   const groups = Object.keys(config.approverGroups);
   if (!groups.length) return {};
-  return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups };
+  const capacity = new Map<string, number>();
+  for (const [name, group] of Object.entries(config.approverGroups)) {
+    if (!group.userGroups.length) capacity.set(name, new Set(group.users).size + new Set(group.emails).size);
+  }
+  return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups, capacity };
+}
+
+const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+
+/**
+ * Minimums past MAX_APPROVALS, or above the people configuration lists for
+ * the groups asked: refused where the request enters (422, exit 64), before
+ * a workflow starts. The workflow checks again against the people it
+ * resolves (approvalShortfall).
+ */
+function checkMinimums(input: ApprovalInput, names: ApprovalNames): void {
+  const perGroup = Object.entries(input.minPerGroup ?? {});
+  const min = input.minApprovals ?? 1;
+  if (min > MAX_APPROVALS) throw new ApprovalInputError('minApprovals', `minApprovals asks for ${min} approvals; a request may ask for at most ${MAX_APPROVALS}`);
+  for (const [group, n] of perGroup) {
+    if (n > MAX_APPROVALS) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup.${group} asks for ${n} approvals; a request may ask for at most ${MAX_APPROVALS}`);
+  }
+  const seats = perGroup.reduce((sum, [, n]) => sum + n, 0);
+  if (seats > MAX_APPROVALS) throw new ApprovalInputError('minPerGroup', `minPerGroup asks for ${seats} approvals in all; a request may ask for at most ${MAX_APPROVALS}`);
+  const capacity = names.capacity;
+  if (!capacity) return;
+  for (const [group, n] of perGroup) {
+    const most = capacity.get(group);
+    if (most !== undefined && n > most) throw new ApprovalInputError(`minPerGroup.${group}`, `minPerGroup.${group} asks for ${n} approvals, and configuration lists at most ${people(most)} in ${group}`);
+  }
+  const asked = [...new Set([...input.approverGroups, ...(input.escalation?.approverGroups ?? [])])];
+  const listed = asked.map((g) => capacity.get(g));
+  if (listed.every((n): n is number => n !== undefined)) {
+    const most = listed.reduce((sum, n) => sum + n, 0);
+    if (min > most) throw new ApprovalInputError('minApprovals', `minApprovals asks for ${min} approvals, and configuration lists at most ${people(most)} in ${asked.join(', ')}`);
+  }
 }
 
 function durationMs(value: string | undefined, field: string): number | undefined {
@@ -158,6 +199,7 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     if (names_.has(f.name)) throw new ApprovalInputError(`inputs.${i}.name`, `inputs.${i}.name "${f.name}" is used twice`);
     names_.add(f.name);
   }
+  checkMinimums(input, names);
   if (names.policies) {
     const asked = [...groups, ...(input.escalation?.approverGroups ?? [])];
     const [violation] = policyViolations(input, policyOfGroups(asked, names.policies));

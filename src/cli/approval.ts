@@ -18,6 +18,7 @@ import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../w
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
 import { linkProblem } from '../slack/mrkdwn';
 import { APPROVAL_EXIT } from '../approvals/outcome';
+import { MAX_APPROVALS } from '../../workflows/approval/policy';
 
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;
@@ -166,6 +167,7 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
   if (!opts.channel === !opts.webhook) throw new UsageError('give exactly one of --channel or --webhook');
   const min = opts.min ? Number(opts.min) : 1;
   if (!Number.isInteger(min) || min < 1) throw new UsageError(`--min must be a positive whole number, got ${opts.min}`);
+  if (min > MAX_APPROVALS) throw new UsageError(`--min must be at most ${MAX_APPROVALS}, got ${opts.min}`);
   if (opts.onTimeout !== undefined && opts.onTimeout !== 'approve' && opts.onTimeout !== 'reject') throw new UsageError(`--on-timeout must be reject or approve, got ${opts.onTimeout}`);
   if (Boolean(opts.escalateAfter) !== Boolean(opts.escalateTo)) throw new UsageError('--escalate-after and --escalate-to go together');
   const badLink = typeof opts.link === 'string' ? linkProblem(opts.link) : undefined;

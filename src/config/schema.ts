@@ -132,9 +132,10 @@ export const WorkerTuningSchema = z
   .object({
     // Defaults fit a 2-core machine: Slack calls are I/O-bound, so many
     // activities may wait at once, while workflow tasks are CPU-bound.
-    maxConcurrentActivityTaskExecutions: z.number().int().positive().default(100),
-    maxConcurrentWorkflowTaskExecutions: z.number().int().positive().default(40),
-    maxCachedWorkflows: z.number().int().nonnegative().default(2000),
+    // Bounded like every number Signalroom reads (SECURITY.md): a typo of extra zeros is refused on load, not sized into the worker.
+    maxConcurrentActivityTaskExecutions: z.number().int().positive().max(10_000).default(100),
+    maxConcurrentWorkflowTaskExecutions: z.number().int().positive().max(1_000).default(40),
+    maxCachedWorkflows: z.number().int().nonnegative().max(100_000).default(2000),
   })
   .strict();
 

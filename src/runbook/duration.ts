@@ -10,6 +10,13 @@ export const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$';
 const WHOLE = new RegExp(DURATION_PATTERN);
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 
+/**
+ * The longest duration anything may wait: a number from outside never
+ * reaches a timer or a date it cannot be (SECURITY.md, "Every number from
+ * outside is bounded").
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
 /** What a duration looks like, for error messages. */
 export const DURATION_HINT = 'a duration like 30s, 15m, 1h, 2d or 1h30m';
 
@@ -28,6 +35,7 @@ export function parseDuration(text: string): number {
   if (!WHOLE.test(trimmed)) throw new RangeError(`"${text}" is not ${DURATION_HINT}`);
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  if (!(total <= MAX_DURATION_MS)) throw new RangeError(`"${text}" is longer than ${formatDuration(MAX_DURATION_MS)}, the longest wait allowed`);
   return Math.round(total);
 }
 

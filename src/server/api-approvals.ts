@@ -15,6 +15,7 @@ import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
 import { USER_ID } from '../slack/mrkdwn';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
+import { MAX_APPROVALS } from '../../workflows/approval/policy';
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
@@ -42,8 +43,13 @@ const CreateBody = z.object({
   summary: z.string().max(1000).optional(),
   link: z.string().max(2000).regex(LINK_PATTERN).optional().describe('An http(s) URL without `|`, `<`, `>` or spaces (a link cannot carry its own label).'),
   requestedBy: z.string().max(200).optional().describe('The executor (Slack user ID or email): may not approve unless allowSelfApproval.'),
-  minApprovals: z.number().int().min(1).max(50).default(1),
-  minPerGroup: z.record(z.string(), z.number().int().min(1)).optional(),
+  minApprovals: z.number().int().min(1).max(MAX_APPROVALS).default(1),
+  minPerGroup: z
+    .record(Name, z.number().int().min(1).max(MAX_APPROVALS))
+    .refine((mins) => Object.keys(mins).length <= 40, 'at most 40 groups')
+    .meta({ maxProperties: 40 })
+    .optional()
+    .describe(`Approvals needed from each group, by group name: at most ${MAX_APPROVALS} in all, and no more than a group's configured people.`),
   allowSelfApproval: z.boolean().default(false),
   timeout: z.string().max(20).default(DEFAULT_APPROVAL_TIMEOUT).describe('A duration like 30m, 2h, 1h30m.'),
   onTimeout: z.enum(['reject', 'approve']).default('reject'),

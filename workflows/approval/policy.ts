@@ -3,13 +3,22 @@
  * document left to channel membership, decided here against the approval's
  * own approver groups (design rule 5). Pure, so it is unit-tested directly.
  */
-import type { ApprovalPolicy, ApprovalState, DecisionAttempt, RefusedAttempt } from './types';
+import { MAX_DURATION_MS } from '../../src/runbook/duration';
+import { approvalDuration } from './durations';
+import type { ApprovalPolicy, ApprovalState, DecisionAttempt, RecordedApprovalInput, RefusedAttempt } from './types';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn';
 
 /** How many refusals a run keeps in full; older ones are only counted, per person. */
 export const REFUSALS_KEPT = 20;
 /** How many refusals of one person are answered; later ones are counted, not answered. */
 export const REPLIES_PER_PERSON = 3;
+/**
+ * The most approvals a request may ask for, overall or from one group. Every
+ * edge (API, CLI, runbook) refuses more, and the workflow checks again: a
+ * number from outside never sizes anything the worker builds (SECURITY.md,
+ * "An impossible minimum fails its run").
+ */
+export const MAX_APPROVALS = 50;
 
 /** What configuration says about a set of approver groups (see config `approverGroups`). */
 export interface GroupPolicyConfig {
@@ -62,6 +71,7 @@ export function recordRefusal(state: Pick<ApprovalState, 'refused' | 'refusedCou
 export type Verdict = { ok: true; groups: string[] } | { ok: false; why: string };
 
 export function groupsOf(state: Pick<ApprovalState, 'approvers'>, userId: string): string[] {
+  // Own entries only: a group named `constructor` is a group, never Object.prototype's.
   return Object.entries(state.approvers)
     .filter(([, members]) => members.includes(userId))
     .map(([group]) => group);
@@ -122,8 +132,12 @@ export function approvalsComplete(state: ApprovalState, options: { distinctPeopl
   if (approvals.length < state.needed) return false;
   const mins = Object.entries(state.request.minPerGroup ?? {}).filter(([, min]) => min > 0);
   if (options.distinctPeople === false) return mins.every(([group, min]) => approvals.filter((d) => d.groups.includes(group)).length >= min);
+  // Each approval fills at most one seat: more seats than approvals cannot be filled, and are never
+  // built (a minimum of a hundred million once allocated as many seats and aborted the worker).
+  const total = mins.reduce((sum, [, min]) => sum + min, 0);
+  if (!(total <= approvals.length)) return false;
   const seats = mins.flatMap(([group, min]) => Array.from({ length: min }, () => group));
-  // Kuhn's augmenting paths: small (seats ≤ a few dozen), and exact.
+  // Kuhn's augmenting paths: seats ≤ approvals, and exact.
   const seatOf = new Map<number, number>(); // seat → approval index
   const tryAssign = (who: number, seen: Set<number>): boolean => {
     for (let seat = 0; seat < seats.length; seat++) {
@@ -137,6 +151,58 @@ export function approvalsComplete(state: ApprovalState, options: { distinctPeopl
     }
     return false;
   };
-  for (let who = 0; who < approvals.length; who++) tryAssign(who, new Set());
+  for (let who = 0; who < approvals.length && seatOf.size < seats.length; who++) tryAssign(who, new Set());
   return seatOf.size === seats.length;
+}
+
+/**
+ * What in a run's input no edge would have let through, before anything is
+ * built from it: a duration that is not a positive number of milliseconds
+ * up to MAX_DURATION_MS (a date it cannot be would fail every workflow task).
+ */
+export function approvalInputProblem(request: RecordedApprovalInput): string | undefined {
+  for (const field of ['timeout', 'remindEvery', 'escalation.after'] as const) {
+    let ms: number | undefined;
+    try {
+      ms = approvalDuration(request, field);
+    } catch (err) {
+      return `${field}: ${(err as Error).message}`;
+    }
+    if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_DURATION_MS)) return `${field}: ${String(ms)} ms is not a duration between 1 ms and ${MAX_DURATION_MS} ms`;
+  }
+  return undefined;
+}
+
+const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1;
+
+/**
+ * Why the approvers resolved so far can never complete this request, or
+ * undefined. `unresolved` names groups still to come (an escalation): their
+ * minimums, and the overall one, wait until they are resolved. Checked by
+ * the workflow for requests that reached it without the edge's checks
+ * (started straight against Temporal), so that such a run fails saying why
+ * instead of waiting for approvals nobody can give.
+ */
+export function approvalShortfall(state: ApprovalState, unresolved: readonly string[] = []): string | undefined {
+  const selfApproval = effectivePolicy(state).selfApproval;
+  const eligible = (group: string) => new Set((Object.hasOwn(state.approvers, group) ? state.approvers[group] : []).filter((u) => selfApproval || u !== state.requester));
+  const perGroup = Object.entries(state.request.minPerGroup ?? {});
+  for (const [group, min] of perGroup) {
+    if (!isCount(min)) return `minPerGroup.${group} must be a positive whole number, got ${String(min)}`;
+    if (unresolved.includes(group)) continue;
+    const n = eligible(group).size;
+    if (min > n) return `minPerGroup.${group} asks for ${min} approvals, and ${group} has ${people(n)} who may approve`;
+  }
+  if (!isCount(state.needed)) return `minApprovals must be a positive whole number, got ${String(state.needed)}`;
+  const seats = perGroup.reduce((sum, [, min]) => sum + min, 0);
+  const tooMany = [['minApprovals', state.needed] as const, ['minPerGroup', seats] as const].find(([, n]) => n > MAX_APPROVALS);
+  if (tooMany) return `${tooMany[0]} asks for ${tooMany[1]} approvals${tooMany[0] === 'minPerGroup' ? ' in all' : ''}; a request may ask for at most ${MAX_APPROVALS}`;
+  if (unresolved.length) return undefined;
+  const everyone = [...new Set(Object.keys(state.approvers).flatMap((g) => [...eligible(g)]))];
+  const groups = Object.keys(state.approvers).join(', ');
+  if (state.needed > everyone.length) return `minApprovals asks for ${state.needed} approvals, and ${groups} have ${people(everyone.length)} who may approve`;
+  const allApprove = everyone.map((id) => ({ verb: 'approve' as const, user: { id }, at: '', via: 'slack' as const, groups: groupsOf(state, id) }));
+  if (!approvalsComplete({ ...state, decisions: allApprove })) return `the per-group minimums need more different people than ${groups} have: one person counts for one group only`;
+  return undefined;
 }

@@ -29,7 +29,7 @@ import { SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
-import { alreadyFinal, approvalsComplete, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
+import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import { approvalDuration, type ApprovalDurationField } from './durations';
 import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
 
@@ -158,8 +158,11 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
   // Runs begun before clicks were checked against the card, refusals bounded and
   // replies batched replay down the old path; every new run takes the new one.
   const trusted = carried !== undefined || patched('approval-trust');
+  // Runs begun before the workflow checked its numbers replay without the checks.
+  const bounded = carried !== undefined || patched('approval-bounds');
+  const inputProblem = bounded ? approvalInputProblem(request) : undefined;
   const info = workflowInfo();
-  const timeoutMs = durationOf(request, 'timeout')!;
+  const timeoutMs = inputProblem ? 0 : durationOf(request, 'timeout')!;
   const startedAt = carried?.startedAt ?? Date.now();
   const state: ApprovalState = carried?.state ?? {
     workflowId: info.workflowId,
@@ -274,6 +277,8 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
 
   const dest = request.destination;
   const where = 'channel' in dest ? dest.channel : `incoming webhook "${dest.webhook}"`;
+  // An input no edge lets through fails this run, saying why: never the worker, never a replay.
+  if (inputProblem) throw ApplicationFailure.nonRetryable(inputProblem, 'ImpossibleApproval');
   const integration = carried ? state.integration : await begin();
   if (carried) {
     ready = true;
@@ -320,6 +325,11 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     state.requester = resolved.requester;
     if (resolved.policy) state.policy = resolved.policy;
     state.integration = integration;
+    if (bounded && Object.values(state.approvers).some((m) => m.length > 0)) {
+      // Minimums nobody can meet (started past the API's and CLI's checks) fail the run before a card asks for them.
+      const shortfall = approvalShortfall(state, request.escalation?.approverGroups ?? []);
+      if (shortfall) throw ApplicationFailure.nonRetryable(shortfall, 'ImpossibleApproval');
+    }
     cardIntegration = integration ?? ('webhook' in dest && trusted ? await config.webhookOwner({ webhook: dest.webhook }) : undefined);
     showDetails();
     if (Object.values(state.approvers).every((m) => m.length === 0)) {
@@ -437,6 +447,8 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
         state.policy = { allowSelfApproval: state.policy.allowSelfApproval && more.policy.allowSelfApproval, allowApproveOnTimeout: state.policy.allowApproveOnTimeout && more.policy.allowApproveOnTimeout };
       }
       showDetails();
+      const shortfall = bounded ? approvalShortfall(state) : undefined;
+      if (shortfall) throw ApplicationFailure.nonRetryable(shortfall, 'ImpossibleApproval');
       const mentions = Object.values(more.approvers).flat().map(userMention).join(' ');
       await notify(`:rotating_light: Escalated: ${mentions || esc(request.escalation.approverGroups.join(', '))} — please review this approval.`, `escalation`);
       await refresh();

@@ -6,6 +6,7 @@
  */
 import { parseDuration } from '../duration';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
+import { MAX_APPROVALS } from '../../../workflows/approval/policy';
 import type { StepBase } from '../types';
 import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 
@@ -34,7 +35,7 @@ export const requestApproval = defineStepKind({
     Channel: channel.optional(),
     Message: text('What is being approved; templates allowed.'),
     ApproverGroups: z.array(z.string().min(1), { error: 'expected a list of approver group names from configuration' }).min(1, { error: 'name at least one approver group' }).describe('Approver group names from configuration.'),
-    MinApprovals: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).positive({ error: 'expected at least 1' }).optional().describe('Approvals needed. Default 1.'),
+    MinApprovals: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).positive({ error: 'expected at least 1' }).max(MAX_APPROVALS, { error: `expected at most ${MAX_APPROVALS}` }).optional().describe('Approvals needed. Default 1.'),
     Timeout: duration(`How long to wait for approvers. Default ${DEFAULT_APPROVAL_TIMEOUT}.`).optional(),
     OnTimeout: z.enum(['reject', 'approve'], { error: 'expected `reject` or `approve`' }).optional().describe('What a timeout means. Default reject.'),
     OnReject: z.enum(['stop', 'continue'], { error: 'expected `stop` or `continue`' }).optional().describe("After a rejection: stop this section's remaining steps, or continue. Default stop."),

@@ -11,14 +11,23 @@
  * per incident in the worker).
  */
 import { z } from 'zod';
-import { DURATION_HINT, DURATION_PATTERN } from '../duration';
+import { DURATION_HINT, DURATION_PATTERN, MAX_DURATION_MS, formatDuration, parseDuration } from '../duration';
 import { STEP_ID_PATTERN } from './kind';
 
 export const duration = (what: string) =>
   z
     .string({ error: `expected ${DURATION_HINT}` })
     .regex(new RegExp(DURATION_PATTERN), { error: `expected ${DURATION_HINT}` })
+    .refine((text) => !new RegExp(DURATION_PATTERN).test(text) || parseDurationOrUndefined(text) !== undefined, { error: `expected at most ${formatDuration(MAX_DURATION_MS)}` })
     .describe(what);
+
+function parseDurationOrUndefined(text: string): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export const text = (what: string) => z.string({ error: 'expected text' }).min(1, { error: 'must not be empty' }).describe(what);
 

@@ -12,11 +12,9 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { approvalWorkflowId } from '../../../src/approvals/client';
+import { MAX_APPROVALS } from '../../../workflows/approval/policy';
 import { approvalCliStack, CHANNEL, API_TOKEN, uniqueExecution } from '../../support/approvals';
 import { runSignalroom } from '../../support/ops';
-
-/** The most approvals a request may ask for, overall or from one group. */
-const MAX_APPROVALS = 50;
 
 const setup = approvalCliStack({ release: { userGroups: ['@release-managers'] }, sre: { users: ['U0ALICE'] } });
 

@@ -1,4 +1,4 @@
-import { approvalsComplete, judgeAttempt } from '../../../workflows/approval/policy';
+import { approvalInputProblem, approvalsComplete, approvalShortfall, groupsOf, judgeAttempt, MAX_APPROVALS } from '../../../workflows/approval/policy';
 import type { ApprovalInput, ApprovalRequest, ApprovalState, DecisionAttempt } from '../../../workflows/approval/types';
 import { approvalDuration, DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
 import { approvalNamesOf, normalizeApprovalRequest } from '../../../src/approvals/client';
@@ -103,5 +103,39 @@ describe('what a request may name, and the workflow input it becomes', () => {
     expect(approvalDuration(asked, 'timeout')).toBe(parseDuration(DEFAULT_APPROVAL_TIMEOUT));
     expect(approvalDuration({ ...asked, escalation: { after: '3s', approverGroups: ['sre'] } }, 'escalation.after')).toBe(3_000);
     expect(approvalDuration(asked, 'remindEvery')).toBeUndefined();
+  });
+});
+
+describe('numbers from outside', () => {
+  const state = (minPerGroup: Record<string, number>, approvers: Record<string, string[]>, needed = 1) =>
+    ({ status: 'pending', request: { minPerGroup, approverGroups: Object.keys(approvers) }, approvers, needed, decisions: [], refused: [] }) as unknown as ApprovalState;
+  const approve = (id: string, groups: string[]) => ({ verb: 'approve' as const, user: { id }, at: 'x', via: 'slack' as const, groups });
+
+  test('a minimum of a hundred million is judged without building anything its size', () => {
+    const s = { ...state({ release: 100_000_000 }, { release: ['U1', 'U2'] }), decisions: [approve('U1', ['release'])] };
+    expect(approvalsComplete(s)).toBe(false);
+  });
+
+  test('a minimum the resolved people cannot meet is a shortfall naming the group; one they can meet is none', () => {
+    expect(approvalShortfall(state({ release: 100_000_000 }, { release: ['U1', 'U2'] }))).toBe('minPerGroup.release asks for 100000000 approvals, and release has 2 people who may approve');
+    expect(approvalShortfall(state({ release: 2 }, { release: ['U1', 'U2'] }))).toBeUndefined();
+    expect(approvalShortfall(state({}, { release: ['U1', 'U2'] }, 3))).toMatch(/^minApprovals asks for 3 approvals, and release have 2 people/);
+    // One person in two groups fills one seat: two seats, one person.
+    expect(approvalShortfall(state({ a: 1, b: 1 }, { a: ['U1'], b: ['U1'] }))).toMatch(/one person counts for one group only/);
+    // A group still to come (an escalation) is judged when it is resolved.
+    expect(approvalShortfall(state({ later: 5 }, { release: ['U1'] }), ['later'])).toBeUndefined();
+    expect(approvalShortfall(state({ later: 100 }, { release: ['U1'] }), ['later'])).toMatch(`at most ${MAX_APPROVALS}`);
+  });
+
+  test('a group named like a prototype key has no members unless it was resolved', () => {
+    expect(approvalShortfall(state({ constructor: 1 }, { release: ['U1'] }))).toBe('minPerGroup.constructor asks for 1 approvals, and constructor has 0 people who may approve');
+    expect(groupsOf({ approvers: { release: ['U1'] } }, 'U1')).toEqual(['release']);
+  });
+
+  test('a duration no edge lets through is an input problem, before any date is made from it', () => {
+    const input = { pipeline: 'p', stage: 's', execution: 'e', approverGroups: ['release'], destination: { channel: 'C1' } };
+    expect(approvalInputProblem({ ...input, timeoutMs: 1e20 })).toMatch(/^timeout: /);
+    expect(approvalInputProblem({ ...input, timeoutMs: 60_000, remindEveryMs: -1 })).toMatch(/^remindEvery: /);
+    expect(approvalInputProblem({ ...input, timeoutMs: 60_000 })).toBeUndefined();
   });
 });

@@ -8,14 +8,19 @@ import { createDirectoryActivities } from './slack/directory';
 import { createApprovalActivities } from './approvals';
 import { IntegrationRegistry } from '../src/slack/integrations';
 import { ConfigSchema } from '../src/config/schema';
+import { OutboundClient } from '../src/net/outbound';
 
 export interface ActivityDeps {
   /** Identity the worker reports in self-checks. */
   workerIdentity: string;
   /** Slack integrations; tokens are resolved here at run time, never in workflows. */
   integrations?: IntegrationRegistry;
-  /** HTTP for response_url and incoming webhooks. @default global fetch */
-  fetch?: typeof fetch;
+  /**
+   * Every call to a URL on someone's behalf: response_url replies, Upload
+   * File's fetch and upload, incoming webhooks (src/net/outbound.ts).
+   * @default one built from the integrations' configuration (`outbound`, and the configured Slack's own origins)
+   */
+  outbound?: OutboundClient;
   /** The most an Upload File step may fetch and upload. @default 10 MiB */
   maxUploadBytes?: number;
 }
@@ -26,12 +31,14 @@ export interface ActivityDeps {
  * activities-dependency-injection pattern).
  */
 export function createActivities(deps: ActivityDeps) {
-  const slack = new SlackContext({ integrations: deps.integrations ?? new IntegrationRegistry(ConfigSchema.parse({})) });
+  const integrations = deps.integrations ?? new IntegrationRegistry(ConfigSchema.parse({}));
+  const slack = new SlackContext({ integrations });
+  const outbound = deps.outbound ?? new OutboundClient(integrations.outboundPolicy());
   return {
     ...createSelfCheckActivities(deps),
     ...createChannelActivities(slack),
-    ...createMessageActivities(slack, { fetch: deps.fetch }),
-    ...createFileActivities(slack, { fetch: deps.fetch, maxBytes: deps.maxUploadBytes }),
+    ...createMessageActivities(slack, { outbound }),
+    ...createFileActivities(slack, { outbound, maxBytes: deps.maxUploadBytes }),
     ...createCanvasActivities(slack),
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),

@@ -9,6 +9,7 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import { refusal } from '../../src/slack/errors';
+import { OutboundRefused, type OutboundClient, type OutboundResponse } from '../../src/net/outbound';
 import type { SlackContext } from './context';
 
 /** The most a runbook may upload: a dashboard render or a log excerpt, not an archive. */
@@ -19,7 +20,7 @@ export const FETCH_TIMEOUT_MS = 15_000;
 export interface PrepareUploadInput {
   integration: string;
   filename: string;
-  /** Fetched by the activity: http(s) only, no redirects, at most MAX_UPLOAD_BYTES within FETCH_TIMEOUT_MS. */
+  /** Fetched by the activity through the outbound client (src/net/outbound.ts): a public http(s) address, no redirects, at most MAX_UPLOAD_BYTES within FETCH_TIMEOUT_MS. */
   url?: string;
   /** The file's text, when it is not fetched. */
   content?: string;
@@ -35,42 +36,38 @@ export interface ShareUploadInput {
   comment?: string;
 }
 
-export function createFileActivities(slack: SlackContext, deps: { fetch?: typeof fetch; maxBytes?: number; fetchTimeoutMs?: number } = {}) {
-  const doFetch = deps.fetch ?? fetch;
+/** Slack answers the upload of the bytes with `OK - <n>` or a short error. */
+const UPLOAD_ANSWER_BYTES = 16 * 1024;
+
+/**
+ * An outbound refusal as the step's problem: it names the host, never the
+ * URL's path or anything the host answered. Network trouble stays retryable.
+ */
+function asStepFailure(err: unknown, fileLimit?: number): Error {
+  if (err instanceof OutboundRefused) {
+    if (err.reason === 'too_large' && fileLimit !== undefined) return refusal('Signalroom:file_too_large', `the file at ${err.host} is over the limit of ${fileLimit} bytes`);
+    return refusal(err.reason === 'redirect' ? 'Signalroom:redirect' : 'Signalroom:outbound_refused', err.message);
+  }
+  return err as Error;
+}
+
+export function createFileActivities(slack: SlackContext, deps: { outbound: OutboundClient; maxBytes?: number; fetchTimeoutMs?: number }) {
+  const { outbound } = deps;
   const maxBytes = deps.maxBytes ?? MAX_UPLOAD_BYTES;
   const timeoutMs = deps.fetchTimeoutMs ?? FETCH_TIMEOUT_MS;
 
-  /** The bytes of a `Url:`; refusals name what to fix, network trouble and 5xx are retried. */
+  /** The bytes of a `Url:`, through the outbound client; refusals name what to fix, network trouble and 5xx are retried. */
   async function fetchBounded(url: string): Promise<Buffer> {
-    let parsed: URL;
+    let res: OutboundResponse;
     try {
-      parsed = new URL(url);
-    } catch {
-      throw refusal('Signalroom:bad_url', `"${url}" is not a URL: Upload File fetches http(s) URLs only`);
+      res = await outbound.request(url, { maxBytes, timeoutMs });
+    } catch (err) {
+      throw asStepFailure(err, maxBytes);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw refusal('Signalroom:bad_url', `Upload File fetches http(s) URLs only, not ${parsed.protocol}`);
-    const res = await doFetch(parsed, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status >= 300 && res.status < 400) throw refusal('Signalroom:redirect', `${parsed.origin}${parsed.pathname} answered a redirect (HTTP ${res.status}); Upload File does not follow redirects: give the final URL`);
-    if (res.status === 429 || res.status >= 500) throw new Error(`${parsed.origin}${parsed.pathname} answered HTTP ${res.status}; retrying`);
-    if (!res.ok) throw refusal('Signalroom:fetch_refused', `${parsed.origin}${parsed.pathname} answered HTTP ${res.status}`);
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > maxBytes) throw refusal('Signalroom:file_too_large', `the file at ${parsed.origin}${parsed.pathname} is ${declared} bytes; the limit is ${maxBytes}`);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reader = res.body?.getReader();
-    if (reader) {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          throw refusal('Signalroom:file_too_large', `the file at ${parsed.origin}${parsed.pathname} is over the limit of ${maxBytes} bytes`);
-        }
-        chunks.push(Buffer.from(value));
-      }
-    }
-    return Buffer.concat(chunks);
+    const host = new URL(url).host;
+    if (res.status === 429 || res.status >= 500) throw new Error(`${host} answered HTTP ${res.status}; retrying`);
+    if (res.status < 200 || res.status >= 300) throw refusal('Signalroom:fetch_refused', `${host} answered HTTP ${res.status}`);
+    return res.body;
   }
 
   return {
@@ -90,9 +87,14 @@ export function createFileActivities(slack: SlackContext, deps: { fetch?: typeof
       if (target.origin !== new URL(integration.apiUrl).origin && target.hostname !== 'files.slack.com') {
         throw refusal('Signalroom:upload_host', `Slack gave an upload URL on ${target.hostname}, which is not Slack's; refusing to send the file there`);
       }
-      const res = await doFetch(target, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      let res: OutboundResponse;
+      try {
+        res = await outbound.request(target, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' }, maxBytes: UPLOAD_ANSWER_BYTES, timeoutMs });
+      } catch (err) {
+        throw asStepFailure(err);
+      }
       if (res.status === 429 || res.status >= 500) throw new Error(`Slack's upload URL answered HTTP ${res.status}; retrying`);
-      if (!res.ok) throw refusal('Slack:upload_refused', `Slack refused the file's bytes (HTTP ${res.status})`);
+      if (res.status < 200 || res.status >= 300) throw refusal('Slack:upload_refused', `Slack refused the file's bytes (HTTP ${res.status})`);
       return { fileId: String(ticket.file_id), size: bytes.length };
     },
 

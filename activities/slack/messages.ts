@@ -9,6 +9,7 @@ import { refusal } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
 import { withHeadline } from '../../src/slack/blocks/headline';
+import { OutboundRefused, type OutboundClient, type OutboundResponse } from '../../src/net/outbound';
 import type { SlackContext } from './context';
 
 export const IDEMPOTENCY_EVENT_TYPE = 'signalroom_message';
@@ -71,8 +72,11 @@ async function findPosted(slack: SlackContext, integration: Integration, channel
   return found?.ts;
 }
 
-export function createMessageActivities(slack: SlackContext, deps: { fetch?: typeof fetch } = {}) {
-  const doFetch = deps.fetch ?? fetch;
+/** Slack answers a webhook post with `ok` or a short error code: nothing more is read. */
+const WEBHOOK_ANSWER_BYTES = 16 * 1024;
+
+export function createMessageActivities(slack: SlackContext, deps: { outbound: OutboundClient }) {
+  const { outbound } = deps;
   return {
     async postMessage(input: PostMessageInput): Promise<PostedMessage> {
       const integration = await slack.integration(input.integration);
@@ -162,10 +166,10 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
         status = await postToResponseUrl(
           url,
           { text: input.text, blocks: input.blocks, replace_original: input.replaceOriginal ?? false, response_type: input.ephemeral ? 'ephemeral' : 'in_channel' },
-          { extraBases: slack.registry.responseUrlBases(), fetch: doFetch },
+          { extraBases: slack.registry.responseUrlBases(), outbound },
         );
       } catch (err) {
-        if (err instanceof ResponseUrlRefused) throw refusal('Signalroom:response_url_refused', `Not answering through this response_url: ${err.message}`);
+        if (err instanceof ResponseUrlRefused || err instanceof OutboundRefused) throw refusal('Signalroom:response_url_refused', `Not answering through this response_url: ${err.message}`);
         throw err;
       }
       if (status === 429 || status >= 500) throw new Error(`response_url answered HTTP ${status}; retrying`);
@@ -180,14 +184,25 @@ export function createMessageActivities(slack: SlackContext, deps: { fetch?: typ
       } catch (err) {
         throw refusal('Signalroom:unknown_webhook', (err as Error).message);
       }
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: input.text, blocks: input.blocks }),
-        signal: AbortSignal.timeout(10_000),
-      });
+      let res: OutboundResponse;
+      try {
+        res = await outbound.request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: input.text, blocks: input.blocks }),
+          maxBytes: WEBHOOK_ANSWER_BYTES,
+          timeoutMs: 10_000,
+        });
+      } catch (err) {
+        // The URL is a secret: the refusal names the webhook and the host only.
+        if (err instanceof OutboundRefused) throw refusal('Signalroom:outbound_refused', `Not posting to the incoming webhook "${input.webhook}": ${err.message}`);
+        throw err;
+      }
       if (res.status === 429 || res.status >= 500) throw new Error(`the incoming webhook answered HTTP ${res.status}; retrying`);
-      if (!res.ok) throw refusal('Slack:webhook', `The incoming webhook refused the message (HTTP ${res.status}: ${await res.text()}): check the webhook URL`);
+      // Slack's answer is an error code (no_service, invalid_payload, channel_is_archived); anything else is not repeated.
+      const answer = res.body.toString('utf8').trim();
+      const code = /^[a-z_]{1,64}$/.test(answer) ? `: ${answer}` : '';
+      if (res.status < 200 || res.status >= 300) throw refusal('Slack:webhook', `The incoming webhook refused the message (HTTP ${res.status}${code}): check the webhook URL`);
     },
 
     /**

@@ -5,6 +5,7 @@
  */
 import { USER_ID } from '../slack/mrkdwn';
 import { z } from 'zod';
+import { hostRuleProblem } from '../net/host-rules';
 
 /** A Slack channel name pattern: `inc-*`, `deploys`, or `*` for any. */
 const channelPattern = z.string().min(1).regex(/^[a-z0-9_\-*]+$/, 'a channel pattern uses lowercase letters, digits, - _ and * only (no #)');
@@ -148,6 +149,31 @@ export const WebhookSchema = z.union([
   z.object({ url: z.string().url(), integration: z.string().regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>').default('organization') }).strict(),
 ]);
 
+/** `host`, `host:port` (IPv6 in brackets); `*.domain` too where `wildcard`. */
+const outboundHost = (wildcard: boolean) =>
+  z.string().superRefine((entry, ctx) => {
+    const problem = hostRuleProblem(entry, { wildcard });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * Where Signalroom may call on someone's behalf (Upload File's `Url:`,
+ * incoming webhooks, response URLs): public addresses only, through one
+ * client (src/net/outbound.ts; SECURITY.md, "Outbound calls go through one client").
+ */
+export const OutboundSchema = z
+  .object({
+    /** When given, the only hosts called besides Slack's own: `host`, `host:port` or `*.domain`. @default any public host */
+    allowHosts: z.array(outboundHost(true)).default([]),
+    /**
+     * Hosts that may resolve to a loopback, private (RFC 1918), unique-local or
+     * CGNAT address, e.g. an internal dashboard (`grafana.internal:3000`).
+     * Link-local and cloud-metadata addresses are never called. @default none
+     */
+    privateHosts: z.array(outboundHost(false)).default([]),
+  })
+  .strict();
+
 export const IncidentPolicySchema = z
   .object({
     /**
@@ -178,6 +204,7 @@ export const ConfigSchema = z
     incidents: IncidentPolicySchema.default({ responderGroups: [] }),
     api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
     runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
+    outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }),
     worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }),
   })
   .strict();

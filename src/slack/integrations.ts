@@ -9,6 +9,7 @@ import type { InstallationStore } from '@slack/oauth';
 import type { BotSettingsSchema, ChannelPermissions, SignalroomConfig } from '../config/schema';
 import type { z } from 'zod';
 import { responseUrlBaseOf } from './response-url';
+import type { OutboundPolicy } from '../net/outbound';
 import { describeSlackCall, type SlackCallObserver } from './call-metrics';
 
 export const ORGANIZATION = 'organization';
@@ -196,6 +197,17 @@ export class IntegrationRegistry {
       this.bases = Object.freeze([...new Set(urls.map((u) => (u ? responseUrlBaseOf(u) : undefined)).filter((b): b is string => Boolean(b)))]);
     }
     return this.bases;
+  }
+
+  /**
+   * Where the outbound client (src/net/outbound.ts) may call: `outbound` of
+   * the configuration, and the configured Slack's own origins (a self-hosted
+   * Slack API such as the sandbox, which may be on loopback).
+   */
+  outboundPolicy(): OutboundPolicy {
+    const urls = [this.config.slack.organization?.apiUrl, this.options.organizationDefaults?.apiUrl, ...Object.values(this.config.slack.connectors).map((c) => c.apiUrl)];
+    const slackBases = [...new Set(urls.filter((u): u is string => Boolean(u)).map((u) => `${new URL(u).origin}/`))];
+    return { allowHosts: this.config.outbound.allowHosts, privateHosts: this.config.outbound.privateHosts, slackBases };
   }
 
 

@@ -3,13 +3,15 @@
  * where it may point, and how it is kept out of workflow histories.
  *
  * - Replies go only to Slack's own hosts, plus the sandbox's when the sandbox
- *   is the configured Slack (DESIGN rule 10); a payload naming any other URL
- *   is refused before it reaches a workflow, and redirects are never followed.
+ *   is the configured Slack (SECURITY.md, "Replies go only to Slack"); a payload naming any other URL
+ *   is refused before it reaches a workflow; the call itself goes through the
+ *   outbound client (src/net/outbound.ts): no redirects, bounded, checked addresses.
  * - A response_url is a capability (5 uses within 30 minutes): the server
  *   seals it (AES-256-GCM, a key derived from the signing secret of the app
  *   that signed the click) before it goes into a signal, and only the
  *   activity that answers the clicker opens it again.
  */
+import { OutboundClient } from '../net/outbound';
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /** Where Slack's response URLs live (slack.com and GovSlack). */
@@ -57,25 +59,33 @@ export interface PostToResponseUrlOptions {
   extraBases?: readonly string[];
   /** @default 10000 */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /**
+   * The outbound client (src/net/outbound.ts) that makes the call.
+   * @default one that lets `extraBases` (the configured Slack's own) be on a private address
+   */
+  outbound?: OutboundClient;
 }
 
+/** Slack answers a response_url with `ok` or a short error: nothing more is read. */
+const RESPONSE_URL_ANSWER_BYTES = 16 * 1024;
+
 /**
- * Posts to a response_url. Resolves with the HTTP status; throws
- * ResponseUrlRefused for a URL that is not Slack's (nothing is sent), and
- * never follows a redirect (a 3xx is returned as it is).
+ * Posts to a response_url through the outbound client. Resolves with the
+ * HTTP status; throws ResponseUrlRefused for a URL that is not Slack's
+ * (nothing is sent), OutboundRefused for an address the client refuses or a
+ * redirect (never followed), OutboundUnavailable when it cannot be reached.
  */
 export async function postToResponseUrl(url: string, body: ResponseUrlBody, options: PostToResponseUrlOptions = {}): Promise<number> {
   const problem = responseUrlProblem(url, options.extraBases);
   if (problem) throw new ResponseUrlRefused(problem);
-  const res = await (options.fetch ?? fetch)(url, {
+  const outbound = options.outbound ?? new OutboundClient({ slackBases: options.extraBases });
+  const res = await outbound.request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    maxBytes: RESPONSE_URL_ANSWER_BYTES,
+    timeoutMs: options.timeoutMs ?? 10_000,
   });
-  await res.body?.cancel().catch(() => undefined);
   return res.status;
 }
 

@@ -17,8 +17,9 @@ import { rememberSecrets, slackHarness, type SlackHarness } from './slack';
 
 export type IncidentSlack = SlackHarness;
 
-export function incidentSlack(options: { rateLimits?: boolean } = {}): Promise<IncidentSlack> {
-  return slackHarness({}, { rateLimits: options.rateLimits ?? false, timeoutMs: 3000 });
+/** `config` is Signalroom's configuration for the test (e.g. `outbound.privateHosts` for a loopback stand-in for Grafana). */
+export function incidentSlack(options: { rateLimits?: boolean; config?: Record<string, unknown> } = {}): Promise<IncidentSlack> {
+  return slackHarness(options.config ?? {}, { rateLimits: options.rateLimits ?? false, timeoutMs: 3000 });
 }
 
 /** A runbook from YAML text; fails the test with the problems when it is invalid. */

@@ -22,9 +22,16 @@ import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId,
 let slack: IncidentSlack;
 let client: Client;
 let w: TestWorker | undefined;
+// The runbook's graph (incident.graph) is fetched by the worker: a panel render on loopback, an internal host the configuration names.
+let grafana: http.Server;
+let graph: string;
 
 beforeAll(async () => {
-  slack = await incidentSlack();
+  grafana = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('png')));
+  await new Promise<void>((r) => grafana.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(grafana.address() as AddressInfo).port}`;
+  graph = `http://${host}/render/d-solo/checkout?panelId=2`;
+  slack = await incidentSlack({ config: { outbound: { privateHosts: [host] } } });
   client = await testClient();
 });
 afterEach(async () => {
@@ -34,6 +41,7 @@ afterEach(async () => {
 afterAll(async () => {
   await client?.connection.close();
   await slack?.close();
+  await new Promise((r) => grafana?.close(r));
 });
 
 /** The text a person reads in each block: what Slack renders when a message has blocks. */
@@ -52,10 +60,6 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
   const id = uniqueIncidentId();
   const { sandbox } = slack;
   w = await testWorker({ activityDeps: { integrations: slack.integrations } });
-  // The runbook's graph (incident.graph) is fetched by the worker: a panel render on loopback.
-  const grafana = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('png')));
-  await new Promise<void>((r) => grafana.listen(0, '127.0.0.1', r));
-  const graph = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}/render/d-solo/checkout?panelId=2`;
   await w.runUntil(async () => {
     const handle = await openIncident(
       client,
@@ -105,7 +109,7 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
     );
     expect(steps.join('\n')).not.toMatch(/open\/\d|update-\d+\//);
     await handle.terminate('test finished');
-  }).finally(() => new Promise((r) => grafana.close(r)));
+  });
 });
 
 test('the seed example: the 🚨 headline is the first thing people see, above the impact block', async () => {

@@ -17,9 +17,17 @@ import { eventually, incidentSlack, messagesWith, uniqueIncidentId, type Inciden
 let slack: IncidentSlack;
 let client: Client;
 let w: TestWorker;
+// Grafana's panel render, on loopback: an internal host the configuration names.
+const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(512, 3)]);
+let grafana: http.Server;
+let graph: string;
 
 beforeAll(async () => {
-  slack = await incidentSlack();
+  grafana = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+  await new Promise<void>((r) => grafana.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(grafana.address() as AddressInfo).port}`;
+  graph = `http://${host}/render/d-solo/checkout?panelId=2`;
+  slack = await incidentSlack({ config: { outbound: { privateHosts: [host] } } });
   client = await testClient();
 });
 beforeEach(async () => {
@@ -29,6 +37,7 @@ afterEach(() => w?.close());
 afterAll(async () => {
   await client?.connection.close();
   await slack?.close();
+  await new Promise((r) => grafana?.close(r));
 });
 
 test('the guide’s blocks create the channel, invite the teams, post the Block Kit notification and the updates thread', async () => {
@@ -93,56 +102,47 @@ test('runbooks/sev1-outage.yaml runs: channel, pinned notification with the grap
   const runbook = (await loadRunbookFile(path.join(__dirname, '../../../runbooks/sev1-outage.yaml'))).runbook!;
   const id = uniqueIncidentId();
   const { sandbox } = slack;
-  // Grafana's panel render, on loopback.
-  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(512, 3)]);
-  const grafana = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(png));
-  await new Promise<void>((r) => grafana.listen(0, '127.0.0.1', r));
-  const graph = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}/render/d-solo/checkout?panelId=2`;
-  try {
-    await w.runUntil(async () => {
-      const handle = await openIncident(
-        client,
-        runbook,
-        { 'incident.id': id, 'incident.title': 'Checkout down', 'incident.severity': 'SEV1', 'incident.service': 'checkout', 'incident.description': 'All card payments fail', 'incident.dashboard': 'https://grafana.example.com/d/checkout', 'incident.graph': graph },
-        w.taskQueue,
-      );
-      const state = await eventually('the incident to open', async () => {
-        const s = await handle.query(incidentStateQuery);
-        return s.status === 'open' && s;
-      });
-      const channel = sandbox.channel(state.incident.channelId!)!;
-      const notify = state.steps.notify as { ts: string };
-      expect(channel.pins.has(notify.ts)).toBe(true);
-      expect(channel.topic.value).toBe('SEV1 checkout: Checkout down | updates in the thread');
-      expect(channel.bookmarks.map((b) => b.link)).toEqual(['https://grafana.example.com/d/checkout']);
-      expect(sandbox.message(channel.id, state.threadTs!)!.text).toBe(`Updates for incident ${id}`);
-      expect(messagesWith(sandbox, 'C0INCIDENTS', `SEV1 in checkout: Checkout down. Join <#${channel.id}>`)).toHaveLength(1);
-      // The graph: an image block in the notification, and the same render as a file in the thread.
-      expect(sandbox.message(channel.id, notify.ts)!.blocks).toContainEqual(expect.objectContaining({ type: 'image', image_url: graph, alt_text: 'checkout error rate, last hour' }));
-      const file = sandbox.replies(channel.id, state.threadTs!).find((m) => m.files?.length)!;
-      expect(sandbox.file(file.files![0])!.content!.equals(png)).toBe(true);
-      // The action item, with its Done button.
-      expect(messagesWith(sandbox, channel.id, 'Action item #1 Post a status page update for checkout (owner @support-leads)')).toHaveLength(1);
-      // The demo workspace has no @incident-commanders or @support-leads: said in the timeline (the item keeps its owner as written), the rest ran.
-      expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([
-        expect.stringContaining('@incident-commanders (no user or user group is named @incident-commanders)'),
-        'Action item #1: Owner "@support-leads" matches no Slack user or user group; it is shown with the owner as written',
-      ]);
-
-      await handle.signal(incidentResolveSignal, { summary: 'Gateway restarted', resolvedBy: 'U0ALICE' });
-      await eventually('the summary', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
-      await eventually('the notification marked resolved', () => sandbox.message(channel.id, notify.ts)!.text.startsWith(':white_check_mark: Resolved after'));
-      await eventually('the retrospective scheduled', () => sandbox.scheduled('C0INCIDENTS').some((m) => m.text.includes(`Retrospective for incident ${id}`)));
-      // The postmortem canvas lists both action items.
-      const [canvas] = sandbox.canvases(channel.id);
-      expect(canvas.title).toBe(`Postmortem: ${id} Checkout down`);
-      expect(canvas.markdown).toContain('#2 Hold the retrospective for');
-      expect(messagesWith(sandbox, channel.id, ':memo: Postmortem: <')).toHaveLength(1);
-      // Archiving waits a day: the channel stays open meanwhile.
-      expect(sandbox.channel(channel.id)!.archived).toBe(false);
-      await handle.terminate('test finished');
+  await w.runUntil(async () => {
+    const handle = await openIncident(
+      client,
+      runbook,
+      { 'incident.id': id, 'incident.title': 'Checkout down', 'incident.severity': 'SEV1', 'incident.service': 'checkout', 'incident.description': 'All card payments fail', 'incident.dashboard': 'https://grafana.example.com/d/checkout', 'incident.graph': graph },
+      w.taskQueue,
+    );
+    const state = await eventually('the incident to open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
     });
-  } finally {
-    await new Promise((r) => grafana.close(r));
-  }
+    const channel = sandbox.channel(state.incident.channelId!)!;
+    const notify = state.steps.notify as { ts: string };
+    expect(channel.pins.has(notify.ts)).toBe(true);
+    expect(channel.topic.value).toBe('SEV1 checkout: Checkout down | updates in the thread');
+    expect(channel.bookmarks.map((b) => b.link)).toEqual(['https://grafana.example.com/d/checkout']);
+    expect(sandbox.message(channel.id, state.threadTs!)!.text).toBe(`Updates for incident ${id}`);
+    expect(messagesWith(sandbox, 'C0INCIDENTS', `SEV1 in checkout: Checkout down. Join <#${channel.id}>`)).toHaveLength(1);
+    // The graph: an image block in the notification, and the same render as a file in the thread.
+    expect(sandbox.message(channel.id, notify.ts)!.blocks).toContainEqual(expect.objectContaining({ type: 'image', image_url: graph, alt_text: 'checkout error rate, last hour' }));
+    const file = sandbox.replies(channel.id, state.threadTs!).find((m) => m.files?.length)!;
+    expect(sandbox.file(file.files![0])!.content!.equals(png)).toBe(true);
+    // The action item, with its Done button.
+    expect(messagesWith(sandbox, channel.id, 'Action item #1 Post a status page update for checkout (owner @support-leads)')).toHaveLength(1);
+    // The demo workspace has no @incident-commanders or @support-leads: said in the timeline (the item keeps its owner as written), the rest ran.
+    expect(state.timeline.filter((e) => e.kind === 'error').map((e) => e.text)).toEqual([
+      expect.stringContaining('@incident-commanders (no user or user group is named @incident-commanders)'),
+      'Action item #1: Owner "@support-leads" matches no Slack user or user group; it is shown with the owner as written',
+    ]);
+
+    await handle.signal(incidentResolveSignal, { summary: 'Gateway restarted', resolvedBy: 'U0ALICE' });
+    await eventually('the summary', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);
+    await eventually('the notification marked resolved', () => sandbox.message(channel.id, notify.ts)!.text.startsWith(':white_check_mark: Resolved after'));
+    await eventually('the retrospective scheduled', () => sandbox.scheduled('C0INCIDENTS').some((m) => m.text.includes(`Retrospective for incident ${id}`)));
+    // The postmortem canvas lists both action items.
+    const [canvas] = sandbox.canvases(channel.id);
+    expect(canvas.title).toBe(`Postmortem: ${id} Checkout down`);
+    expect(canvas.markdown).toContain('#2 Hold the retrospective for');
+    expect(messagesWith(sandbox, channel.id, ':memo: Postmortem: <')).toHaveLength(1);
+    // Archiving waits a day: the channel stays open meanwhile.
+    expect(sandbox.channel(channel.id)!.archived).toBe(false);
+    await handle.terminate('test finished');
+  });
 });

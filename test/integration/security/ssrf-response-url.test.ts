@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startApproval } from '../../../src/approvals/client';
 import { postToResponseUrl } from '../../../src/slack/response-url';
+import { OutboundClient, OutboundRefused } from '../../../src/net/outbound';
 import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
 import { approvalDecisionSignal, approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
@@ -49,8 +50,10 @@ test('a click whose response_url points at an internal service is refused with 4
   expect(state.refused).toEqual([]);
   // The server's own answer for a finished run goes through the same check.
   const finished = clickPayload({ userId: 'U0ERIN', messageTs: ts, actionId: APPROVE_ACTION, value: 'approval:no:such:run', responseUrl: `${internalUrl}/internal/finished` });
+  const malformedBefore = await clicksCounted('malformed');
   expect((await s.slackPost('/slack/interactions', formOf(finished), s.sandbox.signingSecret)).status).toBe(400);
-  await new Promise((r) => setTimeout(r, 500));
+  // Counted as malformed: refused while the payload was read, before any delivery (or answer to the clicker) was started.
+  expect(await clicksCounted('malformed')).toBe(malformedBefore + 1);
   expect(hits).toEqual([]);
 });
 
@@ -64,9 +67,13 @@ test('a signal carrying an internal URL (not from the server) makes the worker p
     messageTs: ts,
     responseUrl: `${internalUrl}/internal/from-a-signal`,
   });
-  // The refusal is recorded; the reply to it is refused by the activity, never sent.
+  // The refusal is recorded; the reply to it is refused by the activity (its failure is in the history), never sent.
   await eventually('the refusal', async () => ((await s.client.workflow.getHandle(workflowId).query(approvalStateQuery)).refused.length ? true : undefined));
-  await new Promise((r) => setTimeout(r, 1500));
+  const failure = await eventually('the reply activity to fail', async () => {
+    const history = await s.client.workflow.getHandle(workflowId).fetchHistory();
+    return history.events?.map((e) => e.activityTaskFailedEventAttributes?.failure?.message).find((m) => m?.startsWith('Not answering through this response_url'));
+  });
+  expect(failure).toBe('Not answering through this response_url: response_url must point at Slack (https://hooks.slack.com/ or https://hooks.slack-gov.com/)');
   expect(hits).toEqual([]);
 });
 
@@ -80,9 +87,26 @@ test('a real click is answered through its response_url, which never appears in 
   expect(`${history}\n${decoded}`).not.toContain(new URL(responseUrl).pathname);
 });
 
-test('a response_url that answers with a redirect is not followed', async () => {
+test('a response_url that answers with a redirect is a refusal naming the host; the redirect is not followed', async () => {
   const before = hits.length;
-  const status = await postToResponseUrl(`${internalUrl}/actions/T0SANDBOX/1/redirecting`, { text: 'hi' }, { extraBases: [`${internalUrl}/actions/`] });
-  expect(status).toBe(302);
+  const host = new URL(internalUrl).host;
+  await expect(postToResponseUrl(`${internalUrl}/actions/T0SANDBOX/1/redirecting`, { text: 'hi' }, { extraBases: [`${internalUrl}/actions/`] })).rejects.toThrow(
+    new OutboundRefused(host, 'redirect', `${host} answered a redirect (HTTP 302), which is not followed: give the final URL`),
+  );
   expect(hits.slice(before)).toEqual(['POST /actions/T0SANDBOX/1/redirecting']);
 });
+
+test("a response_url under the sandbox's /actions/ but on another loopback port is not the sandbox: refused, not sent", async () => {
+  const before = hits.length;
+  // Only the configured Slack's own origin may be on loopback; the allow-list of response URL bases is not an allow-list of addresses.
+  const elsewhere = `${internalUrl}/actions/T0SANDBOX/1/x`;
+  const outbound = new OutboundClient(s.integrations.outboundPolicy());
+  await expect(postToResponseUrl(elsewhere, { text: 'hi' }, { extraBases: [`${internalUrl}/actions/`], outbound })).rejects.toThrow(`${new URL(internalUrl).host} is a loopback address`);
+  expect(hits.slice(before)).toEqual([]);
+});
+
+async function clicksCounted(outcome: string): Promise<number> {
+  const metrics = (await s.server.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = metrics.split('\n').find((l) => l.startsWith(`signalroom_slack_clicks_total{outcome="${outcome}"}`));
+  return Number(line?.split(' ').pop() ?? NaN);
+}

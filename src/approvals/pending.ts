@@ -8,9 +8,10 @@
 import type { Client } from '@temporalio/client';
 import { approvalStateQuery } from '../../workflows/messages';
 import { mayStillDecide } from '../../workflows/approval/policy';
+import { USER_ID } from '../slack/mrkdwn';
 import type { ApprovalState } from '../../workflows/approval/types';
 
-/** At most this many pending approvals are looked at. */
+/** At most this many pending approvals are looked at: those listing the person, and those listing nobody. */
 const MAX_PENDING_LOOKED_AT = 50;
 
 export interface PendingApprovals {
@@ -24,7 +25,11 @@ export interface PendingApprovals {
 export async function pendingApprovalsFor(temporal: Client, userId: string, budgetMs: number): Promise<PendingApprovals> {
   const deadline = Date.now() + budgetMs;
   const ids: string[] = [];
-  for await (const wf of temporal.workflow.list({ query: `SignalroomKind = 'approval' AND SignalroomStatus = 'pending' AND ExecutionStatus = 'Running'`, pageSize: MAX_PENDING_LOOKED_AT })) {
+  // Only runs this person may decide (or that list nobody: begun before the list, or too many approvers to list),
+  // so pending approvals of other people, however many, never hide theirs. The id is checked: it goes into a query.
+  if (!USER_ID.test(userId)) return { decidable: [], unchecked: [] };
+  const query = `SignalroomKind = 'approval' AND SignalroomStatus = 'pending' AND ExecutionStatus = 'Running' AND (SignalroomApprovers = '${userId}' OR SignalroomApprovers IS NULL)`;
+  for await (const wf of temporal.workflow.list({ query, pageSize: MAX_PENDING_LOOKED_AT })) {
     ids.push(wf.workflowId);
     if (ids.length >= MAX_PENDING_LOOKED_AT) break;
   }

@@ -75,9 +75,18 @@ export interface ClickRateLimit {
   refillMs: number;
   /** People-and-runs remembered at most (oldest forgotten first). @default 100000 */
   maxKeys: number;
+  /**
+   * Clicks on one run from everyone together: a burst, then one every
+   * `runRefillMs`. A flood of clicks each claiming another person (only a
+   * holder of a signing secret can sign those) meets this limit, not just the
+   * per-person one. @default 200
+   */
+  runBurst: number;
+  /** @default 50 (20 clicks a second on one run, far above what its approvers make) */
+  runRefillMs: number;
 }
 
-export const DEFAULT_CLICK_RATE_LIMIT: ClickRateLimit = { burst: 3, refillMs: 10_000, maxKeys: 100_000 };
+export const DEFAULT_CLICK_RATE_LIMIT: ClickRateLimit = { burst: 3, refillMs: 10_000, maxKeys: 100_000, runBurst: 200, runRefillMs: 50 };
 
 export interface ClickJob {
   workflowId: string;
@@ -137,7 +146,7 @@ export class ClickDelivery {
    */
   async deliver(job: ClickJob): Promise<EarlyOutcome> {
     if (job.dedupeKey && this.isDuplicate(job.dedupeKey)) return 'duplicate';
-    if (job.userId && this.isThrottled(`${job.userId}|${job.workflowId}`)) {
+    if (job.userId && (this.isThrottled(`${job.userId}|${job.workflowId}`) || this.isThrottled(`*|${job.workflowId}`, this.rateLimit.runBurst, this.rateLimit.runRefillMs))) {
       this.count('throttled');
       return 'throttled';
     }
@@ -194,8 +203,8 @@ export class ClickDelivery {
    * A token bucket per person and run. Only the first throttled click of a
    * burst is answered, so a flood costs at most a handful of replies too.
    */
-  private isThrottled(key: string): boolean {
-    const { burst, refillMs, maxKeys } = this.rateLimit;
+  private isThrottled(key: string, burst = this.rateLimit.burst, refillMs = this.rateLimit.refillMs): boolean {
+    const { maxKeys } = this.rateLimit;
     const now = Date.now();
     const bucket = this.buckets.get(key) ?? { tokens: burst, at: now, told: false };
     const refilled = Math.min(burst, bucket.tokens + (now - bucket.at) / refillMs);
@@ -209,9 +218,10 @@ export class ClickDelivery {
     return true;
   }
 
-  /** True once per throttled burst: whether to tell this person they are throttled. */
+  /** True once per throttled burst: whether to tell this person (or, when the whole run is throttled, one person) they are throttled. */
   shouldTellThrottled(userId: string, workflowId: string): boolean {
-    const bucket = this.buckets.get(`${userId}|${workflowId}`);
+    const own = this.buckets.get(`${userId}|${workflowId}`);
+    const bucket = own && own.tokens < 1 ? own : this.buckets.get(`*|${workflowId}`);
     if (!bucket || bucket.told) return false;
     bucket.told = true;
     return true;

@@ -18,9 +18,13 @@ export const SEARCH_ATTRIBUTES = {
   SignalroomProject: 'Keyword',
   SignalroomRequestedBy: 'Keyword',
   SignalroomDecidedBy: 'KeywordList',
+  SignalroomApprovers: 'KeywordList',
 } as const;
 
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+/** Temporal bounds a search attribute's size (2 KB by default): a run with more approvers than this lists none, and is found as unlisted. */
+export const MAX_LISTED_APPROVERS = 100;
 
 /** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */
 export function devServerSearchAttributeArgs(): string[] {
@@ -40,4 +44,6 @@ export const SA = {
   project: defineSearchAttributeKey('SignalroomProject', SearchAttributeType.KEYWORD),
   requestedBy: defineSearchAttributeKey('SignalroomRequestedBy', SearchAttributeType.KEYWORD),
   decidedBy: defineSearchAttributeKey('SignalroomDecidedBy', SearchAttributeType.KEYWORD_LIST),
+  /** Who may decide a pending approval (at most MAX_LISTED_APPROVERS; absent when there are more): `/signalroom approvals` finds a person's runs by it. */
+  approvers: defineSearchAttributeKey('SignalroomApprovers', SearchAttributeType.KEYWORD_LIST),
 } as const;

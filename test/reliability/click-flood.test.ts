@@ -6,7 +6,7 @@
 import { startApproval } from '../../src/approvals/client';
 import { DEFAULT_CLICK_RATE_LIMIT } from '../../src/server/click-delivery';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
-import { REFUSALS_KEPT, REPLIES_PER_PERSON } from '../../workflows/approval/policy';
+import { OTHER_REFUSERS, REFUSALS_KEPT, REFUSERS_COUNTED, REPLIES_PER_PERSON } from '../../workflows/approval/policy';
 import { FINAL_REPLIES, REPLY_BATCH } from '../../workflows/approval/workflow';
 import { approvalDecisionSignal, approvalStateQuery } from '../../workflows/messages';
 import { card } from '../support/approvals';
@@ -110,9 +110,12 @@ test('1,500 refusals from distinct people sent straight to the run: its state st
   });
   const state = await eventually('every refusal counted', async () => {
     const st = await handle.query(approvalStateQuery);
-    return Object.keys(st.refusedCounts ?? {}).length === people.length ? st : undefined;
+    return Object.values(st.refusedCounts ?? {}).reduce((a, b) => a + b, 0) === people.length ? st : undefined;
   }, 120_000);
   expect(state.refused.length).toBe(REFUSALS_KEPT);
+  // The first REFUSERS_COUNTED people are counted one by one, everyone after them together.
+  expect(Object.keys(state.refusedCounts ?? {})).toHaveLength(REFUSERS_COUNTED + 1);
+  expect(state.refusedCounts?.[OTHER_REFUSERS]).toBe(people.length - REFUSERS_COUNTED);
   expect(state.status).toBe('pending');
   const decided = await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: ts, actionId: APPROVE_ACTION });
   expect(decided.response.status).toBe(200);

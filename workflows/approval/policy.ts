@@ -6,7 +6,7 @@
 import { MAX_DURATION_MS } from '../../src/runbook/duration';
 import { approvalDuration } from './durations';
 import type { ApprovalPolicy, ApprovalState, DecisionAttempt, RecordedApprovalInput, RefusedAttempt } from './types';
-import { escapeMrkdwn } from '../../src/slack/mrkdwn';
+import { escapeMrkdwn, USER_ID } from '../../src/slack/mrkdwn';
 
 /** How many refusals a run keeps in full; older ones are only counted, per person. */
 export const REFUSALS_KEPT = 20;
@@ -19,6 +19,14 @@ export const REPLIES_PER_PERSON = 3;
  * "An impossible minimum fails its run").
  */
 export const MAX_APPROVALS = 50;
+/**
+ * How many people a run counts one by one among its refusals. Beyond it (a
+ * flood of distinct ids, which only a holder of a signing secret can make),
+ * refusals are counted together under OTHER_REFUSERS and not answered, so
+ * the state stays bounded.
+ */
+export const REFUSERS_COUNTED = 500;
+export const OTHER_REFUSERS = '*';
 
 /** What configuration says about a set of approver groups (see config `approverGroups`). */
 export interface GroupPolicyConfig {
@@ -64,8 +72,21 @@ export function recordRefusal(state: Pick<ApprovalState, 'refused' | 'refusedCou
   state.refused.push(refusal);
   if (state.refused.length > REFUSALS_KEPT) state.refused.splice(0, state.refused.length - REFUSALS_KEPT);
   const counts = (state.refusedCounts ??= {});
-  counts[refusal.user.id] = (counts[refusal.user.id] ?? 0) + 1;
-  return counts[refusal.user.id];
+  const id = refusal.user.id;
+  const counted = Object.hasOwn(counts, id) || (USER_ID.test(id) && Object.keys(counts).length < REFUSERS_COUNTED);
+  if (!counted) {
+    counts[OTHER_REFUSERS] = (counts[OTHER_REFUSERS] ?? 0) + 1;
+    return REPLIES_PER_PERSON + 1;
+  }
+  counts[id] = (counts[id] ?? 0) + 1;
+  return counts[id];
+}
+
+/** Have this person's refusals used up the replies they get (or are they beyond the people counted)? */
+export function refusalRepliesUsed(state: Pick<ApprovalState, 'refusedCounts'>, userId: string): boolean {
+  const counts = state.refusedCounts ?? {};
+  if (!Object.hasOwn(counts, userId)) return Object.hasOwn(counts, OTHER_REFUSERS);
+  return counts[userId] > REPLIES_PER_PERSON;
 }
 
 export type Verdict = { ok: true; groups: string[] } | { ok: false; why: string };

@@ -135,7 +135,7 @@ export interface ApprovalState {
   decisions: RecordedDecision[];
   /** The most recent refusals (at most REFUSALS_KEPT); older ones are counted in refusedCounts. */
   refused: RefusedAttempt[];
-  /** Refusals per person over the whole run. */
+  /** Refusals per person over the whole run; beyond REFUSERS_COUNTED people, the rest under `*`. */
   refusedCounts?: Record<string, number>;
   /** What configuration permits this request (absent in runs begun before it did). */
   policy?: ApprovalPolicy;

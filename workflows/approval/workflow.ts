@@ -25,7 +25,7 @@ import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
 import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdwn';
 import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
-import { SA } from '../../src/temporal/search-attributes';
+import { MAX_LISTED_APPROVERS, SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
 import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
@@ -285,6 +285,14 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     showDetails();
   }
 
+  /** Who may decide, as a search attribute: `/signalroom approvals` finds a person's pending runs by it, however many others are pending. */
+  function listApprovers() {
+    if (!patched('approvers-search-attribute')) return;
+    const people = [...new Set(Object.values(state.approvers).flat())];
+    // Too many to list within Temporal's size bound: left unset, and such runs are looked at for everyone.
+    if (people.length > 0 && people.length <= MAX_LISTED_APPROVERS) upsertSearchAttributes([{ key: SA.approvers, value: people }]);
+  }
+
   /** A new run: finds the integration and the approvers, then posts the card. */
   async function begin(): Promise<string | undefined> {
     upsertSearchAttributes([
@@ -325,6 +333,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     state.requester = resolved.requester;
     if (resolved.policy) state.policy = resolved.policy;
     state.integration = integration;
+    listApprovers();
     if (bounded && Object.values(state.approvers).some((m) => m.length > 0)) {
       // Minimums nobody can meet (started past the API's and CLI's checks) fail the run before a card asks for them.
       const shortfall = approvalShortfall(state, request.escalation?.approverGroups ?? []);
@@ -442,6 +451,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
         requestedBy: request.requestedBy,
       });
       for (const [group, members] of Object.entries(more.approvers)) state.approvers[group] = members;
+      listApprovers();
       // Widening the approvers never loosens the policy: a permission holds only if the new groups grant it too.
       if (state.policy && more.policy) {
         state.policy = { allowSelfApproval: state.policy.allowSelfApproval && more.policy.allowSelfApproval, allowApproveOnTimeout: state.policy.allowApproveOnTimeout && more.policy.allowApproveOnTimeout };

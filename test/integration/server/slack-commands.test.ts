@@ -60,6 +60,25 @@ test('help, and an unknown command explains itself', async () => {
   expect((await command('frobnicate')).json().text).toContain('I did not understand `frobnicate`');
 });
 
+test('attack: 60 pending approvals for other people, newer than hers, do not hide the one carol may decide from /signalroom approvals', async () => {
+  const run = Date.now().toString(36);
+  const mine = await requestApproval(client, { pipeline: 'api', stage: 'prod', execution: `${run}-carol`, approverGroups: ['release'], requestedBy: 'U0DAVE', destination: { channel: '#deploys' }, timeout: '10m' }, w.taskQueue);
+  await eventually('her card', () => h.sandbox.messages('C0DEPLOYS').find((m) => m.text.includes(`(${run}-carol)`)));
+  const others = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      requestApproval(client, { pipeline: 'noise', stage: 'prod', execution: `${run}-${i}`, approverGroups: ['oncall'], destination: { channel: '#deploys' }, timeout: '10m' }, w.taskQueue),
+    ),
+  );
+  await eventually('the other cards', () => h.sandbox.messages('C0DEPLOYS').filter((m) => /\(\w+-\d+\)/.test(m.text) && m.text.includes(`(${run}-`)).length === 60, 60_000);
+  // Visibility is eventually consistent: the newer runs are listed before hers is looked for.
+  await eventually('the newer runs listed', async () => (await client.workflow.count(`SignalroomPipeline = 'noise' AND ExecutionStatus = 'Running'`)).count >= 60);
+  await eventually('the approval in carol\'s /signalroom approvals', async () => {
+    const text: string = (await command('approvals', 'U0CAROL')).json().text;
+    return text.includes(mine.workflowId) ? text : undefined;
+  });
+  await Promise.all([...others, mine].map((hd) => hd.terminate('test done')));
+}, 120_000);
+
 test('/signalroom approvals lists the pending approvals this person may decide, and only those', async () => {
   const execution = Date.now().toString(36);
   const handle = await requestApproval(

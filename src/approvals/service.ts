@@ -37,6 +37,7 @@ function viewOf(state: ApprovalState, result?: ApprovalResult, failure?: unknown
     escalated: state.escalated,
     finishedAt: result?.finishedAt ?? state.finishedAt,
     outcomeNote: result?.outcomeNote ?? state.outcomeNote,
+    ...((result?.problems ?? state.problems)?.length ? { problems: result?.problems ?? state.problems } : {}),
     message: state.message,
   };
   if (result) {

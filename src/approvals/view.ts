@@ -60,6 +60,7 @@ export const ApprovalViewSchema = z
     escalated: z.boolean(),
     finishedAt: Timestamp.optional(),
     outcomeNote: z.string().optional(),
+    problems: z.array(z.string()).optional().describe('What went wrong beside the outcome, which it never changes, e.g. `card: not updated: is_archived`.'),
     message: z
       .object({ channel: z.string(), ts: z.string(), permalink: z.string().optional().describe('A link that opens the card in Slack.') })
       .optional()

@@ -196,15 +196,20 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
 
 
 /** The last line of `request --wait`: the outcome, or why the request failed. */
-function outcomeLine(final: Pick<ApprovalView, 'status' | 'outcomeNote' | 'reason'>): string {
+function outcomeLine(final: Pick<ApprovalView, 'status' | 'outcomeNote' | 'reason' | 'problems'>): string {
   if (final.status === 'failed') return `The approval failed: ${final.reason ?? 'no reason given'}`;
-  return `Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}`;
+  return `Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}${problemsText(final)}`;
+}
+
+/** Problems beside the outcome (a card Slack would not update), which never change it. */
+function problemsText(a: Pick<ApprovalView, 'problems'>): string {
+  return a.problems?.length ? `\nProblems (the outcome stands): ${a.problems.join('; ')}` : '';
 }
 
 /** `status`: progress while pending, the reason once failed; then each decision and refusal, and the outcome. */
 function statusLines(a: ApprovalView): string[] {
   const first = a.status === 'failed' ? `${a.id}: failed — ${a.reason ?? 'no reason given'}` : `${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}`;
-  return [first, ...describeChange(undefined, a).map((l) => `  ${l}`), ...(a.outcomeNote ? [`  ${a.outcomeNote}`] : [])];
+  return [first, ...describeChange(undefined, a).map((l) => `  ${l}`), ...(a.outcomeNote ? [`  ${a.outcomeNote}`] : []), ...(a.problems ?? []).map((p) => `  Problem (the outcome stands): ${p}`)];
 }
 
 /** What `decide` and `cancel` print: the outcome's message, or the outcome as JSON. */

@@ -38,7 +38,7 @@ const ADVICE: Record<string, string> = {
   users_not_found: 'no Slack user has this email in this workspace',
   cant_invite_self: 'the bot cannot invite itself',
   message_not_found: 'the message no longer exists',
-  cant_update_message: 'the bot can only update its own messages',
+  cant_update_message: 'Slack will not let this app update the message: its channel is archived, or another app or person posted it',
   already_archived: 'the channel is already archived',
   time_in_past: 'the scheduled time is in the past',
   time_too_far: 'the scheduled time is more than 120 days ahead',

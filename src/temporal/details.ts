@@ -57,6 +57,7 @@ export function approvalDetails(state: ApprovalState): string {
     refusedEarlier > 0 ? `- ${refusedEarlier} earlier refusal${refusedEarlier === 1 ? '' : 's'} (counted per person)` : '',
     ...state.refused.map((r) => `- Refused ${r.verb} from ${r.user.id}${byWhom(r.by)} at ${r.at}: ${mdText(r.why)}`),
     state.outcomeNote ? `- ${mdText(state.outcomeNote)}` : '',
+    ...(state.problems ?? []).map((p) => `- Problem: ${mdText(p)}`),
     state.message ? `- Card: channel ${state.message.channel}, message ${state.message.ts}` : '',
   ];
   return lines.filter((l, i) => l !== '' || i === 1).join('\n');

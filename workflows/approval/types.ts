@@ -135,6 +135,11 @@ export interface ApprovalState {
   decisions: RecordedDecision[];
   /** The most recent refusals (at most REFUSALS_KEPT); older ones are counted in refusedCounts. */
   refused: RefusedAttempt[];
+  /**
+   * What went wrong beside the outcome, which it never changes: a card Slack
+   * would not update (`card: not updated: is_archived`), say.
+   */
+  problems?: string[];
   /** Refusals per person over the whole run; beyond REFUSERS_COUNTED people, the rest under `*`. */
   refusedCounts?: Record<string, number>;
   /** What configuration permits this request (absent in runs begun before it did). */
@@ -151,7 +156,7 @@ export interface ApprovalState {
   outcomeNote?: string;
 }
 
-export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote' | 'message'> & {
+export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote' | 'message' | 'problems'> & {
   inputs: Record<string, string>;
   /**
    * May the pipeline go on? True when approved, or expired with `onTimeout: 'approve'`.

@@ -147,6 +147,16 @@ export async function approval(request: RecordedApprovalInput, carried?: Approva
   }
 }
 
+/** Slack's own reason for a failed call (`is_archived`, `cant_update_message`), else the innermost message. */
+function slackReasonOf(err: unknown): string {
+  let e = err as { type?: string; cause?: unknown } | undefined;
+  while (e) {
+    if (typeof e.type === 'string' && e.type.startsWith('Slack:')) return e.type.slice('Slack:'.length);
+    e = e.cause as typeof e;
+  }
+  return rootCause(err);
+}
+
 /** The innermost message of a failure: what went wrong, not the wrappers around it. */
 function rootCause(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
@@ -368,7 +378,25 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     }
     showDetails();
   }
+  /**
+   * Brings the card up to date. A card Slack will not update (an archived or
+   * deleted channel, a deleted message, a revoked token) is a problem recorded
+   * beside the outcome, never a failure of the run: once people decided, that
+   * stands (SECURITY.md, "A decided outcome stands").
+   */
   const refresh = async () => {
+    try {
+      await updateCard();
+    } catch (err) {
+      if (isCancellation(err) || !patched('card-failure-is-a-problem')) throw err;
+      const problem = `card: not updated: ${slackReasonOf(err)}`;
+      log.warn('the approval card could not be updated', { problem });
+      const problems = (state.problems ??= []);
+      if (!problems.includes(problem)) problems.push(problem);
+      showDetails();
+    }
+  };
+  const updateCard = async () => {
     dirty = false;
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
@@ -498,6 +526,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     refused: state.refused,
     finishedAt: state.finishedAt,
     outcomeNote: state.outcomeNote,
+    ...(state.problems?.length ? { problems: state.problems } : {}),
     message: state.message,
     inputs,
     proceed: finalStatus === 'approved',

@@ -10,6 +10,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import type { z } from 'zod';
 import { channelNameProblem } from '../slack/channel-names';
 import { ConditionError, ConditionTooComplexError, conditionReferences, parseCondition } from './condition';
+import { MAX_RUNBOOK_NESTING, nestingPastLimit } from './nesting';
 import { INCIDENT_CHANNEL, normalizeRunbook } from './normalize';
 import { PLAIN_COMMON_FIELDS } from './steps/kind';
 import { kindOfOperation } from './steps/registry';
@@ -112,6 +113,12 @@ const didYouMean = (word: string, candidates: Iterable<string>, wrap = (s: strin
  * in `problems`, sorted by position.
  */
 export function parseRunbook(text: string, fileName: string): ParseResult {
+  // Before the parser, which recurses once per level: a cheap scan bounds how deep the text nests.
+  const deep = nestingPastLimit(text);
+  if (deep) {
+    const message = `the file nests deeper than ${MAX_RUNBOOK_NESTING} levels (lists and maps inside each other) by line ${deep.line}; a runbook needs a few`;
+    return { problems: [{ file: fileName, line: deep.line, column: 1, field: '(syntax)', message, limit: 'nesting' }] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];

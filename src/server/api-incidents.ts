@@ -6,8 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiErrorResponses, textOrNumber } from './api';
-import { invalidRequest } from './errors';
-import { RunbookValidationThread } from './runbook-validation';
+import { invalidRequest, unprocessable } from './errors';
+import { RunbookValidationProcess } from './runbook-validation';
 import type { IncidentService } from '../incidents/service';
 import type { IncidentState } from '../../workflows/incident/types';
 
@@ -45,7 +45,7 @@ const ActionItem = z.object({
 export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync {
   return async (plain) => {
     const api = plain.withTypeProvider<ZodTypeProvider>();
-    const validations = new RunbookValidationThread(16);
+    const validations = new RunbookValidationProcess({ maxQueued: 16 });
     api.addHook('onClose', () => validations.close());
     api.get(
       '/runbooks',
@@ -87,7 +87,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
               problems: z.array(Problem).max(MAX_PROBLEMS_RETURNED).describe(`The first ${MAX_PROBLEMS_RETURNED} problems, in file order`),
               problemsOmitted: z.number().int().optional().describe('How many more problems were found and not listed'),
             }),
-            ...apiErrorResponses(400, 413, 429),
+            ...apiErrorResponses(400, 413, 422, 429),
           },
         },
       },
@@ -95,6 +95,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
         const { content, fileName } = request.body;
         const result = await validations.validate(content, fileName ?? 'runbook.yaml');
         const limit = result.problems.find((p) => p.limit);
+        // Nesting past the bound is refused before any parser runs (SECURITY.md): named as the body's content.
+        if (limit?.limit === 'nesting') throw unprocessable(`content: ${limit.message}`, 'body.content');
         if (limit) throw invalidRequest(`${limit.field}: ${limit.message}`, limit.field);
         const problems = result.problems.slice(0, MAX_PROBLEMS_RETURNED).map(({ limit: _l, ...p }) => p);
         const omitted = result.problems.length - problems.length;

@@ -1,15 +1,19 @@
-// The thread that validates runbooks sent to /api/v1/runbooks/validate (see
-// runbook-validation.ts). Plain JS: it loads the TypeScript sources through
-// tsx, as bin/signalroom.js does.
+// The process that validates runbooks sent to /api/v1/runbooks/validate (see
+// runbook-validation.ts). A child process, not a thread: some ways of running
+// out of memory inside V8 end the whole process, so a stranger's text is
+// parsed where that ends only this one. Plain JS: it loads the TypeScript
+// sources through tsx, as bin/signalroom.js does.
 require('../../bin/typescript');
-const { parentPort } = require('node:worker_threads');
 const { parseRunbook } = require('../runbook/validate.ts');
 
-parentPort.on('message', ({ id, content, fileName }) => {
+// Never outlive the server: when it goes, so does this process.
+process.on('disconnect', () => process.exit(0));
+process.on('message', ({ id, content, fileName }) => {
   try {
     const { problems, runbook } = parseRunbook(content, fileName);
-    parentPort.postMessage({ id, problems, name: runbook?.name });
+    process.send({ id, problems, name: runbook?.name });
   } catch (err) {
-    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    process.send({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });
+process.send({ ready: true });

@@ -23,6 +23,14 @@ import { escapeMrkdwn as esc, slackDate } from '../slack/mrkdwn';
 
 export const COMMANDS_PATH = '/slack/commands';
 
+/**
+ * The longest command text taken. The command parses nothing nested (it
+ * splits words), so its bound is its length (SECURITY.md, "Parsing text
+ * from outside cannot kill the server"): a description or update longer
+ * than this belongs in the channel, not the command.
+ */
+export const MAX_COMMAND_TEXT = 4000;
+
 export type { CommandAuthorizer } from '../incidents/command-access';
 
 export interface SlackCommandsOptions {
@@ -73,7 +81,9 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
       return reply.send(refused(`/signalroom is served for the organization's Slack app only, and this command came from ${request.slack!.integrations.join(', ')}`));
     }
 
-    const words = (form.get('text') ?? '').trim().split(/\s+/).filter(Boolean);
+    const text = form.get('text') ?? '';
+    if (text.length > MAX_COMMAND_TEXT) return reply.send(refused(`a command is at most ${MAX_COMMAND_TEXT.toLocaleString('en-US')} characters, and this one has ${text.length.toLocaleString('en-US')}`));
+    const words = text.trim().split(/\s+/).filter(Boolean);
     const [topic, verb, id, ...rest] = words;
     // `incident task add|done|list ID …`: the incident id follows the task verb.
     const task = verb === 'task' ? { verb: id, incidentId: rest[0], args: rest.slice(1) } : undefined;

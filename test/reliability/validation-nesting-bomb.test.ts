@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RunbookValidationProcess } from '../../src/server/runbook-validation';
 import { freePort } from '../../src/temporal/free-port';
 import { eventually, spawnSignalroom, type SignalroomProcess } from '../support/ops';
 
@@ -83,4 +84,17 @@ test('deeply nested YAML sent for validation again and again is refused naming t
   expect(good).toEqual({ status: 200, body: { valid: true, name: 'fine', problems: [] } });
   expect(server.child.exitCode).toBeNull();
   expect(server.child.signalCode).toBeNull();
+});
+
+test('a validator process that dies while parsing answers that runbook 422, and a new one validates the runbooks queued behind it', async () => {
+  const validator = new RunbookValidationProcess({ childModule: path.join(__dirname, '../support/validation-child-that-dies.js') });
+  try {
+    const dies = validator.validate('die', 'bomb.yaml');
+    const queued = validator.validate(VALID, 'fine.yaml');
+    await expect(dies).rejects.toMatchObject({ status: 422, details: { field: 'body.content' }, message: expect.stringMatching(/validator stopped while parsing it/) });
+    await expect(queued).resolves.toEqual({ problems: [], name: 'fine' });
+    await expect(validator.validate(VALID, 'again.yaml')).resolves.toEqual({ problems: [], name: 'fine' });
+  } finally {
+    await validator.close();
+  }
 });

@@ -11,7 +11,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { IncidentService } from '../../../src/incidents/service';
 import { responderAccess } from '../../../src/incidents/command-access';
 import { buildServer } from '../../../src/server/app';
-const MAX_COMMAND_TEXT = 4000;
+import { MAX_COMMAND_TEXT } from '../../../src/server/slack-commands';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
 import { incidentWorkflowId } from '../../../src/incidents/errors';
 import { securityStack, type SecurityStack } from '../../support/security';

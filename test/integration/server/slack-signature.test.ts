@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../../src/server/app';
 import { computeSlackSignature, verifySlackSignature } from '../../../src/server/slack-signature';
@@ -180,6 +182,23 @@ describe('signing secrets per Slack app', () => {
       expect(res.json()).toEqual({ error: 'unknown_app', message: expect.stringContaining('app A0STRANGER') });
       const otherTeam = formBody({ ...buttonClick({ actionId: 'signalroom:other:go', value: 'wf' }), team: { id: 'T0ELSEWHERE' }, user: { id: 'U0X', team_id: 'T0ELSEWHERE' } });
       expect((await app.inject(signedRequest(otherTeam))).json().error).toBe('unknown_app');
+    });
+  });
+
+  test("Slack's documented view_submission example (no api_app_id) from a configured workspace: the refusal says api_app_id is missing", async () => {
+    // The modals guide's example submission names its workspace but no app.
+    const documented = JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/slack-payloads/view-submission.json'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    delete documented.api_app_id;
+    documented.team.id = 'T0TEST';
+    documented.user.team_id = 'T0TEST';
+    await withApps(async (app) => {
+      const res = await app.inject(signedRequest(formBody(documented)));
+      expect(res.statusCode).toBe(401);
+      const body = res.json() as { error: string; message: string };
+      expect(body.error).toBe('missing_app_id');
+      expect(body.message).toMatch(/no api_app_id/);
+      expect(body.message).toContain('T0TEST');
+      expect(body.message).not.toMatch(/not a Slack app configured here/);
     });
   });
 });

@@ -40,7 +40,7 @@ export type SlackAppsSource = () => readonly SlackApp[];
 
 export type SlackVerification =
   | { ok: true; app: VerifiedSlackApp }
-  | { ok: false; problem: SignatureProblem | 'unknown_app'; message: string };
+  | { ok: false; problem: SignatureProblem | 'unknown_app' | 'missing_app_id'; message: string };
 
 /** The apps a request may have come from, given what it claims. */
 export function candidateApps(apps: readonly SlackApp[], claims: SlackClaims): SlackApp[] {
@@ -66,6 +66,18 @@ export function verifySlackRequest(input: {
 }): SlackVerification {
   const candidates = candidateApps(input.apps, input.claims);
   if (input.apps.length > 0 && candidates.length === 0) {
+    // Apps identified by appId are chosen by the api_app_id a request carries; without one, say so
+    // rather than call a configured workspace unknown (Slack's documented view_submission example has none).
+    const byAppId = input.apps.filter((app) => app.appId);
+    if (!input.claims.apiAppId && byAppId.length > 0 && candidateApps(input.apps.map((app) => ({ ...app, appId: undefined })), input.claims).length > 0) {
+      const where = input.claims.teamIds[0] ? ` from workspace ${input.claims.teamIds[0]}` : '';
+      const ids = [...new Set(byAppId.map((app) => app.appId))].join(', ');
+      return {
+        ok: false,
+        problem: 'missing_app_id',
+        message: `the request${where} carries no api_app_id, and the Slack apps configured here are told apart by it (appId ${ids}): without it, no signing secret can be chosen`,
+      };
+    }
     const named = [input.claims.apiAppId && `app ${input.claims.apiAppId}`, input.claims.teamIds[0] && `workspace ${input.claims.teamIds[0]}`].filter(Boolean).join(', ');
     return { ok: false, problem: 'unknown_app', message: `the request comes from ${named || 'an unnamed app'}, which is not a Slack app configured here` };
   }

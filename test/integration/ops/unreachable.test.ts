@@ -17,15 +17,40 @@ test('the incident commands name the Signalroom API they cannot reach and exit 6
   expect(run.code).toBe(69);
 });
 
-test('a Temporal that does not answer is named with its address: incident commands exit 69, approval commands 5', async () => {
+test('a Temporal that does not answer is named with its address within seconds: incident commands exit 69, approval commands 5', async () => {
   const address = `127.0.0.1:${await freePort()}`;
-  const env = { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined };
-  // The SDK gives up on connecting after its own deadline (about 10 s); both commands wait for it at once.
+  const env = { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined, SIGNALROOM_CONNECT_TIMEOUT: undefined };
+  // The CLI's connect deadline is 3 s (SIGNALROOM_CONNECT_TIMEOUT), not the SDK's 10: a pipeline learns at once.
+  const started = Date.now();
   const [incident, approval] = await Promise.all([runSignalroom(['incident', 'status', 'INC-1'], { env }), runSignalroom(['approval', 'status', 'approval:web:prod:1'], { env })]);
-  expect(incident.stderr).toMatch(new RegExp(`^signalroom: cannot reach Temporal at ${address}: `));
+  expect(Date.now() - started).toBeLessThan(7_000);
+  expect(incident.stderr).toBe(`signalroom: cannot reach Temporal at ${address}: no answer within 3s (SIGNALROOM_CONNECT_TIMEOUT)\n`);
   expect(incident.code).toBe(69);
-  expect(approval.stderr).toMatch(new RegExp(`^signalroom approval: cannot reach Temporal at ${address}: `));
+  expect(approval.stderr).toBe(`signalroom approval: cannot reach Temporal at ${address}: no answer within 3s (SIGNALROOM_CONNECT_TIMEOUT)\n`);
   expect(approval.code).toBe(5);
+});
+
+test('SIGNALROOM_CONNECT_TIMEOUT sets how long the CLI waits for Temporal; a value that is not a duration is named', async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  const started = Date.now();
+  const quick = await runSignalroom(['incident', 'status', 'INC-1'], { env: { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined, SIGNALROOM_CONNECT_TIMEOUT: '1s' } });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(quick.stderr).toBe(`signalroom: cannot reach Temporal at ${address}: no answer within 1s (SIGNALROOM_CONNECT_TIMEOUT)\n`);
+  expect(quick.code).toBe(69);
+  const bad = await runSignalroom(['incident', 'status', 'INC-1'], { env: { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined, SIGNALROOM_CONNECT_TIMEOUT: 'soon' } });
+  expect(bad.stderr).toContain('SIGNALROOM_CONNECT_TIMEOUT');
+  expect(bad.code).toBe(70);
+});
+
+test('the worker names what failed in a sentence, not the transport library\'s debug text, and exits 69', async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  const worker = await runSignalroom(['worker'], { env: { TEMPORAL_ADDRESS: address, SIGNALROOM_API_URL: undefined } });
+  expect(worker.stderr).toBe(`signalroom: cannot reach Temporal at ${address}: the connection was refused (nothing listens there)\n`);
+  expect(worker.code).toBe(69);
+  const nowhere = await runSignalroom(['worker'], { env: { TEMPORAL_ADDRESS: 'temporal.invalid:7233', SIGNALROOM_API_URL: undefined } });
+  expect(nowhere.stderr).toMatch(/^signalroom: cannot reach Temporal at temporal\.invalid:7233: the host name temporal\.invalid does not resolve/);
+  expect(nowhere.stderr).not.toMatch(/tonic|ConnectError|Os \{/);
+  expect(nowhere.code).toBe(69);
 });
 
 /** A gRPC endpoint that refuses every call as UNAUTHENTICATED, as Temporal Cloud answers a bad API key. */

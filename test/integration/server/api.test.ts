@@ -38,6 +38,11 @@ const exampleRoutes: FastifyPluginAsync = async (plain) => {
     },
     async (request, reply) => reply.code(201).send({ stage: request.body.stage }),
   );
+  api.post(
+    '/examples/builds',
+    { config: { permission: 'approvals:write' }, schema: { body: z.object({ build: z.union([z.string().min(1), z.number()]) }), response: { 201: z.object({ build: z.string() }), ...apiErrorResponses(400) } } },
+    async (request, reply) => reply.code(201).send({ build: String(request.body.build) }),
+  );
   api.get('/examples/missing', { config: { permission: 'approvals:read' } }, async () => {
     throw notFound('No approval "missing".');
   });
@@ -132,6 +137,18 @@ describe('error shapes', () => {
     const deep = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { stage: 'prod', tags: ['eu', 7] } });
     expect(deep.statusCode).toBe(400);
     expect(deep.json()).toMatchObject({ error: 'invalid_request', field: 'body.tags.1' });
+  });
+
+  test('a missing field reads "required", naming it as the answer\'s field does', async () => {
+    const missing = await app.inject({ method: 'POST', url: '/api/v1/examples', headers: bearer(CI_TOKEN), payload: { count: 2 } });
+    expect(missing.json()).toEqual({ error: 'invalid_request', field: 'body.stage', message: 'body.stage is required' });
+    // A field of several accepted shapes (text or number, as an approval's execution) is still just missing.
+    const noBuild = await app.inject({ method: 'POST', url: '/api/v1/examples/builds', headers: bearer(CI_TOKEN), payload: {} });
+    expect(noBuild.json()).toEqual({ error: 'invalid_request', field: 'body.build', message: 'body.build is required' });
+    // A value that is there but wrong keeps zod's own words.
+    const wrong = await app.inject({ method: 'POST', url: '/api/v1/examples/builds', headers: bearer(CI_TOKEN), payload: { build: true } });
+    expect(wrong.json()).toMatchObject({ error: 'invalid_request', field: 'body.build' });
+    expect(wrong.json().message).not.toContain('required');
   });
 
   test('an error with a code, thrown by a module that knows nothing of HTTP, is answered with its status and code', async () => {

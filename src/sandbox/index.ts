@@ -174,6 +174,13 @@ export interface Sandbox {
   /** Runs Slack's authorize page for `authorizeUrl` as `userId`: returns the redirect (with code and state). */
   authorize(authorizeUrl: string, options?: { userId?: string; webhookChannelId?: string; deny?: boolean }): Promise<string>;
 
+  /**
+   * Runs `action` once, just before the next call of `method` is applied:
+   * what a person does in Slack at that very moment (joins the channel the
+   * app is inviting them to, say), for tests of races Slack allows.
+   */
+  beforeCall(method: string, action: () => unknown): void;
+
   readonly faults: {
     /** Fails the next `count` calls of `method` (e.g. `chat.postMessage`). */
     inject(method: string, fault: FaultSpec): void;
@@ -217,6 +224,7 @@ class SlackSandbox implements Sandbox {
   private fixedBotToken: string;
   private seedSpec: SeedSpec;
   private latencyMs: number;
+  private beforeCalls = new Map<string, Array<() => unknown>>();
 
   constructor(private readonly options: SandboxOptions) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -244,7 +252,7 @@ class SlackSandbox implements Sandbox {
     const services: SandboxServices = { state: this.state, clock: this.clock, rateLimiter: this.rateLimiter, triggers: this.triggers, oauth: this.oauth, views: this.views, baseUrl: () => this.url };
     this.app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 5 * 1024 * 1024 });
     this.app.register(formbody);
-    registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging, latencyMs: () => this.latencyMs });
+    registerWebApi(this.app, { services, metadata: this.metadata, faults: this.faultInjector, calls: this.callLog, violations: this.violationLog, hanging: this.hanging, latencyMs: () => this.latencyMs, beforeCall: (method) => this.runBeforeCall(method) });
     registerOAuthRoutes(this.app, this.oauth, this.state);
     registerUploadRoute(this.app, this.state);
     this.webhooks.register(this.app);
@@ -297,6 +305,16 @@ class SlackSandbox implements Sandbox {
 
   setLatency(ms: number): void {
     this.latencyMs = Math.max(0, ms);
+  }
+
+  beforeCall(method: string, action: () => unknown): void {
+    if (!this.metadata.methods.has(method)) throw new Error(`unknown Web API method ${method}`);
+    this.beforeCalls.set(method, [...(this.beforeCalls.get(method) ?? []), action]);
+  }
+
+  private async runBeforeCall(method: string): Promise<void> {
+    const action = this.beforeCalls.get(method)?.shift();
+    if (action) await action();
   }
 
   createToken(o: CreateTokenOptions): string {
@@ -465,6 +483,7 @@ class SlackSandbox implements Sandbox {
     this.callLog.length = 0;
     this.violationLog.length = 0;
     this.faultInjector.clear();
+    this.beforeCalls.clear();
     this.rateLimiter.reset();
     this.triggers.reset();
     this.oauth.reset();

@@ -74,6 +74,8 @@ export interface WebApiDeps {
   hanging: Set<FastifyRequest>;
   /** How long every answer takes (after the call is applied), like Slack across a network. */
   latencyMs: () => number;
+  /** Runs what a test armed with `beforeCall` for this method, once, before the call is applied. */
+  beforeCall?: (method: string) => Promise<void>;
 }
 
 type Parsed = { args: Record<string, unknown>; problem?: string };
@@ -157,6 +159,9 @@ export function registerWebApi(app: FastifyInstance, deps: WebApiDeps): void {
 
       const meta = metadata.methods.get(method);
       if (!meta) return fail('unknown_method', {}, {}, 404);
+
+      // Something a person does in Slack at this very moment (a test's race), before the call is applied.
+      await deps.beforeCall?.(method);
 
       const fault = faults.take(method);
       if (fault) {

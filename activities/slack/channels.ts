@@ -86,10 +86,30 @@ export function createChannelActivities(slack: SlackContext) {
           if (!code || ['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope', 'invalid_auth', 'not_authed', 'restricted_action'].includes(code)) {
             throw slackFailure(err, { method: 'conversations.invite', integration: integration.name, doing: `inviting to #${channel.name || channel.id}` });
           }
-          // One user spoiled the batch (already_in_channel after a lost
-          // response, user_not_found, cant_invite…): invite one by one to
-          // report each user's outcome.
-          for (const user of toInvite) {
+          // Some people spoiled the batch (already_in_channel after a lost
+          // response or a join since the members were read, user_not_found,
+          // cant_invite…) and Slack invited nobody. Its `errors` name each
+          // person refused: record them, and invite the others in one call.
+          let rest = toInvite;
+          const refused = perPersonErrors(err);
+          if (refused.length > 0) {
+            for (const r of refused) {
+              if (r.error === 'already_in_channel') alreadyMembers.push(r.user);
+              else failed.push(r);
+            }
+            rest = toInvite.filter((u) => !refused.some((r) => r.user === u));
+            if (rest.length > 0) {
+              try {
+                await integration.client.conversations.invite({ channel: channel.id, users: rest.join(',') });
+                invited.push(...rest);
+                rest = [];
+              } catch {
+                // Refused again (someone else changed meanwhile): one by one below says who.
+              }
+            }
+          }
+          // Without Slack's entries (or refused again): one by one, to report each person's outcome.
+          for (const user of rest) {
             try {
               await integration.client.conversations.invite({ channel: channel.id, users: user });
               invited.push(user);
@@ -184,6 +204,15 @@ async function adoptOwnChannel(slack: SlackContext, input: CreateChannelInput, n
     'Slack:name_taken',
     `Channel #${name} already exists and is not this incident's (${why}; attempt ${attempt}): choose another name, e.g. include the incident id or a date`,
   );
+}
+
+/** The per-person entries of a refused conversations.invite (`errors: [{ user, ok: false, error }]`). */
+function perPersonErrors(err: unknown): Array<{ user: string; error: string }> {
+  const entries = (err as { data?: { errors?: unknown } }).data?.errors;
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .filter((e): e is { user: string; error: string } => typeof e?.user === 'string' && typeof e?.error === 'string')
+    .map((e) => ({ user: e.user, error: e.error }));
 }
 
 async function channelMembers(slack: SlackContext, integration: Awaited<ReturnType<SlackContext['integration']>>, channel: string): Promise<Set<string>> {

@@ -9,6 +9,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { channelNameProblem } from '../slack/channel-names';
+import { didYouMean } from '../did-you-mean';
 import { ConditionError, ConditionTooComplexError, conditionReferences, parseCondition } from './condition';
 import { MAX_RUNBOOK_NESTING, nestingPastLimit } from './nesting';
 import { INCIDENT_CHANNEL, normalizeRunbook } from './normalize';
@@ -76,36 +77,6 @@ function baseName(fileName: string): string {
   const last = fileName.split(/[\\/]/).pop() ?? fileName;
   return last.replace(/\.ya?ml$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'runbook';
 }
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
-}
-
-/** The closest candidate, if it is close enough to be a likely typo. */
-function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const distance = editDistance(word, c);
-    if (distance < bestDistance) [best, bestDistance] = [c, distance];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-const didYouMean = (word: string, candidates: Iterable<string>, wrap = (s: string) => `"${s}"`) => {
-  const c = closest(word, candidates);
-  return c ? ` (did you mean ${wrap(c)}?)` : '';
-};
 
 /**
  * Parses a runbook file's text. `fileName` is used in problems and names a

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiErrorResponses, errorResponse, textOrNumber } from './api';
+import { apiErrorResponses, errorResponse, strictBody, textOrNumber } from './api';
 import { forbidden, unprocessable } from './errors';
 import { hasPermission, type ApiCaller } from './api-auth';
 import type { ApprovalService } from '../approvals/service';
@@ -31,7 +31,7 @@ const Created = z.object({ id: z.string(), created: z.boolean() });
 
 const IdParams = z.object({ id: z.string().min(1).max(400) });
 
-const CreateBody = z.object({
+const CreateBody = strictBody({
   pipeline: textOrNumber(Name),
   stage: textOrNumber(Name),
   execution: textOrNumber(Name),
@@ -54,16 +54,16 @@ const CreateBody = z.object({
   timeout: z.string().max(20).default(DEFAULT_APPROVAL_TIMEOUT).describe('A duration like 30m, 2h, 1h30m.'),
   onTimeout: z.enum(['reject', 'approve']).default('reject'),
   remindEvery: z.string().max(20).optional(),
-  escalation: z.object({ after: z.string().max(20), approverGroups: z.array(Name).min(1).max(20) }).optional(),
+  escalation: strictBody({ after: z.string().max(20), approverGroups: z.array(Name).min(1).max(20) }).optional(),
   rejectionNeedsReason: z.boolean().default(false).describe('Reject opens a modal asking why.'),
   inputs: z
-    .array(z.object({ name: z.string().max(50), label: z.string().min(1).max(100), required: z.boolean().optional() }))
+    .array(strictBody({ name: z.string().max(50), label: z.string().min(1).max(100), required: z.boolean().optional() }))
     .max(10)
     .optional()
     .describe('Fields an approver fills in (Approve opens a modal); returned in the result\u2019s `inputs`.'),
 });
 
-const DecisionBody = z.object({
+const DecisionBody = strictBody({
   verb: z.enum(['approve', 'reject']),
   user: UserId.optional().describe('Who decides. Defaults to the token’s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.'),
   reason: z.string().max(3000).optional(),
@@ -74,7 +74,7 @@ const DecisionBody = z.object({
     .optional(),
 });
 
-const CancelBody = z.object({ by: UserId.optional(), reason: z.string().max(1000).optional() }).optional();
+const CancelBody = strictBody({ by: UserId.optional(), reason: z.string().max(1000).optional() }).optional();
 
 function toRequest(body: z.infer<typeof CreateBody>): ApprovalRequest {
   const { channel, webhook, project, connector, ...rest } = body;

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiErrorResponses, textOrNumber } from './api';
+import { apiErrorResponses, strictBody, textOrNumber } from './api';
 import { invalidRequest, unprocessable } from './errors';
 import { RunbookValidationProcess } from './runbook-validation';
 import type { IncidentService } from '../incidents/service';
@@ -79,7 +79,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'validateRunbook',
           summary: 'Validate a runbook file; every problem with line, column and field',
           tags: ['runbooks'],
-          body: z.object({ content: z.string().max(VALIDATE_BODY_LIMIT), fileName: z.string().max(200).optional() }),
+          body: strictBody({ content: z.string().max(VALIDATE_BODY_LIMIT), fileName: z.string().max(200).optional() }),
           response: {
             200: z.object({
               valid: z.boolean(),
@@ -113,7 +113,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Open an incident with this runbook (idempotent on incident.id: a duplicate joins the running incident)',
           tags: ['runbooks'],
           params: z.object({ name: z.string() }),
-          body: z.object({ inputs: Inputs, openedBy: z.string().max(200).optional() }),
+          body: strictBody({ inputs: Inputs, openedBy: z.string().max(200).optional() }),
           response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
         },
       },
@@ -132,7 +132,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           operationId: 'openIncident',
           summary: 'Open an incident with a runbook (same as POST /runbooks/{name}/runs)',
           tags: ['incidents'],
-          body: z.object({ runbook: z.string(), inputs: Inputs, openedBy: z.string().max(200).optional() }),
+          body: strictBody({ runbook: z.string(), inputs: Inputs, openedBy: z.string().max(200).optional() }),
           response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
         },
       },
@@ -166,7 +166,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "Post a status update into the incident's thread; re-arms the reminder timer",
           tags: ['incidents'],
           params: IncidentId,
-          body: z.object({ text: z.string().min(1).max(3000), author: z.string().max(200).optional() }),
+          body: strictBody({ text: z.string().min(1).max(3000), author: z.string().max(200).optional() }),
           response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
@@ -186,7 +186,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Change the severity (announced in the channel; the reminder cadence follows it)',
           tags: ['incidents'],
           params: IncidentId,
-          body: z.object({ severity: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/), by: z.string().max(200).optional() }),
+          body: strictBody({ severity: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/), by: z.string().max(200).optional() }),
           response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
@@ -206,7 +206,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: "Resolve: runs the runbook's post-incident steps (summary, archive, retrospective)",
           tags: ['incidents'],
           params: IncidentId,
-          body: z.object({ resolvedBy: z.string().max(200).optional(), summary: z.string().max(3000).optional() }).optional(),
+          body: strictBody({ resolvedBy: z.string().max(200).optional(), summary: z.string().max(3000).optional() }).optional(),
           response: { ...Accepted, ...apiErrorResponses(400, 404) },
         },
       },
@@ -241,7 +241,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Add an action item: posted in the incident channel with a Done button (needs a running worker)',
           tags: ['incidents'],
           params: IncidentId,
-          body: z.object({ text: z.string().min(1).max(3000), owner: z.string().max(200).optional(), by: z.string().max(200).optional() }),
+          body: strictBody({ text: z.string().min(1).max(3000), owner: z.string().max(200).optional(), by: z.string().max(200).optional() }),
           response: { 201: ActionItem, ...apiErrorResponses(400, 404, 422) },
         },
       },
@@ -260,7 +260,7 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Close an action item by its number (its message loses the Done button)',
           tags: ['incidents'],
           params: IncidentId.extend({ item: z.coerce.number().int().min(1) }),
-          body: z.object({ by: z.string().max(200).optional() }).optional(),
+          body: strictBody({ by: z.string().max(200).optional() }).optional(),
           response: { 200: ActionItem, ...apiErrorResponses(400, 404, 422) },
         },
       },

@@ -15,6 +15,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { z } from 'zod';
 import { apiAuth, type ApiTokenConfig } from './api-auth';
 import { ErrorBody, InternalErrorBody, noRoute } from './errors';
+import { didYouMean } from '../did-you-mean';
 
 export const API_PREFIX = '/api/v1';
 
@@ -25,6 +26,18 @@ export const API_PREFIX = '/api/v1';
  */
 export function textOrNumber(text: z.ZodString) {
   return z.union([text, z.number().transform(String)]);
+}
+
+/**
+ * A request body's object: a field it does not know is refused (400 naming
+ * it, with the field it was probably meant to be), never dropped: a typo
+ * such as `minApproval` would otherwise weaken a gate in silence (SECURITY.md).
+ */
+export function strictBody<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ') : undefined),
+  });
 }
 
 const ERROR_DESCRIPTIONS = {

@@ -65,16 +65,19 @@ const invite: MethodHandler = (ctx) => {
   if (!channel.members.has(ctx.token.userId)) throw new ApiError('not_in_channel');
   const ids = (str(ctx, 'users') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (ids.length === 0) throw new ApiError('no_user');
+  // Slack checks every person and answers one `errors` entry per person refused. Without force=true one
+  // refusal fails the whole call and nobody is invited; with it the others are invited and the entries stay.
+  const errors: Array<{ user: string; ok: false; error: string }> = [];
   for (const id of ids) {
     const user = ctx.state.users.get(id);
-    if (!user || user.teamId !== ctx.token.teamId || user.deleted) throw new ApiError('user_not_found');
-    if (id === ctx.token.userId) throw new ApiError('cant_invite_self');
+    const error = !user || user.teamId !== ctx.token.teamId || user.deleted ? 'user_not_found' : id === ctx.token.userId ? 'cant_invite_self' : channel.members.has(id) ? 'already_in_channel' : undefined;
+    if (error) errors.push({ user: id, ok: false, error });
   }
-  const fresh = ids.filter((id) => !channel.members.has(id));
-  if (fresh.length === 0 && !bool(ctx, 'force')) throw new ApiError('already_in_channel');
+  const fresh = [...new Set(ids.filter((id) => !errors.some((e) => e.user === id)))];
+  if (errors.length && (fresh.length === 0 || !bool(ctx, 'force'))) throw new ApiError(errors[0]!.error, { errors });
   fresh.forEach((id) => channel.members.add(id));
   ctx.state.changed();
-  return { channel: conversationJson(ctx.state, channel, ctx.token) };
+  return { channel: conversationJson(ctx.state, channel, ctx.token), ...(errors.length ? { errors } : {}) };
 };
 
 function setText(field: 'topic' | 'purpose', max: number): MethodHandler {

@@ -174,6 +174,6 @@ export function viewJson(view: View): Record<string, unknown> {
     previous_view_id: view.previousViewId ?? null,
     app_id: view.appId,
     app_installed_team_id: view.teamId,
-    bot_id: view.appId,
+    bot_id: view.botId,
   };
 }

@@ -186,6 +186,8 @@ export interface View {
   teamId: string;
   userId: string;
   appId: string;
+  /** The app's bot in the view's workspace (B…): Slack's `view.bot_id`. */
+  botId: string;
   type: 'modal' | 'home';
   title?: unknown;
   submit?: unknown;

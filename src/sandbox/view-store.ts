@@ -112,6 +112,7 @@ export class ViewStore {
       teamId: owner.teamId,
       userId: owner.userId,
       appId: owner.appId,
+      botId: this.state.team(owner.teamId).botId,
       type: raw.type as View['type'],
       title: raw.title,
       submit: raw.submit,

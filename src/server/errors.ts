@@ -76,6 +76,24 @@ function validationField(error: FastifyError): string | undefined {
   return leaf ? `${context}.${leaf}` : context;
 }
 
+/**
+ * Whether the first validation error is about a field the request left out:
+ * zod says "Invalid input" for a missing field of several shapes (an
+ * approval's `execution`, text or number), which reads as if a value were there.
+ */
+function isMissing(error: FastifyError, request: FastifyRequest): boolean {
+  const first = error.validation?.[0];
+  if (!first || first.keyword === 'unrecognized_keys') return false;
+  const path = first.instancePath.split('/').filter(Boolean);
+  if (!path.length) return false;
+  let value: unknown = (request as unknown as Record<string, unknown>)[error.validationContext ?? 'body'];
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return true;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value === undefined;
+}
+
 /** The one mapping from an error to the answer: a SignalroomError says its own status and code, wherever it was thrown. */
 export function errorBody(error: FastifyError, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
   if (error instanceof SignalroomError) {
@@ -84,7 +102,8 @@ export function errorBody(error: FastifyError, request: FastifyRequest): { statu
   }
   if (error.validation) {
     const field = validationField(error);
-    return { status: 400, body: { error: 'invalid_request', message: error.message, ...(field ? { field } : {}) } };
+    const message = field && isMissing(error, request) ? `${field} is required` : error.message;
+    return { status: 400, body: { error: 'invalid_request', message, ...(field ? { field } : {}) } };
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (status >= 500) return { status, body: { error: 'internal_error', requestId: request.id } };

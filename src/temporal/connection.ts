@@ -8,6 +8,26 @@ import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Unreachable } from '../errors';
+import { formatDuration, parseDuration } from '../runbook/duration';
+
+/**
+ * How long a client waits for Temporal to answer before it says it cannot
+ * reach it (the SDK's own default is 10 s, and a pipeline step would sit that
+ * long on a typo'd address). SIGNALROOM_CONNECT_TIMEOUT changes it (`10s`).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+
+export function connectTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.SIGNALROOM_CONNECT_TIMEOUT;
+  if (text === undefined || text === '') return DEFAULT_CONNECT_TIMEOUT_MS;
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+  } catch {
+    // named below
+  }
+  throw new Error(`SIGNALROOM_CONNECT_TIMEOUT must be a duration like 3s or 500ms, got ${JSON.stringify(text)}`);
+}
 
 export interface TemporalTarget {
   /** host:port of the frontend; when set it wins over the environment. */
@@ -41,7 +61,7 @@ function refusedCredentials(err: unknown): boolean {
  * connect before the deadline". A Temporal that answered but refused the
  * credentials is not unreachable (retrying will not help): that stays an error.
  */
-async function dial<T>(address: string | undefined, connect: () => Promise<T>): Promise<T> {
+async function dial<T>(address: string | undefined, connect: () => Promise<T>, timeoutMs?: number): Promise<T> {
   const where = address ?? 'localhost:7233';
   try {
     return await connect();
@@ -49,13 +69,35 @@ async function dial<T>(address: string | undefined, connect: () => Promise<T>): 
     const cause = (err as { cause?: { details?: unknown } }).cause;
     const detail = [(err as Error).message, cause?.details].filter(Boolean).join(': ');
     if (refusedCredentials(err)) throw new Error(`Temporal at ${where} refused this connection's credentials: ${detail}`, { cause: err });
-    throw new Unreachable(`cannot reach Temporal at ${where}: ${detail}`, err);
+    throw new Unreachable(`cannot reach Temporal at ${where}: ${whatFailed(detail, where, timeoutMs)}`, err);
   }
+}
+
+/**
+ * Why a connection failed, as a sentence. The client's SDK says only "Failed
+ * to connect before the deadline"; the worker's native one prints the Rust
+ * transport's debug text (`tonic::transport::Error(Transport,
+ * ConnectError(… Os { code: 111, kind: ConnectionRefused … }))`).
+ */
+export function whatFailed(detail: string, where: string, timeoutMs?: number): string {
+  if (/Failed to connect before the deadline/i.test(detail) && timeoutMs !== undefined) return `no answer within ${formatDuration(timeoutMs)} (SIGNALROOM_CONNECT_TIMEOUT)`;
+  if (!/tonic|ConnectError|Os \{/.test(detail)) return detail;
+  if (/ConnectionRefused|Connection refused/i.test(detail)) return 'the connection was refused (nothing listens there)';
+  const host = where.replace(/:\d+$/, '');
+  if (/dns error|failed to lookup address|Name or service not known|nodename nor servname/i.test(detail)) return `the host name ${host} does not resolve`;
+  if (/timed out|Timeout|deadline/i.test(detail)) return 'no answer in time';
+  if (/ConnectionReset|reset by peer/i.test(detail)) return 'the connection was reset (is that a Temporal frontend?)';
+  if (/HostUnreachable|NetworkUnreachable|No route to host|Network is unreachable/i.test(detail)) return 'no route to that address';
+  if (/certificate|tls|InvalidCertificate/i.test(detail)) return 'the TLS handshake failed (check TEMPORAL_TLS_* or the address)';
+  // Anything else: the innermost message the transport gave, without its type names.
+  const os = /message: "([^"]+)"/.exec(detail)?.[1];
+  return os ? `the connection failed: ${os}` : 'the connection failed';
 }
 
 export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
   const { connectionOptions, namespace } = connectConfig(target);
-  const connection = await dial(connectionOptions.address, () => Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]));
+  const timeoutMs = connectTimeoutMs();
+  const connection = await dial(connectionOptions.address, () => Connection.connect({ ...(connectionOptions as Parameters<typeof Connection.connect>[0]), connectTimeout: timeoutMs }), timeoutMs);
   return new Client({ connection, namespace });
 }
 

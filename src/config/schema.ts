@@ -109,6 +109,16 @@ export const ApproverGroupSchema = z
     allowSelfApproval: z.boolean().default(false),
     /** May a request asking this group be approved when nobody decides in time? @default false */
     allowApproveOnTimeout: z.boolean().default(false),
+    /**
+     * The integrations that may carry this group's approval cards. Whoever
+     * holds an integration's signing secret can claim any user on the cards
+     * it carries, so a connector listed here is trusted with this group's
+     * decisions (SECURITY.md). @default ['organization']
+     */
+    integrations: z
+      .array(z.string().regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>'))
+      .min(1, 'name at least one integration (organization, or connector:<name>)')
+      .default(['organization']),
   })
   .strict();
 

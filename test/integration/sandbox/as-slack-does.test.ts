@@ -86,3 +86,52 @@ describe('view_submission', () => {
     expect(view.app_id).toMatch(/^A/);
   });
 });
+
+describe('channel system messages', () => {
+  const page = (path: string) => fetch(`${slack.url}${path}`, { headers: { 'x-signalroom-sandbox': '1' } }).then((r) => r.json() as Promise<Record<string, any>>); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  test('create, purpose, topic, invite, join and archive each leave the message Slack shows, with its subtype', async () => {
+    const web = webClient(slack);
+    const created = await web.conversations.create({ name: `sys-${Date.now().toString(36)}` });
+    const channel = created.channel!.id!;
+    await web.conversations.setPurpose({ channel, purpose: 'Incident 42' });
+    await web.conversations.setTopic({ channel, topic: 'SEV1: checkout down' });
+    await web.conversations.invite({ channel, users: 'U0BOB' });
+    const carol = slack.createToken({ type: 'user', userId: 'U0CAROL', scopes: ['channels:write', 'channels:history'] });
+    await webClient(slack, carol).conversations.join({ channel });
+    // Joining again, or a refused invite, says nothing.
+    await webClient(slack, carol).conversations.join({ channel });
+    await failedAnswer(web.conversations.invite({ channel, users: 'U0BOB,U0DAVE' }));
+    await web.conversations.archive({ channel });
+
+    const history = await webClient(slack, carol).conversations.history({ channel });
+    const seen = history.messages!.reverse().map((m) => ({ subtype: m.subtype, user: m.user, text: m.text, ...(m.inviter ? { inviter: m.inviter } : {}), ...(m.purpose !== undefined ? { purpose: m.purpose } : {}), ...(m.topic !== undefined ? { topic: m.topic } : {}) }));
+    const bot = slack.botUserId;
+    expect(seen).toEqual([
+      { subtype: 'channel_join', user: bot, text: `<@${bot}> has joined the channel` },
+      { subtype: 'channel_purpose', user: bot, text: `<@${bot}> set the channel purpose: Incident 42`, purpose: 'Incident 42' },
+      { subtype: 'channel_topic', user: bot, text: `<@${bot}> set the channel topic: SEV1: checkout down`, topic: 'SEV1: checkout down' },
+      { subtype: 'channel_join', user: 'U0BOB', text: '<@U0BOB> has joined the channel', inviter: bot },
+      { subtype: 'channel_join', user: 'U0CAROL', text: '<@U0CAROL> has joined the channel' },
+      { subtype: 'channel_archive', user: bot, text: `<@${bot}> archived the channel` },
+    ]);
+    expect(history.messages).toHaveLength(6);
+
+    // People see them on the page, as Slack's grey lines.
+    const state = await page(`/_sandbox/state?user=U0BOB`);
+    const shown = state.channels.find((c: { id: string }) => c.id === channel);
+    expect(shown.messages.map((m: { subtype: string | null }) => m.subtype)).toEqual(['channel_join', 'channel_purpose', 'channel_topic', 'channel_join', 'channel_join', 'channel_archive']);
+
+    // A test's slack.messages() is what the app and people posted; Slack's own lines on request.
+    expect(slack.messages(channel)).toEqual([]);
+    expect(slack.messages(channel, { includeSystem: true })).toHaveLength(6);
+  });
+
+  test('a person posting on the page into a public channel joins it first, as Slack shows', async () => {
+    slack.postAsUser({ userId: 'U0ERIN', channelId: 'C0DEPLOYS', text: 'hi' });
+    expect(slack.messages('C0DEPLOYS', { includeSystem: true }).map((m) => [m.subtype ?? null, m.text])).toEqual([
+      ['channel_join', '<@U0ERIN> has joined the channel'],
+      [null, 'hi'],
+    ]);
+  });
+});

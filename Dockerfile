@@ -1,5 +1,6 @@
 # Signalroom: one image for the worker, the server and the CLI.
-FROM node:20-bookworm-slim
+# The Node of .node-version (CI's): the minimum package.json's engines allow, 22 LTS.
+FROM node:22.23.3-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

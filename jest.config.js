@@ -10,7 +10,8 @@
 
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
-  // cookie 2 (under Fastify's inject()) ships only ES modules, which jest's CommonJS runtime cannot require on Node 20.
+  // cookie 2 (under Fastify's inject()) ships only ES modules. Node 22 requires them natively, but jest's
+  // CommonJS runtime does not (on Node 22 or 24 without --experimental-vm-modules): compile it to CommonJS.
   '/node_modules/cookie/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 

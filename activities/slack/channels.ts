@@ -70,86 +70,90 @@ export function createChannelActivities(slack: SlackContext) {
 
     async inviteUsers(input: InviteInput): Promise<InviteResult> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      const { userIds, failed } = await resolveUserRefs(slack, integration, input.users);
-      const members = await channelMembers(slack, integration, channel.id);
-      const bot = await slack.botUserId(integration);
-      const alreadyMembers = userIds.filter((u) => members.has(u));
-      const toInvite = userIds.filter((u) => !members.has(u) && u !== bot);
-      const invited: string[] = [];
-      if (toInvite.length > 0) {
-        try {
-          await integration.client.conversations.invite({ channel: channel.id, users: toInvite.join(',') });
-          invited.push(...toInvite);
-        } catch (err) {
-          const code = slackErrorOf(err);
-          if (!code || ['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope', 'invalid_auth', 'not_authed', 'restricted_action'].includes(code)) {
-            throw slackFailure(err, { method: 'conversations.invite', integration: integration.name, doing: `inviting to #${channel.name || channel.id}` });
-          }
-          // Some people spoiled the batch (already_in_channel after a lost
-          // response or a join since the members were read, user_not_found,
-          // cant_invite…) and Slack invited nobody. Its `errors` name each
-          // person refused: record them, and invite the others in one call.
-          let rest = toInvite;
-          const refused = perPersonErrors(err);
-          if (refused.length > 0) {
-            for (const r of refused) {
-              if (r.error === 'already_in_channel') alreadyMembers.push(r.user);
-              else failed.push(r);
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        const { userIds, failed } = await resolveUserRefs(slack, integration, input.users);
+        const members = await channelMembers(slack, integration, channel.id);
+        const bot = await slack.botUserId(integration);
+        const alreadyMembers = userIds.filter((u) => members.has(u));
+        const toInvite = userIds.filter((u) => !members.has(u) && u !== bot);
+        const invited: string[] = [];
+        if (toInvite.length > 0) {
+          try {
+            await integration.client.conversations.invite({ channel: channel.id, users: toInvite.join(',') });
+            invited.push(...toInvite);
+          } catch (err) {
+            const code = slackErrorOf(err);
+            if (!code || ['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope', 'invalid_auth', 'not_authed', 'restricted_action'].includes(code)) {
+              throw slackFailure(err, { method: 'conversations.invite', integration: integration.name, doing: `inviting to #${channel.name || channel.id}` });
             }
-            rest = toInvite.filter((u) => !refused.some((r) => r.user === u));
-            if (rest.length > 0) {
+            // Some people spoiled the batch (already_in_channel after a lost
+            // response or a join since the members were read, user_not_found,
+            // cant_invite…) and Slack invited nobody. Its `errors` name each
+            // person refused: record them, and invite the others in one call.
+            let rest = toInvite;
+            const refused = perPersonErrors(err);
+            if (refused.length > 0) {
+              for (const r of refused) {
+                if (r.error === 'already_in_channel') alreadyMembers.push(r.user);
+                else failed.push(r);
+              }
+              rest = toInvite.filter((u) => !refused.some((r) => r.user === u));
+              if (rest.length > 0) {
+                try {
+                  await integration.client.conversations.invite({ channel: channel.id, users: rest.join(',') });
+                  invited.push(...rest);
+                  rest = [];
+                } catch {
+                  // Refused again (someone else changed meanwhile): one by one below says who.
+                }
+              }
+            }
+            // Without Slack's entries (or refused again): one by one, to report each person's outcome.
+            for (const user of rest) {
               try {
-                await integration.client.conversations.invite({ channel: channel.id, users: rest.join(',') });
-                invited.push(...rest);
-                rest = [];
-              } catch {
-                // Refused again (someone else changed meanwhile): one by one below says who.
+                await integration.client.conversations.invite({ channel: channel.id, users: user });
+                invited.push(user);
+              } catch (one) {
+                const oneCode = slackErrorOf(one);
+                if (oneCode === 'already_in_channel') alreadyMembers.push(user);
+                else if (oneCode) failed.push({ user, error: oneCode });
+                else throw slackFailure(one, { method: 'conversations.invite', integration: integration.name, doing: `inviting ${user}` });
               }
             }
           }
-          // Without Slack's entries (or refused again): one by one, to report each person's outcome.
-          for (const user of rest) {
-            try {
-              await integration.client.conversations.invite({ channel: channel.id, users: user });
-              invited.push(user);
-            } catch (one) {
-              const oneCode = slackErrorOf(one);
-              if (oneCode === 'already_in_channel') alreadyMembers.push(user);
-              else if (oneCode) failed.push({ user, error: oneCode });
-              else throw slackFailure(one, { method: 'conversations.invite', integration: integration.name, doing: `inviting ${user}` });
-            }
-          }
         }
-      }
-      return { invited, alreadyMembers, failed };
+        return { invited, alreadyMembers, failed };
+      });
     },
 
     async setChannelTopic(input: { integration: string; channel: string; topic: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      await slack.call(integration, 'conversations.setTopic', `setting the topic of #${channel.name || channel.id}`, (c) =>
-        c.conversations.setTopic({ channel: channel.id, topic: input.topic }),
-      );
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        await slack.call(integration, 'conversations.setTopic', `setting the topic of #${channel.name || channel.id}`, (c) =>
+          c.conversations.setTopic({ channel: channel.id, topic: input.topic }),
+        );
+      });
     },
 
     async setChannelPurpose(input: { integration: string; channel: string; purpose: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      await slack.call(integration, 'conversations.setPurpose', `setting the purpose of #${channel.name || channel.id}`, (c) =>
-        c.conversations.setPurpose({ channel: channel.id, purpose: input.purpose }),
-      );
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        await slack.call(integration, 'conversations.setPurpose', `setting the purpose of #${channel.name || channel.id}`, (c) =>
+          c.conversations.setPurpose({ channel: channel.id, purpose: input.purpose }),
+        );
+      });
     },
 
     async pinMessage(input: { integration: string; channel: string; ts: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      try {
-        await integration.client.pins.add({ channel: channel.id, timestamp: input.ts });
-      } catch (err) {
-        if (slackErrorOf(err) === 'already_pinned') return; // a retry after a lost response
-        throw slackFailure(err, { method: 'pins.add', integration: integration.name, doing: `pinning in #${channel.name || channel.id}` });
-      }
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        try {
+          await integration.client.pins.add({ channel: channel.id, timestamp: input.ts });
+        } catch (err) {
+          if (slackErrorOf(err) === 'already_pinned') return; // a retry after a lost response
+          throw slackFailure(err, { method: 'pins.add', integration: integration.name, doing: `pinning in #${channel.name || channel.id}` });
+        }
+      });
     },
 
     /**
@@ -159,28 +163,31 @@ export function createChannelActivities(slack: SlackContext) {
      */
     async addBookmark(input: { integration: string; channel: string; title: string; link: string; emoji?: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      await slack.call(integration, 'bookmarks.add', `bookmarking ${input.link} in #${channel.name || channel.id}`, (c) =>
-        c.bookmarks.add({ channel_id: channel.id, title: input.title, type: 'link', link: input.link, emoji: input.emoji }),
-      );
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        await slack.call(integration, 'bookmarks.add', `bookmarking ${input.link} in #${channel.name || channel.id}`, (c) =>
+          c.bookmarks.add({ channel_id: channel.id, title: input.title, type: 'link', link: input.link, emoji: input.emoji }),
+        );
+      });
     },
 
     /** Is this person in the channel? (Who may close an incident's action items.) Read-only. */
     async isChannelMember(input: { integration: string; channel: string; user: string }): Promise<boolean> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.resolveChannel(integration, input.channel);
-      return (await channelMembers(slack, integration, channel.id)).has(input.user);
+      return slack.inChannel(integration, input.channel, undefined, async (channel) => {
+        return (await channelMembers(slack, integration, channel.id)).has(input.user);
+      });
     },
 
     async archiveChannel(input: { integration: string; channel: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'archive');
-      try {
-        await integration.client.conversations.archive({ channel: channel.id });
-      } catch (err) {
-        if (slackErrorOf(err) === 'already_archived') return;
-        throw slackFailure(err, { method: 'conversations.archive', integration: integration.name, doing: `archiving #${channel.name || channel.id}` });
-      }
+      return slack.inChannel(integration, input.channel, 'archive', async (channel) => {
+        try {
+          await integration.client.conversations.archive({ channel: channel.id });
+        } catch (err) {
+          if (slackErrorOf(err) === 'already_archived') return;
+          throw slackFailure(err, { method: 'conversations.archive', integration: integration.name, doing: `archiving #${channel.name || channel.id}` });
+        }
+      });
     },
   };
 }

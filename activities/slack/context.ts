@@ -4,6 +4,7 @@
  * channel permissions.
  */
 import type { WebClient } from '@slack/web-api';
+import { ApplicationFailure } from '@temporalio/common';
 import { channelMatches } from '../../src/slack/channel-names';
 import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import { IntegrationError, type ChannelAction, type Integration, type IntegrationRegistry } from '../../src/slack/integrations';
@@ -20,9 +21,26 @@ const CHANNEL_CACHE_MS = 5 * 60_000;
  */
 const DIRECTORY_CACHE_MS = 60_000;
 
+/** Slack's answers for a channel that is no longer there to post in. */
+const GONE_CHANNEL = new Set(['channel_not_found', 'is_archived']);
+
+/** A channel given by name (`#deploys`, `deploys`), not by id (`C0123…`). */
+function isChannelName(ref: string): boolean {
+  return !/^[CGD][A-Z0-9]{6,}$/.test(ref.trim());
+}
+
+/** The Slack error of a call already mapped for Temporal (type `Slack:<error>`). */
+function failureSlackError(err: unknown): string | undefined {
+  const type = err instanceof ApplicationFailure ? err.type : undefined;
+  return type?.startsWith('Slack:') ? type.slice('Slack:'.length) : undefined;
+}
+
 export class SlackContext {
   private readonly botUserIds = new Map<string, string>();
-  /** Channel IDs by integration and name; IDs survive renames, so a short memory is safe. */
+  /**
+   * Channel IDs by integration and name, for a few minutes. A channel can be
+   * archived, deleted or recreated under its name meanwhile: see inChannel.
+   */
   private readonly channelIds = new Map<string, { id: string; at: number }>();
 
   /** Directory lists by integration and list, shared by concurrent callers while loading. */
@@ -97,7 +115,7 @@ export class SlackContext {
    */
   async resolveChannel(integration: Integration, ref: string): Promise<{ id: string; name: string }> {
     const trimmed = ref.trim();
-    if (/^[CGD][A-Z0-9]{6,}$/.test(trimmed)) {
+    if (!isChannelName(trimmed)) {
       if (integration.kind === 'organization') return { id: trimmed, name: '' };
       const info = await this.call(integration, 'conversations.info', `looking up channel ${trimmed}`, (c) => c.conversations.info({ channel: trimmed }));
       return { id: trimmed, name: String(info.channel?.name ?? '') };
@@ -113,6 +131,33 @@ export class SlackContext {
     }
     this.channelIds.set(cacheKey, { id: String(found.id), at: Date.now() });
     return { id: String(found.id), name };
+  }
+
+  /** Forgets the id remembered for a channel name. */
+  forgetChannel(integration: Integration, ref: string): void {
+    this.channelIds.delete(`${integration.name}\u0000${ref.trim().replace(/^#/, '')}`);
+  }
+
+  /**
+   * Resolves a channel reference (checking the connector's permission for
+   * `action`, when given) and runs `use` with it. A channel named (not given
+   * by id) that Slack says is gone (`channel_not_found`) or archived
+   * (`is_archived`) may have been recreated under its name since it was
+   * remembered: the name is looked up again, once, and `use` runs again only
+   * when it now names another channel.
+   */
+  async inChannel<T>(integration: Integration, ref: string, action: ChannelAction | undefined, use: (channel: { id: string; name: string }) => Promise<T>): Promise<T> {
+    const resolve = () => (action ? this.permittedChannel(integration, ref, action) : this.resolveChannel(integration, ref));
+    const channel = await resolve();
+    try {
+      return await use(channel);
+    } catch (err) {
+      if (!isChannelName(ref) || !GONE_CHANNEL.has(slackErrorOf(err) ?? failureSlackError(err) ?? '')) throw err;
+      this.forgetChannel(integration, ref);
+      const again = await resolve();
+      if (again.id === channel.id) throw err;
+      return use(again);
+    }
   }
 
   async findChannelByName(integration: Integration, name: string) {

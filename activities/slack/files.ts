@@ -101,24 +101,25 @@ export function createFileActivities(slack: SlackContext, deps: { outbound: Outb
     /** Shares a prepared upload in a channel or thread; a retry finds the message that already carries it. */
     async shareUpload(input: ShareUploadInput): Promise<{ channel: string; fileId: string; ts?: string }> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      if (activityInfo().attempt > 1) {
-        const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
-        const res = input.threadTs
-          ? await slack.call(integration, 'conversations.replies', 'checking for an earlier upload', (c) => c.conversations.replies({ channel: channel.id, ts: input.threadTs!, oldest, limit: 200 }))
-          : await slack.call(integration, 'conversations.history', 'checking for an earlier upload', (c) => c.conversations.history({ channel: channel.id, oldest, limit: 200 }));
-        const found = res.messages?.find((m) => m.files?.some((f) => f.id === input.fileId));
-        if (found) return { channel: channel.id, fileId: input.fileId, ts: found.ts };
-      }
-      await slack.call(integration, 'files.completeUploadExternal', `sharing a file in #${channel.name || channel.id}`, (c) =>
-        c.files.completeUploadExternal({
-          files: [{ id: input.fileId, ...(input.title ? { title: input.title } : {}) }],
-          channel_id: channel.id,
-          ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
-          ...(input.comment ? { initial_comment: input.comment } : {}),
-        } as never),
-      );
-      return { channel: channel.id, fileId: input.fileId };
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        if (activityInfo().attempt > 1) {
+          const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
+          const res = input.threadTs
+            ? await slack.call(integration, 'conversations.replies', 'checking for an earlier upload', (c) => c.conversations.replies({ channel: channel.id, ts: input.threadTs!, oldest, limit: 200 }))
+            : await slack.call(integration, 'conversations.history', 'checking for an earlier upload', (c) => c.conversations.history({ channel: channel.id, oldest, limit: 200 }));
+          const found = res.messages?.find((m) => m.files?.some((f) => f.id === input.fileId));
+          if (found) return { channel: channel.id, fileId: input.fileId, ts: found.ts };
+        }
+        await slack.call(integration, 'files.completeUploadExternal', `sharing a file in #${channel.name || channel.id}`, (c) =>
+          c.files.completeUploadExternal({
+            files: [{ id: input.fileId, ...(input.title ? { title: input.title } : {}) }],
+            channel_id: channel.id,
+            ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
+            ...(input.comment ? { initial_comment: input.comment } : {}),
+          } as never),
+        );
+        return { channel: channel.id, fileId: input.fileId };
+      });
     },
   };
 }

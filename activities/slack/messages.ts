@@ -80,47 +80,48 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
   return {
     async postMessage(input: PostMessageInput): Promise<PostedMessage> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      const marker = markerFor(input.idempotencyKey);
-      const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
-        if (!input.permalink) return posted;
-        // The message is posted: a link Slack will not give (or not soon) is no reason to fail, or hold up, the post.
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          const res = await Promise.race([
-            slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts })),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error('no answer within 3 s')), PERMALINK_WAIT_MS);
-            }),
-          ]);
-          return res.permalink ? { ...posted, permalink: res.permalink } : posted;
-        } catch (err) {
-          log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
-          return posted;
-        } finally {
-          clearTimeout(timer);
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        const marker = markerFor(input.idempotencyKey);
+        const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
+          if (!input.permalink) return posted;
+          // The message is posted: a link Slack will not give (or not soon) is no reason to fail, or hold up, the post.
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            const res = await Promise.race([
+              slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts })),
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new Error('no answer within 3 s')), PERMALINK_WAIT_MS);
+              }),
+            ]);
+            return res.permalink ? { ...posted, permalink: res.permalink } : posted;
+          } catch (err) {
+            log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
+            return posted;
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        if (activityInfo().attempt > 1) {
+          const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
+          if (ts) return withLink({ channel: channel.id, ts, existing: true });
         }
-      };
-      if (activityInfo().attempt > 1) {
-        const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
-        if (ts) return withLink({ channel: channel.id, ts, existing: true });
-      }
-      const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
-      const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
-        c.chat.postMessage({
-          channel: channel.id,
-          // The SDK's types want text-or-blocks; we always send text as the fallback.
-          text: input.text,
-          blocks: input.blocks,
-          thread_ts: input.threadTs,
-          reply_broadcast: input.replyBroadcast,
-          metadata,
-          username: integration.bot?.username,
-          icon_emoji: integration.bot?.iconEmoji,
-          icon_url: integration.bot?.iconUrl,
-        } as Parameters<typeof c.chat.postMessage>[0]),
-      );
-      return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
+        const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
+        const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
+          c.chat.postMessage({
+            channel: channel.id,
+            // The SDK's types want text-or-blocks; we always send text as the fallback.
+            text: input.text,
+            blocks: input.blocks,
+            thread_ts: input.threadTs,
+            reply_broadcast: input.replyBroadcast,
+            metadata,
+            username: integration.bot?.username,
+            icon_emoji: integration.bot?.iconEmoji,
+            icon_url: integration.bot?.iconUrl,
+          } as Parameters<typeof c.chat.postMessage>[0]),
+        );
+        return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
+      });
     },
 
     /**
@@ -131,27 +132,29 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
      */
     async updateMessage(input: UpdateMessageInput): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      let blocks = input.blocks as Array<Record<string, unknown>> | undefined;
-      if (!blocks) {
-        const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in #${channel.name || channel.id}`, (c) =>
-          c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1 }),
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        let blocks = input.blocks as Array<Record<string, unknown>> | undefined;
+        if (!blocks) {
+          const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in #${channel.name || channel.id}`, (c) =>
+            c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1 }),
+          );
+          const current = res.messages?.find((m) => m.ts === input.ts);
+          blocks = withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
+        }
+        await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
+          c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}) }),
         );
-        const current = res.messages?.find((m) => m.ts === input.ts);
-        blocks = withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
-      }
-      await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
-        c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}) }),
-      );
+      });
     },
 
     /** Only `user` sees it. A repeat after a lost response shows it twice, which is harmless. */
     async postEphemeral(input: { integration: string; channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      await slack.call(integration, 'chat.postEphemeral', `telling ${input.user} in #${channel.name || channel.id}`, (c) =>
-        c.chat.postEphemeral({ channel: channel.id, user: input.user, text: input.text, thread_ts: input.threadTs }),
-      );
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        await slack.call(integration, 'chat.postEphemeral', `telling ${input.user} in #${channel.name || channel.id}`, (c) =>
+          c.chat.postEphemeral({ channel: channel.id, user: input.user, text: input.text, thread_ts: input.threadTs }),
+        );
+      });
     },
 
     /**
@@ -212,11 +215,12 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
      */
     async scheduleMessage(input: { integration: string; channel: string; text: string; postAt: number; blocks?: Array<KnownBlock | Block> }): Promise<{ scheduledMessageId: string }> {
       const integration = await slack.integration(input.integration);
-      const channel = await slack.permittedChannel(integration, input.channel, 'post');
-      const res = await slack.call(integration, 'chat.scheduleMessage', `scheduling a message in #${channel.name || channel.id}`, (c) =>
-        c.chat.scheduleMessage({ channel: channel.id, text: input.text, post_at: input.postAt, blocks: input.blocks }),
-      );
-      return { scheduledMessageId: String(res.scheduled_message_id) };
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        const res = await slack.call(integration, 'chat.scheduleMessage', `scheduling a message in #${channel.name || channel.id}`, (c) =>
+          c.chat.scheduleMessage({ channel: channel.id, text: input.text, post_at: input.postAt, blocks: input.blocks }),
+        );
+        return { scheduledMessageId: String(res.scheduled_message_id) };
+      });
     },
   };
 }

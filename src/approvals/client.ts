@@ -26,6 +26,15 @@ export function approvalWorkflowId(r: Pick<ApprovalRequest, 'pipeline' | 'stage'
   return `approval:${part(r.pipeline)}:${part(r.stage)}:${part(r.execution)}`;
 }
 
+/**
+ * The longest approval id: three parts of up to 200 characters and the
+ * separators, with room for some percent-encoding. Creation refuses a longer
+ * one, the API's id parameter takes exactly this much, and the server's
+ * path parameters room for it percent-encoded once more in a URL, so an
+ * approval that could be created can always be named.
+ */
+export const MAX_APPROVAL_ID_LENGTH = 640;
+
 /** A running approval with the same pipeline, stage and execution asks for something else: joining it would be squatting. */
 export class ApprovalConflict extends SignalroomError {
   constructor(
@@ -204,6 +213,10 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     const asked = [...groups, ...(input.escalation?.approverGroups ?? [])];
     const [violation] = policyViolations(input, policyOfGroups(asked, names.policies));
     if (violation) throw new ApprovalInputError(violation.field, violation.message);
+  }
+  const id = approvalWorkflowId(out);
+  if (id.length > MAX_APPROVAL_ID_LENGTH) {
+    throw new ApprovalInputError('execution', `pipeline, stage and execution make an approval id of ${id.length} characters (":" and "%" count three); at most ${MAX_APPROVAL_ID_LENGTH}`);
   }
   const dest = out.destination;
   if ('webhook' in dest) {

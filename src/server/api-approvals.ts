@@ -10,6 +10,7 @@ import { apiErrorResponses, errorResponse, strictBody, textOrNumber } from './ap
 import { forbidden, unprocessable } from './errors';
 import { hasPermission, type ApiCaller } from './api-auth';
 import type { ApprovalService } from '../approvals/service';
+import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
 import { parseDuration } from '../runbook/duration';
 import type { ApprovalRequest } from '../../workflows/approval/types';
@@ -29,7 +30,7 @@ const UserId = z.string().max(32).regex(USER_ID).describe('A Slack user ID.');
 
 const Created = z.object({ id: z.string(), created: z.boolean() });
 
-const IdParams = z.object({ id: z.string().min(1).max(400) });
+const IdParams = z.object({ id: z.string().min(1).max(MAX_APPROVAL_ID_LENGTH) });
 
 const CreateBody = strictBody({
   pipeline: textOrNumber(Name),

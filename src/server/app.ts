@@ -19,6 +19,7 @@ import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from '
 import { slackCommands, type CommandAuthorizer } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type SlackApp } from '../slack/integrations';
+import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -111,6 +112,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Slack retries an unanswered click after 3 seconds; finish in-flight requests on close.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // An approval id in a path, percent-encoded (a ":" is three characters): any id creation allows can be named.
+    maxParamLength: 3 * MAX_APPROVAL_ID_LENGTH,
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

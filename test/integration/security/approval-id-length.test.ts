@@ -5,7 +5,7 @@
  * read, wait on or decide the approval it had started. One bound now holds
  * for creation and for the id in a path.
  */
-const MAX_APPROVAL_ID_LENGTH = 640;
+import { MAX_APPROVAL_ID_LENGTH } from '../../../src/approvals/client';
 import { API_TOKEN, approvalStack, CHANNEL, type ApprovalStack } from '../../support/approvals';
 
 let s: ApprovalStack;

@@ -63,10 +63,18 @@ async function run(opts: { api?: string | boolean; token?: string }, prepare: ()
   process.exitCode = exitCodeOf(ending);
 }
 
-/** Runs a command straight against Temporal (the connection from the environment), with the configuration's approver groups. */
+/**
+ * Runs a command straight against Temporal (the connection from the
+ * environment), with the configuration's approver groups and webhook names:
+ * the only parts of the file it reads, so a server's secrets need not be set.
+ */
 function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Promise<T> {
   const { ApprovalService } = onDemand.approvalsService();
-  const names = () => onDemand.approvalsClient().approvalNamesOf(onDemand.config().loadConfig().config);
+  const names = () => {
+    const loaded = onDemand.config().loadConfig(process.env, process.cwd(), { parts: ['approverGroups'], keysOf: ['slack.webhooks'] });
+    const known = onDemand.approvalsClient().approvalNamesOf(loaded.config);
+    return known.approverGroups ? { ...known, webhooks: loaded.keys?.['slack.webhooks'] ?? [] } : known;
+  };
   return onDemand.temporal().withTemporalClient((client) => command(onDemand.approvalsPort().approvalsOverTemporal(new ApprovalService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));
 }
 

@@ -26,6 +26,21 @@ export interface LoadedConfig {
   config: SignalroomConfig;
   /** The file it came from, or undefined for the built-in default. */
   file?: string;
+  /** The names under each map asked for with `keysOf` (`slack.webhooks` → `['deploys']`). */
+  keys?: Record<string, string[]>;
+}
+
+/**
+ * What a command reads of the file. A CLI step that talks straight to
+ * Temporal reads a few parts (the approver groups, the runbook folders) of a
+ * file the server shares: the server's secrets (`${SLACK_BOT_TOKEN}`,
+ * another person's API token) are not set there, and need not be.
+ */
+export interface ConfigParts {
+  /** Dotted paths (`approverGroups`, `runbooks.dirs`): only these are interpolated and validated; the rest take their defaults. */
+  parts: readonly string[];
+  /** Dotted paths of maps whose names alone the command needs (`slack.webhooks`): their values are neither read nor checked. */
+  keysOf?: readonly string[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'signalroom.yaml';
@@ -35,17 +50,19 @@ export const DEFAULT_CONFIG_FILE = 'signalroom.yaml';
  * else the built-in default (no integrations: `signalroom dev` then plugs in
  * the sandbox).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), only?: ConfigParts): LoadedConfig {
   const named = env.SIGNALROOM_CONFIG;
   const file = path.resolve(cwd, named ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(file)) {
     if (named) throw new ConfigError([{ file, line: 0, column: 0, field: '(file)', message: 'SIGNALROOM_CONFIG names a file that does not exist' }]);
-    return { config: ConfigSchema.parse({}) };
+    return { config: ConfigSchema.parse({}), ...(only?.keysOf ? { keys: Object.fromEntries(only.keysOf.map((k) => [k, []])) } : {}) };
   }
-  return { config: parseConfig(readFileSync(file, 'utf8'), file, env), file };
+  const keys: Record<string, string[]> = {};
+  const config = parseConfig(readFileSync(file, 'utf8'), file, env, only, keys);
+  return { config, file, ...(only?.keysOf ? { keys } : {}) };
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): SignalroomConfig {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, only?: ConfigParts, keys: Record<string, string[]> = {}): SignalroomConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -54,6 +71,13 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   };
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ file, ...at(e.pos[0]), field: '(syntax)', message: e.message.split('\n')[0] })));
+  }
+  if (only) {
+    for (const dotted of only.keysOf ?? []) {
+      const map = doc.getIn(dotted.split('.'), true);
+      keys[dotted] = isMap(map) ? map.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')) : [];
+    }
+    keepOnly(doc.contents as Node | null, only.parts.map((p) => p.split('.')));
   }
   const problems: ConfigProblem[] = [];
   interpolate(doc.contents as Node | null, [], env, (node, field, message) => problems.push({ file, ...at(node.range?.[0]), field, message }));
@@ -80,6 +104,18 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       return { file, ...at(node?.range?.[0]), field: fieldName(keys), message: issue.message };
     }),
   );
+}
+
+/** Drops every part of the document not on one of `paths` (in place: what is kept keeps its line and column). */
+function keepOnly(node: Node | null, paths: string[][]): void {
+  if (!isMap(node)) return;
+  for (const pair of [...node.items]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    const below = paths.filter((p) => p[0] === key);
+    if (below.some((p) => p.length === 1)) continue;
+    if (below.length && isMap(pair.value)) keepOnly(pair.value as Node, below.map((p) => p.slice(1)));
+    else node.items.splice(node.items.indexOf(pair), 1);
+  }
 }
 
 function unknownKeyNode(doc: Document, keys: Array<string | number>, unknown: string): Node | undefined {

@@ -29,7 +29,8 @@ const located = (p: Problem) => onDemand.validate().formatProblem({ ...p, file: 
 /** Where runbooks are found: `--runbooks-dir` when given, else the configuration's `runbooks.dirs` (default `runbooks/`). */
 export function runbookDirs(cliDirs: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   if (cliDirs?.length) return cliDirs;
-  return onDemand.config().loadConfig(env).config.runbooks.dirs;
+  // Only runbooks.dirs: the server's secrets elsewhere in the file need not be set for a CLI step.
+  return onDemand.config().loadConfig(env, process.cwd(), { parts: ['runbooks.dirs'] }).config.runbooks.dirs;
 }
 
 /** `incident.id=42` (repeatable `--input`) to a record; `--input` without `=` is a usage error. */

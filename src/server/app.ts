@@ -113,7 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // An approval id in a path, percent-encoded (a ":" is three characters): any id creation allows can be named.
-    maxParamLength: 3 * MAX_APPROVAL_ID_LENGTH,
+    routerOptions: { maxParamLength: 3 * MAX_APPROVAL_ID_LENGTH },
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -140,8 +140,13 @@ export interface Sandbox {
   group(handle: string, teamId?: string): UserGroup | undefined;
   channelByName(name: string, teamId?: string): Channel | undefined;
   channel(id: string): Channel | undefined;
-  /** Messages of a channel in ts order, thread replies included (deleted ones only with includeDeleted). */
-  messages(channelId: string, options?: { includeDeleted?: boolean }): Message[];
+  /**
+   * What the app and people posted in a channel, in ts order, thread replies
+   * included (deleted ones only with includeDeleted). Slack's own lines (joins,
+   * purpose, topic, archive: `subtype` set), which history and the page show,
+   * only with includeSystem.
+   */
+  messages(channelId: string, options?: { includeDeleted?: boolean; includeSystem?: boolean }): Message[];
   /** A message and nothing else, or undefined. */
   message(channelId: string, ts: string): Message | undefined;
   /** The replies in a thread, oldest first (not the parent). */
@@ -368,9 +373,9 @@ class SlackSandbox implements Sandbox {
     return this.state.channels.get(id);
   }
 
-  messages(channelId: string, o: { includeDeleted?: boolean } = {}): Message[] {
+  messages(channelId: string, o: { includeDeleted?: boolean; includeSystem?: boolean } = {}): Message[] {
     const c = this.requireChannel(channelId);
-    return c.messages.filter((m) => o.includeDeleted || !m.deleted);
+    return c.messages.filter((m) => (o.includeDeleted || !m.deleted) && (o.includeSystem || !m.subtype));
   }
 
   /** A file uploaded through the external upload flow: its name, title, bytes and where it was shared. */
@@ -441,11 +446,13 @@ class SlackSandbox implements Sandbox {
     const channel = this.requireChannel(o.channelId);
     const user = this.state.users.get(o.userId);
     if (!user || user.teamId !== channel.teamId) throw new Error(`no person ${o.userId} in ${channel.teamId}`);
+    if (channel.archived) throw new Error(`#${channel.name} is archived`);
     if (!channel.members.has(user.id)) {
       if (channel.isPrivate) throw new Error(`${user.name} is not in ${channel.name}`);
+      // Posting in a public channel joins it first, and Slack says so in the channel.
       channel.members.add(user.id);
+      this.state.addSystemMessage(channel, 'channel_join', user.id);
     }
-    if (channel.archived) throw new Error(`#${channel.name} is archived`);
     return this.state.addMessage(channel, { user: user.id, text: o.text, threadTs: o.threadTs, via: 'page' });
   }
 

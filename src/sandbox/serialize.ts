@@ -44,6 +44,7 @@ export function conversationJson(state: SandboxState, c: Channel, viewer?: Token
 
 export function messageJson(state: SandboxState, channel: Channel, m: Message, opts: { includeMetadata?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { type: 'message', ts: m.ts, user: m.user, text: m.text, team: m.teamId };
+  if (m.subtype) Object.assign(out, { subtype: m.subtype, ...m.systemFields });
   if (m.botId) {
     out.bot_id = m.botId;
     out.app_id = m.appId ?? SANDBOX_APP_ID;

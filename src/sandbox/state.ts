@@ -76,9 +76,15 @@ export interface Message {
   /** Files shared with the message (files.completeUploadExternal). */
   files?: string[];
   deleted?: boolean;
-  /** How the message arrived: the Web API, an incoming webhook, a response_url, or a person on the page. */
-  via: 'api' | 'webhook' | 'response_url' | 'page' | 'scheduled' | 'seed';
+  /** Slack's own line about the channel (someone joined, the purpose or topic set, archived): its documented subtype. */
+  subtype?: SystemSubtype;
+  /** The fields Slack adds to that line: `inviter`, `purpose`, `topic`. */
+  systemFields?: Record<string, string>;
+  /** How the message arrived: the Web API, an incoming webhook, a response_url, a person on the page, or Slack itself. */
+  via: 'api' | 'webhook' | 'response_url' | 'page' | 'scheduled' | 'seed' | 'system';
 }
+
+export type SystemSubtype = 'channel_join' | 'channel_purpose' | 'channel_topic' | 'channel_archive' | 'channel_unarchive';
 
 /** An upload: created by files.getUploadURLExternal, filled at its upload URL, shared by files.completeUploadExternal. */
 export interface SandboxFile {
@@ -360,6 +366,26 @@ export class SandboxState extends EventEmitter {
     else list.splice(firstAfter(list, full.ts), 0, full);
     this.changed();
     return full;
+  }
+
+  /**
+   * Slack's own line in a channel, as people see it and history returns it
+   * (the message subtypes Slack documents): `<@U…> has joined the channel`,
+   * `… set the channel purpose: …` and so on.
+   */
+  addSystemMessage(channel: Channel, subtype: SystemSubtype, user: string, fields: Record<string, string> = {}): Message {
+    const who = `<@${user}>`;
+    const text =
+      subtype === 'channel_join'
+        ? `${who} has joined the channel`
+        : subtype === 'channel_purpose'
+          ? fields.purpose ? `${who} set the channel purpose: ${fields.purpose}` : `${who} cleared the channel purpose`
+          : subtype === 'channel_topic'
+            ? fields.topic ? `${who} set the channel topic: ${fields.topic}` : `${who} cleared the channel topic`
+            : subtype === 'channel_archive'
+              ? `${who} archived the channel`
+              : `${who} un-archived the channel`;
+    return this.addMessage(channel, { user, text, subtype, systemFields: fields, via: 'system' });
   }
 
   addEphemeral(e: Omit<Ephemeral, 'ts'>): Ephemeral {

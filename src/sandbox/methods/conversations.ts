@@ -13,6 +13,7 @@ const create: MethodHandler = (ctx) => {
   if (problem) throw new ApiError(problem);
   if (channelNameTaken(ctx.state, ctx.token.teamId, name)) throw new ApiError('name_taken');
   const channel = ctx.state.addChannel(ctx.token.teamId, { name, isPrivate, creator: ctx.token.userId, members: [ctx.token.userId] });
+  ctx.state.addSystemMessage(channel, 'channel_join', ctx.token.userId);
   return { channel: conversationJson(ctx.state, channel, ctx.token) };
 };
 
@@ -28,6 +29,7 @@ const archive: MethodHandler = (ctx) => {
   if (channel.archived) throw new ApiError('already_archived');
   if (channel.isGeneral) throw new ApiError('cant_archive_general');
   if (!channel.members.has(ctx.token.userId)) throw new ApiError('not_in_channel');
+  ctx.state.addSystemMessage(channel, 'channel_archive', ctx.token.userId);
   channel.archived = true;
   ctx.state.changed();
   return {};
@@ -38,6 +40,7 @@ const unarchive: MethodHandler = (ctx) => {
   if (channel.isIm) throw new ApiError('method_not_supported_for_channel_type');
   if (!channel.archived) throw new ApiError('not_archived');
   channel.archived = false;
+  ctx.state.addSystemMessage(channel, 'channel_unarchive', ctx.token.userId);
   ctx.state.changed();
   return {};
 };
@@ -49,6 +52,7 @@ const join: MethodHandler = (ctx) => {
   if (channel.archived) throw new ApiError('is_archived');
   const already = channel.members.has(ctx.token.userId);
   channel.members.add(ctx.token.userId);
+  if (!already) ctx.state.addSystemMessage(channel, 'channel_join', ctx.token.userId);
   ctx.state.changed();
   const out: Record<string, unknown> = { channel: conversationJson(ctx.state, channel, ctx.token) };
   if (already) {
@@ -75,7 +79,10 @@ const invite: MethodHandler = (ctx) => {
   }
   const fresh = [...new Set(ids.filter((id) => !errors.some((e) => e.user === id)))];
   if (errors.length && (fresh.length === 0 || !bool(ctx, 'force'))) throw new ApiError(errors[0]!.error, { errors });
-  fresh.forEach((id) => channel.members.add(id));
+  for (const id of fresh) {
+    channel.members.add(id);
+    ctx.state.addSystemMessage(channel, 'channel_join', id, { inviter: ctx.token.userId });
+  }
   ctx.state.changed();
   return { channel: conversationJson(ctx.state, channel, ctx.token), ...(errors.length ? { errors } : {}) };
 };
@@ -88,6 +95,7 @@ function setText(field: 'topic' | 'purpose', max: number): MethodHandler {
     const value = str(ctx, field) ?? '';
     if (value.length > max) throw new ApiError('too_long');
     channel[field] = { value, creator: ctx.token.userId, last_set: ctx.state.nowSeconds() };
+    ctx.state.addSystemMessage(channel, field === 'topic' ? 'channel_topic' : 'channel_purpose', ctx.token.userId, { [field]: value });
     ctx.state.changed();
     return { channel: conversationJson(ctx.state, channel, ctx.token) };
   };

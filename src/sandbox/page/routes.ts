@@ -103,8 +103,9 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
       const f = state.files.get(id);
       return { id, name: f?.name ?? id, title: f?.title ?? f?.name ?? id, size: f?.content?.length ?? 0 };
     };
-    const render = (m: { ts: string; user: string; text: string; blocks?: unknown[]; botId?: string; edited?: unknown; reactions?: Array<{ name: string; users: string[] }>; threadTs?: string; username?: string; files?: string[] }) => ({
+    const render = (m: { ts: string; user: string; text: string; blocks?: unknown[]; botId?: string; edited?: unknown; reactions?: Array<{ name: string; users: string[] }>; threadTs?: string; username?: string; files?: string[]; subtype?: string }) => ({
       ts: m.ts,
+      subtype: m.subtype ?? null,
       user: m.user,
       author: m.username ?? name(m.user),
       isBot: Boolean(m.botId),

@@ -149,6 +149,12 @@
 
   function messageNode(m, channel) {
     const when = new Date(Number(m.ts) * 1000).toLocaleTimeString();
+    // Slack's own lines (joined, purpose or topic set, archived): one grey line, no author block.
+    if (m.subtype) {
+      const line = el('div', { class: 'message system', 'data-ts': m.ts, 'data-subtype': m.subtype }, el('span', { class: 'meta' }, `${when} `));
+      line.append(textNode({ type: 'mrkdwn', text: m.text }));
+      return line;
+    }
     const node = el(
       'div',
       { class: `message${m.ephemeral ? ' ephemeral' : ''}`, 'data-ts': m.ts },

@@ -222,8 +222,10 @@ describe('workspace state', () => {
     expect(channel.bookmarks.map((b) => b.title)).toEqual(['Dashboard']);
     expect(channel.topic.value).toBe('SEV1: checkout down');
 
+    // Newest first: Slack's line about the topic, then the parent with its thread.
     const history = await web.conversations.history({ channel: 'C0INCIDENTS' });
-    expect(history.messages![0]).toMatchObject({ ts: parent.ts, reply_count: 2, metadata: { event_type: 'incident_opened' }, edited: { user: slack.botUserId } });
+    expect(history.messages![0]).toMatchObject({ subtype: 'channel_topic', topic: 'SEV1: checkout down' });
+    expect(history.messages![1]).toMatchObject({ ts: parent.ts, reply_count: 2, metadata: { event_type: 'incident_opened' }, edited: { user: slack.botUserId } });
     const replies = await web.conversations.replies({ channel: 'C0INCIDENTS', ts: parent.ts! });
     expect(replies.messages!.map((x) => x.text)).toEqual(['Incident 42 (resolved)', 'update 1', 'update 2']);
   });

@@ -135,3 +135,55 @@ describe('channel system messages', () => {
     ]);
   });
 });
+
+describe('Enterprise Grid', () => {
+  async function card(): Promise<string> {
+    const r = await webClient(slack).chat.postMessage({ channel: 'C0DEPLOYS', text: 'Deploy?', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', value: 'run-1', text: { type: 'plain_text', text: 'Approve' } }] }] });
+    return r.ts!;
+  }
+
+  test('the demo seed is an organization (E0SANDBOX) of two workspaces; #deploys is shared with the second', async () => {
+    expect(slack.workspaces().map((w) => [w.id, w.enterpriseId])).toEqual([
+      ['T0SANDBOX', 'E0SANDBOX'],
+      ['T0LABS', 'E0SANDBOX'],
+    ]);
+    expect(slack.user('W0FRANK', 'T0LABS')).toMatchObject({ teamId: 'T0LABS', name: 'frank' });
+    const auth = await webClient(slack).auth.test();
+    expect(auth).toMatchObject({ team_id: 'T0SANDBOX', enterprise_id: 'E0SANDBOX', is_enterprise_install: false });
+    const info = await webClient(slack).conversations.info({ channel: 'C0DEPLOYS' });
+    expect(info.channel).toMatchObject({ is_org_shared: true, shared_team_ids: ['T0SANDBOX', 'T0LABS'] });
+  });
+
+  test('a click by a person of the other workspace carries the enterprise, the workspace clicked in and their own', async () => {
+    const ts = await card();
+    await slack.click({ userId: 'W0FRANK', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+    expect(app.received.at(-1)!.payload).toMatchObject({
+      enterprise: { id: 'E0SANDBOX', name: 'Signalroom Sandbox Org' },
+      is_enterprise_install: false,
+      team: { id: 'T0SANDBOX' },
+      user: { id: 'W0FRANK', team_id: 'T0LABS' },
+    });
+    expect(app.received.at(-1)!.signatureValid).toBe(true);
+    await slack.click({ userId: 'U0ALICE', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+    expect(app.received.at(-1)!.payload).toMatchObject({ enterprise: { id: 'E0SANDBOX' }, team: { id: 'T0SANDBOX' }, user: { id: 'U0ALICE', team_id: 'T0SANDBOX' } });
+  });
+
+  test('a workspace outside any organization clicks with enterprise null', async () => {
+    const solo = slack.addWorkspace({ id: 'T0SOLO', name: 'Solo', users: [{ id: 'U0SOLO', name: 'solo' }], channels: [{ id: 'C0SOLO', name: 'solo', members: ['solo', 'bot'] }] });
+    const token = slack.createToken({ teamId: solo.id, scopes: ['chat:write'] });
+    const r = await webClient(slack, token).chat.postMessage({ channel: 'C0SOLO', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Go' } }] }] });
+    await slack.click({ userId: 'U0SOLO', channelId: 'C0SOLO', messageTs: r.ts!, actionId: 'go' });
+    expect(app.received.at(-1)!.payload).toMatchObject({ enterprise: null, is_enterprise_install: false, team: { id: 'T0SOLO' }, user: { team_id: 'T0SOLO' } });
+  });
+
+  test('on the page, the person of the other workspace sees the shared channel and clicks as themselves', async () => {
+    const ts = await card();
+    const headers = { 'x-signalroom-sandbox': '1', 'content-type': 'application/json' };
+    const state = (await (await fetch(`${slack.url}/_sandbox/state?user=W0FRANK`, { headers })).json()) as { viewer: { teamId: string }; channels: Array<{ id: string }> };
+    expect(state.viewer.teamId).toBe('T0LABS');
+    expect(state.channels.map((c) => c.id)).toContain('C0DEPLOYS');
+    const res = await fetch(`${slack.url}/_sandbox/click`, { method: 'POST', headers, body: JSON.stringify({ userId: 'W0FRANK', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' }) });
+    expect(await res.json()).toMatchObject({ ok: true, status: 200 });
+    expect(app.received.at(-1)!.payload).toMatchObject({ enterprise: { id: 'E0SANDBOX' }, user: { id: 'W0FRANK', team_id: 'T0LABS' } });
+  });
+});

@@ -3,6 +3,7 @@
  * least once, and a retry after a lost response must not duplicate anything.
  */
 import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { channelNameProblem, normalizeChannelName } from '../../src/slack/channel-names';
 import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { SlackContext } from './context';
@@ -71,7 +72,8 @@ export function createChannelActivities(slack: SlackContext) {
     async inviteUsers(input: InviteInput): Promise<InviteResult> {
       const integration = await slack.integration(input.integration);
       return slack.inChannel(integration, input.channel, 'post', async (channel) => {
-        const { userIds, failed } = await resolveUserRefs(slack, integration, input.users);
+        // Each entry on its own: a lookup Slack does not answer holds up that entry only.
+        const { userIds, failed, unanswered = [] } = await resolveUserRefs(slack, integration, input.users, { eachOnItsOwn: true });
         const members = await channelMembers(slack, integration, channel.id);
         const bot = await slack.botUserId(integration);
         const alreadyMembers = userIds.filter((u) => members.has(u));
@@ -121,6 +123,17 @@ export function createChannelActivities(slack: SlackContext) {
               }
             }
           }
+        }
+        if (unanswered.length > 0) {
+          // Everyone who resolved is in; a retry (Temporal's, after Slack's Retry-After) resolves the rest
+          // and finds these as members already.
+          const first = unanswered[0].failure;
+          throw ApplicationFailure.create({
+            type: first.type ?? undefined,
+            message: `Could not resolve ${unanswered.map((u) => u.user).join(', ')} (${first.message})${invited.length ? `; invited ${invited.join(', ')}` : ''}`,
+            nonRetryable: false,
+            nextRetryDelay: first.nextRetryDelay ?? undefined,
+          });
         }
         return { invited, alreadyMembers, failed };
       });

@@ -2,6 +2,7 @@
  * User and user-group lookups: turning `U0123`, `@release-managers` and
  * `alice@example.com` into Slack user IDs. Read-only, so safe to repeat.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
@@ -11,6 +12,12 @@ import { USER_ID } from '../../src/slack/mrkdwn';
 export interface ResolvedUsers {
   userIds: string[];
   failed: Array<{ user: string; error: string }>;
+  /**
+   * With `eachOnItsOwn`: lookups Slack did not answer but may on a retry (a 5xx,
+   * a 429, the network), each with the entry it held up. Those entries are not
+   * in `failed`: the caller retries for them.
+   */
+  unanswered?: Array<{ user: string; failure: ApplicationFailure }>;
 }
 
 type Directory = { groups: Array<{ id: string; handle: string; users?: string[] }>; people: Array<{ id: string; name: string; displayName: string; deleted: boolean }> };
@@ -65,16 +72,51 @@ export interface ResolveOptions {
    * @default true
    */
   handlesMayBePeople?: boolean;
+  /**
+   * Resolve each entry on its own: a lookup that fails is that entry's failure
+   * (`failed`, or `unanswered` when worth retrying), never the others'. Without
+   * it, the first failed lookup fails the whole resolution.
+   * @default false
+   */
+  eachOnItsOwn?: boolean;
+}
+
+/** A lookup's outcome: the value, or the failure Slack gave (mapped for Temporal). */
+type Lookup<T> = { ok: true; value: T } | { ok: false; failure: ApplicationFailure };
+
+async function attempt<T>(lookup: () => Promise<T>): Promise<Lookup<T>> {
+  try {
+    return { ok: true, value: await lookup() };
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return { ok: false, failure: err };
+    throw err;
+  }
+}
+
+/** How a failed lookup reads beside its entry: Slack's error code (with the scope it needs), else the failure's message. */
+function lookupError(f: ApplicationFailure): string {
+  if (!f.type?.startsWith('Slack:')) return f.message;
+  const code = f.type.slice('Slack:'.length);
+  const detail = f.details?.[0] as { method?: string; needed?: string } | undefined;
+  return code === 'missing_scope' && detail?.needed ? `missing_scope: ${detail.method} needs ${detail.needed}` : code;
 }
 
 /**
  * Slack user IDs for `U0123`/`W0123`, emails and `@name`s. An `@name` is the user group with
  * that handle when there is one, else the person with that username (else display name):
- * a group wins because a runbook's handles are mostly teams.
+ * a group wins because a runbook's handles are mostly teams. When the user groups cannot be
+ * listed, an `@name` is still the person of that name, if any.
  */
 export async function resolveUserRefs(slack: SlackContext, integration: Integration, refs: string[], options: ResolveOptions = {}): Promise<ResolvedUsers> {
   const userIds = new Set<string>();
   const failed: ResolvedUsers['failed'] = [];
+  const unanswered: NonNullable<ResolvedUsers['unanswered']> = [];
+  const mayBePerson = options.handlesMayBePeople !== false;
+  const lookupFailed = (user: string, failure: ApplicationFailure) => {
+    if (!options.eachOnItsOwn) throw failure;
+    if (failure.nonRetryable) failed.push({ user, error: lookupError(failure) });
+    else unanswered.push({ user, failure });
+  };
   for (const raw of refs) {
     const ref = raw.trim();
     if (USER_ID.test(ref)) userIds.add(ref);
@@ -84,23 +126,28 @@ export async function resolveUserRefs(slack: SlackContext, integration: Integrat
         if (res.user?.id) userIds.add(res.user.id);
       } catch (err) {
         if (slackErrorOf(err) === 'users_not_found') failed.push({ user: ref, error: 'users_not_found' });
-        else throw slackFailure(err, { method: 'users.lookupByEmail', integration: integration.name, doing: `looking up ${ref}` });
+        else lookupFailed(ref, slackFailure(err, { method: 'users.lookupByEmail', integration: integration.name, doing: `looking up ${ref}` }));
       }
     } else {
-      const members = await userGroupMembers(slack, integration, ref);
-      if (members) {
-        members.forEach((m) => userIds.add(m));
+      const group = await attempt(() => userGroupMembers(slack, integration, ref));
+      if (group.ok && group.value) {
+        group.value.forEach((m) => userIds.add(m));
         continue;
       }
-      const person = options.handlesMayBePeople === false ? undefined : await personNamed(slack, integration, ref);
-      if (person) userIds.add(person);
-      else {
-        const handle = `@${ref.replace(/^@/, '')}`;
-        failed.push({ user: ref, error: options.handlesMayBePeople === false ? `no user group is named ${handle}` : `no user or user group is named ${handle}` });
+      if (!group.ok && !options.eachOnItsOwn) throw group.failure;
+      const person = mayBePerson ? await attempt(() => personNamed(slack, integration, ref)) : undefined;
+      if (person?.ok && person.value) {
+        userIds.add(person.value);
+        continue;
       }
+      const handle = `@${ref.replace(/^@/, '')}`;
+      // What kept this entry from resolving: the group lookup's failure first, then the person's.
+      const cause = !group.ok ? group.failure : person && !person.ok ? person.failure : undefined;
+      if (cause) lookupFailed(ref, cause);
+      else failed.push({ user: ref, error: mayBePerson ? `no user or user group is named ${handle}` : `no user group is named ${handle}` });
     }
   }
-  return { userIds: [...userIds], failed };
+  return { userIds: [...userIds], failed, ...(options.eachOnItsOwn ? { unanswered } : {}) };
 }
 
 export function createDirectoryActivities(slack: SlackContext) {

@@ -161,7 +161,7 @@ steps:
     expect(messagesWith(sandbox, channel.id, `Room ${channel.name} is ready`)).toHaveLength(1);
     const timeline = state.timeline.map((e) => `${e.kind}: ${e.text}`);
     expect(timeline).toContain(`step: Create Channel #${channel.name}: done`);
-    expect(timeline).toContainEqual(expect.stringMatching(/^error: Create Channel #\S+: could not invite @oncall: .*usergroups:read/));
+    expect(timeline).toContainEqual(expect.stringMatching(/^error: Create Channel #\S+: could not invite @oncall \(missing_scope: usergroups\.list needs usergroups:read\)/));
     expect(timeline.join('\n')).not.toMatch(/Create Channel.*: failed/);
     await handle.signal(incidentResolveSignal, {});
     expect((await handle.result()).status).toBe('resolved');

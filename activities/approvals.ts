@@ -8,7 +8,7 @@ import { IntegrationError, ORGANIZATION } from '../src/slack/integrations';
 import type { SlackContext } from './slack/context';
 import { resolveUserRefs } from './slack/directory';
 import { resolveRequester } from './slack/requester';
-import { policyOfGroups } from '../workflows/approval/policy';
+import { carrierViolation, policyOfGroups } from '../workflows/approval/policy';
 import type { ApprovalPolicy } from '../workflows/approval/types';
 
 export function createApprovalActivities(slack: SlackContext) {
@@ -38,7 +38,12 @@ export function createApprovalActivities(slack: SlackContext) {
      * user, or the request is refused) and what configuration permits the
      * groups: self-approval, approval on timeout.
      */
-    async resolveApprovers(input: { integration?: string; groups: string[]; requestedBy?: string; policyGroups?: string[] }): Promise<{ approvers: Record<string, string[]>; requester?: string; policy: ApprovalPolicy }> {
+    async resolveApprovers(input: { integration?: string; webhook?: string; groups: string[]; requestedBy?: string; policyGroups?: string[] }): Promise<{ approvers: Record<string, string[]>; requester?: string; policy: ApprovalPolicy }> {
+      // The card's carrier (the integration, or the app owning the webhook) must be one every group trusts with its decisions.
+      const carrier = input.integration ?? (input.webhook ? slack.registry.webhookOwner(input.webhook) : ORGANIZATION);
+      const asked = input.policyGroups ?? input.groups;
+      const refusedCarrier = carrierViolation(asked, carrier, Object.fromEntries(asked.map((g) => [g, slack.registry.approverGroup(g)])));
+      if (refusedCarrier) throw refusal('Signalroom:integration_not_allowed', `${refusedCarrier[0].toUpperCase()}${refusedCarrier.slice(1)}`);
       const integration = await slack.integration(input.integration ?? ORGANIZATION);
       const approvers: Record<string, string[]> = {};
       for (const name of input.groups) {

@@ -9,7 +9,8 @@ import { parseDuration } from '../runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/approval/durations';
-import { MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
+import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
+import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integrations';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
 import { SignalroomError } from '../errors';
@@ -99,6 +100,8 @@ export interface ApprovalNames {
    * members only the worker learns (it checks again when it resolves them).
    */
   capacity?: ReadonlyMap<string, number>;
+  /** The integration that would carry a request's card; undefined when it cannot be told (the worker then reports it). */
+  carrierOf?: (destination: ApprovalRequest['destination']) => string | undefined;
 }
 
 /**
@@ -107,14 +110,27 @@ export interface ApprovalNames {
  * beside a `signalroom dev` stack that brings its own): names are then left
  * to the worker, which refuses any group it does not know.
  */
-export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' | 'slack'>): ApprovalNames {
+export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' | 'slack' | 'projects'>, connectorNames = Object.keys(config.slack.connectors)): ApprovalNames {
   const groups = Object.keys(config.approverGroups);
   if (!groups.length) return {};
   const capacity = new Map<string, number>();
   for (const [name, group] of Object.entries(config.approverGroups)) {
     if (!group.userGroups.length) capacity.set(name, new Set(group.users).size + new Set(group.emails).size);
   }
-  return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups, capacity };
+  const webhookOwner = (name: string) => {
+    const entry = config.slack.webhooks[name];
+    return entry === undefined ? undefined : typeof entry === 'string' ? ORGANIZATION : entry.integration;
+  };
+  const carrierOf = (dest: ApprovalRequest['destination']): string | undefined => {
+    try {
+      return 'webhook' in dest ? webhookOwner(dest.webhook) : (dest.integration ?? integrationFor({ projects: config.projects, connectors: connectorNames }, dest.project, dest.connector));
+    } catch (err) {
+      // An unknown project, connector or webhook is refused by its own check (or the worker's).
+      if (err instanceof IntegrationError) return undefined;
+      throw err;
+    }
+  };
+  return { approverGroups: groups, webhooks: Object.keys(config.slack.webhooks), policies: config.approverGroups, capacity, carrierOf };
 }
 
 const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
@@ -219,6 +235,13 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
     throw new ApprovalInputError('execution', `pipeline, stage and execution make an approval id of ${id.length} characters (":" and "%" count three); at most ${MAX_APPROVAL_ID_LENGTH}`);
   }
   const dest = out.destination;
+  const carrier = names.policies && names.carrierOf?.(dest);
+  if (carrier) {
+    // Whoever holds the carrier's signing secret can claim any user on its cards (SECURITY.md).
+    const refused = carrierViolation([...groups, ...(input.escalation?.approverGroups ?? [])], carrier, names.policies!);
+    const field = 'webhook' in dest ? 'webhook' : dest.connector ? 'connector' : 'project';
+    if (refused) throw new ApprovalInputError(field, `${field}: ${refused}`);
+  }
   if ('webhook' in dest) {
     if (names.webhooks && !names.webhooks.includes(dest.webhook)) {
       throw new ApprovalInputError('destination.webhook', `unknown incoming webhook "${dest.webhook}" (configured: ${names.webhooks.join(', ') || 'none'})`);

@@ -71,8 +71,9 @@ async function run(opts: { api?: string | boolean; token?: string }, prepare: ()
 function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Promise<T> {
   const { ApprovalService } = onDemand.approvalsService();
   const names = () => {
-    const loaded = onDemand.config().loadConfig(process.env, process.cwd(), { parts: ['approverGroups'], keysOf: ['slack.webhooks'] });
-    const known = onDemand.approvalsClient().approvalNamesOf(loaded.config);
+    // Projects and connector names tell which integration would carry the card (approverGroups.<group>.integrations).
+    const loaded = onDemand.config().loadConfig(process.env, process.cwd(), { parts: ['approverGroups', 'projects'], keysOf: ['slack.webhooks', 'slack.connectors'] });
+    const known = onDemand.approvalsClient().approvalNamesOf(loaded.config, loaded.keys?.['slack.connectors'] ?? []);
     return known.approverGroups ? { ...known, webhooks: loaded.keys?.['slack.webhooks'] ?? [] } : known;
   };
   return onDemand.temporal().withTemporalClient((client) => command(onDemand.approvalsPort().approvalsOverTemporal(new ApprovalService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));

@@ -21,8 +21,8 @@ import { readEnv } from '../config/env';
 
 /** Approver groups of the sandbox's demo workspace (release-managers: carol and dave; sre-team: alice, bob, carol). */
 export const DEMO_APPROVER_GROUPS: SignalroomConfig['approverGroups'] = {
-  'release-managers': { users: [], emails: [], userGroups: ['@release-managers'], allowSelfApproval: false, allowApproveOnTimeout: false },
-  sre: { users: [], emails: [], userGroups: ['@sre-team'], allowSelfApproval: false, allowApproveOnTimeout: false },
+  'release-managers': { users: [], emails: [], userGroups: ['@release-managers'], allowSelfApproval: false, allowApproveOnTimeout: false, integrations: ['organization'] },
+  sre: { users: [], emails: [], userGroups: ['@sre-team'], allowSelfApproval: false, allowApproveOnTimeout: false, integrations: ['organization'] },
 };
 
 export interface DevOptions {

@@ -33,12 +33,13 @@ import { IncomingWebhooks } from './webhooks';
 export type { CallRecord, Violation } from './web-api';
 export type { ClickOptions, ClickResult, InteractionRecord, SubmitViewOptions, SubmitViewResult, AppResponse } from './interactivity';
 export type { FaultKind, FaultSpec } from './faults';
-export type { SeedSpec, WorkspaceSeed, UserSeed, GroupSeed, ChannelSeed } from './seed';
+export type { SeedSpec, EnterpriseSeed, WorkspaceSeed, UserSeed, GroupSeed, ChannelSeed } from './seed';
+export type { Enterprise } from './state';
 export type { Canvas, Channel, SandboxFile, Message, Ephemeral, ScheduledMessage, Team, User, UserGroup, TokenInfo, View } from './state';
 export type { RateLimitOptions } from './rate-limit';
 export type { OAuthApp } from './oauth';
 export { signRequest } from './interactivity';
-export { DEFAULT_TEAM_ID, DEMO_SEED } from './seed';
+export { DEFAULT_TEAM_ID, DEMO_ENTERPRISE_ID, DEMO_SEED } from './seed';
 export { markupIn, messageMarkup, type SlackMarkup } from './mentions';
 
 /** The bot scopes Signalroom needs, plus what the other served methods need. */

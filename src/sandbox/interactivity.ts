@@ -129,7 +129,8 @@ export class Interactivity {
   async click(o: ClickOptions): Promise<ClickResult> {
     const user = this.person(o.userId);
     const channel = this.state.channels.get(o.channelId);
-    if (!channel || channel.teamId !== user.teamId) throw new Error(`no channel ${o.channelId} in ${user.teamId}`);
+    // Enterprise Grid: a channel shared with the person's workspace is theirs to click in too.
+    if (!channel || !this.state.sharedWith(channel, user.teamId)) throw new Error(`no channel ${o.channelId} in ${user.teamId}`);
     if (channel.isPrivate && !channel.members.has(user.id)) throw new Error(`${user.name} cannot see ${channel.id}`);
     const message: Message | undefined = this.state.findMessage(channel, o.messageTs);
     const ephemeral: Ephemeral | undefined = message ? undefined : this.state.ephemerals.find((e) => e.channel === channel.id && e.ts === o.messageTs && e.user === user.id);
@@ -137,7 +138,8 @@ export class Interactivity {
     const found = findAction((o.seen ?? message ?? ephemeral)!.blocks ?? [], o);
     if (!found) throw new Error(`no element with action_id ${o.actionId}${o.value ? ` and value ${o.value}` : ''} on message ${o.messageTs}`);
 
-    const team = this.state.team(user.teamId);
+    // The workspace clicked in is the channel's; the person's own (user.team_id) may be another of the organization.
+    const team = this.state.team(channel.teamId);
     const triggerId = this.triggers.issue(team.id, user.id);
     const threadTs = message?.threadTs ?? ephemeral?.threadTs;
     const responseUrl = this.issueResponseUrl({ teamId: team.id, channelId: channel.id, userId: user.id, messageTs: message?.ts, ephemeralTs: ephemeral?.ts, threadTs });
@@ -153,14 +155,13 @@ export class Interactivity {
     if (threadTs) container.thread_ts = threadTs;
     const payload: Record<string, unknown> = {
       type: 'block_actions',
-      user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+      user: { id: user.id, username: user.name, name: user.name, team_id: user.teamId },
       api_app_id: SANDBOX_APP_ID,
       token: 'sandbox-verification-token',
       container,
       trigger_id: triggerId,
       team: { id: team.id, domain: team.domain },
-      enterprise: null,
-      is_enterprise_install: false,
+      ...this.enterpriseFields(team.id),
       channel: { id: channel.id, name: channel.isIm ? 'directmessage' : channel.name },
       state: { values: {} },
       response_url: responseUrl,
@@ -178,18 +179,18 @@ export class Interactivity {
     if (!view || !view.open || view.userId !== user.id) throw new Error(`${user.id} has no open modal${o.viewId ? ` ${o.viewId}` : ''}`);
     const { values, missing } = stateValues(view.blocks, o.values ?? {});
     if (missing.length) return { sent: false, missing, openView: view };
-    const team = this.state.team(user.teamId);
+    // The workspace the modal was opened in (the app's token's); the person's own may be another of the organization.
+    const team = this.state.team(view.teamId);
     const payload: Record<string, unknown> = {
       type: 'view_submission',
       team: { id: team.id, domain: team.domain },
-      user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+      user: { id: user.id, username: user.name, name: user.name, team_id: user.teamId },
       api_app_id: SANDBOX_APP_ID,
       token: 'sandbox-verification-token',
       trigger_id: this.triggers.issue(team.id, user.id),
       view: { ...viewJson(view), state: { values } },
       response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.enterpriseFields(team.id),
     };
     const record = await this.deliver('view_submission', team.id, user.id, payload);
     const result: SubmitViewResult = { sent: true, record };
@@ -310,6 +311,16 @@ export class Interactivity {
       this.state.addEphemeral({ channel: channel.id, teamId: team.id, user: entry.userId, from: team.botUserId, botId: team.botId, text, blocks, threadTs, via: 'response_url' });
     }
     return undefined;
+  }
+
+  /**
+   * Slack's `enterprise` and `is_enterprise_install`: the organization of the
+   * workspace, or null outside Enterprise Grid. The sandbox's app is installed
+   * per workspace, never org-wide, so is_enterprise_install is false.
+   */
+  enterpriseFields(teamId: string): { enterprise: { id: string; name: string } | null; is_enterprise_install: boolean } {
+    const e = this.state.enterpriseOf(teamId);
+    return { enterprise: e ? { id: e.id, name: e.name } : null, is_enterprise_install: false };
   }
 
   private person(userId: string) {

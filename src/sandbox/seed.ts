@@ -30,12 +30,16 @@ export interface ChannelSeed {
   topic?: string;
   purpose?: string;
   archived?: boolean;
+  /** Other workspaces of the same organization the channel is shared with (Enterprise Grid). */
+  sharedWith?: string[];
 }
 
 export interface WorkspaceSeed {
   id?: string;
   name: string;
   domain?: string;
+  /** The Enterprise Grid organization (an `enterprises` entry) the workspace belongs to. */
+  enterpriseId?: string;
   /** Fixed ids for the app's bot user and bot in this workspace. */
   botUserId?: string;
   botId?: string;
@@ -44,17 +48,34 @@ export interface WorkspaceSeed {
   channels?: ChannelSeed[];
 }
 
+/** An Enterprise Grid organization; its workspaces name it by `enterpriseId`. */
+export interface EnterpriseSeed {
+  id: string;
+  name: string;
+}
+
 export interface SeedSpec {
+  enterprises?: EnterpriseSeed[];
   workspaces: WorkspaceSeed[];
 }
 
 export const DEFAULT_TEAM_ID = 'T0SANDBOX';
 
-/** The demo workspace: five people, three groups, #general, #deploys and #incidents (the bot is in the last two). */
+export const DEMO_ENTERPRISE_ID = 'E0SANDBOX';
+
+/**
+ * The demo organization (Enterprise Grid E0SANDBOX) of two workspaces. The
+ * default one: five people, three groups, #general, #deploys and #incidents
+ * (the bot is in the last two). The second, T0LABS: frank (W0FRANK) and
+ * #labs; #deploys and #incidents are shared with it, so frank clicks there
+ * as a person of another workspace of the organization.
+ */
 export const DEMO_SEED: SeedSpec = {
+  enterprises: [{ id: DEMO_ENTERPRISE_ID, name: 'Signalroom Sandbox Org' }],
   workspaces: [
     {
       id: DEFAULT_TEAM_ID,
+      enterpriseId: DEMO_ENTERPRISE_ID,
       name: 'Signalroom Sandbox',
       domain: 'signalroom-sandbox',
       botUserId: 'U0SIGNALRM',
@@ -73,20 +94,34 @@ export const DEMO_SEED: SeedSpec = {
       ],
       channels: [
         { id: 'C0GENERAL', name: 'general', members: ['alice', 'bob', 'carol', 'dave', 'erin'], purpose: 'Company-wide announcements' },
-        { id: 'C0DEPLOYS', name: 'deploys', members: ['alice', 'carol', 'dave', 'bot'], purpose: 'Deployment approvals' },
-        { id: 'C0INCIDENTS', name: 'incidents', members: ['alice', 'bob', 'carol', 'bot'], purpose: 'Incident coordination' },
+        { id: 'C0DEPLOYS', name: 'deploys', members: ['alice', 'carol', 'dave', 'bot'], purpose: 'Deployment approvals', sharedWith: ['T0LABS'] },
+        { id: 'C0INCIDENTS', name: 'incidents', members: ['alice', 'bob', 'carol', 'bot'], purpose: 'Incident coordination', sharedWith: ['T0LABS'] },
       ],
+    },
+    {
+      id: 'T0LABS',
+      enterpriseId: DEMO_ENTERPRISE_ID,
+      name: 'Signalroom Sandbox Labs',
+      domain: 'signalroom-sandbox-labs',
+      botUserId: 'U0SIGNALLB',
+      botId: 'B0SIGNALLB',
+      users: [{ id: 'W0FRANK', name: 'frank', realName: 'Frank Fischer', email: 'frank@example.com' }],
+      channels: [{ id: 'C0LABS', name: 'labs', members: ['frank'], purpose: 'The labs workspace' }],
     },
   ],
 };
 
 /** Adds every workspace of `spec`; returns the teams created. */
 export function applySeed(state: SandboxState, spec: SeedSpec): Team[] {
-  return spec.workspaces.map((w) => seedWorkspace(state, w));
+  for (const e of spec.enterprises ?? []) state.addEnterprise(e);
+  const teams = spec.workspaces.map((w) => state.addTeam({ id: w.id, name: w.name, domain: w.domain, botUserId: w.botUserId, botId: w.botId, enterpriseId: w.enterpriseId }));
+  // Every workspace first: a channel may be shared with a workspace seeded after its own.
+  spec.workspaces.forEach((w, i) => seedInto(state, teams[i]!, w));
+  return teams;
 }
 
 export function seedWorkspace(state: SandboxState, w: WorkspaceSeed): Team {
-  const team = state.addTeam({ id: w.id, name: w.name, domain: w.domain, botUserId: w.botUserId, botId: w.botId });
+  const team = state.addTeam({ id: w.id, name: w.name, domain: w.domain, botUserId: w.botUserId, botId: w.botId, enterpriseId: w.enterpriseId });
   seedInto(state, team, w);
   return team;
 }

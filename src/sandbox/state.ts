@@ -7,10 +7,18 @@ import { EventEmitter } from 'node:events';
 import { SandboxClock } from './clock';
 import { slackId } from './ids';
 
+/** An Enterprise Grid organization: several workspaces under one enterprise (E…). */
+export interface Enterprise {
+  id: string;
+  name: string;
+}
+
 export interface Team {
   id: string;
   name: string;
   domain: string;
+  /** The Enterprise Grid organization the workspace belongs to, if any. */
+  enterpriseId?: string;
   /** The app's bot user in this workspace. */
   botUserId: string;
   botId: string;
@@ -134,6 +142,8 @@ export interface Channel {
   imUser?: string;
   isGeneral: boolean;
   members: Set<string>;
+  /** Other workspaces of the organization the channel is shared with (a multi-workspace channel). */
+  sharedTeamIds: string[];
   archived: boolean;
   created: number;
   creator: string;
@@ -216,6 +226,7 @@ export const SANDBOX_APP_ID = 'A0SIGNALRM';
 /** Change notifications for the page: every mutation emits `change`. */
 export class SandboxState extends EventEmitter {
   readonly teams = new Map<string, Team>();
+  readonly enterprises = new Map<string, Enterprise>();
   readonly users = new Map<string, User>();
   readonly groups = new Map<string, UserGroup>();
   readonly channels = new Map<string, Channel>();
@@ -236,7 +247,7 @@ export class SandboxState extends EventEmitter {
    * so a page that polls it sees the change.
    */
   reset(): void {
-    for (const m of [this.teams, this.users, this.groups, this.channels, this.tokens, this.files, this.canvases]) m.clear();
+    for (const m of [this.enterprises, this.teams, this.users, this.groups, this.channels, this.tokens, this.files, this.canvases]) m.clear();
     this.ephemerals.length = 0;
     this.scheduled.length = 0;
     this.changed();
@@ -251,12 +262,31 @@ export class SandboxState extends EventEmitter {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  addTeam(spec: { id?: string; name: string; domain?: string; botUserId?: string; botId?: string; botName?: string }): Team {
+  addEnterprise(spec: Enterprise): Enterprise {
+    if (this.enterprises.has(spec.id)) throw new Error(`enterprise ${spec.id} already exists`);
+    this.enterprises.set(spec.id, { id: spec.id, name: spec.name });
+    this.changed();
+    return this.enterprises.get(spec.id)!;
+  }
+
+  /** The organization of a workspace, or undefined outside Enterprise Grid. */
+  enterpriseOf(teamId: string): Enterprise | undefined {
+    const id = this.teams.get(teamId)?.enterpriseId;
+    return id ? this.enterprises.get(id) : undefined;
+  }
+
+  /** Can a person of `teamId` see the channel: its own workspace's, or shared with theirs in the organization. */
+  sharedWith(channel: Channel, teamId: string): boolean {
+    return channel.teamId === teamId || channel.sharedTeamIds.includes(teamId);
+  }
+
+  addTeam(spec: { id?: string; name: string; domain?: string; botUserId?: string; botId?: string; botName?: string; enterpriseId?: string }): Team {
     const id = spec.id ?? slackId('T');
     if (this.teams.has(id)) throw new Error(`workspace ${id} already exists`);
+    if (spec.enterpriseId && !this.enterprises.has(spec.enterpriseId)) throw new Error(`no enterprise ${spec.enterpriseId}`);
     const botUserId = spec.botUserId ?? slackId('U');
     const botId = spec.botId ?? slackId('B');
-    const team: Team = { id, name: spec.name, domain: spec.domain ?? spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), botUserId, botId };
+    const team: Team = { id, name: spec.name, domain: spec.domain ?? spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), botUserId, botId, ...(spec.enterpriseId ? { enterpriseId: spec.enterpriseId } : {}) };
     this.teams.set(id, team);
     this.users.set(botUserId, { id: botUserId, teamId: id, name: spec.botName ?? 'signalroom', realName: 'Signalroom', isBot: true, botId });
     this.changed();
@@ -293,7 +323,7 @@ export class SandboxState extends EventEmitter {
     return group;
   }
 
-  addChannel(teamId: string, spec: { id?: string; name: string; isPrivate?: boolean; members?: string[]; topic?: string; purpose?: string; creator?: string; archived?: boolean; isGeneral?: boolean }): Channel {
+  addChannel(teamId: string, spec: { id?: string; name: string; isPrivate?: boolean; members?: string[]; topic?: string; purpose?: string; creator?: string; archived?: boolean; isGeneral?: boolean; sharedWith?: string[] }): Channel {
     const team = this.team(teamId);
     const creator = spec.creator ? this.resolveUserId(teamId, spec.creator) : team.botUserId;
     const now = this.nowSeconds();
@@ -305,6 +335,7 @@ export class SandboxState extends EventEmitter {
       isIm: false,
       isGeneral: spec.isGeneral ?? spec.name === 'general',
       members: new Set((spec.members ?? []).map((m) => this.resolveUserId(teamId, m))),
+      sharedTeamIds: (spec.sharedWith ?? []).filter((t) => t !== teamId && this.enterpriseOf(t) !== undefined && this.enterpriseOf(t) === this.enterpriseOf(teamId)),
       archived: spec.archived ?? false,
       created: now,
       creator,

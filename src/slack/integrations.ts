@@ -129,6 +129,31 @@ export function slackClient(token: string | undefined, apiUrl: string, timeoutMs
   return observed ? new ObservedWebClient(token, options, observed.integration, observed.observe) : new WebClient(token, options);
 }
 
+/**
+ * Which integration a runbook or approval of `project` uses, optionally
+ * naming a connector, from the projects and the connectors' names alone (a
+ * CLI that reads no secrets can tell it too). Refuses what the project does
+ * not allow.
+ */
+export function integrationFor(routing: { projects: SignalroomConfig['projects']; connectors: readonly string[] }, project: string | undefined, connector?: string): string {
+  const p = project ? routing.projects[project] : undefined;
+  if (project && !p && Object.keys(routing.projects).length > 0) {
+    throw new IntegrationError('project_not_allowed', `Unknown project "${project}": configured projects are ${Object.keys(routing.projects).join(', ')}`);
+  }
+  const allowed = new Set([...(p?.connectors ?? []), ...(p?.connector ? [p.connector] : [])]);
+  if (connector) {
+    if (!routing.connectors.includes(connector)) throw new IntegrationError('unknown_integration', `Unknown connector "${connector}"`);
+    if (p && !allowed.has(connector)) {
+      throw new IntegrationError('project_not_allowed', `Project "${project}" may not use connector "${connector}" (allowed: ${[...allowed].join(', ') || 'none'})`);
+    }
+    return `connector:${connector}`;
+  }
+  if (p?.connector) return `connector:${p.connector}`;
+  const orgAllowed = p?.allowOrganization ?? true;
+  if (!orgAllowed) throw new IntegrationError('project_not_allowed', `Project "${project}" has no connector and may not use the organization-level integration`);
+  return ORGANIZATION;
+}
+
 export class IntegrationRegistry {
   private readonly cache = new Map<string, Integration>();
 
@@ -216,22 +241,7 @@ export class IntegrationRegistry {
    * naming a connector. Refuses what the project does not allow.
    */
   resolveFor(project: string | undefined, connector?: string): string {
-    const p = project ? this.config.projects[project] : undefined;
-    if (project && !p && Object.keys(this.config.projects).length > 0) {
-      throw new IntegrationError('project_not_allowed', `Unknown project "${project}": configured projects are ${Object.keys(this.config.projects).join(', ')}`);
-    }
-    const allowed = new Set([...(p?.connectors ?? []), ...(p?.connector ? [p.connector] : [])]);
-    if (connector) {
-      if (!this.config.slack.connectors[connector]) throw new IntegrationError('unknown_integration', `Unknown connector "${connector}"`);
-      if (p && !allowed.has(connector)) {
-        throw new IntegrationError('project_not_allowed', `Project "${project}" may not use connector "${connector}" (allowed: ${[...allowed].join(', ') || 'none'})`);
-      }
-      return `connector:${connector}`;
-    }
-    if (p?.connector) return `connector:${p.connector}`;
-    const orgAllowed = p?.allowOrganization ?? true;
-    if (!orgAllowed) throw new IntegrationError('project_not_allowed', `Project "${project}" has no connector and may not use the organization-level integration`);
-    return ORGANIZATION;
+    return integrationFor({ projects: this.config.projects, connectors: Object.keys(this.config.slack.connectors) }, project, connector);
   }
 
   /** The integration behind a name, with its client (the token stays in this process). */

@@ -32,6 +32,27 @@ export const OTHER_REFUSERS = '*';
 export interface GroupPolicyConfig {
   allowSelfApproval?: boolean;
   allowApproveOnTimeout?: boolean;
+  /** The integrations that may carry the group's cards. @default ['organization'] */
+  integrations?: readonly string[];
+}
+
+/** The integrations that may carry a group's cards when configuration does not say: the organization's only. */
+export const DEFAULT_CARD_INTEGRATIONS: readonly string[] = ['organization'];
+
+/**
+ * Why `integration` may not carry the cards of a request asking `groups`, or
+ * undefined when every group lets it. Whoever holds an integration's signing
+ * secret can claim any user on the cards it carries (SECURITY.md), so a group
+ * trusts only the integrations it names.
+ */
+export function carrierViolation(groups: readonly string[], integration: string, config: Record<string, GroupPolicyConfig | undefined>): string | undefined {
+  for (const group of groups) {
+    const allowed = config[group]?.integrations ?? DEFAULT_CARD_INTEGRATIONS;
+    if (!allowed.includes(integration)) {
+      return `the cards of approver group ${group} may be carried by ${allowed.join(', ')} only, not ${integration} (configuration: approverGroups.<group>.integrations)`;
+    }
+  }
+  return undefined;
 }
 
 /**

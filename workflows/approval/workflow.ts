@@ -327,6 +327,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
         : undefined;
     const resolved = await slackSaying(`Resolving approvers: ${request.approverGroups.join(', ')}`).resolveApprovers({
       integration,
+      ...('webhook' in dest ? { webhook: dest.webhook } : {}),
       groups: request.approverGroups,
       requestedBy: request.requestedBy,
       // The policy covers the escalation's groups too, as the entry check does: widening never loosens it.
@@ -475,6 +476,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
       state.escalated = true;
       const more = await slackSaying(`Escalating to ${request.escalation.approverGroups.join(', ')}`).resolveApprovers({
         integration,
+        ...('webhook' in dest ? { webhook: dest.webhook } : {}),
         groups: request.escalation.approverGroups,
         requestedBy: request.requestedBy,
       });

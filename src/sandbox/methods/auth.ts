@@ -12,6 +12,8 @@ const authTest: MethodHandler = (ctx) => {
     user_id: ctx.token.userId,
     is_enterprise_install: false,
   };
+  // A workspace of an Enterprise Grid organization names it; the app is installed per workspace, not org-wide.
+  if (team.enterpriseId) out.enterprise_id = team.enterpriseId;
   if (ctx.token.type === 'bot') out.bot_id = ctx.token.botId;
   return out;
 };

@@ -117,7 +117,8 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
       files: (m.files ?? []).map(fileView),
     });
     const channels = [...state.channels.values()]
-      .filter((c) => c.teamId === teamId && (!c.isPrivate || (viewer && c.members.has(viewer.id))))
+      // A person of another workspace of the organization sees the channels shared with theirs.
+      .filter((c) => teamId !== undefined && state.sharedWith(c, teamId) && (!c.isPrivate || (viewer && c.members.has(viewer.id))))
       .map((c) => {
         const live = c.messages.filter((m) => !m.deleted);
         return {
@@ -146,6 +147,7 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
       requestUrl: deps.sandbox.requestUrl ?? null,
       teams: [...state.teams.values()].map((t) => ({ id: t.id, name: t.name })),
       people: people.map((u) => ({ id: u.id, name: u.name, realName: u.realName, teamId: u.teamId })),
+      enterprise: teamId ? (state.enterpriseOf(teamId) ?? null) : null,
       viewer: viewer ? { id: viewer.id, name: viewer.name, realName: viewer.realName, teamId: viewer.teamId } : null,
       channels,
       view: view ? { id: view.id, title: view.title, submit: view.submit ?? null, close: view.close ?? null, blocks: view.blocks } : null,

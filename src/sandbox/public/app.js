@@ -179,9 +179,13 @@
   }
 
   function renderSidebar() {
-    $('team-name').textContent = data.teams.find((t) => data.viewer && t.id === data.viewer.teamId)?.name || 'Slack sandbox';
+    const teamName = (id) => data.teams.find((t) => t.id === id)?.name || id;
+    $('team-name').textContent = (data.viewer && teamName(data.viewer.teamId)) || 'Slack sandbox';
+    $('team-name').title = data.enterprise ? `Enterprise Grid: ${data.enterprise.name} (${data.enterprise.id})` : '';
     const select = $('user-select');
-    select.replaceChildren(...data.people.map((p) => el('option', { value: p.id, selected: data.viewer && p.id === data.viewer.id }, `${p.realName} (@${p.name})`)));
+    // People of several workspaces (an Enterprise Grid organization): each says which is theirs.
+    const several = new Set(data.people.map((p) => p.teamId)).size > 1;
+    select.replaceChildren(...data.people.map((p) => el('option', { value: p.id, selected: data.viewer && p.id === data.viewer.id }, `${p.realName} (@${p.name})${several ? ` · ${teamName(p.teamId)}` : ''}`)));
     const list = $('channel-list');
     list.replaceChildren(
       ...data.channels.map((c) =>

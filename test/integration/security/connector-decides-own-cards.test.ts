@@ -34,6 +34,13 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
+/** The innermost message of a failure: the worker's reason, not Temporal's wrappers. */
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return e.message ?? String(err);
+}
+
 const ask = (execution: string, extra: Record<string, unknown> = {}) =>
   s.api('POST', '/approvals', TOKEN, { pipeline: 'payments-api', stage: 'production', execution, approverGroups: ['release'], channel: CHANNEL, connector: 'payments', timeout: '10m', ...extra });
 
@@ -57,7 +64,7 @@ test('started past the edge, the workflow refuses too: the run fails before any 
     (e: unknown) => e,
   );
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  expect(String((failure as Error).cause?.cause?.message ?? (failure as Error).cause?.message)).toContain('may be carried by organization only, not connector:payments');
+  expect(rootMessage(failure)).toBe('The cards of approver group release may be carried by organization only, not connector:payments (configuration: approverGroups.<group>.integrations)');
   expect(card(s.sandbox, execution)).toBeUndefined();
 });
 

@@ -28,7 +28,8 @@ function pgBinDir(): string {
   return path.join(base, versions[0], 'bin');
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/** @param options.maxConnections PostgreSQL's max_connections. @default 200 (PostgreSQL's own default is 100) */
+export async function startTestPostgres(options: { maxConnections?: number } = {}): Promise<TestPostgres> {
   const bin = pgBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -43,8 +44,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   // Below the ephemeral range, so the port is still free when it restarts.
   const port = await freePortInRange(20_000, 32_000);
   run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const start = () => run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'postgres.log'), '-w', 'start']);
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${options.maxConnections ?? 200}`;
+  const start = () => run('pg_ctl', ['-D', dataDir, '-o', serverOptions, '-l', path.join(dir, 'postgres.log'), '-w', 'start']);
   const stop = () => {
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);

@@ -6,6 +6,7 @@ import { createFileActivities } from './slack/files';
 import { createCanvasActivities } from './slack/canvases';
 import { createDirectoryActivities } from './slack/directory';
 import { createApprovalActivities } from './approvals';
+import { createIncidentActivities } from './incidents';
 import { IntegrationRegistry } from '../src/slack/integrations';
 import { ConfigSchema } from '../src/config/schema';
 import { OutboundClient } from '../src/net/outbound';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCanvasActivities(slack),
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
+    ...createIncidentActivities(slack),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
-import type { ActionItem, IncidentState, IncidentUpdate, TaskRequest } from './incident/types';
+import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from './incident/types';
 import type { SlackClickSignal } from './click';
 
 /**
@@ -27,11 +27,11 @@ export type SlackDecisionSignal = SlackClickSignal;
 /** An incident status update: posted into the update thread, re-arms the reminder timer. */
 export const incidentUpdateSignal = defineSignal<[IncidentUpdate]>('incidentUpdate');
 /** A severity change (SEV1…): announced, re-arms the reminder timer with the new cadence. */
-export const incidentSeveritySignal = defineSignal<[{ severity: string; by?: string }]>('incidentSeverity');
+export const incidentSeveritySignal = defineSignal<[SeverityChangeRequest]>('incidentSeverity');
 /** Resolves the incident: runs the runbook's post-incident steps. */
-export const incidentResolveSignal = defineSignal<[{ summary?: string; resolvedBy?: string }]>('incidentResolve');
+export const incidentResolveSignal = defineSignal<[ResolveRequest]>('incidentResolve');
 export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 /** Adds or closes an action item; answers with the item (the CLI prints its number). */
 export const incidentTaskUpdate = defineUpdate<ActionItem, [TaskRequest]>('incidentTask');
-/** An action item's Done button (`signalroom:task:done`), from the server's click route; the workflow checks the clicker is in the incident channel. */
+/** An action item's Done button (`signalroom:task:done`), from the server's click route; the workflow checks the clicker may change the incident. */
 export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('incidentTaskClick');

@@ -13,6 +13,7 @@ import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type
 import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integrations';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
+import { ownEntry } from '../config/own';
 import { SignalroomError } from '../errors';
 import { ApprovalInputError } from './errors';
 
@@ -118,7 +119,7 @@ export function approvalNamesOf(config: Pick<SignalroomConfig, 'approverGroups' 
     if (!group.userGroups.length) capacity.set(name, new Set(group.users).size + new Set(group.emails).size);
   }
   const webhookOwner = (name: string) => {
-    const entry = config.slack.webhooks[name];
+    const entry = ownEntry(config.slack.webhooks, name);
     return entry === undefined ? undefined : typeof entry === 'string' ? ORGANIZATION : entry.integration;
   };
   const carrierOf = (dest: ApprovalRequest['destination']): string | undefined => {

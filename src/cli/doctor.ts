@@ -4,6 +4,7 @@
  * signing secret present, Request URL reachable — and prints a table.
  */
 import type { SignalroomConfig } from '../config/schema';
+import { ownEntry } from '../config/own';
 import { slackFailure } from '../slack/errors';
 import type { IntegrationRegistry } from '../slack/integrations';
 import { CUSTOMIZE_SCOPE, REQUIRED_BOT_SCOPES, BOT_SCOPES } from '../slack/scopes';
@@ -28,7 +29,7 @@ export interface DoctorOptions {
 export async function runDoctor(options: DoctorOptions): Promise<DoctorRow[]> {
   const rows: DoctorRow[] = [];
   for (const name of options.registry.names()) {
-    const connector = name.startsWith('connector:') ? options.config.slack.connectors[name.slice(10)] : undefined;
+    const connector = name.startsWith('connector:') ? ownEntry(options.config.slack.connectors, name.slice(10)) : undefined;
     let integration;
     try {
       integration = await options.registry.get(name);

@@ -8,16 +8,19 @@
  *
  * Exit codes: 0 done · 1 the request was refused (no such runbook, an
  * invalid runbook, no such incident, a missing input, an incident already
- * resolved, an API token without the permission) · 64 bad usage · 69
+ * resolved, an API token without the permission, an incident already open
+ * with a different request) · 64 bad usage (and inputs the engine sets
+ * itself, like incident.channelId) · 69
  * Temporal or the API cannot be reached · 70 internal error.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import type { Problem } from '../runbook/validate';
-import { IncidentInputError, IncidentNotFound, TaskRefused, incidentWorkflowId } from '../incidents/errors';
+import { IncidentConflict, IncidentInputError, IncidentNotFound, ReservedInputError, TaskRefused, incidentWorkflowId } from '../incidents/errors';
 import type { IncidentService, RunbookCatalog } from '../incidents/service';
 import { onDemand } from './on-demand';
+import { cliOperator } from '../approvals/port';
 import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
 
 export const EXIT_INCIDENT_REFUSED = 1;
@@ -61,7 +64,10 @@ export function describeIncident(state: IncidentState): string[] {
       (state.resolvedAt ? `; resolved ${state.resolvedAt}${state.resolvedBy ? ` by ${state.resolvedBy}` : ''}` : ''),
     'Timeline:',
   ];
-  for (const e of state.timeline) lines.push(`  ${e.at}  ${e.kind.padEnd(12)} ${e.text}${e.by ? ` (${e.by})` : ''}`);
+  for (const e of state.timeline) {
+    const who = [e.by, e.caller?.token && `token ${e.caller.token}`, e.caller?.operator && `operator ${e.caller.operator}`].filter(Boolean).join(', ');
+    lines.push(`  ${e.at}  ${e.kind.padEnd(12)} ${e.text}${who ? ` (${who})` : ''}`);
+  }
   return lines;
 }
 
@@ -72,6 +78,9 @@ function problemsOf(catalog: RunbookCatalog, runbookName?: string): Problem[] {
   return own.length ? own : catalog.problems;
 }
 
+
+/** Who writes straight against Temporal: the OS user on this host, recorded on the timeline as the API records a token. */
+const operator = () => ({ operator: cliOperator() });
 
 /** Runs `fn` with the incident service straight against Temporal (the connection from the environment). */
 function overTemporal<T>(fn: (service: IncidentService) => Promise<T>): Promise<T> {
@@ -84,14 +93,16 @@ async function run(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ApiUsageError) {
+    // Inputs the engine sets are a usage error wherever they are refused: here, or by the server.
+    const reservedInput = err instanceof ReservedInputError || (err instanceof ApiCallError && err.code === 'reserved_input');
+    if (err instanceof UsageError || err instanceof ApiUsageError || reservedInput) {
       process.stderr.write(`signalroom: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     // The API's 4xx: the server refused the request and said why (a 5xx is left to main: exit 70).
     const apiRefusal = err instanceof ApiCallError && err.status < 500;
-    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError || err instanceof TaskRefused || apiRefusal) {
+    if (err instanceof Refused || err instanceof IncidentNotFound || err instanceof IncidentInputError || err instanceof IncidentConflict || err instanceof TaskRefused || apiRefusal) {
       process.stderr.write(`signalroom: ${err.message}\n`);
       process.exitCode = EXIT_INCIDENT_REFUSED;
       return;
@@ -143,7 +154,7 @@ export function registerIncidentCommands(program: Command): void {
           );
         }
         await onDemand.temporal().withTemporalClient(async (client) => {
-          const handle = await onDemand.incidentsClient().openIncident(client, runbook, values, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy);
+          const handle = await onDemand.incidentsClient().openIncident(client, runbook, values, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, opts.openedBy, operator());
           const result = { incidentId: values['incident.id'], workflowId: handle.workflowId, runId: handle.firstExecutionRunId, runbook: runbook.name };
           process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `Incident ${result.incidentId} open with runbook ${runbook.name}: workflow ${handle.workflowId}\n`);
         });
@@ -157,7 +168,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.updateIncident(id, text, opts.as);
-        else await overTemporal((service) => service.update(id, text, opts.as));
+        else await overTemporal((service) => service.update(id, text, opts.as, operator()));
         process.stdout.write(`Update sent to ${incidentWorkflowIdOf(id)}\n`);
       }),
     );
@@ -169,7 +180,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.setIncidentSeverity(id, severity, opts.as);
-        else await overTemporal((service) => service.setSeverity(id, severity, opts.as));
+        else await overTemporal((service) => service.setSeverity(id, severity, opts.as, operator()));
         process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
       }),
     );
@@ -182,7 +193,7 @@ export function registerIncidentCommands(program: Command): void {
       run(async () => {
         const api = SignalroomApi.fromEnvironment(opts);
         if (api) await api.resolveIncident(id, opts.as, opts.summary);
-        else await overTemporal((service) => service.resolve(id, opts.as, opts.summary));
+        else await overTemporal((service) => service.resolve(id, opts.as, opts.summary, operator()));
         process.stdout.write(`Resolving ${incidentWorkflowIdOf(id)}\n`);
       }),
     );
@@ -190,7 +201,7 @@ export function registerIncidentCommands(program: Command): void {
   const task = incident.command('task').description("The incident's action items: add, close, list");
   const taskRequest = (id: string, request: TaskRequest, opts: ApiOptions): Promise<ActionItem> => {
     const api = SignalroomApi.fromEnvironment(opts);
-    return api ? api.incidentTask(id, request) : overTemporal((service) => service.task(id, request));
+    return api ? api.incidentTask(id, request) : overTemporal((service) => service.task(id, { ...request, caller: operator() }));
   };
   withApiOptions(task.command('add <id> <text>'))
     .description('Add an action item: posted in the incident channel with a Done button (needs a running worker)')

@@ -122,8 +122,13 @@ export const ApproverGroupSchema = z
   })
   .strict();
 
-/** Every permission an API token can hold. `approvals:decide-as-anyone` lets a token name the deciding user. */
-export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:decide', 'approvals:decide-as-anyone', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'integrations:install', '*'] as const;
+/**
+ * Every permission an API token can hold. A token acts as its own `slackUser`;
+ * `approvals:decide-as-anyone` lets it name the user who decides or cancels an
+ * approval, `incidents:write-as-anyone` the user who opens, updates, changes
+ * or resolves an incident or its action items.
+ */
+export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:decide', 'approvals:decide-as-anyone', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'incidents:write-as-anyone', 'integrations:install', '*'] as const;
 
 export const ApiTokenSchema = z
   .object({
@@ -188,12 +193,23 @@ export const IncidentPolicySchema = z
   .object({
     /**
      * Approver groups whose members may open, update, change the severity of
-     * and resolve incidents from the slash command (besides the incident
-     * channel's members). @default none: only the incident's channel members
+     * and resolve incidents from the slash command, and close action items
+     * with their Done buttons. @default none
      */
     responderGroups: z.array(z.string()).default([]),
+    /**
+     * Who else may change an incident (update, severity, resolve, action
+     * items) from Slack: `responders` — only the people the incident added
+     * itself (its runbook's Create Channel and Add Users steps, and whoever
+     * opened it, as Signalroom recorded them); `channel-members` — anyone in
+     * the incident's channel, including whoever joined a public one.
+     * @default responders
+     */
+    changeAccess: z.enum(['responders', 'channel-members']).default('responders'),
   })
   .strict();
+
+export type IncidentPolicy = z.infer<typeof IncidentPolicySchema>;
 
 export const ConfigSchema = z
   .object({
@@ -211,7 +227,7 @@ export const ConfigSchema = z
       .default({ connectors: {}, webhooks: {} }),
     projects: z.record(z.string(), ProjectSchema).default({}),
     approverGroups: z.record(z.string(), ApproverGroupSchema).default({}),
-    incidents: IncidentPolicySchema.default({ responderGroups: [] }),
+    incidents: IncidentPolicySchema.default({ responderGroups: [], changeAccess: 'responders' }),
     api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
     runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
     outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }),

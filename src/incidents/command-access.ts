@@ -9,6 +9,7 @@
 import { SlackContext } from '../../activities/slack/context';
 import { resolveUserRefs } from '../../activities/slack/directory';
 import type { SignalroomConfig } from '../config/schema';
+import { ownEntry } from '../config/own';
 import { ORGANIZATION, type IntegrationRegistry } from '../slack/integrations';
 import type { IncidentService } from './service';
 
@@ -39,7 +40,7 @@ export function responderAccess(deps: { config: SignalroomConfig; integrations: 
     remembered('responders', async () => {
       const integration = await slack.integration(ORGANIZATION);
       const refs = groups.flatMap((name) => {
-        const g = deps.config.approverGroups[name];
+        const g = ownEntry(deps.config.approverGroups, name);
         return g ? [...g.users, ...g.emails, ...g.userGroups] : [];
       });
       return new Set((await resolveUserRefs(slack, integration, refs)).userIds);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadRunbookDir } from '../runbook/load';
 import type { Runbook } from '../runbook/types';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
-import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
+import type { ActionItem, IncidentCaller, IncidentState, TaskRequest } from '../../workflows/incident/types';
 import { openIncident } from './client';
 import { incidentWorkflowId } from './errors';
 import { postmortemMarkdown } from './postmortem';
@@ -43,11 +43,16 @@ export class IncidentService {
     return loadRunbookCatalog(this.runbookDirs);
   }
 
-  async open(runbookName: string, values: Record<string, string>, openedBy?: string): Promise<{ workflowId: string; runId?: string }> {
+  /**
+   * Each write names the person it is done as (`openedBy`, `author`, `by`) and,
+   * from the API or the CLI, the token or operator that made it (`caller`),
+   * recorded on the timeline entry.
+   */
+  async open(runbookName: string, values: Record<string, string>, openedBy?: string, caller?: IncidentCaller): Promise<{ workflowId: string; runId?: string }> {
     const { runbooks } = await this.runbooks();
     const runbook = runbooks.get(runbookName);
     if (!runbook) throw new RunbookNotFound(`No valid runbook named "${runbookName}" (known: ${[...runbooks.keys()].join(', ') || 'none'})`);
-    const handle = await openIncident(this.temporal, runbook, values, this.taskQueue, openedBy);
+    const handle = await openIncident(this.temporal, runbook, values, this.taskQueue, openedBy, caller);
     // A duplicate open joins the running incident: its run id is the running one's.
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
@@ -67,16 +72,16 @@ export class IncidentService {
     }
   }
 
-  update(id: string, text: string, author?: string): Promise<void> {
-    return this.signal(id, (h) => h.signal(incidentUpdateSignal, { text, author }));
+  update(id: string, text: string, author?: string, caller?: IncidentCaller): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentUpdateSignal, { text, author, ...(caller && { caller }) }));
   }
 
-  setSeverity(id: string, severity: string, by?: string): Promise<void> {
-    return this.signal(id, (h) => h.signal(incidentSeveritySignal, { severity, by }));
+  setSeverity(id: string, severity: string, by?: string, caller?: IncidentCaller): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentSeveritySignal, { severity, by, ...(caller && { caller }) }));
   }
 
-  resolve(id: string, resolvedBy?: string, summary?: string): Promise<void> {
-    return this.signal(id, (h) => h.signal(incidentResolveSignal, { resolvedBy, summary }));
+  resolve(id: string, resolvedBy?: string, summary?: string, caller?: IncidentCaller): Promise<void> {
+    return this.signal(id, (h) => h.signal(incidentResolveSignal, { resolvedBy, summary, ...(caller && { caller }) }));
   }
 
   /** Adds or closes an action item; answers with the item. */

@@ -7,8 +7,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiErrorResponses, errorResponse, strictBody, textOrNumber } from './api';
-import { forbidden, unprocessable } from './errors';
-import { hasPermission, type ApiCaller } from './api-auth';
+import { unprocessable } from './errors';
+import { actingUser, recordedCaller, type ApiCaller } from './api-auth';
 import type { ApprovalService } from '../approvals/service';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
@@ -88,21 +88,9 @@ function toRequest(body: z.infer<typeof CreateBody>): ApprovalRequest {
   return { ...rest, destination: { channel, project, connector } };
 }
 
-/**
- * Whom a token decides as: its own Slack user, or — only with
- * `approvals:decide-as-anyone` — the user it names. A token proves its own
- * name and permissions, nothing more (DESIGN rule 8).
- */
+/** Whom a token decides as: its own Slack user, or anyone only with `approvals:decide-as-anyone`; a decision needs someone. */
 function deciderFor(caller: ApiCaller, named: string | undefined): string {
-  const mayNameAnyone = hasPermission(caller, 'approvals:decide-as-anyone');
-  if (named && named !== caller.slackUser && !mayNameAnyone) {
-    throw forbidden(
-      caller.slackUser
-        ? `The token "${caller.name}" decides as ${caller.slackUser} only; deciding as ${named} needs the permission approvals:decide-as-anyone.`
-        : `The token "${caller.name}" is bound to no Slack user (slackUser), so it cannot decide as ${named} without the permission approvals:decide-as-anyone.`,
-    );
-  }
-  const decider = named ?? caller.slackUser;
+  const decider = actingUser(caller, named, 'approvals:decide-as-anyone', { verb: 'decide', acts: 'decides', acting: 'deciding' });
   if (!decider) throw unprocessable(`Name the deciding user: the token "${caller.name}" is bound to no Slack user (slackUser).`, 'body.user');
   return decider;
 }
@@ -195,7 +183,7 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
         const { verb, user, reason, inputs } = request.body;
         const caller = request.apiToken!;
         const decider = deciderFor(caller, user);
-        return service.decide(request.params.id, { verb, user: { id: decider }, reason, inputs, by: { token: caller.name } });
+        return service.decide(request.params.id, { verb, user: { id: decider }, reason, inputs, by: recordedCaller(caller) });
       },
     );
 
@@ -219,7 +207,9 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
       async (request) => {
         const { by, reason } = request.body ?? {};
         const caller = request.apiToken!;
-        return service.cancel(request.params.id, by ?? caller.slackUser, reason, { token: caller.name });
+        // Naming who cancels is acting as them: the same rule as deciding.
+        const canceller = actingUser(caller, by, 'approvals:decide-as-anyone', { verb: 'cancel', acts: 'cancels', acting: 'cancelling' });
+        return service.cancel(request.params.id, canceller, reason, recordedCaller(caller));
       },
     );
   };

@@ -63,6 +63,34 @@ export function hasPermission(caller: ApiCaller, needed: string): boolean {
   return caller.permissions.includes('*') || caller.permissions.includes(needed);
 }
 
+/** How a refusal names what the token tried: `decide` / `decides` / `deciding`. */
+export interface ActingVerb {
+  verb: string;
+  acts: string;
+  acting: string;
+}
+
+/**
+ * Whom a token acts as: its own Slack user (`slackUser`), or the user the
+ * request names only when the token holds `anyone`, the `…-as-anyone`
+ * permission of the route. A token proves its own name and permissions,
+ * nothing more (SECURITY.md, "A token acts as its own user"). Undefined when
+ * the request names nobody and the token is bound to no user.
+ */
+export function actingUser(caller: ApiCaller, named: string | undefined, anyone: ApiPermission, how: ActingVerb): string | undefined {
+  if (named !== undefined && named !== caller.slackUser && !hasPermission(caller, anyone)) {
+    throw forbidden(
+      caller.slackUser
+        ? `The token "${caller.name}" ${how.acts} as ${caller.slackUser} only; ${how.acting} as ${named} needs the permission ${anyone}.`
+        : `The token "${caller.name}" is bound to no Slack user (slackUser), so it cannot ${how.verb} as ${named} without the permission ${anyone}.`,
+    );
+  }
+  return named ?? caller.slackUser;
+}
+
+/** What a write through the API records beside the person it names: the token that made it. */
+export const recordedCaller = (caller: ApiCaller) => ({ token: caller.name });
+
 /** Registered inside the /api/v1 context: every route there, and every route a feature adds there, is protected. */
 export const apiAuth = fp<{ tokens: readonly ApiTokenConfig[] }>(
   async (app, { tokens }) => {

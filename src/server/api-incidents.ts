@@ -2,13 +2,14 @@
  * /api/v1/runbooks and /api/v1/incidents: list and validate runbooks, open
  * incidents with one, and drive them (update, severity, resolve, read).
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiErrorResponses, strictBody, textOrNumber } from './api';
+import { apiErrorResponses, errorResponse, strictBody, textOrNumber } from './api';
 import { invalidRequest, unprocessable } from './errors';
 import { RunbookValidationProcess } from './runbook-validation';
 import type { IncidentService } from '../incidents/service';
+import { actingUser, recordedCaller } from './api-auth';
 import type { IncidentState } from '../../workflows/incident/types';
 
 const Problem = z.object({ file: z.string(), line: z.number().int(), column: z.number().int(), field: z.string(), message: z.string() });
@@ -27,6 +28,7 @@ const Opened = z.object({ workflowId: z.string(), runId: z.string().optional() }
 /** The workflow's own state, passed through as it is (its shape is the workflow's: workflows/incident/types.ts). */
 const IncidentStateBody = z.custom<IncidentState>((value) => typeof value === 'object' && value !== null).meta({ type: 'object', additionalProperties: true });
 const Accepted = { 202: z.object({ accepted: z.boolean() }) };
+const OpenConflict = errorResponse('The incident id is open with another runbook or other inputs; `fields` names what differs. It was not joined.');
 
 const ActionItem = z.object({
   id: z.number().int(),
@@ -41,6 +43,16 @@ const ActionItem = z.object({
   channel: z.string().optional(),
   ts: z.string().optional(),
 });
+
+/**
+ * Whom an incident write is done as: the token's own Slack user, or the one
+ * the body names (`openedBy`, `author`, `by`, `resolvedBy`) only with
+ * `incidents:write-as-anyone`; and the token, recorded on the timeline.
+ */
+function writer(request: FastifyRequest, named: string | undefined) {
+  const caller = request.apiToken!;
+  return { as: actingUser(caller, named, 'incidents:write-as-anyone', { verb: 'act', acts: 'acts', acting: 'acting' }), caller: recordedCaller(caller) };
+}
 
 export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync {
   return async (plain) => {
@@ -110,17 +122,18 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
         config: { permission: 'runbooks:run' },
         schema: {
           operationId: 'startRunbook',
-          summary: 'Open an incident with this runbook (idempotent on incident.id: a duplicate joins the running incident)',
+          summary: 'Open an incident with this runbook (idempotent on incident.id: the same request joins the running incident, a different one is 409)',
           tags: ['runbooks'],
           params: z.object({ name: z.string() }),
           body: strictBody({ inputs: Inputs, openedBy: z.string().max(200).optional() }),
-          response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
+          response: { 201: Opened, 409: OpenConflict, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
         const { inputs, openedBy } = request.body;
         // Who opened it is the incident's requester: its runbook's approvals refuse their approval (SECURITY.md).
-        return reply.code(201).send(await service.open(request.params.name, inputs, openedBy ?? request.apiToken?.slackUser));
+        const w = writer(request, openedBy);
+        return reply.code(201).send(await service.open(request.params.name, inputs, w.as, w.caller));
       },
     );
 
@@ -133,12 +146,13 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
           summary: 'Open an incident with a runbook (same as POST /runbooks/{name}/runs)',
           tags: ['incidents'],
           body: strictBody({ runbook: z.string(), inputs: Inputs, openedBy: z.string().max(200).optional() }),
-          response: { 201: Opened, ...apiErrorResponses(400, 404, 422) },
+          response: { 201: Opened, 409: OpenConflict, ...apiErrorResponses(400, 404, 422) },
         },
       },
       async (request, reply) => {
         const { runbook, inputs, openedBy } = request.body;
-        return reply.code(201).send(await service.open(runbook, inputs, openedBy ?? request.apiToken?.slackUser));
+        const w = writer(request, openedBy);
+        return reply.code(201).send(await service.open(runbook, inputs, w.as, w.caller));
       },
     );
 
@@ -172,7 +186,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { text, author } = request.body;
-        await service.update(request.params.id, text, author);
+        const w = writer(request, author);
+        await service.update(request.params.id, text, w.as, w.caller);
         return reply.code(202).send({ accepted: true });
       },
     );
@@ -192,7 +207,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { severity, by } = request.body;
-        await service.setSeverity(request.params.id, severity, by);
+        const w = writer(request, by);
+        await service.setSeverity(request.params.id, severity, w.as, w.caller);
         return reply.code(202).send({ accepted: true });
       },
     );
@@ -212,7 +228,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { resolvedBy, summary } = request.body ?? {};
-        await service.resolve(request.params.id, resolvedBy, summary);
+        const w = writer(request, resolvedBy);
+        await service.resolve(request.params.id, w.as, summary, w.caller);
         return reply.code(202).send({ accepted: true });
       },
     );
@@ -247,7 +264,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request, reply) => {
         const { text, owner, by } = request.body;
-        return reply.code(201).send(await service.task(request.params.id, { action: 'add', text, owner, by }));
+        const w = writer(request, by);
+        return reply.code(201).send(await service.task(request.params.id, { action: 'add', text, owner, by: w.as, caller: w.caller }));
       },
     );
 
@@ -266,7 +284,8 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
       },
       async (request) => {
         const { id, item } = request.params;
-        return service.task(id, { action: 'done', item, by: request.body?.by });
+        const w = writer(request, request.body?.by);
+        return service.task(id, { action: 'done', item, by: w.as, caller: w.caller });
       },
     );
 

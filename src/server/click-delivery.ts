@@ -15,6 +15,7 @@ import type { ClickSignal } from './interaction-routes';
 import type { SlackClickSignal } from '../../workflows/click';
 import type { ClickOutcome } from './metrics';
 import { postToResponseUrl } from '../slack/response-url';
+import { SeenKeys } from './seen-keys';
 
 /** How long and how hard a click is retried. Swappable as a whole (tests use seconds). */
 /** How long a click's key is remembered to drop Slack's retries of it, and how many keys at most. */
@@ -126,7 +127,7 @@ function isPermanent(err: unknown): boolean {
 
 export class ClickDelivery {
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new SeenKeys(DEDUPE_WINDOW_MS, DEDUPE_MAX_KEYS);
   /** Per person and run: tokens left and when they were counted; whether the person was told they were throttled. */
   private readonly buckets = new Map<string, { tokens: number; at: number; told: boolean }>();
   private readonly stopping = new AbortController();
@@ -185,18 +186,9 @@ export class ClickDelivery {
     return this.inFlight.size;
   }
 
+  /** Slack retries a request it got no answer to within minutes: the retry is dropped. */
   private isDuplicate(key: string): boolean {
-    const now = Date.now();
-    // Slack retries a request it got no answer to within minutes; forget older keys. The map
-    // is in insertion (= time) order, so the sweep stops at the first key still young: each
-    // click costs O(1) amortised however many arrived in the last ten minutes.
-    for (const [k, at] of this.seen) {
-      if (now - at <= DEDUPE_WINDOW_MS && this.seen.size <= DEDUPE_MAX_KEYS) break;
-      this.seen.delete(k);
-    }
-    if (this.seen.has(key)) return true;
-    this.seen.set(key, now);
-    return false;
+    return !this.seen.firstTime(key);
   }
 
   /**

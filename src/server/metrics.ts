@@ -30,9 +30,11 @@ export type ClickOutcome =
   /** One person clicked on one run faster than the rate limit allows; not delivered. */
   | 'throttled'
   /** A slash command refused: the caller may not do that. */
-  | 'command_refused';
+  | 'command_refused'
+  /** A signed slash command received again (same signature): not run a second time. */
+  | 'command_replayed';
 
-export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'modal_opened', 'unrouted', 'rejected_signature', 'malformed', 'throttled', 'command_refused'];
+export const CLICK_OUTCOMES: readonly ClickOutcome[] = ['delivered', 'delivered_late', 'undeliverable', 'workflow_finished', 'replied', 'modal_opened', 'unrouted', 'rejected_signature', 'malformed', 'throttled', 'command_refused', 'command_replayed'];
 
 export interface ServerMetrics {
   registry: Registry;

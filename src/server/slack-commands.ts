@@ -20,6 +20,8 @@ import type { IncidentService } from '../incidents/service';
 import { SignalroomError } from '../errors';
 import { pendingApprovalsFor } from '../approvals/pending';
 import { escapeMrkdwn as esc, slackDate } from '../slack/mrkdwn';
+import { SIGNATURE_MAX_AGE_SECONDS } from './slack-signature';
+import { SeenKeys } from './seen-keys';
 
 export const COMMANDS_PATH = '/slack/commands';
 
@@ -66,6 +68,9 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
   // Raw body, signature and the app that signed: the same check as clicks.
   await app.register(slackRequests, { apps: options.apps, metrics: options.metrics, bodyLimit: 16 * 1024, now: options.now });
   const authorize = options.authorize ?? refuseCommandWrites;
+  // A signed command verifies for as long as its timestamp is fresh (both ways): the same
+  // signature seen again in that time is the same request sent again, and acts once.
+  const received = new SeenKeys(2 * SIGNATURE_MAX_AGE_SECONDS * 1000 + 60_000, 100_000);
   const refused = (why: string) => {
     options.metrics.clicks.inc({ outcome: 'command_refused' });
     // The reason names what was asked (an incident id as typed): text, never markup.
@@ -76,6 +81,12 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
     const form = request.slackForm!.fields;
     const userId = form.get('user_id');
     if (!userId) return reply.code(400).send({ error: 'malformed_command', message: 'user_id is missing', field: 'user_id' });
+    // The signature covers the timestamp and the exact body: it names this request.
+    if (!received.firstTime(`${request.headers['x-slack-signature']}`)) {
+      options.metrics.clicks.inc({ outcome: 'command_replayed' });
+      request.log.warn({ userId }, 'slash command replayed');
+      return reply.send(ephemeral('Not done: this exact command was already received, so it was not run again.'));
+    }
     // The command belongs to the organization's app: a connector's app (another workspace's, say) may not drive incidents.
     if (!request.slack!.integrations.includes(ORGANIZATION)) {
       return reply.send(refused(`/signalroom is served for the organization's Slack app only, and this command came from ${request.slack!.integrations.join(', ')}`));

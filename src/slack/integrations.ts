@@ -7,6 +7,7 @@
 import { LogLevel, WebClient, type Logger, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { InstallationStore } from '@slack/oauth';
 import type { BotSettingsSchema, ChannelPermissions, SignalroomConfig } from '../config/schema';
+import { ownEntry } from '../config/own';
 import type { z } from 'zod';
 import { responseUrlBaseOf } from './response-url';
 import type { OutboundPolicy } from '../net/outbound';
@@ -136,7 +137,7 @@ export function slackClient(token: string | undefined, apiUrl: string, timeoutMs
  * not allow.
  */
 export function integrationFor(routing: { projects: SignalroomConfig['projects']; connectors: readonly string[] }, project: string | undefined, connector?: string): string {
-  const p = project ? routing.projects[project] : undefined;
+  const p = project ? ownEntry(routing.projects, project) : undefined;
   if (project && !p && Object.keys(routing.projects).length > 0) {
     throw new IntegrationError('project_not_allowed', `Unknown project "${project}": configured projects are ${Object.keys(routing.projects).join(', ')}`);
   }
@@ -178,14 +179,14 @@ export class IntegrationRegistry {
   }
 
   private webhook(name: string): { url: string; integration: string } {
-    const entry = this.config.slack.webhooks[name];
+    const entry = ownEntry(this.config.slack.webhooks, name);
     if (!entry) throw new IntegrationError('unknown_integration', `Unknown incoming webhook "${name}" (configured: ${Object.keys(this.config.slack.webhooks).join(', ') || 'none'})`);
     return typeof entry === 'string' ? { url: entry, integration: ORGANIZATION } : entry;
   }
 
   /** An approver group from configuration. */
   approverGroup(name: string) {
-    return this.config.approverGroups[name];
+    return ownEntry(this.config.approverGroups, name);
   }
 
   /**
@@ -276,7 +277,7 @@ export class IntegrationRegistry {
       return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout, this.observed(name)), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
     }
     const connectorName = name.startsWith('connector:') ? name.slice('connector:'.length) : undefined;
-    const connector = connectorName ? this.config.slack.connectors[connectorName] : undefined;
+    const connector = connectorName ? ownEntry(this.config.slack.connectors, connectorName) : undefined;
     if (!connector) throw new IntegrationError('unknown_integration', `Unknown Slack integration "${name}" (configured: ${this.names().join(', ')})`);
     // A connector talks to the same Slack as the organization unless it says otherwise (GovSlack, the sandbox).
     const apiUrl = connector.apiUrl ?? this.config.slack.organization?.apiUrl ?? this.options.organizationDefaults?.apiUrl ?? DEFAULT_SLACK_API_URL;

@@ -3,11 +3,19 @@
  */
 import type { Runbook } from '../../src/runbook/types';
 
+/** Who made a write through the API or the CLI: the token's name, or the operator at the CLI (user@host). */
+export interface IncidentCaller {
+  token?: string;
+  operator?: string;
+}
+
 export interface IncidentInput {
   runbook: Runbook;
   /** The runbook's inputs by name without the `incident.` prefix: { id, severity, service, description }. */
   incident: Record<string, string>;
   openedBy?: string;
+  /** The token or operator that opened it (absent from Slack: the signature names the app, `openedBy` the person). */
+  caller?: IncidentCaller;
   /** Continue as new past this many history events (default 8000); tests make it small to exercise the hand-over. */
   historyLimit?: number;
   /** Set when the workflow continued as new: everything it had. */
@@ -19,19 +27,29 @@ export interface TimelineEntry {
   kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'action_item' | 'error';
   text: string;
   by?: string;
+  /** API and CLI writes: the token or operator that made it. */
+  caller?: IncidentCaller;
 }
 
 /** A severity change as requested (applied by the workflow in arrival order). */
 export interface SeverityChangeRequest {
   severity: string;
   by?: string;
+  caller?: IncidentCaller;
+}
+
+/** A request to resolve the incident. */
+export interface ResolveRequest {
+  summary?: string;
+  resolvedBy?: string;
+  caller?: IncidentCaller;
 }
 
 /** What a run had received but not yet applied when it continued as new. */
 export interface IncidentPending {
   updates: IncidentUpdate[];
   severity: SeverityChangeRequest[];
-  resolve?: { summary?: string; resolvedBy?: string };
+  resolve?: ResolveRequest;
 }
 
 /** An action item: added by a runbook step, the CLI, the API or /signalroom, closed with its Done button or by id. */
@@ -77,7 +95,7 @@ export interface IncidentApproval {
 }
 
 /** Adds or closes an action item (the `incidentTask` update). */
-export type TaskRequest = { action: 'add'; text: string; owner?: string; by?: string } | { action: 'done'; item: number; by?: string };
+export type TaskRequest = ({ action: 'add'; text: string; owner?: string; by?: string } | { action: 'done'; item: number; by?: string }) & { caller?: IncidentCaller };
 
 export interface IncidentCarry {
   incident: Record<string, string>;
@@ -97,6 +115,13 @@ export interface IncidentCarry {
   actionItems?: ActionItem[];
   /** Each Request Approval step's outcome with its decisions: who decided, when and why. */
   approvals?: IncidentApproval[];
+  /**
+   * Who the incident added itself, as Slack user ids: the people its runbook's
+   * Create Channel and Add Users steps invited, and whoever opened it. With a
+   * responder group, they may change it from Slack; joining its channel does
+   * not make someone one of them. (Absent in incidents opened before it was kept.)
+   */
+  members?: string[];
   /** Only in what one run carries to the next: received, not yet applied. */
   pending?: IncidentPending;
 }
@@ -112,4 +137,5 @@ export interface IncidentState extends IncidentCarry {
 export interface IncidentUpdate {
   text: string;
   author?: string;
+  caller?: IncidentCaller;
 }

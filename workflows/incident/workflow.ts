@@ -42,8 +42,10 @@ import { postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import type { ApprovalResult } from '../approval/types';
 import { toBlockKit } from './blocks';
-import { channelLink, escapeMrkdwn as esc, mrkdwnValue, userMention } from '../../src/slack/mrkdwn';
+import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } from '../../src/slack/mrkdwn';
+import { audienceOf } from '../../src/incidents/audience';
 import { describeStep } from '../../src/runbook/describe';
+import { reservedInputsIn, reservedInputsProblem } from '../../src/runbook/reserved-inputs';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -56,7 +58,7 @@ const isChannelLink = (text: string, name: string) => (name === 'incident.channe
 const asMrkdwnValue = (text: string, name: string, position: PlaceholderPosition) =>
   position === 'text' && (MARKUP_VALUES.has(name) || isChannelLink(text, name)) ? text : mrkdwnValue(text, name, position);
 import { incidentDetails } from '../../src/temporal/details';
-import type { ActionItem, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
+import type { ActionItem, IncidentCaller, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -86,7 +88,7 @@ class IncidentRun {
   readonly state: IncidentState;
   private readonly pendingUpdates: IncidentUpdate[];
   private readonly pendingSeverity: SeverityChangeRequest[];
-  private resolveRequest: { summary?: string; resolvedBy?: string } | undefined;
+  private resolveRequest: ResolveRequest | undefined;
   /** What happened last, for `Wait For: update`. */
   private lastEvent: 'update' | 'resolved' | undefined;
 
@@ -111,6 +113,7 @@ class IncidentRun {
       lastReminderAt: carried?.lastReminderAt,
       actionItems: carried?.actionItems ?? [],
       approvals: carried?.approvals ?? [],
+      members: carried?.members ?? [],
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -129,7 +132,7 @@ class IncidentRun {
     this.pendingSeverity.push(change);
   }
 
-  receiveResolve(request: { summary?: string; resolvedBy?: string }): void {
+  receiveResolve(request: ResolveRequest): void {
     this.resolveRequest ??= request;
     this.lastEvent = 'resolved';
   }
@@ -156,13 +159,13 @@ class IncidentRun {
     // Before the runbook has opened the incident there is no integration or channel to post in.
     await condition(() => this.state.status !== 'opening');
     // A person asked: an owner Slack does not know is refused, so they can name them again.
-    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by, unknownOwner: 'refuse' });
+    if (request.action === 'add') return await this.addActionItem({ channel: this.incidentChannel(), text: request.text.trim(), owner: request.owner, by: request.by, caller: request.caller, unknownOwner: 'refuse' });
     const item = this.items.find((i) => i.id === request.item)!;
-    if (item.status === 'open') await this.closeActionItem(item, request.by);
+    if (item.status === 'open') await this.closeActionItem(item, request.by, request.caller);
     return item;
   }
 
-  /** The Done button. Only the incident channel's members may close an item: authorization lives here, not in who can see the message. */
+  /** The Done button. Only a responder, or someone the incident added, may close an item: authorization lives here, not in who can see the message. */
   async handleTaskClick(click: SlackClickSignal): Promise<void> {
     const where = { channel: click.provenance?.channelId ?? click.channelId, ts: click.provenance?.messageTs ?? click.messageTs };
     const item = this.items.find((i) => i.ts === where.ts && i.channel === where.channel);
@@ -182,6 +185,18 @@ class IncidentRun {
       return await tell(`That click was refused: ${mismatch}.`);
     }
     if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
+    // A responder group, or someone the incident added: being in a public channel is not enough (SECURITY.md).
+    if (patched('incident-change-access')) {
+      const incidentId = this.state.incident.id ?? this.state.workflowId;
+      const access = await slack.mayChangeIncident({ user: click.user.id, verb: 'close action items of', incident: audienceOf(incidentId, this.state) });
+      if (!access.ok) {
+        this.note('error', `Action item #${item.id}: Done refused for ${click.user.id}: ${access.why}`);
+        return await tell(`Not done: ${esc(access.why)}.`);
+      }
+      // The button may have been pressed twice before the first press was applied.
+      if (item.status === 'open') await this.closeActionItem(item, click.user.id);
+      return;
+    }
     const channel = this.state.incident.channelId;
     const member = channel ? await slack.isChannelMember({ integration: this.state.integration, channel, user: click.user.id }) : false;
     if (!member) {
@@ -197,7 +212,7 @@ class IncidentRun {
    * as a mention; one Slack does not know is refused (`unknownOwner: 'refuse'`,
    * nothing recorded) or kept as written with a problem in the timeline.
    */
-  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string; unknownOwner: 'refuse' | 'keep' }): Promise<ActionItem> {
+  private async addActionItem(input: { channel: string | undefined; text: string; owner?: string; by?: string; caller?: IncidentCaller; unknownOwner: 'refuse' | 'keep' }): Promise<ActionItem> {
     const owner = input.owner?.trim() || undefined;
     let ownerId: string | undefined;
     let ownerProblem: string | undefined;
@@ -220,7 +235,7 @@ class IncidentRun {
       ...(input.by && { addedBy: input.by }),
     };
     this.items.push(item);
-    this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by);
+    this.note('action_item', `Action item #${item.id} added: ${item.text}${item.owner ? ` (owner ${item.owner})` : ''}`, input.by, input.caller);
     if (ownerProblem) this.note('error', `Action item #${item.id}: ${ownerProblem}; it is shown with the owner as written`);
     if (input.channel) {
       const message = actionItemMessage(item, this.state.workflowId);
@@ -236,11 +251,11 @@ class IncidentRun {
     return item;
   }
 
-  private async closeActionItem(item: ActionItem, by: string | undefined): Promise<void> {
+  private async closeActionItem(item: ActionItem, by: string | undefined, caller?: IncidentCaller): Promise<void> {
     item.status = 'done';
     item.doneAt = new Date().toISOString();
     if (by) item.doneBy = by;
-    this.note('action_item', `Action item #${item.id} done: ${item.text}`, by);
+    this.note('action_item', `Action item #${item.id} done: ${item.text}`, by, caller);
     if (!item.channel || !item.ts) return;
     const message = actionItemMessage(item, this.state.workflowId);
     try {
@@ -276,6 +291,9 @@ class IncidentRun {
 
   private async open(): Promise<void> {
     const { runbook } = this.input;
+    // Inputs the engine sets (the channel) are refused at every entry; a run started some other way fails here, before any effect.
+    const reserved = reservedInputsIn(runbook, Object.keys(this.input.incident));
+    if (reserved.length && patched('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
       { key: SA.status, value: 'open' },
@@ -289,7 +307,8 @@ class IncidentRun {
     // this change recorded a regular activity here and replay down the old path.
     const where = { project: runbook.project, connector: runbook.connector };
     this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
-    this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy);
+    this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy, this.input.caller);
+    if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.addMembers([this.input.openedBy]);
     await this.runSection(runbook.steps, 'open', 'open');
     this.state.status = 'open';
     this.state.lastUpdateAt = Date.now();
@@ -327,7 +346,7 @@ class IncidentRun {
     this.state.severityChanges.push({ from, to: change.severity, at: new Date().toISOString(), by: change.by });
     this.state.lastUpdateAt = Date.now(); // the reminder timer re-arms on a severity change
     upsertSearchAttributes([{ key: SA.severity, value: change.severity }]);
-    this.note('severity', `Severity ${from} → ${change.severity}`, change.by);
+    this.note('severity', `Severity ${from} → ${change.severity}`, change.by, change.caller);
     await this.postEvent(
       this.updateTarget(),
       `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
@@ -338,7 +357,7 @@ class IncidentRun {
   private async applyUpdate(update: IncidentUpdate): Promise<void> {
     this.state.updates += 1;
     this.state.lastUpdateAt = Date.now();
-    this.note('update', update.text, update.author);
+    this.note('update', update.text, update.author, update.caller);
     const n = this.state.updates;
     await this.postEvent(this.updateTarget(), `:memo: *Update ${n}*${update.author ? ` from ${userMention(update.author)}` : ''}: ${esc(update.text)}`, `update-${n}`);
     await this.runSection(this.input.runbook.onUpdate, 'update', `update-${n}`, { update: { text: update.text, author: update.author ?? '' } });
@@ -383,7 +402,7 @@ class IncidentRun {
     return await continueAsNew<typeof incident>({ ...this.input, carried: { ...carry, pending } });
   }
 
-  private async resolve(request: { summary?: string; resolvedBy?: string }): Promise<IncidentState> {
+  private async resolve(request: ResolveRequest): Promise<IncidentState> {
     // Updates and severity changes that came with the resolve still count.
     if (this.pendingSeverity.length || this.pendingUpdates.length) {
       if (patched('apply-pending-before-resolve')) await this.drainPending();
@@ -393,7 +412,7 @@ class IncidentRun {
     const resolvedAt = Date.now();
     state.resolvedAt = new Date(resolvedAt).toISOString();
     state.resolvedBy = request.resolvedBy;
-    this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy);
+    this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
@@ -520,6 +539,7 @@ class IncidentRun {
       // A runbook step: nobody is there to correct the owner, so the item is kept with the owner as written.
       addActionItem: (input) => this.addActionItem({ ...input, unknownOwner: 'keep' }),
       postmortem: () => postmortemMarkdown(this.state),
+      addMembers: (userIds) => this.addMembers(userIds),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;
         this.state.threadChannel = channel;
@@ -558,8 +578,15 @@ class IncidentRun {
 
   // ---- helpers ----
 
-  private note(kind: TimelineEntry['kind'], text: string, by?: string): void {
-    this.state.timeline.push({ at: new Date().toISOString(), kind, text, by });
+  /** People the incident added itself: they may change it from Slack (src/incidents/command-access.ts). */
+  private addMembers(userIds: readonly string[]): void {
+    const members = (this.state.members ??= []);
+    for (const id of userIds) if (!members.includes(id)) members.push(id);
+  }
+
+  /** Records what happened, who it names (`by`) and, for API and CLI writes, which token or operator made it. */
+  private note(kind: TimelineEntry['kind'], text: string, by?: string, caller?: IncidentCaller): void {
+    this.state.timeline.push({ at: new Date().toISOString(), kind, text, by, ...(caller && { caller }) });
     // The Temporal UI's "Current Details": the incident as it stands now.
     setCurrentDetails(incidentDetails(this.state));
   }

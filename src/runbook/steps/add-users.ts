@@ -20,6 +20,8 @@ export const addUsers = defineStepKind({
   normalize: (s, base): AddUsersStep => compact({ op: 'addUsers', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, users: s.Users }),
   async run(step, rt) {
     const result = await rt.slack.inviteUsers({ integration: rt.integration, channel: rt.channel(step.channel), users: step.users.map(rt.render) });
+    // The people the runbook adds are the incident's own: they may change it from Slack.
+    rt.addMembers([...result.invited, ...result.alreadyMembers]);
     if (result.failed.length) rt.noteError(`could not invite ${result.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
     return { outputs: { channel: rt.channel(step.channel) } };
   },

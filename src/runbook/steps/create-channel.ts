@@ -46,6 +46,7 @@ export const createChannel = defineStepKind({
       const users = step.addUsers.map(rt.render);
       try {
         const invited = await rt.slack.inviteUsers({ integration: rt.integration, channel: created.id, users });
+        rt.addMembers([...invited.invited, ...invited.alreadyMembers]);
         if (invited.failed.length) rt.noteError(`could not invite ${invited.failed.map((f) => `${f.user} (${f.error})`).join(', ')}`);
       } catch (err) {
         // The channel exists: it is this step's outcome, and later steps need it. The invites

@@ -114,6 +114,8 @@ export interface StepRuntime {
   postmortem(): string;
   /** Incident updates and reminders go to this thread from now on. */
   useThreadForUpdates(channel: string, ts: string): void;
+  /** Records people the incident added (Slack user ids): they may change it from Slack (SECURITY.md). */
+  addMembers(userIds: readonly string[]): void;
 }
 
 /**

@@ -15,7 +15,7 @@ let url: string;
 
 beforeAll(async () => {
   stack = await incidentApiStack([
-    { name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] },
+    { name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write', 'incidents:write-as-anyone'] }, // --as names alice, bob and carol
     { name: 'dashboard', token: READ_ONLY, permissions: ['incidents:read'] },
   ]);
   url = await stack.app.listen({ port: 0, host: '127.0.0.1' });
@@ -49,7 +49,8 @@ test('open, update, severity, status and resolve through the API', async () => {
   const status = await signalroom('incident', 'status', id, ...api);
   expect(status.code).toBe(0);
   expect(status.stdout).toContain(`incident-${id}: open, SEV3; runbook lifecycle; #incident-${id.toLowerCase()}`);
-  expect(status.stdout).toMatch(/update\s+Rolled back the gateway config \(U0ALICE\)/);
+  // The timeline names the person and the token that wrote as them.
+  expect(status.stdout).toMatch(/update\s+Rolled back the gateway config \(U0ALICE, token ops\)/);
 
   expect((await signalroom('incident', 'resolve', id, '--summary', 'Config rollback', '--as', 'U0CAROL', ...api)).code).toBe(0);
   await eventually('the summary in Slack', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);

@@ -58,8 +58,9 @@ test('open, update, severity, status, resolve: an incident driven from the comma
   const status = await signalroom('incident', 'status', id);
   expect(status.code).toBe(0);
   expect(status.stdout).toContain(`incident-${id}: open, SEV3; runbook lifecycle; #incident-${id.toLowerCase()}`);
-  expect(status.stdout).toMatch(/update\s+Rolled back the gateway config \(U0ALICE\)/);
-  expect(status.stdout).toMatch(/severity\s+Severity SEV2 → SEV3 \(U0BOB\)/);
+  // The person named, and the operator (user@host) who wrote as them straight against Temporal.
+  expect(status.stdout).toMatch(/update\s+Rolled back the gateway config \(U0ALICE, operator \S+@\S+\)/);
+  expect(status.stdout).toMatch(/severity\s+Severity SEV2 → SEV3 \(U0BOB, operator \S+@\S+\)/);
 
   expect((await signalroom('incident', 'resolve', id, '--summary', 'Config rollback', '--as', 'U0CAROL')).code).toBe(0);
   await eventually('the summary in Slack', () => messagesWith(sandbox, channel.id, `Incident ${id} resolved`).length === 1);

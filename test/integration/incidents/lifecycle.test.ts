@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../../src/runbook/load';
 import type { Runbook } from '../../../src/runbook/types';
 import { openIncident } from '../../../src/incidents/client';
-import { IncidentClosedError } from '../../../src/incidents/errors';
+import { IncidentClosedError, IncidentConflict } from '../../../src/incidents/errors';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentUpdateSignal } from '../../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../../support/temporal';
 import { eventually, incidentSlack, messagesWith, runbookFrom, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';
@@ -123,8 +123,10 @@ test('a second trigger for the same incident joins the running one: one workflow
   const id = uniqueIncidentId();
   await w.runUntil(async () => {
     const first = await openIncident(client, runbook, values(id), w.taskQueue);
-    const second = await openIncident(client, runbook, { ...values(id), 'incident.title': 'Checkout errors (again)' }, w.taskQueue);
+    const second = await openIncident(client, runbook, values(id), w.taskQueue);
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    // The same id asking for something else is not joined (SECURITY.md, "An incident cannot be squatted").
+    await expect(openIncident(client, runbook, { ...values(id), 'incident.title': 'Checkout errors (again)' }, w.taskQueue)).rejects.toThrow(IncidentConflict);
     await eventually('the incident to open', async () => (await first.query(incidentStateQuery)).status === 'open');
     // A third one after it opened, too.
     const third = await openIncident(client, runbook, values(id), w.taskQueue);

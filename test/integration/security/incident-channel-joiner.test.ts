@@ -28,8 +28,10 @@ async function commandServer(changeAccess?: 'responders' | 'channel-members') {
   return buildServer({ temporal: s.client, logger: false, metrics: { defaultMetrics: false }, slack: { integrations: s.integrations }, slashCommands: { incidents, authorize: responderAccess({ config, integrations: s.integrations, incidents }) } });
 }
 
+/** Slack gives every command a fresh trigger_id. */
+let triggers = 0;
 async function command(app: Awaited<ReturnType<typeof commandServer>>, text: string, user: string): Promise<string> {
-  const body = new URLSearchParams({ command: '/signalroom', text, user_id: user, team_id: 'T0SANDBOX', api_app_id: 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x' }).toString();
+  const body = new URLSearchParams({ command: '/signalroom', text, user_id: user, team_id: 'T0SANDBOX', api_app_id: 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x', trigger_id: `${++triggers}.${Date.now()}` }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
   const res = await app.inject({ method: 'POST', url: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': computeSlackSignature(s.sandbox.signingSecret, ts, body) }, payload: body });
   return res.json().text as string;

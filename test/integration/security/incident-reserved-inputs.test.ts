@@ -41,7 +41,7 @@ test('the API refuses engine-set inputs with 422 naming them, and starts nothing
   const id = `RSV-${Date.now().toString(36)}`;
   const res = await s.api('POST', '/runbooks/seed-example/runs', TOKEN, { inputs: inputs(id) });
   expect(res.status).toBe(422);
-  expect(res.body).toMatchObject({ error: 'unprocessable_entity', field: 'inputs' });
+  expect(res.body).toMatchObject({ error: 'reserved_input', field: 'inputs' });
   expect(String(res.body.message)).toContain('incident.channel, incident.channelId are set by the runbook itself');
   const viaIncidents = await s.api('POST', '/incidents', TOKEN, { runbook: 'seed-example', inputs: { 'incident.id': id, channelLink: '<#C0GENERAL>' } });
   expect(viaIncidents.status).toBe(422);

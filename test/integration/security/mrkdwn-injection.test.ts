@@ -62,7 +62,8 @@ describe('through the API, in the sandbox', () => {
     let stack: IncidentApiStack;
     const TOKEN = 'incident-injection-token-0123456789';
     beforeAll(async () => {
-      stack = await incidentApiStack([{ name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write'] }]);
+      // A token that may name anyone as the author still cannot make the name a mention.
+      stack = await incidentApiStack([{ name: 'ops', token: TOKEN, permissions: ['incidents:read', 'incidents:write', 'incidents:write-as-anyone'] }]);
     });
     afterAll(async () => {
       await stack?.close();

@@ -49,7 +49,7 @@ test.each(NAMES)('a project named %s is unknown: the run fails saying so', async
 
 test.each(NAMES)('a Slack integration connector:%s, and an incoming webhook of that name, are unknown', async (name) => {
   // The approval's carrier check refuses such a connector first; the lookup behind every Slack call must not find one either.
-  await expect(s.integrations.integration(`connector:${name}`)).rejects.toThrow(`Unknown Slack integration "connector:${name}"`);
+  await expect(s.integrations.get(`connector:${name}`)).rejects.toThrow(`Unknown Slack integration "connector:${name}"`);
   expect(() => s.integrations.webhookUrl(name)).toThrow(`Unknown incoming webhook "${name}"`);
   expect(s.integrations.approverGroup(name)).toBeUndefined();
 });

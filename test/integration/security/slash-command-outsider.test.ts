@@ -28,8 +28,10 @@ async function commandServer() {
   return app;
 }
 
+/** Slack gives every command a fresh trigger_id. */
+let triggers = 0;
 function command(app: Awaited<ReturnType<typeof commandServer>>, text: string, o: { user: string; team?: string; appId?: string; secret?: string }) {
-  const body = new URLSearchParams({ command: '/signalroom', text, user_id: o.user, team_id: o.team ?? 'T0SANDBOX', api_app_id: o.appId ?? 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x' }).toString();
+  const body = new URLSearchParams({ command: '/signalroom', text, user_id: o.user, team_id: o.team ?? 'T0SANDBOX', api_app_id: o.appId ?? 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x', trigger_id: `${++triggers}.${Date.now()}` }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
   return app.inject({ method: 'POST', url: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': computeSlackSignature(o.secret ?? s.sandbox.signingSecret, ts, body) }, payload: body });
 }
@@ -55,7 +57,7 @@ test('another workspace’s app, and a person outside the responders, change not
       return (st.status === 'open' && st.incident.channelId === channel.id) || undefined;
     });
     const resolve = await command(app, `incident resolve ${id}`, { user: 'U0ERIN' });
-    expect(resolve.json().text).toBe(`Not done: only a member of oncall or a member of the incident’s channel may resolve ${id}.`);
+    expect(resolve.json().text).toBe(`Not done: only a member of oncall or someone the incident added may resolve ${id}.`);
     expect((await incidents.state(id)).status).toBe('open');
     expect(s.sandbox.channelByName(`incident-${id.toLowerCase()}`)?.archived).toBeFalsy();
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -18,11 +18,13 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
+/** Slack gives every command a fresh trigger_id. */
+let triggers = 0;
 test('a signed slash command replayed three times acts once; the copies are answered and counted', async () => {
   const app = await buildServer({ temporal: s.client, logger: false, metrics: { defaultMetrics: false }, slack: { integrations: s.integrations }, slashCommands: { incidents, authorize: responderAccess({ config: s.config, integrations: s.integrations, incidents }) } });
   try {
     const signed = (text: string, ts = String(Math.floor(Date.now() / 1000))) => {
-      const body = new URLSearchParams({ command: '/signalroom', text, user_id: 'U0ALICE', team_id: 'T0SANDBOX', api_app_id: 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x' }).toString();
+      const body = new URLSearchParams({ command: '/signalroom', text, user_id: 'U0ALICE', team_id: 'T0SANDBOX', api_app_id: 'A0SIGNALRM', response_url: 'https://hooks.slack.com/commands/T0SANDBOX/1/x', trigger_id: `${++triggers}.${Date.now()}` }).toString();
       return { method: 'POST' as const, url: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': computeSlackSignature(s.sandbox.signingSecret, ts, body) }, payload: body };
     };
     const id = `REPLAY-${Date.now().toString(36)}`;

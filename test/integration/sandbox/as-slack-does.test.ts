@@ -6,7 +6,7 @@
  * references), seen through @slack/web-api or a signed request as an app
  * sees it.
  */
-import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { signRequest, startSandbox, type Sandbox } from '../../../src/sandbox';
 import { startReceiver, type Receiver } from '../../support/sandbox-receiver';
 import { expectOnlyListedErrors, webClient } from '../../support/sandbox';
 
@@ -185,5 +185,73 @@ describe('Enterprise Grid', () => {
     const res = await fetch(`${slack.url}/_sandbox/click`, { method: 'POST', headers, body: JSON.stringify({ userId: 'W0FRANK', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' }) });
     expect(await res.json()).toMatchObject({ ok: true, status: 200 });
     expect(app.received.at(-1)!.payload).toMatchObject({ enterprise: { id: 'E0SANDBOX' }, user: { id: 'W0FRANK', team_id: 'T0LABS' } });
+  });
+});
+
+describe('slash commands', () => {
+  /** A stand-in app's command endpoint: checks the signature, keeps each body, answers `answer`. */
+  async function commandApp(answer: unknown): Promise<{ url: string; bodies: URLSearchParams[]; close(): Promise<void> }> {
+    const { createServer } = await import('node:http');
+    const bodies: URLSearchParams[] = [];
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        bodies.push(new URLSearchParams(raw));
+        const ts = Number(req.headers['x-slack-request-timestamp']);
+        const valid = req.headers['x-slack-signature'] === signRequest('test-signing-secret', ts, raw);
+        res.writeHead(valid ? 200 : 401, { 'content-type': 'application/json' }).end(valid ? JSON.stringify(answer) : '');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}/slack/commands`, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  test('slashCommand sends Slack\'s full, signed body; an ephemeral answer is shown to the person only', async () => {
+    const cmd = await commandApp({ response_type: 'ephemeral', text: 'No pending approvals for you to decide.' });
+    try {
+      slack.setSlashCommandUrl(cmd.url);
+      const r = await slack.slashCommand({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', text: 'approvals' });
+      expect(r.response.status).toBe(200);
+      const body = Object.fromEntries(cmd.bodies[0]!);
+      expect(body).toEqual({
+        token: expect.any(String),
+        team_id: 'T0SANDBOX',
+        team_domain: 'signalroom-sandbox',
+        enterprise_id: 'E0SANDBOX',
+        enterprise_name: 'Signalroom Sandbox Org',
+        channel_id: 'C0DEPLOYS',
+        channel_name: 'deploys',
+        user_id: 'U0CAROL',
+        user_name: 'carol',
+        command: '/signalroom',
+        text: 'approvals',
+        api_app_id: 'A0SIGNALRM',
+        is_enterprise_install: 'false',
+        response_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//),
+        trigger_id: expect.stringMatching(/\./),
+      });
+      expect(r.reply).toEqual({ responseType: 'ephemeral', text: 'No pending approvals for you to decide.' });
+      expect(slack.ephemerals({ userId: 'U0CAROL', channelId: 'C0DEPLOYS' }).map((e) => e.text)).toEqual(['No pending approvals for you to decide.']);
+      // The response_url answers later, as for a click.
+      expect((await fetch(body.response_url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'later' }) })).status).toBe(200);
+    } finally {
+      await cmd.close();
+    }
+  });
+
+  test('from the page: a message starting with /signalroom is the command, not a post', async () => {
+    const cmd = await commandApp({ response_type: 'ephemeral', text: 'Help' });
+    try {
+      slack.setSlashCommandUrl(cmd.url);
+      const res = await fetch(`${slack.url}/_sandbox/post`, { method: 'POST', headers: { 'x-signalroom-sandbox': '1', 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'W0FRANK', channelId: 'C0DEPLOYS', text: '/signalroom help me' }) });
+      expect(await res.json()).toMatchObject({ ok: true, command: { status: 200 } });
+      expect(Object.fromEntries(cmd.bodies[0]!)).toMatchObject({ command: '/signalroom', text: 'help me', user_id: 'W0FRANK', team_id: 'T0SANDBOX', enterprise_id: 'E0SANDBOX' });
+      expect(slack.messages('C0DEPLOYS')).toEqual([]);
+      expect(slack.ephemerals({ userId: 'W0FRANK' }).map((e) => e.text)).toEqual(['Help']);
+    } finally {
+      await cmd.close();
+    }
   });
 });

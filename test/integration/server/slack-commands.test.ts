@@ -1,6 +1,8 @@
 /**
  * The /signalroom slash command: verified like clicks, and answering what a
- * person asked — their pending approvals, and the incident commands.
+ * person asked — their pending approvals, and the incident commands. Each
+ * command is typed in the sandbox (sandbox.slashCommand): Slack's full,
+ * signed body reaches the server, and the answer is what the person sees.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -21,7 +23,7 @@ let w: RunningWorker;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, oncall: { users: ['U0ALICE'] } }, incidents: { responderGroups: ['oncall'] } });
+  h = await slackHarness({ approverGroups: { release: { userGroups: ['@release-managers'] }, oncall: { users: ['U0ALICE'] } }, incidents: { responderGroups: ['oncall'] } }, { signingSecret: SECRET });
   w = await runningWorker({ activityDeps: { integrations: h.integrations } });
   client = w.client;
   const incidents = new IncidentService(client, w.taskQueue, [path.resolve(__dirname, '../../../runbooks')]);
@@ -32,6 +34,8 @@ beforeAll(async () => {
     responseUrlBases: ['http://127.0.0.1:'],
     slashCommands: { incidents, authorize: responderAccess({ config: h.config, integrations: h.integrations, incidents }) },
   });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  h.sandbox.setSlashCommandUrl(`${url}/slack/commands`);
 });
 afterAll(async () => {
   await app.close();
@@ -39,8 +43,18 @@ afterAll(async () => {
   await h.close();
 });
 
-function command(text: string, user = 'U0CAROL', secret = SECRET) {
-  const body = new URLSearchParams({ command: '/signalroom', text, user_id: user, team_id: 'T0SANDBOX', response_url: 'http://127.0.0.1:9/x' }).toString();
+/** A person types `/signalroom <text>` in #deploys: what Signalroom answered them. */
+async function command(text: string, user = 'U0CAROL') {
+  const r = await h.sandbox.slashCommand({ userId: user, channelId: 'C0DEPLOYS', text });
+  expect(r.response.status).toBe(200);
+  return { json: () => ({ response_type: r.reply?.responseType, text: r.reply?.text ?? '' }) };
+}
+
+/** Slack gives every command a fresh trigger_id. */
+let triggers = 0;
+/** A body signed with `secret`, posted by hand: the one thing the sandbox never sends is a bad signature. */
+function forged(text: string, secret: string) {
+  const body = new URLSearchParams({ command: '/signalroom', text, user_id: 'U0CAROL', team_id: 'T0SANDBOX', response_url: 'http://127.0.0.1:9/x', trigger_id: `${++triggers}.${Date.now()}` }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
   return app.inject({
     method: 'POST',
@@ -51,7 +65,7 @@ function command(text: string, user = 'U0CAROL', secret = SECRET) {
 }
 
 test('an unsigned or wrongly signed command is refused', async () => {
-  const res = await command('approvals', 'U0CAROL', 'wrong-secret-0123456789abcdef');
+  const res = await forged('approvals', 'wrong-secret-0123456789abcdef');
   expect(res.statusCode).toBe(401);
 });
 

@@ -8,7 +8,7 @@ import { loadConfig } from './config/load';
 import type { SignalroomConfig } from './config/schema';
 import { IntegrationRegistry } from './slack/integrations';
 import type { SlackCallObserver } from './slack/call-metrics';
-import { openInstallationStore, type InstallationStoreHandle } from './store/installations';
+import { installationStoreSettings, openInstallationStore, type InstallationStoreHandle } from './store/installations';
 
 export interface Runtime {
   env: SignalroomEnv;
@@ -34,7 +34,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const rawEnv = options.env ?? process.env;
   const env = readEnv(rawEnv);
   const loaded = options.config ? { config: options.config, file: options.configFile } : loadConfig(rawEnv);
-  const installations = await openInstallationStore({ databaseUrl: env.DATABASE_URL, dataDir: env.SIGNALROOM_DATA_DIR });
+  const installations = await openInstallationStore({ ...installationStoreSettings(env, loaded.config), dataDir: env.SIGNALROOM_DATA_DIR });
   const fromEnv = { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, apiUrl: env.SLACK_API_URL };
   const organizationDefaults = fromEnv.botToken || fromEnv.signingSecret ? fromEnv : options.slackFallback ?? fromEnv;
   const integrations = new IntegrationRegistry(loaded.config, { installationStore: installations.store, organizationDefaults, observeCalls: options.observeSlackCalls });

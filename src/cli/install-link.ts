@@ -3,7 +3,7 @@
  * the organization integration's OAuth install needs one, so a stranger who
  * finds the server cannot install their own workspace in its place. The link
  * is recorded (hashed) in the same installation store the server reads: the
- * PostgreSQL of DATABASE_URL, else the data folder.
+ * installation store's PostgreSQL (README, "Environment"), else the data folder.
  */
 import { createRuntime } from '../runtime';
 import { INSTALL_LINK_TTL_MS } from '../store/installations';

@@ -15,6 +15,9 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_API_URL: z.string().url().optional(),
+  /** The installation store's PostgreSQL (Slack OAuth installations, install links). */
+  SIGNALROOM_DATABASE_URL: z.string().optional(),
+  /** The same, as before SIGNALROOM_DATABASE_URL; `signalroom cluster` reads it for Temporal's PostgreSQL. */
   DATABASE_URL: z.string().optional(),
   PORT: port.default(3000),
   TEMPORAL_UI_PORT: port.default(8233),

@@ -144,6 +144,20 @@ export const ApiTokenSchema = z
   })
   .strict();
 
+/**
+ * Where the installation store keeps Slack OAuth installations and install
+ * links: a PostgreSQL of its own setting, apart from any Temporal cluster's
+ * (README, "Environment").
+ */
+export const StoreSchema = z
+  .object({
+    /** A `postgres://` URL. @default $SIGNALROOM_DATABASE_URL, else $DATABASE_URL, else files under the data folder */
+    databaseUrl: z.string().min(1).optional(),
+    /** Connections each Signalroom process may open to it. @default 4 */
+    poolSize: z.number().int().min(1).max(50).default(4),
+  })
+  .strict();
+
 export const WorkerTuningSchema = z
   .object({
     // Defaults fit a 2-core machine: Slack calls are I/O-bound, so many
@@ -231,6 +245,7 @@ export const ConfigSchema = z
     api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
     runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
     outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }),
+    store: StoreSchema.default({ poolSize: 4 }),
     worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }),
   })
   .strict();

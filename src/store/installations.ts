@@ -1,6 +1,7 @@
 /**
- * Where OAuth installations live: PostgreSQL when DATABASE_URL is set, else
- * @slack/oauth's own file store under the data folder (the embedded default).
+ * Where OAuth installations live: PostgreSQL when configured (`store.databaseUrl`,
+ * else SIGNALROOM_DATABASE_URL, else DATABASE_URL), else @slack/oauth's own
+ * file store under the data folder (the embedded default).
  *
  * Both stores also keep what guards "Connect Slack": the workspace the
  * organization integration is pinned to (the first install) and the one-time
@@ -11,6 +12,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { FileInstallationStore, type Installation, type InstallationQuery, type InstallationStore } from '@slack/oauth';
 import { Pool } from 'pg';
+import type { SignalroomEnv } from '../config/env';
+import type { SignalroomConfig } from '../config/schema';
+import { Unreachable } from '../errors';
 import { migrate } from './migrate';
 
 /** A workspace (`T:<team>`) or an Enterprise Grid organization (`E:<enterprise>`), as installations are keyed. */
@@ -108,13 +112,72 @@ export interface InstallationStoreHandle {
   close(): Promise<void>;
 }
 
-export async function openInstallationStore(options: { databaseUrl?: string; dataDir: string }): Promise<InstallationStoreHandle> {
+/** Connections per process, as `store.poolSize` defaults. */
+const DEFAULT_POOL_SIZE = 4;
+
+/** The setting a store's PostgreSQL came from, for messages: `store.databaseUrl`, or a variable's name. */
+export type StoreUrlSource = 'store.databaseUrl' | 'SIGNALROOM_DATABASE_URL' | 'DATABASE_URL';
+
+export interface InstallationStoreSettings {
+  databaseUrl?: string;
+  source?: StoreUrlSource;
+  poolSize: number;
+}
+
+/**
+ * The store's PostgreSQL: the configuration file's `store.databaseUrl`, else
+ * SIGNALROOM_DATABASE_URL, its own variable, else DATABASE_URL (read before
+ * the store had its own; `signalroom cluster` reads it for Temporal's).
+ */
+export function installationStoreSettings(env: Pick<SignalroomEnv, 'SIGNALROOM_DATABASE_URL' | 'DATABASE_URL'>, config: Pick<SignalroomConfig, 'store'>): InstallationStoreSettings {
+  const { poolSize } = config.store;
+  if (config.store.databaseUrl) return { databaseUrl: config.store.databaseUrl, source: 'store.databaseUrl', poolSize };
+  if (env.SIGNALROOM_DATABASE_URL) return { databaseUrl: env.SIGNALROOM_DATABASE_URL, source: 'SIGNALROOM_DATABASE_URL', poolSize };
+  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, source: 'DATABASE_URL', poolSize };
+  return { poolSize };
+}
+
+/** Connection failures that say PostgreSQL cannot take this process now (down, full, starting), not that a setting is wrong. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '53300', '53000', '57P03']);
+
+/** `host:port as user (database name; SOURCE, the installation store)`, without the password. */
+function describeDatabase(databaseUrl: string, source: StoreUrlSource): string {
+  const what = `${source}, the installation store`;
+  try {
+    const url = new URL(databaseUrl);
+    const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
+    return `${url.hostname || 'localhost'}:${url.port || 5432} as ${decodeURIComponent(url.username) || 'the current user'} (database ${database}; ${what})`;
+  } catch {
+    return `(${what})`;
+  }
+}
+
+/** Names PostgreSQL, where it is and which setting chose it, and what to do when it is full. */
+function storeConnectError(err: Error & { code?: string }, settings: Partial<InstallationStoreSettings>): Error {
+  const where = describeDatabase(settings.databaseUrl!, settings.source ?? 'SIGNALROOM_DATABASE_URL');
+  const reason = err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
+  const hint =
+    err.code === '53300'
+      ? ' PostgreSQL has no connection left for this process (its max_connections, 100 by default): a Temporal cluster on the same server may hold most of them ' +
+        '(README, "The production topology without Docker"). Raise max_connections, give the store a PostgreSQL of its own, or lower store.poolSize.'
+      : '';
+  const message = `Cannot connect to PostgreSQL at ${where}: ${reason}.${hint}`;
+  return err.code && UNAVAILABLE.has(err.code) ? new Unreachable(message, err) : new Error(message, { cause: err });
+}
+
+export async function openInstallationStore(options: Partial<InstallationStoreSettings> & { dataDir: string }): Promise<InstallationStoreHandle> {
   if (options.databaseUrl) {
-    const pool = new Pool({ connectionString: options.databaseUrl, max: 4 });
+    // A bounded wait for a connection: a PostgreSQL that does not answer is reported, not waited on forever.
+    const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: 10_000 });
     // An idle connection the server drops (restart, failover) must not crash the process:
     // the pool discards it and the next query opens a fresh one.
     pool.on('error', (err) => process.stderr.write(`signalroom: PostgreSQL connection dropped (${err.message}); reconnecting on next use\n`));
-    await migrate(pool);
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw storeConnectError(err as Error, options);
+    }
     return { store: new PostgresInstallationStore(pool), kind: 'postgres', close: () => pool.end() };
   }
   return { store: new EmbeddedInstallationStore(path.resolve(options.dataDir, 'installations')), kind: 'file', close: async () => undefined };

@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import { DYNAMIC_CONFIG_FILE } from '../dynamic-config';
 import { freePortInRange } from '../free-port';
 import { registerSearchAttributes } from '../setup';
-import { clusterDatabase, connectAddress, readClusterView, setUpSchemas, DEFAULT_DATABASE_URL, type ClusterDatabase } from './postgres';
+import { clusterDatabase, connectAddress, connectionLimit, readClusterView, setUpSchemas, DEFAULT_DATABASE_URL, type ClusterDatabase } from './postgres';
 import { obtainTemporalServer, TEMPORAL_SERVER_VERSION, type TemporalServerBinaries } from './server-binary';
 
 
@@ -92,9 +92,27 @@ async function newNode(dataDir: string, index: number): Promise<ClusterNode> {
   return { name, frontend: `127.0.0.1:${ports.frontend.grpc}`, ports, logFile: path.join(dataDir, name, 'temporal.log') };
 }
 
+/**
+ * Each node's connection pools (README, "The production topology without
+ * Docker"). Every service of a node (frontend, history, matching, worker)
+ * opens its own pool per datastore, so a node holds up to
+ * SERVICES × (default + visibility) maxConns. Temporal's sample values (20
+ * and 10, idle as many) let a 2-node cluster keep 84 of PostgreSQL's default
+ * 100 connections open while idle, and a Signalroom process on the same
+ * PostgreSQL then found none. These fit several nodes and the Signalroom
+ * processes beside them in the default 100.
+ */
+export const NODE_POOLS = {
+  default: { maxConns: 5, maxIdleConns: 2 },
+  visibility: { maxConns: 2, maxIdleConns: 1 },
+} as const;
+
+/** The most connections one node may open: each service's pools full. */
+export const NODE_MAX_CONNECTIONS = SERVICES.length * (NODE_POOLS.default.maxConns + NODE_POOLS.visibility.maxConns);
+
 /** The node's `config/development.yaml`: the shape of Temporal's own development-postgres12.yaml, on loopback. */
 function nodeConfig(node: ClusterNode, db: ClusterDatabase, seedFrontend: string): string {
-  const datastore = (database: string, maxConns: number) => ({
+  const datastore = (database: string, pool: { maxConns: number; maxIdleConns: number }) => ({
     sql: {
       pluginName: 'postgres12',
       databaseName: database,
@@ -102,8 +120,8 @@ function nodeConfig(node: ClusterNode, db: ClusterDatabase, seedFrontend: string
       connectProtocol: 'tcp',
       user: db.user,
       password: db.password,
-      maxConns,
-      maxIdleConns: maxConns,
+      maxConns: pool.maxConns,
+      maxIdleConns: pool.maxIdleConns,
       maxConnLifetime: '1h',
     },
   });
@@ -119,7 +137,7 @@ function nodeConfig(node: ClusterNode, db: ClusterDatabase, seedFrontend: string
       defaultStore: 'default',
       visibilityStore: 'visibility',
       numHistoryShards: HISTORY_SHARDS,
-      datastores: { default: datastore(db.database, 20), visibility: datastore(db.visibilityDatabase, 10) },
+      datastores: { default: datastore(db.database, NODE_POOLS.default), visibility: datastore(db.visibilityDatabase, NODE_POOLS.visibility) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     services,
@@ -213,6 +231,15 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
 
   log(`Setting up Temporal's schemas on PostgreSQL ${connectAddress(db)} (databases ${db.database}, ${db.visibilityDatabase}).`);
   await setUpSchemas(db, binaries, log);
+  const limit = await connectionLimit(db);
+  const most = nodes.length * NODE_MAX_CONNECTIONS;
+  // Room for the Signalroom processes beside the nodes: their installation stores share this PostgreSQL when pointed at it.
+  if (most > limit.forClients - 20) {
+    log(
+      `Warning: ${nodes.length} Temporal nodes may hold up to ${most} connections, and PostgreSQL ${connectAddress(db)} allows ${limit.forClients} ` +
+        `(max_connections ${limit.maxConnections}): raise max_connections, or give Signalroom's installation store a PostgreSQL of its own (SIGNALROOM_DATABASE_URL).`,
+    );
+  }
 
   const deadline = Date.now() + 120_000;
   // One node at a time: each joins the ring the ones before it formed.

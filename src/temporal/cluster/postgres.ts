@@ -96,6 +96,19 @@ export async function setUpSchemas(db: ClusterDatabase, binaries: TemporalServer
   }
 }
 
+/** What the PostgreSQL allows: `max_connections`, less the slots it keeps for superusers. */
+export async function connectionLimit(db: ClusterDatabase): Promise<{ maxConnections: number; forClients: number }> {
+  const client = pgClient(db, db.adminDatabase);
+  await client.connect();
+  try {
+    const r = await client.query<{ max: string; reserved: string }>("SELECT current_setting('max_connections') AS max, current_setting('superuser_reserved_connections') AS reserved");
+    const maxConnections = Number(r.rows[0].max);
+    return { maxConnections, forClients: maxConnections - Number(r.rows[0].reserved) };
+  } finally {
+    await client.end();
+  }
+}
+
 async function hasSchemaVersion(db: ClusterDatabase, database: string): Promise<boolean> {
   const client = pgClient(db, database);
   await client.connect();

@@ -30,9 +30,12 @@ test('a store pointed at a PostgreSQL that refuses fails naming PostgreSQL, wher
 });
 
 test('`signalroom worker` with a refusing PostgreSQL exits 69, naming PostgreSQL', async () => {
+  // A folder without signalroom.yaml: the built-in configuration, DATABASE_URL as a user set it before the store had its own variable.
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'sr-store-'));
+  const { SIGNALROOM_CONFIG: _config, SIGNALROOM_DATABASE_URL: _store, ...env } = process.env;
   const r = await exec(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), 'worker'], {
-    cwd: os.tmpdir(),
-    env: { ...process.env, SIGNALROOM_CONFIG: '', DATABASE_URL: REFUSING, SIGNALROOM_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'sr-store-')) },
+    cwd,
+    env: { ...env, DATABASE_URL: REFUSING, SIGNALROOM_DATA_DIR: cwd },
   }).then(
     (ok) => ({ code: 0, stderr: ok.stderr }),
     (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),

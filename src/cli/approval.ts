@@ -16,7 +16,7 @@ import type { ApprovalsPort, ApprovalView } from '../approvals/port';
 import { onDemand } from './on-demand';
 import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../workflows/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
-import { linkProblem } from '../slack/mrkdwn';
+import { linkProblem, mrkdwnToPlain } from '../slack/mrkdwn';
 import { APPROVAL_EXIT } from '../approvals/outcome';
 import { MAX_APPROVALS } from '../../workflows/approval/policy';
 
@@ -108,13 +108,22 @@ function output(json: boolean): Out {
 }
 
 const decisionLine = (d: ApprovalView['decisions'][number]) => `${d.verb === 'approve' ? 'Approved' : 'Rejected'} by ${d.user.name ?? d.user.id} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`;
-const refusedLine = (r: ApprovalView['refused'][number]) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${r.why}`;
+const refusedLine = (r: ApprovalView['refused'][number], a?: ApprovalView) => `Refused ${r.verb} from ${r.user.name ?? r.user.id}: ${a ? plain(a, r.why) : mrkdwnToPlain(r.why)}`;
+/** "1 of 2 approvals", "0 of 1 approval". */
+const progress = (a: Pick<ApprovalView, 'approvals' | 'needed'>) => `${a.approvals} of ${a.needed} approval${a.needed === 1 ? '' : 's'}`;
+
+/** A note written for the Slack card (mentions, escaped text), as a terminal shows it: people by name where the approval knows them. */
+function plain(a: ApprovalView, text: string): string {
+  const names = new Map<string, string>();
+  for (const p of [...a.decisions.map((d) => d.user), ...a.refused.map((r) => r.user)]) if (p.name) names.set(p.id, p.name);
+  return mrkdwnToPlain(text, (id) => names.get(id));
+}
 
 /** The lines for what `next` holds beyond `prev`: new decisions, new refusals, an escalation. */
 function describeChange(prev: ApprovalView | undefined, next: ApprovalView): string[] {
   const lines: string[] = [];
   for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
-  for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r));
+  for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r, next));
   if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
   return lines;
 }
@@ -157,7 +166,7 @@ async function follow(approvals: ApprovalsPort, id: string, out: Out): Promise<A
       continue;
     }
     warned = false;
-    if (!seen && !done) out.line(`Waiting: ${approval.approvals} of ${approval.needed} approvals; expires ${approval.expiresAt}`);
+    if (!seen && !done) out.line(`Waiting: ${progress(approval)}; expires ${approval.expiresAt}`);
     printLink(approval.message?.permalink);
     for (const line of describeChange(seen, approval)) {
       out.line(line);
@@ -205,9 +214,9 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
 
 
 /** The last line of `request --wait`: the outcome, or why the request failed. */
-function outcomeLine(final: Pick<ApprovalView, 'status' | 'outcomeNote' | 'reason' | 'problems'>): string {
+function outcomeLine(final: ApprovalView): string {
   if (final.status === 'failed') return `The approval failed: ${final.reason ?? 'no reason given'}`;
-  return `Outcome: ${final.status}${final.outcomeNote ? ` (${final.outcomeNote})` : ''}${problemsText(final)}`;
+  return `Outcome: ${final.status}${final.outcomeNote && !noteRepeatsDecision(final) ? ` (${plain(final, final.outcomeNote)})` : ''}${problemsText(final)}`;
 }
 
 /** Problems beside the outcome (a card Slack would not update), which never change it. */
@@ -215,15 +224,18 @@ function problemsText(a: Pick<ApprovalView, 'problems'>): string {
   return a.problems?.length ? `\nProblems (the outcome stands): ${a.problems.join('; ')}` : '';
 }
 
+/** A rejection's note says what its decision line already says: print it once. */
+const noteRepeatsDecision = (a: ApprovalView) => a.status === 'rejected' && a.decisions.some((d) => d.verb === 'reject');
+
 /** `status`: progress while pending, the reason once failed; then each decision and refusal, and the outcome. */
 function statusLines(a: ApprovalView): string[] {
-  const first = a.status === 'failed' ? `${a.id}: failed — ${a.reason ?? 'no reason given'}` : `${a.id}: ${a.status} — ${a.approvals} of ${a.needed} approvals; expires ${a.expiresAt}`;
-  return [first, ...describeChange(undefined, a).map((l) => `  ${l}`), ...(a.outcomeNote ? [`  ${a.outcomeNote}`] : []), ...(a.problems ?? []).map((p) => `  Problem (the outcome stands): ${p}`)];
+  const first = a.status === 'failed' ? `${a.id}: failed — ${a.reason ?? 'no reason given'}` : `${a.id}: ${a.status} — ${progress(a)}; expires ${a.expiresAt}`;
+  return [first, ...describeChange(undefined, a).map((l) => `  ${l}`), ...(a.outcomeNote && !noteRepeatsDecision(a) ? [`  ${plain(a, a.outcomeNote)}`] : []), ...(a.problems ?? []).map((p) => `  Problem (the outcome stands): ${p}`)];
 }
 
 /** What `decide` and `cancel` print: the outcome's message, or the outcome as JSON. */
 function printOutcome(outcome: DecideOutcome, json: boolean): Ending {
-  process.stdout.write(json ? `${JSON.stringify(outcome)}\n` : `${outcome.message}\n`);
+  process.stdout.write(json ? `${JSON.stringify(outcome)}\n` : `${mrkdwnToPlain(outcome.message)}\n`);
   return { outcome };
 }
 
@@ -266,6 +278,15 @@ export function registerApprovalCommands(program: Command): void {
           const { id, created } = await approvals.request(request);
           out.line(created ? `Approval requested: ${id}` : `Approval requested: ${id} (already running with the same request: joined it)`);
           out.event({ event: 'requested', workflowId: id });
+          // What only the worker can check (the approver groups without a local configuration, a requester
+          // only Slack knows) is answered before the CLI returns, so every path exits the same (64 refused, 5 failed).
+          const verdict = await approvals.verdict?.(id, () => out.line('… no worker has checked the request yet; still waiting (the request is safe in Temporal)'));
+          if (verdict && 'failed' in verdict) {
+            const failed = await approvals.get(id);
+            out.line(outcomeLine(failed));
+            out.event({ event: 'result', ...failed });
+            return { approval: failed };
+          }
           if (!opts.wait) return { requested: true };
           const final = await follow(approvals, id, out);
           // A failure's root cause (e.g. "Channel #deplyos does not exist"), not Temporal's "Activity task failed".

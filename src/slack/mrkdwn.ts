@@ -77,6 +77,24 @@ export function mrkdwnValue(text: string, name: string, position: 'text' | 'link
   return escapeMrkdwn(text);
 }
 
+/**
+ * Slack mrkdwn as a terminal shows it: mentions as `@name` (the name when
+ * `nameOf` knows it, else the id), channel links as `#C…`, links as
+ * `label (url)`, dates as their fallback text, and entities unescaped.
+ */
+export function mrkdwnToPlain(text: string, nameOf: (id: string) => string | undefined = () => undefined): string {
+  return text
+    .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `@${nameOf(id) ?? label ?? id}`)
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => label ?? `@${id}`)
+    .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${label ?? id}`)
+    .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<(https?:[^|>]+)\|([^>]*)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 /** Slack's localized date, with the ISO text as its fallback. */
 export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
   const epoch = Math.floor(Date.parse(iso) / 1000);

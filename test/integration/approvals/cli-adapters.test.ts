@@ -182,8 +182,8 @@ test('an approval cancelled from the CLI: the same through Temporal and through 
     { name: 'request', code: 0, stdout: 'Approval requested: <id>\n', stderr: '' },
     { name: 'request again (joins)', code: 0, stdout: '{"event":"requested","workflowId":"<id>"}\n', stderr: '' },
     { name: 'cancel', code: 0, stdout: '{"accepted":true,"message":"Cancelled.","status":"cancelled"}\n', stderr: '' },
-    { name: 'status once cancelled', code: 3, stdout: '<id>: cancelled — 0 of 1 approvals; expires <time>\n  Cancelled by <@U0ERIN>: superseded\n', stderr: '' },
-    { name: 'cancel again', code: 5, stdout: 'Not recorded: this approval is already cancelled (Cancelled by <@U0ERIN>: superseded).\n', stderr: '' },
+    { name: 'status once cancelled', code: 3, stdout: '<id>: cancelled — 0 of 1 approval; expires <time>\n  Cancelled by @U0ERIN: superseded\n', stderr: '' },
+    { name: 'cancel again', code: 5, stdout: 'Not recorded: this approval is already cancelled (Cancelled by @U0ERIN: superseded).\n', stderr: '' },
   ]);
 });
 

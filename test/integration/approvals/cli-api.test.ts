@@ -54,7 +54,7 @@ test('request --wait through the API follows the approval and exits 0 when appro
   expect(refused.stdout).toContain('you are not an approver for this request');
   const status = await signalroom(['approval', 'status', id, '--api', url], { SIGNALROOM_API_TOKEN: TOKEN });
   expect(status.code).toBe(4);
-  expect(status.stdout).toContain(`${id}: pending — 0 of 1 approvals`);
+  expect(status.stdout).toContain(`${id}: pending — 0 of 1 approval;`);
   const approved = await signalroom(['approval', 'decide', id, '--approve', '--as', 'U0CAROL', '--api', url, '--token', TOKEN]);
   expect(approved).toMatchObject({ code: 0, stdout: expect.stringContaining('recorded') });
 
@@ -66,6 +66,22 @@ test('request --wait through the API follows the approval and exits 0 when appro
   expect(out).toContain('Refused approve from U0ERIN');
   expect(out).toContain('Approved by U0CAROL via api');
   expect(out).toContain('Outcome: approved');
+});
+
+test('status of a rejected approval says the rejection once, with people as text, not Slack markup', async () => {
+  const execution = `api-cli-rejected-${Date.now().toString(36)}`;
+  const id = `approval:api:prod:${execution}`;
+  const requested = await signalroom(['approval', 'request', '--pipeline', 'api', '--stage', 'prod', '--execution', execution, '--approvers', 'release', '--channel', '#deploys', '--timeout', '10m', '--api', url, '--token', TOKEN]);
+  expect(requested.code).toBe(0);
+  await eventually('the approval card', () => h.sandbox.messages('C0DEPLOYS').some((m) => m.text.includes(`(${execution})`)));
+  const rejected = await signalroom(['approval', 'decide', id, '--reject', '--reason', 'error budget <spent>', '--as', 'U0CAROL', '--api', url, '--token', TOKEN]);
+  expect(rejected.code).toBe(0);
+  const status = await signalroom(['approval', 'status', id, '--api', url, '--token', TOKEN]);
+  expect(status.code).toBe(1);
+  expect(status.stdout).toContain(`${id}: rejected — 0 of 1 approval;`);
+  expect(status.stdout.match(/Rejected by/g)).toHaveLength(1);
+  expect(status.stdout).toContain('Rejected by U0CAROL via api: error budget <spent>');
+  expect(status.stdout).not.toMatch(/<@|&lt;/);
 });
 
 test('a wrong token is an error (5) naming the problem; --api without a token is bad usage (64)', async () => {

@@ -15,7 +15,7 @@ import formbody from '@fastify/formbody';
 import { SandboxClock } from './clock';
 import { FaultInjector, type FaultSpec } from './faults';
 import { randomHex } from './ids';
-import { Interactivity, type ClickOptions, type ClickResult, type InteractionRecord, type SubmitViewOptions, type SubmitViewResult } from './interactivity';
+import { Interactivity, type ClickOptions, type ClickResult, type InteractionRecord, type SlashCommandOptions, type SlashCommandResult, type SubmitViewOptions, type SubmitViewResult } from './interactivity';
 import { loadSlackApiMetadata, type SlackApiMetadata } from './metadata';
 import type { SandboxServices } from './method-context';
 import { OAuthStore, registerOAuthRoutes, type OAuthApp } from './oauth';
@@ -31,7 +31,7 @@ import { registerWebApi, type CallRecord, type Violation } from './web-api';
 import { IncomingWebhooks } from './webhooks';
 
 export type { CallRecord, Violation } from './web-api';
-export type { ClickOptions, ClickResult, InteractionRecord, SubmitViewOptions, SubmitViewResult, AppResponse } from './interactivity';
+export type { ClickOptions, ClickResult, InteractionRecord, SlashCommandOptions, SlashCommandResult, SubmitViewOptions, SubmitViewResult, AppResponse } from './interactivity';
 export type { FaultKind, FaultSpec } from './faults';
 export type { SeedSpec, EnterpriseSeed, WorkspaceSeed, UserSeed, GroupSeed, ChannelSeed } from './seed';
 export type { Enterprise } from './state';
@@ -78,6 +78,8 @@ export interface SandboxOptions {
   signingSecret?: string;
   /** The app's interactivity Request URL (settable later with setRequestUrl). */
   requestUrl?: string;
+  /** The /signalroom slash command's Request URL (settable later with setSlashCommandUrl). */
+  slashCommandUrl?: string;
   /** Workspaces to create. @default the demo workspace (DEMO_SEED) */
   seed?: SeedSpec;
   /** A fixed bot token for the default workspace (e.g. for a long-running demo). @default a random one */
@@ -122,6 +124,8 @@ export interface Sandbox {
 
   /** Points interactivity (clicks, modal submits) at the app's Request URL. */
   setRequestUrl(url: string | undefined): void;
+  /** Points the slash command at the app's command Request URL (e.g. `…/slack/commands`). */
+  setSlashCommandUrl(url: string | undefined): void;
   /** How many times the app answered through a click's response_url (Slack allows 5 within 30 minutes). */
   responseUrlUses(url: string): number;
   /** How long every Web API answer takes from now on, after the call is applied: Slack is not on loopback. */
@@ -173,6 +177,12 @@ export interface Sandbox {
   click(options: ClickOptions): Promise<ClickResult>;
   /** A person submits the modal they have open. */
   submitView(options: SubmitViewOptions): Promise<SubmitViewResult>;
+  /**
+   * A person types `/signalroom <text>` in a channel: Slack's full, signed
+   * command body reaches the slash command's Request URL; resolves with what
+   * was sent and what the person was shown.
+   */
+  slashCommand(options: SlashCommandOptions): Promise<SlashCommandResult>;
   /** A person posts a message (as if typed in Slack). */
   postAsUser(options: { userId: string; channelId: string; text: string; threadTs?: string }): Message;
   /** A URL that posts into the channel as the app's bot, like Slack's incoming webhooks. */
@@ -242,6 +252,7 @@ class SlackSandbox implements Sandbox {
     this.oauthApp = this.oauth.registerApp(options.oauth);
     this.interactivity = new Interactivity(this.state, this.clock, this.triggers, this.views, () => this.signingSecret, () => this.url, options.interactivityTimeoutMs, () => this.latencyMs);
     this.interactivity.requestUrl = options.requestUrl;
+    this.interactivity.commandUrl = options.slashCommandUrl;
     this.seedSpec = options.seed ?? DEMO_SEED;
     this.fixedBotToken = options.botToken ?? '';
     this.applySeed();
@@ -303,6 +314,10 @@ class SlackSandbox implements Sandbox {
 
   setRequestUrl(url: string | undefined): void {
     this.interactivity.requestUrl = url;
+  }
+
+  setSlashCommandUrl(url: string | undefined): void {
+    this.interactivity.commandUrl = url;
   }
 
   responseUrlUses(url: string): number {
@@ -441,6 +456,10 @@ class SlackSandbox implements Sandbox {
 
   submitView(o: SubmitViewOptions): Promise<SubmitViewResult> {
     return this.interactivity.submitView(o);
+  }
+
+  slashCommand(o: SlashCommandOptions): Promise<SlashCommandResult> {
+    return this.interactivity.slashCommand(o);
   }
 
   postAsUser(o: { userId: string; channelId: string; text: string; threadTs?: string }): Message {

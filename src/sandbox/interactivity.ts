@@ -32,7 +32,7 @@ export interface AppResponse {
 }
 
 export interface InteractionRecord {
-  type: 'block_actions' | 'view_submission';
+  type: 'block_actions' | 'view_submission' | 'slash_command';
   teamId: string;
   userId: string;
   requestUrl?: string;
@@ -90,6 +90,24 @@ export interface SubmitViewResult {
   openView?: View;
 }
 
+export interface SlashCommandOptions {
+  userId: string;
+  channelId: string;
+  /** What follows the command, e.g. `approvals`. */
+  text: string;
+  /** @default '/signalroom' */
+  command?: string;
+}
+
+export interface SlashCommandResult extends InteractionRecord {
+  /** The form fields sent, as Slack sends them. */
+  fields: Record<string, string>;
+  triggerId: string;
+  responseUrl: string;
+  /** What the app answered in its HTTP response, as the person sees it (ephemeral unless in_channel); undefined for an empty answer. */
+  reply?: { responseType: 'ephemeral' | 'in_channel'; text: string; blocks?: unknown[] };
+}
+
 interface ResponseUrl {
   teamId: string;
   channelId: string;
@@ -110,6 +128,8 @@ type Element = Record<string, unknown> & { type?: string; action_id?: string; va
 
 export class Interactivity {
   requestUrl?: string;
+  /** The slash command's Request URL (Slack keeps one per command; the sandbox's app has one command). */
+  commandUrl?: string;
   readonly records: InteractionRecord[] = [];
   private responseUrls = new Map<string, ResponseUrl>();
 
@@ -170,6 +190,57 @@ export class Interactivity {
     if (message) payload.message = messageJson(this.state, channel, message);
     const record = await this.deliver('block_actions', team.id, user.id, payload);
     return { ...record, triggerId, responseUrl };
+  }
+
+  /**
+   * A person types `/command text` in a channel: Slack's documented form body,
+   * signed, POSTed to the command's Request URL. The app's answer (JSON or
+   * plain text) is shown as Slack shows it: to the person only, or in the
+   * channel with `response_type: in_channel`.
+   */
+  async slashCommand(o: SlashCommandOptions): Promise<SlashCommandResult> {
+    const user = this.person(o.userId);
+    const channel = this.state.channels.get(o.channelId);
+    if (!channel || !this.state.sharedWith(channel, user.teamId)) throw new Error(`no channel ${o.channelId} in ${user.teamId}`);
+    if (channel.isPrivate && !channel.members.has(user.id)) throw new Error(`${user.name} cannot see ${channel.id}`);
+    const team = this.state.team(channel.teamId);
+    const enterprise = this.state.enterpriseOf(team.id);
+    const triggerId = this.triggers.issue(team.id, user.id);
+    const responseUrl = this.issueResponseUrl({ teamId: team.id, channelId: channel.id, userId: user.id });
+    const fields: Record<string, string> = {
+      token: 'sandbox-verification-token',
+      team_id: team.id,
+      team_domain: team.domain,
+      ...(enterprise ? { enterprise_id: enterprise.id, enterprise_name: enterprise.name } : {}),
+      channel_id: channel.id,
+      channel_name: channel.isIm ? 'directmessage' : channel.name,
+      user_id: user.id,
+      user_name: user.name,
+      command: o.command ?? '/signalroom',
+      text: o.text,
+      api_app_id: SANDBOX_APP_ID,
+      is_enterprise_install: 'false',
+      response_url: responseUrl,
+      trigger_id: triggerId,
+    };
+    const record = await this.deliver('slash_command', team.id, user.id, fields, this.commandUrl, new URLSearchParams(fields).toString());
+    const result: SlashCommandResult = { ...record, fields, triggerId, responseUrl };
+    if (record.response.status === 200 && record.response.body.trim()) {
+      let answer: Record<string, unknown>;
+      try {
+        answer = JSON.parse(record.response.body) as Record<string, unknown>;
+      } catch {
+        answer = { text: record.response.body };
+      }
+      const parsed = parseBlocks(answer.blocks);
+      const blocks = parsed.blocks && !parsed.problem && !validateBlocks(parsed.blocks) ? normalizeBlocks(parsed.blocks) : undefined;
+      const text = typeof answer.text === 'string' ? answer.text : '';
+      const responseType = answer.response_type === 'in_channel' ? 'in_channel' : 'ephemeral';
+      result.reply = { responseType, text, ...(blocks ? { blocks } : {}) };
+      if (responseType === 'in_channel') this.state.addMessage(channel, { user: team.botUserId, botId: team.botId, appId: SANDBOX_APP_ID, text, blocks, via: 'response_url' });
+      else this.state.addEphemeral({ channel: channel.id, teamId: team.id, user: user.id, from: team.botUserId, botId: team.botId, text, blocks, via: 'response_url' });
+    }
+    return result;
   }
 
   /** A person submits the modal they have open. */
@@ -335,24 +406,30 @@ export class Interactivity {
     return `${this.baseUrl()}${path}`;
   }
 
-  private async deliver(type: InteractionRecord['type'], teamId: string, userId: string, payload: Record<string, unknown>): Promise<InteractionRecord> {
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  private async deliver(
+    type: InteractionRecord['type'],
+    teamId: string,
+    userId: string,
+    payload: Record<string, unknown>,
+    url = this.requestUrl,
+    body = `payload=${encodeURIComponent(JSON.stringify(payload))}`,
+  ): Promise<InteractionRecord> {
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = {
       'content-type': 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': signRequest(this.signingSecret(), timestamp, body),
     };
-    const record: InteractionRecord = { type, teamId, userId, requestUrl: this.requestUrl, payload, headers, response: { durationMs: 0, withinDeadline: false, body: '' } };
+    const record: InteractionRecord = { type, teamId, userId, requestUrl: url, payload, headers, response: { durationMs: 0, withinDeadline: false, body: '' } };
     this.records.push(record);
-    if (!this.requestUrl) {
+    if (!url) {
       record.response.error = 'no_request_url';
       this.state.changed();
       return record;
     }
     const started = performance.now();
     try {
-      const res = await fetch(this.requestUrl, { method: 'POST', headers: { ...headers, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
       record.response.status = res.status;
       record.response.body = await res.text();
       record.response.durationMs = performance.now() - started;

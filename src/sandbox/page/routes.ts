@@ -194,6 +194,12 @@ export function registerPage(app: FastifyInstance, deps: PageDeps): void {
   app.post('/_sandbox/post', async (req, reply) => {
     const b = req.body as { userId: string; channelId: string; text: string; threadTs?: string };
     try {
+      // As in Slack's message box: `/signalroom …` is the app's slash command, never a post.
+      const typed = /^(\/[a-z0-9_-]+)(?:\s+([\s\S]*))?$/i.exec(b.text.trim());
+      if (typed && !b.threadTs) {
+        const r = await interactivity.slashCommand({ userId: b.userId, channelId: b.channelId, command: typed[1]!.toLowerCase(), text: (typed[2] ?? '').trim() });
+        return { ok: true, command: { status: r.response.status ?? null, error: r.response.error ?? null, durationMs: Math.round(r.response.durationMs) } };
+      }
       deps.sandbox.postAsUser(b);
       return { ok: true };
     } catch (err) {

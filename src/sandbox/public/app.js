@@ -277,6 +277,7 @@
     if (!text) return;
     const r = await api('/_sandbox/post', { userId, channelId, text });
     if (!r.ok) $('status').textContent = r.error;
+    else if (r.command) $('status').textContent = r.command.error ? `The command reached no app (${r.command.error})` : `The app answered ${r.command.status} in ${r.command.durationMs} ms`;
     $('composer-text').value = '';
     refresh(true);
   });

@@ -14,7 +14,7 @@ import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integra
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
 import { ownEntry } from '../config/own';
-import { SignalroomError } from '../errors';
+import { JoinConflict, differingFields } from '../join-conflict';
 import { ApprovalInputError } from './errors';
 
 /**
@@ -38,24 +38,18 @@ export function approvalWorkflowId(r: Pick<ApprovalRequest, 'pipeline' | 'stage'
 export const MAX_APPROVAL_ID_LENGTH = 640;
 
 /** A running approval with the same pipeline, stage and execution asks for something else: joining it would be squatting. */
-export class ApprovalConflict extends SignalroomError {
+export class ApprovalConflict extends JoinConflict {
   constructor(
     readonly workflowId: string,
-    readonly fields: string[],
+    fields: string[],
   ) {
-    super(`An approval ${workflowId} is already running with a different request (${fields.join(', ')} differ): it was not joined. Use another execution id, or cancel the running one.`, {
-      code: 'conflict',
-      status: 409,
-      details: { fields },
-    });
+    super(`An approval ${workflowId} is already running with a different request (${fields.join(', ')} ${fields.length === 1 ? 'differs' : 'differ'}): it was not joined. Use another execution id, or cancel the running one.`, fields);
   }
 }
 
 /** The request fields two requests for the same approval disagree on (after normalization), named as a request names them (`timeout`, not `timeoutMs`). */
 export function requestDifferences(a: ApprovalInput, b: ApprovalInput): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ApprovalInput>);
-  const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([, y]) => y !== undefined).sort(([k1], [k2]) => k1.localeCompare(k2))) : x)) ?? 'undefined';
-  return [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).map((k) => k.replace(/Ms$/, '')).sort();
+  return differingFields({ ...a }, { ...b }).map((k) => k.replace(/Ms$/, '')).sort();
 }
 
 /**

@@ -189,6 +189,11 @@ export class IntegrationRegistry {
     return ownEntry(this.config.approverGroups, name);
   }
 
+  /** Who may change incidents from Slack (`incidents` in configuration). */
+  incidentPolicy() {
+    return this.config.incidents;
+  }
+
   /**
    * The Slack apps requests may come from, one entry per signing secret: the
    * integrations that share it, and the app and workspace ids that identify

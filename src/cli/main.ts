@@ -58,6 +58,7 @@ export function buildProgram(argv?: string[]): Command {
     .option('--temporal-port <port>', 'Temporal dev server gRPC port (env TEMPORAL_DEV_PORT)', parsePort)
     .option('--data-dir <dir>', 'where the dev server keeps its SQLite history (env SIGNALROOM_DATA_DIR)')
     .option('--sandbox-port <port>', 'Slack sandbox port, used when no Slack is configured (env SANDBOX_PORT)', parsePort)
+    .option('--temporal-http-api', "let the Temporal dev server's HTTP API answer (off: a web page could signal workflows through it)")
     .action((opts) => load<typeof import('./dev')>('./dev').runDevStack(opts));
 
   program
@@ -96,7 +97,14 @@ export function buildProgram(argv?: string[]): Command {
     .requiredOption('--url <url>', 'public https base URL of the Signalroom server')
     .option('--name <name>', 'the app name shown in Slack', 'Signalroom')
     .action((opts) => {
-      process.stdout.write(load<typeof import('./manifest')>('./manifest').renderManifest(opts.url, opts.name));
+      const manifest = load<typeof import('./manifest')>('./manifest');
+      try {
+        process.stdout.write(manifest.renderManifest(opts.url, opts.name));
+      } catch (err) {
+        if (!(err instanceof manifest.ManifestUrlError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 64;
+      }
     });
 
   for (const group of groups) COMMAND_GROUPS[group]()(program);

@@ -5,10 +5,18 @@
 import { stringify } from 'yaml';
 import { BOT_SCOPES } from '../slack/scopes';
 
+/** A `--url` Slack cannot use: bad usage (exit 64), not an internal error. */
+export class ManifestUrlError extends Error {}
+
 export function appManifest(publicUrl: string, name = 'Signalroom'): Record<string, unknown> {
-  const base = new URL(publicUrl);
+  let base: URL;
+  try {
+    base = new URL(publicUrl);
+  } catch {
+    throw new ManifestUrlError(`--url must be the server's public https URL, like https://signalroom.example.com; got "${publicUrl}"`);
+  }
   if (base.protocol !== 'https:' && base.hostname !== 'localhost' && base.hostname !== '127.0.0.1') {
-    throw new Error(`Slack requires an https Request URL; got ${publicUrl}`);
+    throw new ManifestUrlError(`Slack requires an https Request URL; got ${publicUrl}`);
   }
   const at = (p: string) => new URL(p, base).toString();
   return {

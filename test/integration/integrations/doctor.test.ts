@@ -88,6 +88,9 @@ test('signalroom manifest prints a Slack app manifest with the scopes and URLs',
   expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(REQUIRED_BOT_SCOPES));
   expect(manifest.features.slash_commands[0]).toMatchObject({ command: '/signalroom', url: 'https://signalroom.example.com/slack/commands' });
   const refused = await exec(process.execPath, [bin, 'manifest', '--url', 'http://signalroom.example.com']).catch((e) => e);
-  expect(refused.code).not.toBe(0);
-  expect(refused.stderr).toContain('Slack requires an https Request URL');
+  // A URL Slack cannot use is bad usage (64), said in one line, not an internal error with a stack.
+  expect(refused.code).toBe(64);
+  expect(refused.stderr).toBe('Slack requires an https Request URL; got http://signalroom.example.com\n');
+  const garbled = await exec(process.execPath, [bin, 'manifest', '--url', 'signalroom.example.com']).catch((e) => e);
+  expect([garbled.code, garbled.stderr]).toEqual([64, '--url must be the server\'s public https URL, like https://signalroom.example.com; got "signalroom.example.com"\n']);
 });

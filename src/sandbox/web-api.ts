@@ -7,7 +7,7 @@
  * method; an unlisted one is a sandbox bug and is recorded as a violation.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FaultInjector } from './faults';
+import type { FaultInjector, FaultKind } from './faults';
 import type { SlackApiMetadata } from './metadata';
 import { ApiError, RateLimited } from './api-error';
 import type { MethodContext, SandboxServices } from './method-context';
@@ -29,7 +29,7 @@ export interface CallRecord {
   ok: boolean;
   error?: string;
   /** Set when an injected fault shaped the outcome. */
-  fault?: '500' | 'hang' | '429' | 'drop_response';
+  fault?: FaultKind;
   /** Set when the call was rate limited (HTTP 429). */
   retryAfter?: number;
   /** The body sent (for successful calls, what the client saw). */
@@ -171,6 +171,8 @@ export function registerWebApi(app: FastifyInstance, deps: WebApiDeps): void {
           record.retryAfter = fault.retryAfterSeconds;
           return fail('ratelimited', {}, { 'retry-after': String(fault.retryAfterSeconds) }, 429);
         }
+        // Held before anything is checked or applied, as a call slow to reach Slack; applied even if the client gave up meanwhile.
+        if (fault.kind === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs));
         if (fault.kind === 'hang') {
           record.status = undefined;
           deps.hanging.add(req);

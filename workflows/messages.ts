@@ -21,6 +21,14 @@ export const cancelApprovalUpdate = defineUpdate<DecideOutcome, [{ by?: Identity
 
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 
+/**
+ * Answers once the request has passed the workflow's start checks (approver
+ * groups, requester, policy) and its card is posted: a CLI without the
+ * configuration waits for it, so a request the worker refuses is refused
+ * before the CLI returns. A run that fails its checks never answers it; it ends.
+ */
+export const approvalPostedUpdate = defineUpdate<ApprovalState>('approvalPosted');
+
 /** The click contract, declared once in ./click (the server builds it, the workflows read it). */
 export type SlackDecisionSignal = SlackClickSignal;
 

@@ -4,7 +4,7 @@
  * that failed, was terminated or timed out is `failed`, with the root cause
  * as the reason (never the wrapper's "Activity task failed").
  */
-import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { ApprovalResult, ApprovalState, ApprovalStatus } from '../../workflows/approval/types';
 
 export type ApprovalOutcomeStatus = ApprovalStatus | 'failed';
@@ -27,6 +27,29 @@ export function approvalStatusOf(run: ApprovalRun): { status: ApprovalOutcomeSta
     return { status: 'failed', reason: rootCause(run.failure) };
   }
   return { status: run.result?.status ?? run.state?.status ?? 'pending' };
+}
+
+/**
+ * The failures that refuse the request itself, each with the request field
+ * at fault: the worker's start checks, which the API and the CLI make too
+ * where they know the configuration (422, exit 64). A run failing with one
+ * of them is answered as such a refusal, however the request entered.
+ */
+const REQUEST_REFUSALS: Record<string, string> = {
+  'Signalroom:unknown_approver_group': 'approverGroups',
+  'Signalroom:unresolvable_requester': 'requestedBy',
+  'Signalroom:unknown_integration': 'destination',
+  'Signalroom:project_not_allowed': 'destination.project',
+  'Signalroom:unknown_webhook': 'destination.webhook',
+  ApprovalBeyondPolicy: 'request',
+  ImpossibleApproval: 'minApprovals',
+  InvalidApprovalRequest: 'request',
+};
+
+/** The request field a failure refuses, with the reason; undefined for a failure that is not about the request (Slack down, a missing channel). */
+export function requestRefusal(failure: unknown): { field: string; message: string } | undefined {
+  const refusal = causes(failure).find((c): c is ApplicationFailure => c instanceof ApplicationFailure && typeof c.type === 'string' && Object.hasOwn(REQUEST_REFUSALS, c.type));
+  return refusal ? { field: REQUEST_REFUSALS[refusal.type!]!, message: refusal.message } : undefined;
 }
 
 function causes(err: unknown): unknown[] {

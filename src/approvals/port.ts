@@ -8,9 +8,9 @@
 import os from 'node:os';
 import type { ApprovalRequest, DecidedBy, DecideOutcome } from '../../workflows/approval/types';
 import { ApprovalInputError, ApprovalRefused } from './errors';
-import type { ApprovalService, ApprovalView } from './service';
+import type { ApprovalService, ApprovalVerdict, ApprovalView } from './service';
 
-export type { ApprovalView };
+export type { ApprovalVerdict, ApprovalView };
 
 /** A decision asked for from the CLI: `user` is whom it decides as (through the API: the token's own user when absent). */
 export interface DecisionRequest {
@@ -29,6 +29,12 @@ export interface CancelRequest {
 export interface ApprovalsPort {
   /** Starts the approval, or joins the running one asking the same (`created: false`). Bad requests throw ApprovalInputError. */
   request(request: ApprovalRequest): Promise<{ id: string; created: boolean }>;
+  /**
+   * The worker's first verdict on a request it started or joined: posted, or
+   * failed; a refusal of the request throws ApprovalInputError. Absent where
+   * the other side already waits for it or checks the request itself.
+   */
+  verdict?(id: string, onSlow?: () => void): Promise<ApprovalVerdict>;
   /** The approval as it stands, or its verdict once final. */
   get(id: string): Promise<ApprovalView>;
   /** Waits up to `ms` for the outcome: `done` with the final view, or the view as it stands. */
@@ -67,6 +73,7 @@ async function refusalAsOutcome(outcome: Promise<DecideOutcome>): Promise<Decide
 export function approvalsOverTemporal(service: ApprovalService, operator: DecidedBy = { operator: cliOperator() }): ApprovalsPort {
   return {
     request: (request) => service.create(request),
+    verdict: (id, onSlow) => service.firstVerdict(id, onSlow),
     get: (id) => service.get(id),
     wait: (id, ms) => service.wait(id, ms),
     decide: async (id, { verb, user, reason, inputs }) => {

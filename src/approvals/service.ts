@@ -4,11 +4,11 @@
  * Slack buttons.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
+import { approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
 import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
 import { ApprovalInputError, ApprovalNotFound, ApprovalRefused } from './errors';
-import { approvalStatusOf } from './outcome';
+import { approvalStatusOf, requestRefusal, rootCause } from './outcome';
 import { alreadyFinal } from '../../workflows/approval/policy';
 import type { ApprovalView } from './view';
 import type { RequesterCheck } from './requester-check';
@@ -48,6 +48,11 @@ function viewOf(state: ApprovalState, result?: ApprovalResult, failure?: unknown
 }
 
 const QUERY_DEADLINE_MS = 10_000;
+/** How long a first verdict may take before the CLI says it is still waiting for a worker. */
+const SLOW_VERDICT_MS = 15_000;
+
+/** The worker's first answer to a request: posted (with the card's link), or failed for a reason other than the request. */
+export type ApprovalVerdict = { posted: true; permalink?: string } | { failed: string };
 
 export class ApprovalService {
   constructor(
@@ -69,6 +74,43 @@ export class ApprovalService {
     }
     const { workflowId, created } = await startApproval(this.temporal, normalized, this.taskQueue);
     return { id: workflowId, created };
+  }
+
+  /**
+   * The worker's first verdict on a request: its start checks passed and the
+   * card is posted, or the run ended before that. A refusal of the request
+   * itself (an unknown approver group, a requester who is nobody in Slack)
+   * throws ApprovalInputError, as the checks this side makes do; any other
+   * failure is the verdict `failed`. Waits as long as no worker answers;
+   * `onSlow` is called once when that takes a while.
+   */
+  async firstVerdict(id: string, onSlow?: () => void): Promise<ApprovalVerdict> {
+    const handle = this.temporal.workflow.getHandle(id);
+    const abort = new AbortController();
+    const slow = onSlow ? setTimeout(onSlow, SLOW_VERDICT_MS) : undefined;
+    try {
+      const ended = this.temporal
+        .withAbortSignal(abort.signal, () => handle.result())
+        .then(() => ({ ended: true as const, failure: undefined }), (failure: unknown) => ({ ended: true as const, failure: failure ?? new Error('failed') }));
+      const posted = this.temporal
+        .withAbortSignal(abort.signal, () => handle.executeUpdate(approvalPostedUpdate))
+        .then((state: ApprovalState) => ({ state }), (error: unknown) => ({ error }));
+      let first = await Promise.race([ended, posted]);
+      if ('error' in first) {
+        // The run ended under the update (its checks failed), or its worker predates the update: read which.
+        const described = await handle.describe();
+        if (described.status.name === 'RUNNING') return { posted: true };
+        first = await ended;
+      }
+      if ('state' in first) return { posted: true, permalink: first.state.message?.permalink };
+      if (first.failure === undefined) return { posted: true };
+      const refused = requestRefusal(first.failure);
+      if (refused) throw new ApprovalInputError(refused.field, refused.message);
+      return { failed: rootCause(first.failure) };
+    } finally {
+      clearTimeout(slow);
+      abort.abort();
+    }
   }
 
   /** The approval's current state (running), or its final state and result. */

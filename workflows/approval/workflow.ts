@@ -27,7 +27,7 @@ import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdw
 import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
 import { MAX_LISTED_APPROVERS, SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
-import { approvalDecisionSignal, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
+import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
 import { clickMismatch } from '../click';
 import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import { approvalDuration, type ApprovalDurationField } from './durations';
@@ -240,6 +240,11 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
   // Decisions wait until the approvers are resolved: judged earlier, every approver would be "not an approver".
   let ready = false;
   setHandler(approvalStateQuery, () => state);
+  // A run that fails its start checks ends with this still waiting (the SDK warns of no unfinished handler on a failure): the caller reads the failure instead.
+  setHandler(approvalPostedUpdate, async () => {
+    await condition(() => ready);
+    return state;
+  });
   setHandler(approvalDecisionSignal, async (signal) => {
     await condition(() => ready);
     const verb = verbOf(signal.verb);

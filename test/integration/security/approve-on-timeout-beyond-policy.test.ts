@@ -71,7 +71,7 @@ test('where configuration allows it, the timeout approves and the runbook goes o
   await eventually('the deploy message', () => s.sandbox.messages(CHANNEL).find((m) => m.text === `Deploying ${id} (approved)`));
 });
 
-test('`approval request --on-timeout approve` with no configuration beside it: the run fails saying why (exit 5), never a silent rejection', async () => {
+test('`approval request --on-timeout approve` with no configuration beside it: refused saying why (exit 64, as with one), never a silent rejection', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'signalroom-noconfig-'));
   const execution = uniqueExecution('cli');
   const { SIGNALROOM_CONFIG: _config, ...withoutConfig } = process.env;
@@ -86,8 +86,9 @@ test('`approval request --on-timeout approve` with no configuration beside it: t
     cli.stdout.on('data', (c) => (out += c));
     cli.stderr.on('data', (c) => (out += c));
     const code = await new Promise<number>((resolve) => cli.on('close', (c) => resolve(c ?? -1)));
-    expect(out).toContain('The approval failed: onTimeout: approve on timeout is not allowed for release');
-    expect(code).toBe(5);
+    // The CLI waited for the worker's verdict: the same refusal, and exit code, as a CLI that knows the configuration.
+    expect(out).toContain('signalroom approval: onTimeout: approve on timeout is not allowed for release');
+    expect(code).toBe(64);
     const failed = await s.client.workflow.getHandle(approvalWorkflowId({ pipeline: 'web', stage: 'production', execution })).result().catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(WorkflowFailedError);
     expect(card(s.sandbox, execution)).toBeUndefined();

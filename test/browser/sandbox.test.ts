@@ -134,3 +134,45 @@ test('when the app answers a submit with a view Slack refuses, the modal stays a
     app.onPayload = usual;
   }
 });
+
+test('a person of the organization\'s other workspace clicks in the shared channel, and types /signalroom in the message box', async () => {
+  const { createServer } = await import('node:http');
+  const commands: URLSearchParams[] = [];
+  // The stand-in app's slash command: answers privately with what it was asked.
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const form = new URLSearchParams(raw);
+      commands.push(form);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ response_type: 'ephemeral', text: `You asked for ${form.get('text')}` }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  slack.setSlashCommandUrl(`http://127.0.0.1:${(server.address() as { port: number }).port}/slack/commands`);
+  try {
+    await webClient(slack).chat.postMessage({
+      channel: 'C0DEPLOYS',
+      text: 'Deploy api v44?',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve api v44' }, value: 'a4' }] }],
+    });
+    await page.getByLabel('You are').selectOption('W0FRANK');
+    await page.locator('#team-name', { hasText: 'Signalroom Sandbox Labs' }).waitFor();
+    await page.getByRole('button', { name: '# deploys' }).click();
+    await page.getByRole('button', { name: 'Approve api v44' }).click();
+    await eventually('frank\'s click', () => app.received.find((r) => (r.payload.user as { id: string }).id === 'W0FRANK'));
+    expect(app.received.at(-1)!.payload).toMatchObject({ enterprise: { id: 'E0SANDBOX' }, team: { id: 'T0SANDBOX' }, user: { id: 'W0FRANK', team_id: 'T0LABS' } });
+
+    await page.locator('#composer-text').fill('/signalroom approvals');
+    await page.locator('#composer').getByRole('button', { name: 'Send' }).click();
+    await page.getByText('You asked for approvals').waitFor();
+    await page.getByText('Only visible to you').first().waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-page-grid-slash-command.png') });
+    expect(Object.fromEntries(commands[0]!)).toMatchObject({ command: '/signalroom', text: 'approvals', user_id: 'W0FRANK', user_name: 'frank', channel_id: 'C0DEPLOYS', enterprise_id: 'E0SANDBOX' });
+    // The command was not posted as a message.
+    expect(slack.messages('C0DEPLOYS').map((m) => m.text)).not.toContain('/signalroom approvals');
+  } finally {
+    slack.setSlashCommandUrl(undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

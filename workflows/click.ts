@@ -69,5 +69,8 @@ export function clickMismatch(card: PostedCard, click: SlackClickSignal): string
   if (card.channel && p.channelId && p.channelId !== card.channel) return `the click comes from channel ${p.channelId}, not the one this request was posted in`;
   if (card.channel && !p.channelId) return 'the click does not say which channel it comes from';
   if (card.ts && p.messageTs && p.messageTs !== card.ts) return 'the click comes from another message than this request’s card';
+  // Every click the server verifies names its message (a modal's, from metadata only its app sends back):
+  // a decision without one was not made on the card, whoever could signal the run (SECURITY.md).
+  if (card.ts && !p.messageTs) return 'the click does not say which message it comes from';
   return undefined;
 }

@@ -4,7 +4,7 @@
  */
 import type { SignalroomConfig } from '../config/schema';
 import path from 'node:path';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
@@ -31,6 +31,8 @@ export interface DevOptions {
   temporalPort?: number;
   dataDir?: string;
   sandboxPort?: number;
+  /** Let Temporal's HTTP API answer (refused by default: a web page could signal through it). */
+  temporalHttpApi?: boolean;
 }
 
 export async function runDevStack(options: DevOptions): Promise<void> {
@@ -45,7 +47,7 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     say(`Using the Temporal cluster from the environment (${env.TEMPORAL_ADDRESS ?? 'profile'}); no dev server started.`);
   } else {
     const cliPath = await obtainTemporalCli({ log: say });
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     say(`Starting the Temporal dev server (${cliPath}), history kept in ${path.join(dataDir, 'temporal.db')} …`);
     devServer = await startDevServer({
       cliPath,
@@ -53,7 +55,9 @@ export async function runDevStack(options: DevOptions): Promise<void> {
       uiPort: options.uiPort ?? env.TEMPORAL_UI_PORT,
       dbFile: path.join(dataDir, 'temporal.db'),
       namespace: env.TEMPORAL_NAMESPACE ?? 'default',
-      logFile: createWriteStream(path.join(dataDir, 'temporal-server.log'), { flags: 'a' }),
+      // The history and the log hold every workflow's inputs: 0600 in a 0700 folder (SECURITY.md).
+      logPath: path.join(dataDir, 'temporal-server.log'),
+      httpApi: options.temporalHttpApi,
     });
     address = devServer.address;
     stops.push(() => devServer!.stop());

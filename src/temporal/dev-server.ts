@@ -3,7 +3,7 @@
  * Temporal for `signalroom dev` and for the test suite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeArgs } from './search-attributes';
@@ -29,6 +29,14 @@ export interface DevServerOptions {
   ip?: string;
   /** Where the server's own log lines go. @default ignored */
   logFile?: NodeJS.WritableStream;
+  /** A file the server's own log lines are appended to, readable by this user only (0600). */
+  logPath?: string;
+  /**
+   * Answer Temporal's HTTP API. Off, every call to it is refused (403), since
+   * a web page in the developer's browser can send it a `text/plain` POST
+   * from any Origin (SECURITY.md). @default false
+   */
+  httpApi?: boolean;
   /** Skip registering Signalroom's search attributes (to test `signalroom setup`). */
   withoutSearchAttributes?: boolean;
   /** Leave out deploy/temporal/dynamicconfig.yaml (Temporal's defaults: the bench's untuned baseline). */
@@ -53,6 +61,8 @@ export interface RunningDevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The port of Temporal's HTTP API (refusing every call unless started with `httpApi`). */
+  httpPort: number;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -84,9 +94,15 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     // Eager activity execution and the rest of deploy/temporal/dynamicconfig.yaml, as on every cluster Signalroom runs.
     ...(options.withoutDynamicConfig ? [] : devServerDynamicConfigArgs()),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    // The CLI (v1.5.1) always opens the HTTP API and cannot turn it off; with no allowed Host, it refuses
+    // every request that names one — any a browser sends — with 403 "Host not allowed".
+    ...(options.httpApi ? [] : ['--dynamic-config-value', 'frontend.httpAllowedHosts=[]']),
   ];
+  if (options.dbFile) privateFolder(path.dirname(options.dbFile));
+  if (options.logPath) privateFolder(path.dirname(options.logPath));
   if (options.dbFile) {
-    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    // The history holds every workflow's inputs and results: an older world-readable file becomes private too.
+    privateFiles(options.dbFile);
     args.push('--db-filename', options.dbFile);
     for (const [name, value] of Object.entries(options.sqlitePragmas ?? DEV_SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${name}=${value}`);
   }
@@ -98,11 +114,25 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     uiUrl = `http://localhost:${uiPort}`;
   }
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = options.logFile ?? (options.logPath ? privateLog(options.logPath) : undefined);
+  // The child inherits the umask: the SQLite files it creates (temporal.db, -wal, -shm) are 0600.
+  // (A worker thread may not set it: the files are then made private once the server answers.)
+  let umask: number | undefined;
+  try {
+    umask = process.umask(0o077);
+  } catch {
+    umask = undefined;
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    if (umask !== undefined) process.umask(umask);
+  }
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
-    options.logFile?.write(chunk);
+    logFile?.write(chunk);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -134,13 +164,33 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     }
   }
 
+  if (options.dbFile) privateFiles(options.dbFile);
   return {
     address,
     namespace,
     uiUrl,
+    httpPort,
     process: child,
     stop: () => stopChild(child),
   };
+}
+
+/** The SQLite file and its companions, readable by this user only. */
+function privateFiles(dbFile: string): void {
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
+/** A folder only this user can list (0700), made so or made so now. */
+function privateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Appends to `file`, readable by this user only (0600), an older file included. */
+function privateLog(file: string): NodeJS.WritableStream {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  return createWriteStream(file, { flags: 'a', mode: 0o600 });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -66,7 +66,7 @@ export const ApprovalViewSchema = z
       .optional()
       .describe('The Slack card, once posted.'),
     proceed: z.boolean().optional().describe('Final only: may the pipeline go on (approved, or expired with onTimeout approve)?'),
-    inputs: z.record(z.string(), z.string()).optional().describe('Final only: what the approvers filled in.'),
+    inputs: z.record(z.string(), z.string()).optional().describe('Final only: what the approvers filled in, the latest value of each field; each decision keeps its own in `decisions[].inputs`.'),
   })
   .meta({ id: 'Approval', description: 'An approval: its state while pending; once final, also `proceed` and `inputs`.' });
 

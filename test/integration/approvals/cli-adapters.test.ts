@@ -84,7 +84,7 @@ async function approvedStory(way: Way) {
   await together([['decide as an outsider', ['decide', id, '--approve', '--as', 'U0ERIN']]]);
   await together([['approve without the required input', ['decide', id, '--approve', '--as', 'U0CAROL']]]);
   await together([['approve with --input', ['decide', id, '--approve', '--as', 'U0CAROL', '--input', 'ticket=CHG-42', '--json']]]);
-  await together([['the second approval', ['decide', id, '--approve', '--as', 'U0ALICE', '--input', 'ticket=CHG-42']]]);
+  await together([['the second approval', ['decide', id, '--approve', '--as', 'U0ALICE', '--input', 'ticket=CHG-43']]]);
   transcript.push(['request --wait', await waiting]);
   await together([
     ['status --json once approved', ['status', id, '--json']],
@@ -163,9 +163,14 @@ test('an approval decided from the CLI: the same through Temporal and through th
   expect(wait.code).toBe(0);
   const { progress, others } = wait.stdout as ReturnType<typeof events>;
   expect(others[0]).toEqual({ event: 'requested', workflowId: '<id>' });
-  expect(others.at(-1)).toMatchObject({ event: 'result', status: 'approved', proceed: true, inputs: { ticket: 'CHG-42' } });
+  expect(others.at(-1)).toMatchObject({ event: 'result', status: 'approved', proceed: true, inputs: { ticket: 'CHG-43' } });
+  // Each approver's own answer stays on their decision; `inputs` has the latest of each field.
+  expect((others.at(-1) as { decisions: unknown[] }).decisions).toEqual([
+    expect.objectContaining({ user: expect.objectContaining({ id: 'U0CAROL' }), inputs: { ticket: 'CHG-42' } }),
+    expect.objectContaining({ user: expect.objectContaining({ id: 'U0ALICE' }), inputs: { ticket: 'CHG-43' } }),
+  ]);
   expect(progress).toEqual(expect.arrayContaining(['Approved by U0CAROL via <way>', 'Approved by U0ALICE via <way>', expect.stringMatching(/^Refused approve from U0ERIN: you are not an approver/)]));
-  expect(JSON.parse(by['status --json once approved']!.stdout as string)).toMatchObject({ id: '<id>', status: 'approved', proceed: true, inputs: { ticket: 'CHG-42' } });
+  expect(JSON.parse(by['status --json once approved']!.stdout as string)).toMatchObject({ id: '<id>', status: 'approved', proceed: true, inputs: { ticket: 'CHG-43' } });
   expect(by['status --json once approved']!.code).toBe(0);
   expect(by['status once approved']).toMatchObject({ code: 0, stdout: expect.stringMatching(/^<id>: approved — 2 of 2 approvals; expires <time>\n {2}Approved by U0CAROL via <way>\n/) });
   expect(by['decide once approved']!.code).toBe(5);

@@ -228,3 +228,41 @@ test('a bad SIGNALROOM_WORKER_METRICS_PORT is refused naming the variable and it
   expect(result.exit).toEqual({ code: 70, signal: null });
   expect(result.output).toMatch(/Invalid environment variable\(s\):\n\s+SIGNALROOM_WORKER_METRICS_PORT: .+ \(got "ninety"\)/);
 });
+
+/** An address of this machine that is not loopback, where a service bound to every interface answers. */
+function outsideAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+const answers = (host: string, port: number) => fetch(`http://${host}:${port}/metrics`).then((r) => r.ok, () => false);
+
+test('the metrics are served on loopback unless --metrics-host says otherwise: another interface gets no answer', async () => {
+  const outside = outsideAddress();
+  expect(outside).toBeDefined();
+  const port = await freePort('0.0.0.0');
+  const worker = runSignalroom(['worker', '--metrics-port', String(port)], { SIGNALROOM_TASK_QUEUE: uniqueTaskQueue('metrics-host') });
+  try {
+    await eventually('the worker to serve /metrics on loopback', async () => {
+      if (worker.child.exitCode !== null) throw new Error(`the worker exited:\n${worker.output()}`);
+      return answers('127.0.0.1', port);
+    }, 30_000, 250);
+    expect(await answers(outside!, port)).toBe(false);
+  } finally {
+    worker.child.kill('SIGTERM');
+    await outcome(worker);
+  }
+  // Compose's way: every interface of the container, inside its own network.
+  const open = await freePort('0.0.0.0');
+  const everywhere = runSignalroom(['worker', '--metrics-port', String(open), '--metrics-host', '0.0.0.0'], { SIGNALROOM_TASK_QUEUE: uniqueTaskQueue('metrics-host') });
+  try {
+    await eventually('the worker to serve /metrics on every interface', async () => {
+      if (everywhere.child.exitCode !== null) throw new Error(`the worker exited:\n${everywhere.output()}`);
+      return answers(outside!, open);
+    }, 30_000, 250);
+  } finally {
+    everywhere.child.kill('SIGTERM');
+    await outcome(everywhere);
+  }
+}, 90_000);

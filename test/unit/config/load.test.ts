@@ -73,3 +73,44 @@ test('a ${VAR:-} that resolves to nothing leaves the field unset', () => {
   const config = parseConfig('slack:\n  organization:\n    botToken: ${SLACK_BOT_TOKEN:-}\n', 'f.yaml', {});
   expect(config.slack.organization).toEqual({});
 });
+
+describe('what an operator is told about a configuration that cannot work', () => {
+  test('names that refer to nothing configured are refused where they are written, with the closest name', () => {
+    const problems = problemsOf(
+      [
+        'slack:',
+        '  connectors:',
+        '    payments: { botToken: xoxb-1 }',
+        'approverGroups:',
+        '  release: { users: [U0CAROL], integrations: [organization, "connector:paymnets"] }',
+        'incidents:',
+        '  responderGroups: [releese, nosuch]',
+        'projects:',
+        '  web: { connector: nosuch }',
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 5, field: 'approverGroups.release.integrations.1', message: 'no connector "paymnets" is configured under slack.connectors (did you mean "payments"?)' }),
+      expect.objectContaining({ line: 7, field: 'incidents.responderGroups.0', message: 'no approver group "releese" is configured under approverGroups (did you mean "release"?)' }),
+      expect.objectContaining({ line: 7, field: 'incidents.responderGroups.1', message: 'no approver group "nosuch" is configured under approverGroups' }),
+      expect.objectContaining({ line: 9, field: 'projects.web.connector', message: 'no connector "nosuch" is configured under slack.connectors (did you mean "payments"?)' }),
+    ]);
+  });
+
+  test('an unknown key gets the closest known one', () => {
+    const [problem] = problemsOf('slack:\n  organisation:\n    botToken: x\n');
+    expect(problem.message).toBe('unknown field "organisation" (did you mean "organization"?)');
+    expect(problemsOf('runbooks:\n  dir: [x]\n')[0].message).toBe('unknown field "dir" (did you mean "dirs"?)');
+  });
+
+  test('values are explained in words, not in the validator’s terms', () => {
+    const problems = problemsOf(['slack:', '  organization:', '    stateSecret: short', '    apiUrl: not-a-url', 'api:', '  tokens:', '    - { name: ci, token: 0123456789abcdef, permissions: [approvals:rread] }', 'worker:', '  maxCachedWorkflows: -1', '  maxConcurrentActivityTaskExecutions: many'].join('\n'));
+    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'slack.organization.stateSecret: must be at least 8 characters long',
+      'slack.organization.apiUrl: must be a URL, like https://example.com/',
+      'api.tokens.0.permissions.0: must be one of approvals:read, approvals:write, approvals:decide, approvals:decide-as-anyone, runbooks:read, runbooks:run, incidents:read, incidents:write, incidents:write-as-anyone, integrations:install, * (did you mean "approvals:read"?)',
+      'worker.maxCachedWorkflows: must be at least 0',
+      'worker.maxConcurrentActivityTaskExecutions: must be a number, not a string',
+    ]);
+  });
+});

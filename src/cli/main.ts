@@ -73,6 +73,7 @@ export function buildProgram(argv?: string[]): Command {
     .command('worker')
     .description('Run only the worker, against the Temporal cluster named by TEMPORAL_ADDRESS (scale out by running several)')
     .option('--metrics-port <port>', 'serve Prometheus metrics (Temporal SDK and Slack calls) at /metrics on this port (env SIGNALROOM_WORKER_METRICS_PORT)', parseListenPort)
+    .option('--metrics-host <address>', 'the address the metrics listen on (0.0.0.0: every interface, e.g. inside a container network)', '127.0.0.1')
     .action((opts) => load<typeof import('./worker')>('./worker').runWorker(opts));
 
   program

@@ -14,12 +14,14 @@ import { RETRY_AFTER_BUCKETS, SLACK_RETRY_AFTER_METRIC, slackCallMetrics, type S
 export interface WorkerCommandOptions {
   /** Serve Prometheus metrics on this port. @default $SIGNALROOM_WORKER_METRICS_PORT, else none */
   metricsPort?: number;
+  /** The address the metrics listen on. @default '127.0.0.1' (loopback: a usage count is nobody else's business) */
+  metricsHost?: string;
 }
 
 export async function runWorker(options: WorkerCommandOptions = {}): Promise<void> {
   const metricsPort = options.metricsPort ?? readEnv().SIGNALROOM_WORKER_METRICS_PORT;
   // Before any connection or worker exists: the SDK's runtime is installed once per process.
-  const observeSlackCalls = metricsPort === undefined ? undefined : serveWorkerMetrics(metricsPort);
+  const observeSlackCalls = metricsPort === undefined ? undefined : serveWorkerMetrics(metricsPort, options.metricsHost);
   const runtime = await createRuntime({ observeSlackCalls });
   const { connection, namespace } = await connectWorkerConnection();
   const worker = await createWorker({
@@ -37,22 +39,24 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
 }
 
 /**
- * Installs the SDK's runtime with its Prometheus exporter on `port` (all
- * interfaces, `/metrics`), and returns what counts Slack calls on the same
- * exporter through the runtime's metric meter.
+ * Installs the SDK's runtime with its Prometheus exporter on `host`:`port`
+ * (`/metrics`; loopback unless told, as Compose does inside its own
+ * network), and returns what counts Slack calls on the same exporter
+ * through the runtime's metric meter.
  */
-export function serveWorkerMetrics(port: number): SlackCallObserver {
+export function serveWorkerMetrics(port: number, host = '127.0.0.1'): SlackCallObserver {
+  const bindAddress = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   let runtime: Runtime;
   try {
     runtime = Runtime.install({
       telemetryOptions: {
         metrics: {
-          prometheus: { bindAddress: `0.0.0.0:${port}`, histogramBucketOverrides: { [SLACK_RETRY_AFTER_METRIC]: RETRY_AFTER_BUCKETS } },
+          prometheus: { bindAddress, histogramBucketOverrides: { [SLACK_RETRY_AFTER_METRIC]: RETRY_AFTER_BUCKETS } },
         },
       },
     });
   } catch (err) {
-    throw new Error(`cannot serve worker metrics on port ${port}: ${(err as Error).message}`);
+    throw new Error(`cannot serve worker metrics on ${bindAddress}: ${(err as Error).message}`);
   }
   return slackCallMetrics(runtime.metricMeter);
 }

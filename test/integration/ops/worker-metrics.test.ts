@@ -207,7 +207,7 @@ test('SIGNALROOM_WORKER_METRICS_PORT is used without the flag; a port in use is 
     const worker = runSignalroom(['worker'], { SIGNALROOM_WORKER_METRICS_PORT: String(taken.port) });
     const result = await outcome(worker);
     expect(result.exit).toEqual({ code: 70, signal: null });
-    expect(result.output).toContain(`signalroom: cannot serve worker metrics on port ${taken.port}: Failed to start prometheus metrics exporter: Address already in use`);
+    expect(result.output).toContain(`signalroom: cannot serve worker metrics on 127.0.0.1:${taken.port}: Failed to start prometheus metrics exporter: Address already in use`);
   } finally {
     await taken.close();
   }

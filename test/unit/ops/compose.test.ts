@@ -198,6 +198,6 @@ describe('docker-compose.yml with a .env written from .env.example', () => {
 
 test('docker-compose.yml: each worker serves its usage metrics on the Compose network, not on the host', () => {
   const worker = composeServices().worker;
-  expect(worker.command).toEqual(['worker', '--metrics-port', '9464']);
+  expect(worker.command).toEqual(['worker', '--metrics-port', '9464', '--metrics-host', '0.0.0.0']);
   expect(worker.ports ?? []).toEqual([]);
 });

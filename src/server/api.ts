@@ -103,7 +103,16 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (plain, options) => {
         title: 'Signalroom API',
         version: options.version,
         description: 'Start and follow deployment approvals, runbooks and incidents from pipelines. Every route but this document needs `Authorization: Bearer <token>` with a token from `api.tokens` in signalroom.yaml.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
+      // One document for every deployment (docs/openapi.json is the served one): the address is a variable.
+      servers: [
+        {
+          url: '{origin}',
+          description: 'The Signalroom server',
+          variables: { origin: { default: 'http://127.0.0.1:3000', description: 'Where it is reached: its SIGNALROOM_PUBLIC_URL (README, "Environment")' } },
+        },
+      ],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from the configuration (api.tokens).' } } },
       security: [{ bearerAuth: [] }],
     },

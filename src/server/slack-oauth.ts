@@ -16,6 +16,7 @@ import { InstallProvider, type Installation, type InstallProviderOptions } from 
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BOT_SCOPES } from '../slack/scopes';
+import { apiErrorResponses } from './api';
 import { INSTALL_LINK_TTL_MS, installationKey, type SignalroomInstallationStore } from '../store/installations';
 
 /** The workspace the organization integration belongs to, from configuration (`slack.organization`). */
@@ -169,10 +170,11 @@ export function installLinkApiRoutes(options: Pick<SlackOAuthOptions, 'installat
       {
         config: { permission: 'integrations:install' },
         schema: {
+          operationId: 'createInstallLink',
           summary: 'Mint a one-time "Connect Slack" link',
           description: 'The link starts the OAuth install of the organization integration once, within 15 minutes.',
           tags: ['integrations'],
-          response: { 201: z.object({ url: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) }) },
+          response: { 201: z.object({ url: z.string(), expiresAt: z.string().meta({ format: 'date-time' }) }), ...apiErrorResponses() },
         },
       },
       async (_req, reply) => {

@@ -3,7 +3,8 @@
  * file only wires them to commander.
  *
  * Exit codes: 0 success; 64 bad usage; 69 Temporal or the Signalroom API
- * could not be reached; 70 internal error; subcommands that report an outcome
+ * could not be reached; 70 internal error; 78 an invalid configuration (the
+ * message names file, line and field); subcommands that report an outcome
  * (approvals) document their own codes in their --help.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -39,6 +40,8 @@ export const EXIT_USAGE = 64;
 /** sysexits' EX_UNAVAILABLE: not a fault of Signalroom's, so a script can retry. */
 export const EXIT_UNAVAILABLE = 69;
 export const EXIT_INTERNAL = 70;
+/** sysexits' EX_CONFIG: the configuration is wrong, and the message says where. */
+export const EXIT_CONFIG = 78;
 
 /** @param argv the whole command line (`process.argv`); without it every command is registered. */
 export function buildProgram(argv?: string[]): Command {
@@ -171,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     process.stderr.write(`signalroom: ${(err as Error).message}\n`);
+    if ((err as { code?: unknown }).code === 'invalid_config') return EXIT_CONFIG;
     return err instanceof Unreachable ? EXIT_UNAVAILABLE : EXIT_INTERNAL;
   }
 }

@@ -5,7 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
 import { ConfigSchema, type SignalroomConfig } from './schema';
+import { referenceProblems } from './references';
+import { didYouMean } from '../did-you-mean';
 
 export interface ConfigProblem {
   file: string;
@@ -91,19 +94,86 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError([{ file, ...at(doc.contents?.range?.[0]), field: '(syntax)', message: (err as Error).message.split('\n')[0] }]);
   }
   const parsed = ConfigSchema.safeParse(data);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // Names that refer to other parts of the file are checked when the whole file is read (a command reading a part cannot tell).
+    const dangling = only ? [] : referenceProblems(parsed.data);
+    if (!dangling.length) return parsed.data;
+    throw new ConfigError(dangling.map((p) => ({ file, ...at(nearestNode(doc, p.path)?.range?.[0]), field: fieldName(p.path), message: p.message })));
+  }
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
+    parsed.error.issues.flatMap((issue) => {
       const keys = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       if (issue.code === 'unrecognized_keys') {
-        // Point at the first unknown key itself, not at the map holding it.
-        const keyNode = unknownKeyNode(doc, keys, issue.keys[0]);
-        return { file, ...at(keyNode?.range?.[0]), field: [...keys, issue.keys[0] || '""'].join('.'), message: `unknown field (${issue.keys.map((k) => k || '""').join(', ')}); check its spelling` };
+        // Each unknown key, located at the key itself, with the closest known one.
+        const known = shapeAt(ConfigSchema, keys);
+        return issue.keys.map((unknown) => ({
+          file,
+          ...at(unknownKeyNode(doc, keys, unknown)?.range?.[0]),
+          field: [...keys, unknown || '""'].join('.'),
+          message: `unknown field "${unknown}"${didYouMean(unknown, known)}`,
+        }));
       }
       const node = nearestNode(doc, keys);
-      return { file, ...at(node?.range?.[0]), field: fieldName(keys), message: issue.message };
+      return [{ file, ...at(node?.range?.[0]), field: fieldName(keys), message: inWords(issue, valueAt(data, keys)) }];
     }),
   );
+}
+
+/** The object keys the schema allows at a path (through defaults, optionals, records and arrays). */
+function shapeAt(schema: z.ZodType, keys: Array<string | number>): string[] {
+  let s: z.ZodType | undefined = schema;
+  const unwrap = (t: z.ZodType | undefined): z.ZodType | undefined => {
+    let cur = t;
+    for (let i = 0; cur && i < 10; i++) {
+      const def = (cur as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
+      if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') cur = def.innerType;
+      else break;
+    }
+    return cur;
+  };
+  for (const key of keys) {
+    s = unwrap(s);
+    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[] } } | undefined)?.def;
+    if (!def) return [];
+    if (def.type === 'object') s = def.shape?.[String(key)];
+    else if (def.type === 'record') s = def.valueType;
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'union') s = def.options?.find((o) => (unwrap(o) as unknown as { def: { type: string } }).def.type === 'object');
+    else return [];
+  }
+  s = unwrap(s);
+  const def = (s as unknown as { def?: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[] } } | undefined)?.def;
+  if (def?.type === 'union') return shapeAt(def.options!.find((o) => (unwrap(o) as unknown as { def: { type: string } }).def.type === 'object')!, []);
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
+
+function valueAt(data: unknown, keys: Array<string | number>): unknown {
+  let v = data;
+  for (const k of keys) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/** zod's own wording ("Too small: expected string to have >=8 characters") in an operator's words; a message the schema wrote itself is kept. */
+function inWords(issue: z.core.$ZodIssue, value: unknown): string {
+  const own = !/^(Invalid|Too small|Too big)\b/.test(issue.message);
+  if (own) return issue.message;
+  switch (issue.code) {
+    case 'too_small':
+      return issue.origin === 'string' ? `must be at least ${issue.minimum} characters long` : issue.origin === 'array' ? `must list at least ${issue.minimum}` : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `must be at most ${issue.maximum} characters long` : issue.origin === 'array' ? `must list at most ${issue.maximum}` : `must be at most ${issue.maximum}`;
+    case 'invalid_type':
+      if (value === undefined) return 'is required';
+      return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map of fields' : `a ${issue.expected}`}, not ${Array.isArray(value) ? 'a list' : value === null ? 'empty' : `a ${typeof value}`}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL, like https://example.com/' : issue.format === 'email' ? 'must be an email address' : `must be ${issue.format === 'regex' ? 'in the expected form' : `a valid ${issue.format}`}`;
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      return `must be one of ${values.join(', ')}${typeof value === 'string' ? didYouMean(value, values) : ''}`;
+    }
+    default:
+      return issue.message;
+  }
 }
 
 /** Drops every part of the document not on one of `paths` (in place: what is kept keeps its line and column). */

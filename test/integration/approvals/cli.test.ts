@@ -109,7 +109,7 @@ test('status (4 while pending), decide (refused 5, accepted 0), cancel (0, then 
   expect(await cancel.code).toBe(0);
   expect(await waiting.code).toBe(3);
   expect(waiting.stdout()).toContain('Approved by U0CAROL via cli');
-  expect(waiting.stdout()).toContain('Outcome: cancelled (Cancelled by <@U0ERIN>: superseded)');
+  expect(waiting.stdout()).toContain('Outcome: cancelled (Cancelled by @U0ERIN: superseded)');
   const final = card(setup.stack.sandbox, execution)!;
   expect(buttons(final)).toEqual([]);
   expect(visibleText(final)).toContain('Cancelled by <@U0ERIN>: superseded');

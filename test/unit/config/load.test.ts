@@ -93,7 +93,7 @@ describe('what an operator is told about a configuration that cannot work', () =
       expect.objectContaining({ line: 5, field: 'approverGroups.release.integrations.1', message: 'no connector "paymnets" is configured under slack.connectors (did you mean "payments"?)' }),
       expect.objectContaining({ line: 7, field: 'incidents.responderGroups.0', message: 'no approver group "releese" is configured under approverGroups (did you mean "release"?)' }),
       expect.objectContaining({ line: 7, field: 'incidents.responderGroups.1', message: 'no approver group "nosuch" is configured under approverGroups' }),
-      expect.objectContaining({ line: 9, field: 'projects.web.connector', message: 'no connector "nosuch" is configured under slack.connectors (did you mean "payments"?)' }),
+      expect.objectContaining({ line: 9, field: 'projects.web.connector', message: 'no connector "nosuch" is configured under slack.connectors' }),
     ]);
   });
 
@@ -105,12 +105,12 @@ describe('what an operator is told about a configuration that cannot work', () =
 
   test('values are explained in words, not in the validator’s terms', () => {
     const problems = problemsOf(['slack:', '  organization:', '    stateSecret: short', '    apiUrl: not-a-url', 'api:', '  tokens:', '    - { name: ci, token: 0123456789abcdef, permissions: [approvals:rread] }', 'worker:', '  maxCachedWorkflows: -1', '  maxConcurrentActivityTaskExecutions: many'].join('\n'));
-    expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+    expect(problems.map((p) => `${p.field}: ${p.message}`).sort()).toEqual([
       'slack.organization.stateSecret: must be at least 8 characters long',
       'slack.organization.apiUrl: must be a URL, like https://example.com/',
       'api.tokens.0.permissions.0: must be one of approvals:read, approvals:write, approvals:decide, approvals:decide-as-anyone, runbooks:read, runbooks:run, incidents:read, incidents:write, incidents:write-as-anyone, integrations:install, * (did you mean "approvals:read"?)',
       'worker.maxCachedWorkflows: must be at least 0',
       'worker.maxConcurrentActivityTaskExecutions: must be a number, not a string',
-    ]);
+    ].sort());
   });
 });

@@ -5,7 +5,7 @@
  */
 import { activityInfo, log } from '@temporalio/activity';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
-import { refusal } from '../../src/slack/errors';
+import { refusal, slackFailure } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
 import { withHeadline } from '../../src/slack/blocks/headline';
@@ -51,7 +51,28 @@ export interface UpdateMessageInput {
   ts: string;
   text: string;
   blocks?: Array<KnownBlock | Block>;
+  /**
+   * The state's number, rising with every update of this message (a card's):
+   * written into the message's metadata, so an older state is never written
+   * over a newer one.
+   */
+  version?: number;
 }
+
+/** The message metadata field that carries a card's version. */
+export const VERSION_FIELD = 'signalroom_version';
+
+/** The version a message's metadata carries (0 for none). */
+function versionOf(message: { metadata?: { event_payload?: Record<string, unknown> } }): number {
+  const v = Number(message.metadata?.event_payload?.[VERSION_FIELD]);
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** Failures after which Slack may still apply the call: no answer, or a server error. */
+const ANSWER_LOST = new Set(['SlackUnreachable', 'SlackUnavailable']);
+const LOST_ANSWER_POLL_MS = 500;
+/** Left of an attempt's start-to-close time to fail it in. */
+const LOST_ANSWER_MARGIN_MS = 3_000;
 
 function markerFor(key: string): string {
   const info = activityInfo();
@@ -77,6 +98,18 @@ const WEBHOOK_ANSWER_BYTES = 16 * 1024;
 
 export function createMessageActivities(slack: SlackContext, deps: { outbound: OutboundClient }) {
   const { outbound } = deps;
+  /** Per message: the tail of its updates in this worker. A call runs when the one before it has been answered. */
+  const inFlight = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const result = (inFlight.get(key) ?? Promise.resolve()).then(run, run);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(key, tail);
+    void tail.then(() => inFlight.get(key) === tail && inFlight.delete(key));
+    return result;
+  };
   return {
     async postMessage(input: PostMessageInput): Promise<PostedMessage> {
       const integration = await slack.integration(input.integration);
@@ -129,22 +162,60 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
      * changes nothing. Without blocks, chat.update keeps the message's blocks
      * (as Slack documents; an empty array would remove them), and a headline
      * block showing the old text is given the new one.
+     *
+     * The last write to a card is its latest state (SECURITY.md, "A decided
+     * outcome stands"). In this worker, one update per message is on its way at a
+     * time, until Slack answered it. With a `version`, the message's metadata
+     * carries it: an update the message already carries (a retry) or has
+     * passed (an older state) is not written again. An update whose answer
+     * was lost may still be applied: the attempt waits, within its time, for
+     * the message to show it before anything newer is written.
      */
-    async updateMessage(input: UpdateMessageInput): Promise<void> {
+    async updateMessage(input: UpdateMessageInput): Promise<{ skipped?: true } | void> {
+      const started = Date.now();
       const integration = await slack.integration(input.integration);
-      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
-        let blocks = input.blocks as Array<Record<string, unknown>> | undefined;
-        if (!blocks) {
-          const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in #${channel.name || channel.id}`, (c) =>
-            c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1 }),
-          );
-          const current = res.messages?.find((m) => m.ts === input.ts);
-          blocks = withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
-        }
-        await slack.call(integration, 'chat.update', `updating a message in #${channel.name || channel.id}`, (c) =>
-          c.chat.update({ channel: channel.id, ts: input.ts, text: input.text, ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}) }),
-        );
-      });
+      return slack.inChannel(integration, input.channel, 'post', async (channel) =>
+        oneAtATime(`${integration.name}\u0000${channel.id}\u0000${input.ts}`, async () => {
+          const where = `#${channel.name || channel.id}`;
+          const read = async () => {
+            const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in ${where}`, (c) =>
+              c.conversations.replies({ channel: channel.id, ts: input.ts, oldest: input.ts, latest: input.ts, inclusive: true, limit: 1, include_all_metadata: true }),
+            );
+            return res.messages?.find((m) => m.ts === input.ts);
+          };
+          const versioned = input.version !== undefined;
+          const current = versioned || !input.blocks ? await read() : undefined;
+          if (versioned && current && versionOf(current) >= input.version!) {
+            log.info('the message already shows this update or a newer one', { channel: channel.id, ts: input.ts, version: input.version, carries: versionOf(current) });
+            return { skipped: true as const };
+          }
+          const blocks = (input.blocks as Array<Record<string, unknown>> | undefined) ?? withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
+          // The metadata Slack keeps is replaced by what is sent: keep the post's (its idempotency key) beside the version.
+          const metadata: MessageMetadata | undefined = versioned
+            ? { event_type: current?.metadata?.event_type ?? IDEMPOTENCY_EVENT_TYPE, event_payload: { ...(current?.metadata?.event_payload ?? {}), [VERSION_FIELD]: input.version! } }
+            : undefined;
+          try {
+            await integration.client.chat.update({
+              channel: channel.id,
+              ts: input.ts,
+              text: input.text,
+              ...(blocks ? { blocks: blocks as unknown as Array<KnownBlock | Block> } : {}),
+              ...(metadata ? { metadata } : {}),
+            });
+          } catch (err) {
+            const failure = slackFailure(err, { method: 'chat.update', integration: integration.name, doing: `updating a message in ${where}` });
+            if (!versioned || !ANSWER_LOST.has(failure.type ?? '')) throw failure;
+            // Slack may apply it yet: nothing newer goes out before the message shows it, or this attempt's time is up.
+            const until = started + (activityInfo().startToCloseTimeoutMs || 30_000) - LOST_ANSWER_MARGIN_MS;
+            while (Date.now() + LOST_ANSWER_POLL_MS < until) {
+              await new Promise((r) => setTimeout(r, LOST_ANSWER_POLL_MS));
+              const now = await read().catch(() => undefined);
+              if (now && versionOf(now) >= input.version!) return;
+            }
+            throw failure;
+          }
+        }),
+      );
     },
 
     /** Only `user` sees it. A repeat after a lost response shows it twice, which is harmless. */

@@ -92,6 +92,10 @@ describe('card updates delivered out of order', () => {
     try {
       const cards = await decideWhileUpdatesAreHeld(s, 4, 5_000);
       expect(notFinal(s.h, cards)).toEqual([]);
+      // The card's metadata carries its version beside the post's idempotency key (chat.update keeps what it is sent).
+      for (const ts of cards.values()) {
+        expect(s.h.sandbox.message(DEPLOYS, ts)!.metadata?.event_payload).toMatchObject({ signalroom_key: expect.any(String), signalroom_version: expect.any(Number) });
+      }
     } finally {
       await s.worker.stop();
       await s.h.close();

@@ -73,6 +73,26 @@ export interface ApprovalCarry {
   lastResponseUrl?: string;
   /** The integration that owns the card's app (for a webhook card, the webhook's). */
   cardIntegration?: string;
+  /** The version of the card's last update (see cardVersion). */
+  cardVersion?: number;
+}
+
+/** What a run keeps beside its state: the state itself, and the card's update count. */
+interface ApprovalRun {
+  state?: ApprovalState;
+  /**
+   * Rises with every card update and travels in the card's metadata, so an
+   * older update is never written over a newer one (SECURITY.md, "A decided
+   * outcome stands"). Runs begun before it replay without versions.
+   */
+  cardVersion: number;
+}
+
+/** The next card version, or none for runs that updated their cards before versions. */
+function nextCardVersion(run: ApprovalRun): number | undefined {
+  if (!patched('card-versions')) return undefined;
+  run.cardVersion += 1;
+  return run.cardVersion;
 }
 
 /** A Slack verb as the workflow understands it: `approve`, `reject`, or their modal-opening variants. */
@@ -124,7 +144,7 @@ function durationOf(request: RecordedApprovalInput, field: ApprovalDurationField
  * failed before this change replay without that update.
  */
 export async function approval(request: RecordedApprovalInput, carried?: ApprovalCarry): Promise<ApprovalResult> {
-  const run: { state?: ApprovalState } = {};
+  const run: ApprovalRun = { cardVersion: carried?.cardVersion ?? 0 };
   try {
     return await runApproval(request, carried, run);
   } catch (err) {
@@ -139,6 +159,7 @@ export async function approval(request: RecordedApprovalInput, carried?: Approva
         ts: state.message.ts,
         text: failedApprovalText(state, reason),
         blocks: failedApprovalBlocks(state, reason) as never,
+        version: nextCardVersion(run),
       });
     } catch (updateErr) {
       log.warn('could not mark the approval card failed', { error: String(updateErr) });
@@ -164,7 +185,7 @@ function rootCause(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarry | undefined, run: { state?: ApprovalState }): Promise<ApprovalResult> {
+async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarry | undefined, run: ApprovalRun): Promise<ApprovalResult> {
   // Runs begun before clicks were checked against the card, refusals bounded and
   // replies batched replay down the old path; every new run takes the new one.
   const trusted = carried !== undefined || patched('approval-trust');
@@ -409,7 +430,8 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     const status = state.status === 'pending' ? `${state.approvals} of ${plural(state.needed, 'approval')}` : state.status;
     const slack = slackSaying(`Updating the approval card in ${where}: ${status}`);
     if (state.message && integration) {
-      await slack.updateMessage({ integration, channel: state.message.channel, ts: state.message.ts, text, blocks: blocks as never });
+      // One update at a time: the workflow awaits each before the next, and the version keeps a late one from being written last.
+      await slack.updateMessage({ integration, channel: state.message.channel, ts: state.message.ts, text, blocks: blocks as never, version: nextCardVersion(run) });
     } else if (lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.
       // A response_url is good for a few uses within 30 minutes: a few tries, like the replies.
@@ -462,7 +484,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
       // A long history (a flood of clicks): hand everything to a fresh run once every handler has finished.
       await condition(allHandlersFinished);
       if (state.status !== 'pending') break;
-      const carry: ApprovalCarry = { state, startedAt, nextReminder, reminders, outbox, lastResponseUrl, cardIntegration };
+      const carry: ApprovalCarry = { state, startedAt, nextReminder, reminders, outbox, lastResponseUrl, cardIntegration, cardVersion: run.cardVersion };
       return continueAsNew<typeof approval>(request, carry);
     }
     const nextEvent = Math.min(deadline, nextReminder, state.escalated ? Infinity : escalateAt);

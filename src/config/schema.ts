@@ -15,38 +15,26 @@ const SlackUserId = z.string().max(32).regex(USER_ID, 'a Slack user id like U012
 
 export const ChannelPermissionsSchema = z
   .object({
-    /** Channel names (patterns) the integration may create. @default ['*'] */
-    create: z.array(channelPattern).default(['*']),
-    /** Channel names (patterns) the integration may post to, update, pin, bookmark and invite into. @default ['*'] */
-    post: z.array(channelPattern).default(['*']),
-    /** Channel names (patterns) the integration may archive. @default ['*'] */
-    archive: z.array(channelPattern).default(['*']),
+    create: z.array(channelPattern).default(['*']).describe('Channel names (patterns) the integration may create. @default [\'*\']'),
+    post: z.array(channelPattern).default(['*']).describe('Channel names (patterns) the integration may post to, update, pin, bookmark and invite into. @default [\'*\']'),
+    archive: z.array(channelPattern).default(['*']).describe('Channel names (patterns) the integration may archive. @default [\'*\']'),
   })
   .strict();
 
 export const BotSettingsSchema = z
   .object({
-    /** Display name for messages (needs chat:write.customize). */
-    username: z.string().min(1).max(80).optional(),
-    iconEmoji: z.string().regex(/^:[a-z0-9_+-]+:$/, 'an emoji like :rotating_light:').optional(),
-    iconUrl: z.string().url().optional(),
+    username: z.string().min(1).max(80).optional().describe('Display name for messages (needs chat:write.customize).'),
+    iconEmoji: z.string().regex(/^:[a-z0-9_+-]+:$/, 'an emoji like :rotating_light:').optional().describe('Icon for messages, as an emoji like `:rotating_light:` (needs chat:write.customize).'),
+    iconUrl: z.string().url().optional().describe('Icon for messages, as an image URL (needs chat:write.customize).'),
   })
   .strict();
 
 const SlackAppFields = {
-  /** Bot token (xoxb-…); usually `${SLACK_BOT_TOKEN}`. */
-  botToken: z.string().min(1).optional(),
-  /** The Slack app's signing secret, to verify clicks. */
-  signingSecret: z.string().min(1).optional(),
-  /** Slack Web API base URL. @default https://slack.com/api/ (GovSlack: https://slack-gov.com/api/) */
-  apiUrl: z.string().url().optional(),
-  /** Channel-name convention enforced before any conversations.create, as a regex. */
-  channelNamePattern: z.string().optional(),
-  /**
-   * The Slack app's id (`A0123…`, the `api_app_id` of its requests). With it,
-   * a click or command is verified with this app's signing secret only.
-   */
-  appId: z.string().regex(/^A[A-Z0-9]+$/, 'a Slack app id like A0123ABCD').optional(),
+  botToken: z.string().min(1).optional().describe('Bot token (xoxb-…); usually `${SLACK_BOT_TOKEN}`.'),
+  signingSecret: z.string().min(1).optional().describe('The Slack app\'s signing secret, to verify clicks.'),
+  apiUrl: z.string().url().optional().describe('Slack Web API base URL. @default https://slack.com/api/ (GovSlack: https://slack-gov.com/api/)'),
+  channelNamePattern: z.string().optional().describe('Channel-name convention enforced before any conversations.create, as a regex.'),
+  appId: z.string().regex(/^A[A-Z0-9]+$/, 'a Slack app id like A0123ABCD').optional().describe('The Slack app\'s id (`A0123…`, the `api_app_id` of its requests). With it, a click or command is verified with this app\'s signing secret only.'),
 };
 
 const TeamId = z.string().regex(/^T[A-Z0-9]+$/, 'a Slack team id like T0123ABCD');
@@ -55,70 +43,47 @@ const EnterpriseId = z.string().regex(/^E[A-Z0-9]+$/, 'a Slack enterprise id lik
 export const OrganizationSchema = z
   .object({
     ...SlackAppFields,
-    /** OAuth ("Connect Slack"): client id, secret and state secret of the Slack app. */
-    clientId: z.string().min(1).optional(),
-    clientSecret: z.string().min(1).optional(),
-    stateSecret: z.string().min(8).optional(),
-    /**
-     * The organization's workspace. Pins the integration: an OAuth install
-     * from any other workspace is refused, and clicks must come from it.
-     * @default the first workspace installed through OAuth (recorded)
-     */
-    teamId: TeamId.optional(),
-    /** The organization's Enterprise Grid (org-wide installs). */
-    enterpriseId: EnterpriseId.optional(),
+    clientId: z.string().min(1).optional().describe('OAuth ("Connect Slack"): client id, secret and state secret of the Slack app.'),
+    clientSecret: z.string().min(1).optional().describe('OAuth: the Slack app\'s client secret; usually `${SLACK_CLIENT_SECRET}`.'),
+    stateSecret: z.string().min(8).optional().describe('OAuth: a secret of your choosing (8 characters or more) that signs the install\'s state.'),
+    teamId: TeamId.optional().describe('The organization\'s workspace. Pins the integration: an OAuth install from any other workspace is refused, and clicks must come from it. @default the first workspace installed through OAuth (recorded)'),
+    enterpriseId: EnterpriseId.optional().describe('The organization\'s Enterprise Grid (org-wide installs).'),
   })
   .strict();
 
 export const ConnectorSchema = z
   .object({
     ...SlackAppFields,
-    botToken: z.string().min(1),
-    /** The workspace this connector's app is installed in: its clicks must come from it. */
-    teamId: TeamId.optional(),
-    enterpriseId: EnterpriseId.optional(),
-    /** Which channels this connector may touch. */
-    channels: ChannelPermissionsSchema.default({ create: ['*'], post: ['*'], archive: ['*'] }),
-    bot: BotSettingsSchema.optional(),
+    botToken: z.string().min(1).describe('The connector app\'s bot token (xoxb-…); usually `${PAYMENTS_SLACK_BOT_TOKEN}` or the like.'),
+    teamId: TeamId.optional().describe('The workspace this connector\'s app is installed in: its clicks must come from it.'),
+    enterpriseId: EnterpriseId.optional().describe("The Enterprise Grid this connector's app is installed in."),
+    channels: ChannelPermissionsSchema.default({ create: ['*'], post: ['*'], archive: ['*'] }).describe('Which channels this connector may touch.'),
+    bot: BotSettingsSchema.optional().describe('How messages from this connector look: name and icon.'),
   })
   .strict();
 
 export const ProjectSchema = z
   .object({
-    /** The connector this project's runbooks and approvals use by default. */
-    connector: z.string().optional(),
-    /** Connectors the project may name explicitly. @default its `connector` only */
-    connectors: z.array(z.string()).optional(),
-    /** May the project fall back to the organization-level integration? @default true when it has no connector */
-    allowOrganization: z.boolean().optional(),
+    connector: z.string().optional().describe('The connector this project\'s runbooks and approvals use by default.'),
+    connectors: z.array(z.string()).optional().describe('Connectors the project may name explicitly. @default its `connector` only'),
+    allowOrganization: z.boolean().optional().describe('May the project fall back to the organization-level integration? @default true when it has no connector'),
   })
   .strict();
 
 export const ApproverGroupSchema = z
   .object({
-    /** Slack user IDs. */
-    users: z.array(SlackUserId).default([]),
-    emails: z.array(z.string().email()).default([]),
-    /** Slack user-group handles (`@release-managers`), resolved when a request starts. */
-    userGroups: z.array(z.string().regex(/^@?[a-z0-9._-]+$/, 'a user-group handle like @release-managers')).default([]),
-    /**
-     * Policy, never a request field: may the person who requested a run
-     * approve it, when this group is asked? A request may only be stricter.
-     * @default false
-     */
-    allowSelfApproval: z.boolean().default(false),
-    /** May a request asking this group be approved when nobody decides in time? @default false */
-    allowApproveOnTimeout: z.boolean().default(false),
-    /**
-     * The integrations that may carry this group's approval cards. Whoever
-     * holds an integration's signing secret can claim any user on the cards
-     * it carries, so a connector listed here is trusted with this group's
-     * decisions (SECURITY.md). @default ['organization']
-     */
+    users: z.array(SlackUserId).default([]).describe('Slack user IDs.'),
+    emails: z.array(z.string().email()).default([]).describe('Emails of approvers, resolved to Slack users when a request starts.'),
+    userGroups: z.array(z.string().regex(/^@?[a-z0-9._-]+$/, 'a user-group handle like @release-managers')).default([]).describe('Slack user-group handles (`@release-managers`), resolved when a request starts.'),
+    allowSelfApproval: z.boolean().default(false).describe('Policy, never a request field: may the person who requested a run approve it, when this group is asked? A request may only be stricter. @default false'),
+    allowApproveOnTimeout: z.boolean().default(false).describe('May a request asking this group be approved when nobody decides in time? @default false'),
     integrations: z
       .array(z.string().regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>'))
       .min(1, 'name at least one integration (organization, or connector:<name>)')
-      .default(['organization']),
+      .default(['organization'])
+      .describe(
+        "The integrations that may carry this group's approval cards (`organization`, `connector:<name>`). Whoever holds an integration's signing secret can claim any user on the cards it carries, so a connector listed here is trusted with this group's decisions (SECURITY.md).",
+      ),
   })
   .strict();
 
@@ -132,15 +97,10 @@ export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:
 
 export const ApiTokenSchema = z
   .object({
-    name: z.string().min(1),
-    token: z.string().min(16, 'API tokens must be at least 16 characters'),
-    /** What the token may do. @default none: a token is given its permissions explicitly */
-    permissions: z.array(z.enum(API_PERMISSIONS)).default([]),
-    /**
-     * The Slack user this token decides as. A token without it may decide only
-     * with `approvals:decide-as-anyone`, naming the user on each call.
-     */
-    slackUser: SlackUserId.optional(),
+    name: z.string().min(1).describe('The token\'s name, recorded with every write it makes (`by.token`).'),
+    token: z.string().min(16, 'API tokens must be at least 16 characters').describe('The secret a caller sends as `Authorization: Bearer …`, at least 16 characters; usually `${SIGNALROOM_API_TOKEN}`.'),
+    permissions: z.array(z.enum(API_PERMISSIONS)).default([]).describe('What the token may do. @default none: a token is given its permissions explicitly'),
+    slackUser: SlackUserId.optional().describe('The Slack user this token decides as. A token without it may decide only with `approvals:decide-as-anyone`, naming the user on each call.'),
   })
   .strict();
 
@@ -151,10 +111,8 @@ export const ApiTokenSchema = z
  */
 export const StoreSchema = z
   .object({
-    /** A `postgres://` URL. @default $SIGNALROOM_DATABASE_URL, else $DATABASE_URL, else files under the data folder */
-    databaseUrl: z.string().min(1).optional(),
-    /** Connections each Signalroom process may open to it. @default 4 */
-    poolSize: z.number().int().min(1).max(50).default(4),
+    databaseUrl: z.string().min(1).optional().describe('A `postgres://` URL. @default $SIGNALROOM_DATABASE_URL, else $DATABASE_URL, else files under the data folder'),
+    poolSize: z.number().int().min(1).max(50).default(4).describe('Connections each Signalroom process may open to it. @default 4'),
   })
   .strict();
 
@@ -163,9 +121,9 @@ export const WorkerTuningSchema = z
     // Defaults fit a 2-core machine: Slack calls are I/O-bound, so many
     // activities may wait at once, while workflow tasks are CPU-bound.
     // Bounded like every number Signalroom reads (SECURITY.md): a typo of extra zeros is refused on load, not sized into the worker.
-    maxConcurrentActivityTaskExecutions: z.number().int().positive().max(10_000).default(100),
-    maxConcurrentWorkflowTaskExecutions: z.number().int().positive().max(1_000).default(40),
-    maxCachedWorkflows: z.number().int().nonnegative().max(100_000).default(2000),
+    maxConcurrentActivityTaskExecutions: z.number().int().positive().max(10_000).default(100).describe('Slack calls and other activities one worker runs at once.'),
+    maxConcurrentWorkflowTaskExecutions: z.number().int().positive().max(1_000).default(40).describe('Workflow tasks one worker runs at once.'),
+    maxCachedWorkflows: z.number().int().nonnegative().max(100_000).default(2000).describe('Workflows a worker keeps in memory between their tasks.'),
   })
   .strict();
 
@@ -175,8 +133,17 @@ export const WorkerTuningSchema = z
  */
 export const WebhookSchema = z.union([
   z.string().url(),
-  z.object({ url: z.string().url(), integration: z.string().regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>').default('organization') }).strict(),
-]);
+  z
+    .object({
+      url: z.string().url().describe("The incoming webhook's URL (a secret): usually `${DEPLOYS_WEBHOOK_URL}`."),
+      integration: z
+        .string()
+        .regex(/^(organization|connector:[a-z0-9][a-z0-9_-]*)$/, 'organization or connector:<name>')
+        .default('organization')
+        .describe('The integration whose Slack app owns the webhook: clicks on its cards are verified as that app\'s.'),
+    })
+    .strict(),
+]).describe('An incoming webhook: its URL, or `{url, integration}`.');
 
 /** `host`, `host:port` (IPv6 in brackets); `*.domain` too where `wildcard`. */
 const outboundHost = (wildcard: boolean) =>
@@ -192,34 +159,15 @@ const outboundHost = (wildcard: boolean) =>
  */
 export const OutboundSchema = z
   .object({
-    /** When given, the only hosts called besides Slack's own: `host`, `host:port` or `*.domain`. @default any public host */
-    allowHosts: z.array(outboundHost(true)).default([]),
-    /**
-     * Hosts that may resolve to a loopback, private (RFC 1918), unique-local or
-     * CGNAT address, e.g. an internal dashboard (`grafana.internal:3000`).
-     * Link-local and cloud-metadata addresses are never called. @default none
-     */
-    privateHosts: z.array(outboundHost(false)).default([]),
+    allowHosts: z.array(outboundHost(true)).default([]).describe('When given, the only hosts called besides Slack\'s own: `host`, `host:port` or `*.domain`. @default any public host'),
+    privateHosts: z.array(outboundHost(false)).default([]).describe('Hosts that may resolve to a loopback, private (RFC 1918), unique-local or CGNAT address, e.g. an internal dashboard (`grafana.internal:3000`). Link-local and cloud-metadata addresses are never called. @default none'),
   })
   .strict();
 
 export const IncidentPolicySchema = z
   .object({
-    /**
-     * Approver groups whose members may open, update, change the severity of
-     * and resolve incidents from the slash command, and close action items
-     * with their Done buttons. @default none
-     */
-    responderGroups: z.array(z.string()).default([]),
-    /**
-     * Who else may change an incident (update, severity, resolve, action
-     * items) from Slack: `responders` — only the people the incident added
-     * itself (its runbook's Create Channel and Add Users steps, and whoever
-     * opened it, as Signalroom recorded them); `channel-members` — anyone in
-     * the incident's channel, including whoever joined a public one.
-     * @default responders
-     */
-    changeAccess: z.enum(['responders', 'channel-members']).default('responders'),
+    responderGroups: z.array(z.string()).default([]).describe('Approver groups whose members may open, update, change the severity of and resolve incidents from the slash command, and close action items with their Done buttons. @default none'),
+    changeAccess: z.enum(['responders', 'channel-members']).default('responders').describe('Who else may change an incident (update, severity, resolve, action items) from Slack: `responders` — only the people the incident added itself (its runbook\'s Create Channel and Add Users steps, and whoever opened it, as Signalroom recorded them); `channel-members` — anyone in the incident\'s channel, including whoever joined a public one. @default responders'),
   })
   .strict();
 
@@ -229,24 +177,32 @@ export const ConfigSchema = z
   .object({
     slack: z
       .object({
-        organization: OrganizationSchema.optional(),
-        /**
-         * Incoming-webhook URLs by name (the approvals document's setup).
-         * Workflows carry the name; the URL, a secret, stays in configuration.
-         */
-        webhooks: z.record(z.string(), WebhookSchema).default({}),
-        connectors: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connector names use lowercase letters, digits, - and _'), ConnectorSchema).default({}),
+        organization: OrganizationSchema.optional().describe('The organization-level Slack integration: one workspace (or Grid) for all, by bot token or OAuth install.'),
+        webhooks: z.record(z.string(), WebhookSchema).default({}).describe('Incoming-webhook URLs by name (the approvals document\'s setup). Workflows carry the name; the URL, a secret, stays in configuration.'),
+        connectors: z
+          .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connector names use lowercase letters, digits, - and _'), ConnectorSchema.describe('A connector: a project-scoped Slack app with its own token and channel permissions.'))
+          .default({})
+          .describe('Connector-based integrations by name.'),
       })
       .strict()
-      .default({ connectors: {}, webhooks: {} }),
-    projects: z.record(z.string(), ProjectSchema).default({}),
-    approverGroups: z.record(z.string(), ApproverGroupSchema).default({}),
-    incidents: IncidentPolicySchema.default({ responderGroups: [], changeAccess: 'responders' }),
-    api: z.object({ tokens: z.array(ApiTokenSchema).default([]) }).strict().default({ tokens: [] }),
-    runbooks: z.object({ dirs: z.array(z.string()).default(['runbooks']) }).strict().default({ dirs: ['runbooks'] }),
-    outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }),
-    store: StoreSchema.default({ poolSize: 4 }),
-    worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }),
+      .default({ connectors: {}, webhooks: {} })
+      .describe('Slack: the organization integration, connectors and incoming webhooks.'),
+    projects: z.record(z.string(), ProjectSchema.describe('A project: which integration its runbooks and approvals use.')).default({}).describe('Projects by name (a runbook or request names its project).'),
+    approverGroups: z.record(z.string(), ApproverGroupSchema.describe('An approver group: who may decide, and the policy for requests asking it.')).default({}).describe('Approver groups by name.'),
+    incidents: IncidentPolicySchema.default({ responderGroups: [], changeAccess: 'responders' }).describe('Who may drive incidents from Slack.'),
+    api: z
+      .object({ tokens: z.array(ApiTokenSchema.describe('One API token.')).default([]).describe('Tokens for `/api/v1` (`Authorization: Bearer …`).') })
+      .strict()
+      .default({ tokens: [] })
+      .describe('The HTTP API.'),
+    runbooks: z
+      .object({ dirs: z.array(z.string()).default(['runbooks']).describe('Folders of runbook YAML files, relative to where Signalroom runs.') })
+      .strict()
+      .default({ dirs: ['runbooks'] })
+      .describe('Where runbooks are read from.'),
+    outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }).describe('Where Signalroom may call on someone\'s behalf (SECURITY.md, "Outbound calls go through one client").'),
+    store: StoreSchema.default({ poolSize: 4 }).describe('Where Slack OAuth installations and install links are kept.'),
+    worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }).describe('Worker tuning.'),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  * `ApprovalView` type of the service and the API client all come.
  */
 import { z } from 'zod';
+import { APPROVAL_STATUSES } from '../../workflows/approval/types';
 
 /** Timestamps are ISO 8601 strings; documented as date-time, not re-checked on the way out. */
 const Timestamp = z.string().meta({ format: 'date-time' });
@@ -38,7 +39,7 @@ export const RefusedAttemptSchema = z.object({
 
 /** `ApprovalOutcomeStatus` (src/approvals/outcome.ts) as a schema. */
 export const ApprovalStatusSchema = z
-  .enum(['pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed'])
+  .enum([...APPROVAL_STATUSES, 'failed'])
   .describe('`failed`: the run failed, was terminated or timed out; `reason` says why.');
 
 export const ApprovalViewSchema = z

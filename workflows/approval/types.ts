@@ -67,7 +67,9 @@ export interface ApprovalInput extends Omit<ApprovalRequest, 'timeout' | 'remind
  */
 export type RecordedApprovalInput = ApprovalInput | ApprovalRequest;
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+/** Where an approval stands, as its run records it (the views add `failed` for a run that failed). */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** What configuration permits the approver groups of a request (never the request itself). */
 export interface ApprovalPolicy {

@@ -18,7 +18,7 @@ import type { SlackAppsSource } from './slack-request';
 import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 import { slackCommands, type CommandAuthorizer } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
-import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type SlackApp } from '../slack/integrations';
+import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 
 export interface ServerDeps {
@@ -62,7 +62,7 @@ export interface ServerDeps {
   /** "Connect Slack" (OAuth v2) for the organization integration: /slack/install and /slack/oauth_redirect. @default off */
   slackOAuth?: SlackOAuthOptions;
   /** The /signalroom slash command at /slack/commands. @default off */
-  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number; authorize?: CommandAuthorizer };
+  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number; authorize?: CommandAuthorizer; workspace?: () => Promise<OrganizationWorkspace> };
   /**
    * The Slack integrations, for what the server itself must call Slack for:
    * opening a modal within the click's 3-second trigger_id. @default none: routes cannot open modals
@@ -150,7 +150,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   if (deps.slackOAuth) await app.register(slackOAuthRoutes, deps.slackOAuth);
   if (deps.slashCommands) {
-    await app.register(slackCommands, { ...deps.slashCommands, apps, metrics, temporal: deps.temporal, now: deps.now ?? Date.now });
+    // Commands answer the organization's own workspace only: from configuration, else asked of Slack (auth.test).
+    const integrations = deps.slack?.integrations;
+    const workspace = deps.slashCommands.workspace ?? (integrations ? () => integrations.organizationWorkspace() : undefined);
+    await app.register(slackCommands, { ...deps.slashCommands, workspace, apps, metrics, temporal: deps.temporal, now: deps.now ?? Date.now });
   }
   await app.register(apiV1, {
     prefix: API_PREFIX,

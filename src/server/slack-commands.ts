@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import { slackRequests, type SlackAppsSource } from './slack-request';
 import type { ServerMetrics } from './metrics';
 import { refuseCommandWrites, type CommandAuthorizer } from '../incidents/command-access';
-import { ORGANIZATION } from '../slack/integrations';
+import { fromOrganization, ORGANIZATION, type OrganizationWorkspace } from '../slack/integrations';
 import type { IncidentService } from '../incidents/service';
 import { SignalroomError } from '../errors';
 import { pendingApprovalsFor } from '../approvals/pending';
@@ -46,7 +46,17 @@ export interface SlackCommandsOptions {
   now: () => number;
   /** How long the command may spend looking up approvals before answering. @default 2000 */
   lookupBudgetMs?: number;
+  /**
+   * The organization app's own workspace (and Enterprise Grid organization):
+   * a command from any other workspace is refused, reads included, since the
+   * same app installed elsewhere signs with the same secret.
+   * @default none: every workspace the signature vouches for (setups without Slack integrations)
+   */
+  workspace?: () => Promise<OrganizationWorkspace>;
 }
+
+/** How long the first command may wait for Slack to say which workspace the app is in (Slack wants its answer within 3 s). */
+const WORKSPACE_LOOKUP_MS = 2000;
 
 const HELP = [
   '*/signalroom* commands:',
@@ -90,6 +100,22 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
     // The command belongs to the organization's app: a connector's app (another workspace's, say) may not drive incidents.
     if (!request.slack!.integrations.includes(ORGANIZATION)) {
       return reply.send(refused(`/signalroom is served for the organization's Slack app only, and this command came from ${request.slack!.integrations.join(', ')}`));
+    }
+    // The organization's app may be installed in other workspaces too, and Slack signs their commands with the
+    // same secret: only the organization's own workspace (or a workspace of its Enterprise Grid) is answered.
+    if (options.workspace) {
+      const claim = { teamId: request.slack!.teamId, enterpriseId: request.slack!.enterpriseId };
+      let home: OrganizationWorkspace;
+      try {
+        home = await withinMs(options.workspace(), WORKSPACE_LOOKUP_MS);
+      } catch (err) {
+        request.log.error({ err }, 'the organization workspace is unknown: slash command not run');
+        return reply.send(ephemeral('Signalroom could not confirm which Slack workspace it serves right now, so it did nothing. Try again in a moment.'));
+      }
+      if (!fromOrganization(home, claim)) {
+        request.log.warn({ userId, ...claim }, 'slash command from another workspace refused');
+        return reply.send(refused(`/signalroom answers the organization’s own Slack workspace only, and this command came from workspace ${claim.teamId ?? '(none named)'}`));
+      }
     }
 
     const text = form.get('text') ?? '';
@@ -165,3 +191,11 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
     }
   });
 };
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

@@ -55,6 +55,21 @@ export function groupBySecret(entries: Array<{ integration: string; signingSecre
   return [...apps.values()];
 }
 
+/** Where the organization app is installed: a workspace, an Enterprise Grid organization, or both. */
+export interface OrganizationWorkspace {
+  teamId?: string;
+  enterpriseId?: string;
+}
+
+/**
+ * Whether a request naming `teamId` (and `enterpriseId`) comes from the
+ * organization: its own workspace, or any workspace of its enterprise.
+ */
+export function fromOrganization(home: OrganizationWorkspace, claim: { teamId?: string; enterpriseId?: string }): boolean {
+  if (home.teamId && claim.teamId === home.teamId) return true;
+  return Boolean(home.enterpriseId && claim.enterpriseId === home.enterpriseId);
+}
+
 export class IntegrationError extends Error {
   constructor(
     readonly code: 'unknown_integration' | 'not_configured' | 'project_not_allowed' | 'channel_not_permitted',
@@ -215,6 +230,35 @@ export class IntegrationRegistry {
 
   private apps?: readonly SlackApp[];
   private bases?: readonly string[];
+  private workspace?: Promise<OrganizationWorkspace>;
+
+  /**
+   * The Slack workspace (and Enterprise Grid organization) the organization
+   * app belongs to: `teamId` / `enterpriseId` from configuration, else what
+   * `auth.test` says of the organization's bot token, asked once. An app that
+   * is installed elsewhere too gets requests signed with the same secret from
+   * those workspaces; this is how the server tells them apart (SECURITY.md).
+   * A failed lookup is not kept, so the next request asks again.
+   */
+  organizationWorkspace(): Promise<OrganizationWorkspace> {
+    const org = this.config.slack.organization;
+    if (org?.teamId || org?.enterpriseId) return Promise.resolve({ teamId: org.teamId, enterpriseId: org.enterpriseId });
+    this.workspace ??= this.get(ORGANIZATION)
+      .then((integration) => integration.client.auth.test())
+      .then((auth) => {
+        const teamId = typeof auth.team_id === 'string' && auth.team_id ? auth.team_id : undefined;
+        const enterpriseId = typeof auth.enterprise_id === 'string' && auth.enterprise_id ? auth.enterprise_id : undefined;
+        // An org-wide install answers for every workspace of its enterprise.
+        const found: OrganizationWorkspace = auth.is_enterprise_install === true ? { enterpriseId: enterpriseId ?? teamId } : { teamId, enterpriseId };
+        if (!found.teamId && !found.enterpriseId) throw new Error('auth.test named no workspace');
+        return found;
+      })
+      .catch((err: unknown) => {
+        this.workspace = undefined;
+        throw err;
+      });
+    return this.workspace;
+  }
 
   /** The signing secret of an integration's Slack app (sealing a click's response_url uses it). */
   signingSecretOf(integration: string): string | undefined {

@@ -29,9 +29,6 @@ export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
  */
 export const approvalPostedUpdate = defineUpdate<ApprovalState>('approvalPosted');
 
-/** The click contract, declared once in ./click (the server builds it, the workflows read it). */
-export type SlackDecisionSignal = SlackClickSignal;
-
 /** An incident status update: posted into the update thread, re-arms the reminder timer. */
 export const incidentUpdateSignal = defineSignal<[IncidentUpdate]>('incidentUpdate');
 /** A severity change (SEV1…): announced, re-arms the reminder timer with the new cadence. */

@@ -9,7 +9,7 @@
  * - a modal's `callback_id` is `signalroom:<feature>:<verb>` and its
  *   `private_metadata` JSON `{ "workflowId": "...", "verb"?: "...", ... }`.
  * `featureRoute({ feature, signal })` turns either into
- * `handle.signal(signal, SlackInteractionSignal)`.
+ * `handle.signal(signal, SlackClickSignal)`.
  */
 import type { SignalDefinition } from '@temporalio/common';
 import type { SlackClickSignal } from '../../workflows/click';
@@ -108,7 +108,6 @@ export interface InteractionRoute {
 }
 
 /** What a workflow receives from `featureRoute`: the click contract, declared once in workflows/click.ts. */
-export type SlackInteractionSignal = SlackClickSignal;
 
 export const ACTION_PREFIX = 'signalroom:';
 
@@ -172,7 +171,7 @@ export interface FeatureRouteOptions {
 /**
  * The generic route of the button convention: `signalroom:<feature>:<verb>`
  * with the workflow id as the button's value (or in the modal's
- * private_metadata) becomes `signal(SlackInteractionSignal)`.
+ * private_metadata) becomes `signal(SlackClickSignal)`.
  */
 export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
   const verbs = options.verbs ? new Set(options.verbs) : undefined;
@@ -194,7 +193,7 @@ export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
         if (!workflowId) return { reply: 'This button is not linked to a Signalroom run, so nothing was done.' };
         const channelId = p.channel?.id ?? p.container?.channel_id;
         const messageTs = p.container?.message_ts ?? p.message?.ts;
-        const signal: SlackInteractionSignal = {
+        const signal: SlackClickSignal = {
           verb,
           user,
           provenance: dropUndefined({ integrations: app.integrations, teamId: app.teamId, enterpriseId: app.enterpriseId, channelId, messageTs }),
@@ -214,7 +213,7 @@ export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
       // and only the app whose signature verified this submission could have sent them back.
       const channelId = typeof metadata?.channelId === 'string' ? metadata.channelId : first?.channel_id;
       const messageTs = typeof metadata?.messageTs === 'string' ? metadata.messageTs : undefined;
-      const signal: SlackInteractionSignal = {
+      const signal: SlackClickSignal = {
         verb: typeof metadata?.verb === 'string' ? metadata.verb : verb,
         user,
         provenance: dropUndefined({ integrations: app.integrations, teamId: app.teamId, enterpriseId: app.enterpriseId, channelId, messageTs }),

@@ -27,8 +27,8 @@ import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdw
 import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
 import { MAX_LISTED_APPROVERS, SA } from '../../src/temporal/search-attributes';
 import { approvalDetails } from '../../src/temporal/details';
-import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate, type SlackDecisionSignal } from '../messages';
-import { clickMismatch } from '../click';
+import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../messages';
+import { clickMismatch, type SlackClickSignal } from '../click';
 import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
 import { approvalDuration, type ApprovalDurationField } from './durations';
 import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
@@ -104,7 +104,7 @@ function verbOf(verb: string): 'approve' | 'reject' | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
-function toAttempt(s: SlackDecisionSignal, verb: 'approve' | 'reject'): DecisionAttempt {
+function toAttempt(s: SlackClickSignal, verb: 'approve' | 'reject'): DecisionAttempt {
   const values = { ...(s.values ?? {}) };
   const reason = values.reason?.trim() || undefined;
   delete values.reason;

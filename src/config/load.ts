@@ -8,20 +8,15 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { ConfigSchema, type SignalroomConfig } from './schema';
 import { referenceProblems } from './references';
+import { formatFileProblem, type FileProblem } from '../file-problem';
 import { didYouMean } from '../did-you-mean';
 
-export interface ConfigProblem {
-  file: string;
-  line: number;
-  column: number;
-  field: string;
-  message: string;
-}
+export type ConfigProblem = FileProblem;
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
   constructor(readonly problems: ConfigProblem[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  ${p.file}:${p.line}:${p.column} ${p.field}: ${p.message}`).join('\n')}`);
+    super(`Invalid configuration:\n${problems.map((p) => `  ${formatFileProblem(p)}`).join('\n')}`);
   }
 }
 

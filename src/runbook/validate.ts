@@ -17,21 +17,11 @@ import { PLAIN_COMMON_FIELDS } from './steps/kind';
 import { kindOfOperation } from './steps/registry';
 import { BlockSchema, RemindersSchema, RunbookObjectSchema, STEP_SCHEMAS, StepListSchema, type RunbookFileObject, type SourceStep } from './schema';
 import { placeholdersIn } from './template';
+import { formatFileProblem, type FileProblem } from '../file-problem';
 import { CHANNEL_OUTPUTS, DEFAULT_INPUTS, OPERATION_NAMES, REMINDER_VALUES, SECTION_VALUES, STEP_OUTPUTS, type Runbook, type RunbookSection, type StepOperation } from './types';
 
 /** One thing wrong with a runbook file, where it is and what to do. */
-export interface Problem {
-  file: string;
-  /** 1-based; 0 when the problem is about the whole file (e.g. it cannot be read). */
-  line: number;
-  /** 1-based; 0 with line 0. */
-  column: number;
-  /** Where in the runbook: `steps[1].Channel`, `reminders.every.SEV1`, `(syntax)`, `(file)`. */
-  field: string;
-  message: string;
-  /** Set when the problem is a limit the input went past (e.g. `condition_too_complex`), not a mistake in it. */
-  limit?: string;
-}
+export type Problem = FileProblem;
 
 export interface ParseResult {
   /** Present only when there are no problems. */
@@ -49,9 +39,7 @@ export class RunbookError extends Error {
 }
 
 /** `file:line:column field: message`, the way editors and CI logs link to a position. */
-export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.column} ${p.field}: ${p.message}`;
-}
+export const formatProblem = formatFileProblem;
 
 type Path = Array<string | number>;
 

@@ -8,7 +8,9 @@
  */
 import { WebClient } from '@slack/web-api';
 import { normalizeApprovalRequest, requestApproval } from '../../../src/approvals/client';
-import { decideUpdate } from '../../../workflows/messages';
+import { decideUpdate, incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
+import { openIncident } from '../../../src/incidents/client';
+import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
 import { approvalStack, card, eventually, READ_TOKEN, uniqueExecution, type ApprovalStack } from '../../support/approvals';
 
 let stack: ApprovalStack;
@@ -40,4 +42,40 @@ test('an approval whose channel was archived before the decision is approved, wi
   const api = await stack.api('GET', `/approvals/${encodeURIComponent(handle.workflowId)}`, READ_TOKEN);
   expect(api.status).toBe(200);
   expect(api.body).toMatchObject({ status: 'approved', proceed: true, problems: ['card: not updated: cant_update_message'] });
+});
+
+describe('an incident', () => {
+  test('whose channel was archived before the resolve is resolved; the summary Slack refuses is a problem on its timeline', async () => {
+    const runbook = runbookFrom(`
+name: resolve-stands
+inputs: [incident.id]
+steps:
+  - Operation: Create Channel
+    Name: "incident-[incident.id]"
+  - Operation: Create Thread
+    Message: "Updates for [incident.id]"
+    ThreadUpdates: true
+onResolve:
+  - Operation: Send Message
+    Message: "[resolution.summary]"
+  - Operation: Archive Channel
+`);
+    const id = uniqueIncidentId('STANDS');
+    const handle = await openIncident(stack.client, runbook, { 'incident.id': id }, stack.worker.taskQueue);
+    const opened = await eventually('the incident to open', async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    });
+    const slack = new WebClient(stack.sandbox.botToken, { slackApiUrl: stack.sandbox.apiUrl, retryConfig: { retries: 0 } });
+    await slack.conversations.archive({ channel: opened.incident.channelId! });
+
+    await handle.signal(incidentResolveSignal, { summary: 'Rolled back' });
+    const result = await handle.result();
+    expect(result.status).toBe('resolved');
+    expect(result.timeline.filter((e) => e.kind === 'resolved')).toHaveLength(1);
+    // The summary Slack refuses is a problem on the timeline; archiving an archived channel is already done.
+    const problems = result.timeline.filter((e) => e.kind === 'error').map((e) => e.text);
+    expect(problems).toEqual([expect.stringMatching(/Send Message .*: failed: .*is_archived/)]);
+    expect(result.timeline.at(-1)).toMatchObject({ kind: 'step', text: expect.stringMatching(/^Archive Channel .*: done$/) });
+  });
 });

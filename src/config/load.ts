@@ -79,6 +79,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const problems: ConfigProblem[] = [];
   interpolate(doc.contents as Node | null, [], env, (node, field, message) => problems.push({ file, ...at(node.range?.[0]), field, message }));
+  prototypeKeys(doc.contents as Node | null, [], (node, field) => problems.push({ file, ...at(node.range?.[0]), field, message: '"__proto__" cannot be a name here: choose another' }));
   if (problems.length) throw new ConfigError(problems);
 
   let data: unknown;
@@ -169,6 +170,20 @@ function inWords(issue: z.core.$ZodIssue, value: unknown): string {
     default:
       return issue.message;
   }
+}
+
+/**
+ * `__proto__` as a key would become the map's prototype, not a name in it:
+ * a group or connector so named would silently not exist. Refused, located.
+ */
+function prototypeKeys(node: Node | null, field: string[], problem: (node: Node, field: string) => void): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+      if (key === '__proto__') problem(pair.key as Node, fieldName([...field, key]));
+      else prototypeKeys(pair.value as Node | null, [...field, key], problem);
+    }
+  } else if (isSeq(node)) node.items.forEach((item, i) => prototypeKeys(item as Node | null, [...field, String(i)], problem));
 }
 
 /** Drops every part of the document not on one of `paths` (in place: what is kept keeps its line and column). */

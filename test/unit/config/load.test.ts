@@ -97,6 +97,16 @@ describe('what an operator is told about a configuration that cannot work', () =
     ]);
   });
 
+  test('__proto__ as a group, project or connector name is refused where it is written, not silently dropped', () => {
+    for (const [text, field] of [
+      ['approverGroups:\n  __proto__: { users: [U0CAROL] }\n', 'approverGroups.__proto__'],
+      ['projects:\n  __proto__: {}\n', 'projects.__proto__'],
+      ['slack:\n  connectors:\n    __proto__: { botToken: x }\n', 'slack.connectors.__proto__'],
+    ]) {
+      expect(problemsOf(text)).toEqual([expect.objectContaining({ field, message: '"__proto__" cannot be a name here: choose another' })]);
+    }
+  });
+
   test('an unknown key gets the closest known one', () => {
     const [problem] = problemsOf('slack:\n  organisation:\n    botToken: x\n');
     expect(problem.message).toBe('unknown field "organisation" (did you mean "organization"?)');

@@ -7,7 +7,10 @@ import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
 import { resolvePerson } from './requester';
-import { USER_ID } from '../../src/slack/mrkdwn';
+import { USER_GROUP_ID, USER_ID } from '../../src/slack/mrkdwn';
+
+/** Names asked for in one lookup: an incident names a handful of people. */
+const MAX_NAMES = 100;
 
 export interface ResolvedUsers {
   userIds: string[];
@@ -174,6 +177,35 @@ export function createDirectoryActivities(slack: SlackContext) {
       const person = await resolvePerson(slack, integration, input.owner, { field: 'Owner', role: 'the owner' });
       if (person.ok) return { ok: true, id: person.userId };
       return { ok: false, why: handle && person.why.endsWith('matches no Slack user') ? `${person.why} or user group` : person.why };
+    },
+
+    /**
+     * What people read for each id, for the postmortem outside Slack: a
+     * person's real name (else their display name, else handle), a user
+     * group's `@handle`. Ids Slack does not know are left out. Read-only.
+     */
+    async namesOf(input: { integration: string; ids: string[] }): Promise<Record<string, string>> {
+      const integration = await slack.integration(input.integration);
+      const ids = [...new Set(input.ids)].slice(0, MAX_NAMES);
+      const groups = ids.some((id) => USER_GROUP_ID.test(id)) ? await userGroups(slack, integration) : [];
+      const names: Record<string, string> = {};
+      for (const id of ids) {
+        if (USER_GROUP_ID.test(id)) {
+          const group = groups.find((g) => g.id === id);
+          if (group) names[id] = `@${group.handle}`;
+          continue;
+        }
+        if (!USER_ID.test(id)) continue;
+        try {
+          const { user } = await integration.client.users.info({ user: id });
+          const name = user?.real_name || user?.profile?.real_name || user?.profile?.display_name || user?.name;
+          if (name) names[id] = name;
+        } catch (err) {
+          if (slackErrorOf(err) === 'user_not_found') continue;
+          throw slackFailure(err, { method: 'users.info', integration: integration.name, doing: `looking up the name of ${id}` });
+        }
+      }
+      return names;
     },
 
     async lookupUser(input: { integration: string; user: string }): Promise<{ id: string; name: string; realName?: string; email?: string }> {

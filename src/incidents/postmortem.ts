@@ -5,6 +5,31 @@
  * Create Postmortem step (a Slack canvas) share it.
  */
 import type { IncidentState, TimelineEntry } from '../../workflows/incident/types';
+import { USER_GROUP_ID, USER_ID } from '../slack/mrkdwn';
+
+export interface PostmortemOptions {
+  /**
+   * For a Slack canvas: people as canvas mentions (`![](@U…)`), which Slack
+   * shows as the person, current and clickable. Otherwise (the CLI, the API:
+   * read outside Slack) by the names the incident recorded from Slack's directory.
+   * @default false
+   */
+  mentions?: boolean;
+}
+
+/**
+ * The Slack user and user-group ids the postmortem names (who acted, owners,
+ * deciders): the incident looks up their names while it runs (`people`).
+ */
+export function peopleIn(state: IncidentState): string[] {
+  const ids = [
+    state.resolvedBy,
+    ...state.timeline.map((e) => e.by),
+    ...(state.actionItems ?? []).flatMap((i) => [i.ownerId, i.doneBy, i.addedBy]),
+    ...(state.approvals ?? []).flatMap((a) => a.decisions.map((d) => d.user)),
+  ];
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && (USER_ID.test(id) || USER_GROUP_ID.test(id))))];
+}
 
 function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -29,7 +54,21 @@ const KIND_LABEL: Record<TimelineEntry['kind'], string> = {
   error: 'Problem',
 };
 
-export function postmortemMarkdown(state: IncidentState): string {
+export function postmortemMarkdown(state: IncidentState, options: PostmortemOptions = {}): string {
+  /** A person (or user group) as the reader knows them; `fallback` when no name was recorded (as written, or Slack's handle). */
+  const person = (id: string, fallback?: string): string => {
+    if (options.mentions && USER_ID.test(id)) return `![](@${id})`;
+    return text(state.people?.[id] ?? fallback ?? id);
+  };
+  const owner = (i: { owner?: string; ownerId?: string }): string => (i.ownerId ? person(i.ownerId, i.owner) : text(i.owner ?? ''));
+  /** A timeline entry's text; an action item's note ends with its owner as written, shown as the reader knows them. */
+  const entryText = (e: TimelineEntry): string => {
+    const added = e.kind === 'action_item' ? /^Action item #(\d+) added: /.exec(e.text) : null;
+    const item = added ? (state.actionItems ?? []).find((i) => i.id === Number(added[1])) : undefined;
+    const suffix = item?.owner ? ` (owner ${item.owner})` : undefined;
+    if (item?.ownerId && suffix && e.text.endsWith(suffix)) return `${text(e.text.slice(0, -suffix.length))} (owner ${owner(item)})`;
+    return text(e.text);
+  };
   const id = state.incident.id ?? state.workflowId;
   const title = state.incident.title ? `${id}: ${state.incident.title}` : id;
   const resolvedAt = state.resolvedAt ? Date.parse(state.resolvedAt) : undefined;
@@ -41,7 +80,7 @@ export function postmortemMarkdown(state: IncidentState): string {
   if (state.incident.service) lines.push(`- Service: ${text(state.incident.service)}`);
   lines.push(`- Severity: ${state.severityChanges.length ? state.severityChanges.map((c) => `${text(c.from)} → ${text(c.to)}`).join(', ') : text(state.incident.severity ?? 'unset')}`);
   lines.push(`- Opened: ${new Date(state.openedAt).toISOString()}`);
-  if (state.resolvedAt) lines.push(`- Resolved: ${state.resolvedAt}${state.resolvedBy ? ` by ${text(state.resolvedBy)}` : ''}`);
+  if (state.resolvedAt) lines.push(`- Resolved: ${state.resolvedAt}${state.resolvedBy ? ` by ${person(state.resolvedBy)}` : ''}`);
   else lines.push(`- Status: ${state.status} (not resolved yet)`);
   if (state.incident.description) lines.push(`- Impact: ${text(state.incident.description)}`);
   const resolution = [...state.timeline].reverse().find((e) => e.kind === 'resolved');
@@ -54,7 +93,7 @@ export function postmortemMarkdown(state: IncidentState): string {
   lines.push(`- Updates: ${state.updates}; missed-update reminders: ${state.reminders}`, '');
 
   lines.push('## Timeline', '');
-  for (const e of state.timeline) lines.push(`- ${e.at} — ${KIND_LABEL[e.kind]}: ${text(e.text)}${e.by ? ` (${text(e.by)})` : ''}`);
+  for (const e of state.timeline) lines.push(`- ${e.at} — ${KIND_LABEL[e.kind]}: ${entryText(e)}${e.by ? ` (${person(e.by)})` : ''}`);
   lines.push('');
 
   const recorded = state.approvals ?? [];
@@ -66,14 +105,14 @@ export function postmortemMarkdown(state: IncidentState): string {
       lines.push(`- ${text(a.summary)} (${text(a.step)}): ${text(a.status)}${a.finishedAt ? ` at ${a.finishedAt}` : ''}`);
       if (!a.decisions.length) lines.push('  - nobody decided');
       for (const d of a.decisions) {
-        const who = d.name ? `${text(d.name)} (${text(d.user)})` : text(d.user);
+        const who = person(d.user, d.name);
         const how = `via ${d.via}${d.by ? `, ${text(d.by)}` : ''}`;
         lines.push(`  - ${d.at} — ${d.verb === 'approve' ? 'approved' : 'rejected'} by ${who} ${how}: ${d.reason ? `“${text(d.reason)}”` : 'no reason given'}`);
       }
     }
     for (const [step, o] of fromSteps) {
       const by = Array.isArray(o.approvedBy) ? o.approvedBy : [];
-      lines.push(`- ${text(step)}: ${text(String(o.status))}${by.length ? ` by ${by.map(text).join(', ')}` : ''}`);
+      lines.push(`- ${text(step)}: ${text(String(o.status))}${by.length ? ` by ${by.map((u) => person(u)).join(', ')}` : ''}`);
     }
     lines.push('');
   }
@@ -82,7 +121,7 @@ export function postmortemMarkdown(state: IncidentState): string {
   lines.push('## Action items', '');
   if (!items.length) lines.push('None recorded.');
   for (const i of items) {
-    lines.push(`- [${i.status === 'done' ? 'x' : ' '}] #${i.id} ${text(i.text)}${i.owner ? ` (owner ${text(i.owner)})` : ''}${i.status === 'done' ? ` — done${i.doneBy ? ` by ${text(i.doneBy)}` : ''}${i.doneAt ? ` at ${i.doneAt}` : ''}` : ' — open'}`);
+    lines.push(`- [${i.status === 'done' ? 'x' : ' '}] #${i.id} ${text(i.text)}${i.owner ? ` (owner ${owner(i)})` : ''}${i.status === 'done' ? ` — done${i.doneBy ? ` by ${person(i.doneBy)}` : ''}${i.doneAt ? ` at ${i.doneAt}` : ''}` : ' — open'}`);
   }
   lines.push('', '## Lessons learned', '', '_What went well, what did not, and where we got lucky._', '');
   return lines.join('\n');

@@ -122,6 +122,12 @@ export interface IncidentCarry {
    * not make someone one of them. (Absent in incidents opened before it was kept.)
    */
   members?: string[];
+  /**
+   * Names of the people and user groups the incident names (by Slack id), as
+   * Slack's directory gave them while it ran: the postmortem read outside
+   * Slack shows these. (Absent in incidents opened before they were kept.)
+   */
+  people?: Record<string, string>;
   /** Only in what one run carries to the next: received, not yet applied. */
   pending?: IncidentPending;
 }

@@ -38,7 +38,7 @@ import { SA } from '../../src/temporal/search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
 import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action-item';
 import { clickMismatch, type SlackClickSignal } from '../click';
-import { postmortemMarkdown } from '../../src/incidents/postmortem';
+import { peopleIn, postmortemMarkdown } from '../../src/incidents/postmortem';
 import type { approval } from '../approval/workflow';
 import type { ApprovalResult } from '../approval/types';
 import { toBlockKit } from './blocks';
@@ -65,6 +65,8 @@ const SLACK_OPTIONS = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 } as const;
 const slack = proxyActivities<Activities>(SLACK_OPTIONS);
+/** Names for the postmortem: worth a few tries, never worth holding the incident up. */
+const directory = proxyActivities<Activities>({ ...SLACK_OPTIONS, retry: { ...SLACK_OPTIONS.retry, maximumAttempts: 3 } });
 /** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
@@ -114,6 +116,7 @@ class IncidentRun {
       actionItems: carried?.actionItems ?? [],
       approvals: carried?.approvals ?? [],
       members: carried?.members ?? [],
+      people: carried?.people ?? {},
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -283,6 +286,7 @@ class IncidentRun {
     while (!this.resolveRequest) {
       const woke = await this.waitForNews();
       await this.applyPending();
+      await this.learnNames();
       if (!woke) await this.remind();
       if (!this.resolveRequest && this.historyIsLong()) await this.continueAsNew();
     }
@@ -310,6 +314,7 @@ class IncidentRun {
     this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy, this.input.caller);
     if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.addMembers([this.input.openedBy]);
     await this.runSection(runbook.steps, 'open', 'open');
+    await this.learnNames();
     this.state.status = 'open';
     this.state.lastUpdateAt = Date.now();
   }
@@ -414,6 +419,7 @@ class IncidentRun {
     state.resolvedBy = request.resolvedBy;
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
+    await this.learnNames();
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
       `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
@@ -538,7 +544,8 @@ class IncidentRun {
       },
       // A runbook step: nobody is there to correct the owner, so the item is kept with the owner as written.
       addActionItem: (input) => this.addActionItem({ ...input, unknownOwner: 'keep' }),
-      postmortem: () => postmortemMarkdown(this.state),
+      // In Slack, people are canvas mentions: Slack shows them as the person.
+      postmortem: () => postmortemMarkdown(this.state, { mentions: true }),
       addMembers: (userIds) => this.addMembers(userIds),
       useThreadForUpdates: (channel, ts) => {
         this.state.threadTs = ts;
@@ -577,6 +584,31 @@ class IncidentRun {
   }
 
   // ---- helpers ----
+
+  /**
+   * Looks up the names of the people the incident names and has no name for
+   * yet, so its postmortem read outside Slack (the CLI, the API) says
+   * "Carol Chen", not "U0CAROL". Names are a courtesy: a failed lookup is
+   * asked again next time and never holds the incident up.
+   */
+  private async learnNames(): Promise<void> {
+    const people = (this.state.people ??= {});
+    const unnamed = peopleIn(this.state).filter((id) => !(id in people) && !this.unnamed.has(id));
+    if (!unnamed.length || !this.state.integration || !patched('postmortem-names')) return;
+    try {
+      const found = await directory.namesOf({ integration: this.state.integration, ids: unnamed });
+      for (const id of unnamed) {
+        if (found[id]) people[id] = found[id];
+        else this.unnamed.add(id); // Slack does not know them: not asked again by this run
+      }
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('could not look up names for the postmortem', { error: failureMessage(err) });
+    }
+  }
+
+  /** Ids Slack knew no name for. */
+  private readonly unnamed = new Set<string>();
 
   /** People the incident added itself: they may change it from Slack (src/incidents/command-access.ts). */
   private addMembers(userIds: readonly string[]): void {

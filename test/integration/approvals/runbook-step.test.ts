@@ -87,14 +87,18 @@ steps:
   const approval = await stack.client.workflow.getHandle(approvalId).result();
   const [dave, carol] = approval.decisions;
   expect([dave.user.id, carol.user.id]).toEqual(['U0DAVE', 'U0CAROL']);
-  const markdown = await new IncidentService(stack.client, stack.worker.taskQueue, []).postmortem(id);
+  // The incident looks up the deciders' names once the step is done (for a reader outside Slack).
+  const markdown = await eventually('the postmortem with names', async () => {
+    const md = await new IncidentService(stack.client, stack.worker.taskQueue, []).postmortem(id);
+    return md.includes('approved by Carol Chen') && md;
+  });
   const section = markdown.slice(markdown.indexOf('## Approvals'), markdown.indexOf('## Action items'));
   expect(section.trim().split('\n')).toEqual([
     '## Approvals',
     '',
     `- Roll back ${id} to yesterday's build (open/rollback): approved at ${approval.finishedAt}`,
-    `  - ${dave.at} — approved by U0DAVE via api, token ci: “Canary is \\*green\\*, error rate back to 0.1%”`,
-    `  - ${carol.at} — approved by carol (U0CAROL) via slack: no reason given`,
+    `  - ${dave.at} — approved by Dave Diaz via api, token ci: “Canary is \\*green\\*, error rate back to 0.1%”`,
+    `  - ${carol.at} — approved by Carol Chen via slack: no reason given`,
   ]);
   expect(state.approvals).toHaveLength(1);
 });

@@ -133,10 +133,11 @@ test('a step, the API and the service add items; Done only for channel members; 
   const [canvas] = sandbox.canvases(channelId);
   expect(canvas.title).toBe(`Postmortem: ${id}`);
   expect(canvas.markdown).toContain(`# Postmortem: ${id}`);
-  expect(canvas.markdown).toContain('- [x] #1 Roll back config change 1234 (owner U0ALICE) — done by U0ALICE');
+  // People are canvas mentions, which Slack shows as the person (and the group by its handle).
+  expect(canvas.markdown).toContain('- [x] #1 Roll back config change 1234 (owner ![](@U0ALICE)) — done by ![](@U0ALICE)');
   expect(canvas.markdown).toContain('- [ ] #2 Add an alert on \\<gateway\\> timeouts (owner @sre-team) — open');
   expect(canvas.markdown).toMatch(/- Time to resolve: /);
-  expect(canvas.markdown).toContain('Action item: Action item #1 done: Roll back config change 1234 (U0ALICE)');
+  expect(canvas.markdown).toContain('Action item: Action item #1 done: Roll back config change 1234 (![](@U0ALICE))');
   const link = messagesWith(sandbox, channelId, ':memo: Postmortem: <')[0];
   expect(link.text).toContain(`/docs/${'T0SANDBOX'}/${canvas.id}|Postmortem: ${id}>`);
   expect(result.steps.postmortem).toMatchObject({ canvasId: canvas.id });

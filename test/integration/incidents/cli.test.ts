@@ -169,14 +169,14 @@ test('incident task add|done|list and incident postmortem: action items and the 
     expect.arrayContaining([
       '## Summary',
       '- Runbook: tasks',
-      expect.stringMatching(/^- Resolved: \S+ by U0CAROL$/),
+      expect.stringMatching(/^- Resolved: \S+ by Carol Chen$/),
       '- Resolution: Gateway config rolled back',
       expect.stringMatching(/^- Time to resolve: (\d+m )?\d+s$/),
       expect.stringMatching(/^- \S+ — Step: Create Channel #incident-\S+: done$/),
-      expect.stringMatching(/^- \S+ — Action item: Action item #2 added: Add an alert on \\<gateway\\> timeouts \(owner carol@example\.com\) \(U0BOB\)$/),
+      expect.stringMatching(/^- \S+ — Action item: Action item #2 added: Add an alert on \\<gateway\\> timeouts \(owner Carol Chen\) \(Bob Baker\)$/),
       '## Action items',
-      expect.stringMatching(/^- \[x\] #1 Roll back config 1234 \(owner U0ALICE\) — done by U0ALICE at \S+$/),
-      '- [ ] #2 Add an alert on \\<gateway\\> timeouts (owner carol@example.com) — open',
+      expect.stringMatching(/^- \[x\] #1 Roll back config 1234 \(owner Alice Archer\) — done by Alice Archer at \S+$/),
+      '- [ ] #2 Add an alert on \\<gateway\\> timeouts (owner Carol Chen) — open',
     ]),
   );
   expect(postmortem.stdout).not.toContain('Call the vendor');

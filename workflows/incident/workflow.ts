@@ -148,7 +148,8 @@ class IncidentRun {
 
   /** Refuses a request before it is recorded in history: an empty text, an unknown or closed item, a resolved incident. */
   validateTask(request: TaskRequest): void {
-    if (this.state.status === 'resolved') throw new Error('the incident is resolved');
+    // While resolving, the open items' messages are being marked resolved: an item added or closed now would be left behind.
+    if (this.state.status === 'resolved' || this.state.status === 'resolving') throw new Error('the incident is resolved');
     if (request.action === 'add') {
       if (!request.text?.trim()) throw new Error('an action item needs text');
       return;
@@ -266,6 +267,20 @@ class IncidentRun {
     } catch (err) {
       if (isCancellation(err)) throw err;
       this.note('error', `action-item-${item.id}: could not update its message: ${failureMessage(err)}`);
+    }
+  }
+
+  /** Each item still open loses its Done button and says the incident was resolved with it open. */
+  private async markOpenItemsResolved(): Promise<void> {
+    for (const item of this.items) {
+      if (item.status !== 'open' || !item.channel || !item.ts) continue;
+      const message = actionItemMessage(item, this.state.workflowId, { incidentResolved: true });
+      try {
+        await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message, blocks: message.blocks as never });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.note('error', `action-item-${item.id}: could not mark it open at the resolve: ${failureMessage(err)}`);
+      }
     }
   }
 
@@ -420,6 +435,7 @@ class IncidentRun {
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();
+    if (patched('open-action-items-on-resolve')) await this.markOpenItemsResolved();
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
       `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,

@@ -20,10 +20,19 @@ export function actionItemLine(item: ActionItem): string {
   return `#${item.id} ${escapeText(item.text)}${item.owner ? ` (owner ${ownerText(item)})` : ''}`;
 }
 
-export function actionItemMessage(item: ActionItem, workflowId: string): { text: string; blocks: Array<Record<string, unknown>> } {
+/**
+ * @param o.incidentResolved the incident was resolved: an item still open
+ *   says so and loses its Done button, which could only answer that the
+ *   incident already finished.
+ */
+export function actionItemMessage(item: ActionItem, workflowId: string, o: { incidentResolved?: boolean } = {}): { text: string; blocks: Array<Record<string, unknown>> } {
   const line = actionItemLine(item);
   if (item.status === 'done') {
     const text = `:white_check_mark: Action item ~${line}~ done${item.doneBy ? ` by ${userMention(item.doneBy)}` : ''}`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+  if (o.incidentResolved) {
+    const text = `:ballot_box_with_check: Action item ${line} — still open when the incident was resolved`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
   const text = `:ballot_box_with_check: Action item ${line}`;

@@ -15,12 +15,12 @@ export { STEP_ID_PATTERN } from './steps/kind';
 export { BlockSchema } from './steps/syntax';
 
 /** Each kind's schema, from the registry (./steps/registry.ts), built from the shared syntax. */
-type SchemasOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends { schema: (syntax: never) => infer S } ? S : never };
-export const STEP_SCHEMAS = STEP_KINDS.map((k) => k.schema(STEP_SYNTAX)) as unknown as SchemasOf<typeof STEP_KINDS>;
+type KindSchema = ReturnType<(typeof STEP_KINDS)[number]['schema']>;
+export const STEP_SCHEMAS = STEP_KINDS.map((k) => k.schema(STEP_SYNTAX)) as unknown as [KindSchema, ...KindSchema[]];
 
 export const StepSchema = z
   .discriminatedUnion('Operation', STEP_SCHEMAS, { error: 'expected a step: a map with an Operation, like `Operation: Send Message`' })
-  .describe('A runbook step: `Operation` names what it does.');
+  .meta({ id: 'Step', description: 'A runbook step: `Operation` names what it does.' });
 export const StepListSchema = z.array(StepSchema, { error: 'expected a list of steps' });
 
 export const INPUT_PATTERN = '^incident\\.[A-Za-z_][A-Za-z0-9_]*$';
@@ -36,7 +36,7 @@ export const RemindersSchema = z
     message: text('The reminder; templates allowed, plus [reminder.silence] and [reminder.interval].').optional(),
   })
   .strict()
-  .describe('Reminders when the incident goes without updates.');
+  .meta({ id: 'Reminders', description: 'Reminders when the incident goes without updates.' });
 
 export const RunbookObjectSchema = z
   .object({
@@ -58,7 +58,8 @@ export const RunbookObjectSchema = z
     onResolve: StepListSchema.optional().describe('Steps run when the incident is resolved ([resolution.summary], ...).'),
     reminders: RemindersSchema.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Runbook' });
 
 /** A runbook file: a runbook object, or just a list of steps (run when the incident opens). */
 export const RunbookFileSchema = z.union([RunbookObjectSchema, StepListSchema.min(1)]).describe('A Signalroom runbook.');
@@ -67,10 +68,15 @@ export type RunbookFileObject = z.infer<typeof RunbookObjectSchema>;
 export type { SourceStep } from './steps/registry';
 export type { SourceBlock } from './steps/syntax';
 
-/** The JSON Schema for runbook files, as committed in runbooks/runbook.schema.json. */
+/**
+ * The JSON Schema for runbook files, as committed in runbooks/runbook.schema.json.
+ * Its definitions are the named schemas (`.meta({ id })`: each step kind,
+ * `Step`, `Channel`, `Block`…); anything else is written where it is used,
+ * so no definition is numbered and a new kind leaves the others as they were.
+ */
 export function runbookJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(RunbookFileSchema, { target: 'draft-7', unrepresentable: 'any', reused: 'ref' }),
+    ...z.toJSONSchema(RunbookFileSchema, { target: 'draft-7', unrepresentable: 'any', reused: 'inline' }),
     $id: 'https://signalroom.dev/runbook.schema.json',
     title: 'Signalroom runbook',
   };

@@ -19,12 +19,17 @@ export interface AddActionItemStep extends StepBase {
 export const addActionItem = defineStepKind({
   operation: 'Add Action Item',
   op: 'addActionItem',
-  schema: ({ stepSchema, text, channel }) => stepSchema('Add Action Item', 'Posts an action item with a Done button for the incident channel. Outputs item, channel and ts.', {
+  schema: ({ stepSchema, text, channel }) => stepSchema('Add Action Item', 'Posts an action item with a Done button that only responders and the people the incident added can press. Outputs item, channel and ts.', {
     Channel: channel.optional(),
     Text: text('What has to be done; templates allowed.'),
     Owner: text('Who owns it: a Slack user ID, @handle or email; templates allowed.').optional(),
   }),
   outputs: ['item', 'channel', 'ts'],
+  activities: [],
+  docs: {
+    fields: { Owner: "user ID, `@handle` or email; a user group's handle too: shown as a mention, or as written with a problem in the timeline when Slack does not know it" },
+    outputs: { item: 'its number' },
+  },
   verb: 'adding an action item',
   channel: 'uses',
   plainFields: [],

@@ -22,6 +22,7 @@ export const addBookmark = defineStepKind({
     Emoji: z.string().regex(/^:[a-z0-9_+-]+:$/, { error: 'an emoji like :bar_chart:' }).optional().describe('An emoji like :bar_chart:.'),
   }),
   outputs: ['channel'],
+  activities: ['addBookmark'],
   verb: 'bookmarking a link',
   channel: 'uses',
   plainFields: ['Emoji'],

@@ -14,6 +14,8 @@ export const addUsers = defineStepKind({
   op: 'addUsers',
   schema: ({ stepSchema, channel, users }) => stepSchema('Add Users', 'Invites people to a channel.', { Channel: channel.optional(), Users: users }),
   outputs: ['channel'],
+  activities: ['inviteUsers'],
+  docs: { fields: { Users: 'user IDs, `@user-group`s, `@name`s, emails: see below' } },
   verb: 'inviting people',
   channel: 'uses',
   plainFields: [],

@@ -12,6 +12,7 @@ export const archiveChannel = defineStepKind({
   op: 'archiveChannel',
   schema: ({ stepSchema, channel }) => stepSchema('Archive Channel', 'Archives a channel (put a Wait before it to archive after a delay).', { Channel: channel.optional() }),
   outputs: ['channel'],
+  activities: ['archiveChannel'],
   verb: 'archiving the channel',
   channel: 'uses',
   plainFields: [],

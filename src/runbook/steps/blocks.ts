@@ -35,7 +35,7 @@ export function checkBlocks(blocks: SourceBlock[] | undefined, report: (field: s
 }
 
 /** Posts a step's message with its blocks, once per step (the step's idempotency key), tagged with the incident. */
-export function postStepMessage(rt: StepRuntime, step: { channel: string; text: string; blocks?: MessageBlock[] }, thread: { threadTs?: string; replyBroadcast?: boolean } = {}) {
+export function postStepMessage(rt: StepRuntime<'postMessage'>, step: { channel: string; text: string; blocks?: MessageBlock[] }, thread: { threadTs?: string; replyBroadcast?: boolean } = {}) {
   return rt.slack.postMessage({
     integration: rt.integration,
     channel: rt.channel(step.channel),

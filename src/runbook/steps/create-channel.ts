@@ -17,13 +17,15 @@ export interface CreateChannelStep extends StepBase {
 export const createChannel = defineStepKind({
   operation: 'Create Channel',
   op: 'createChannel',
-  schema: ({ z, stepSchema, text, users }) => stepSchema('Create Channel', 'Creates the incident channel; sets [incident.channel], [incident.channelId] and [incident.channelLink] (a link to the channel in messages).', {
+  schema: ({ z, stepSchema, text, users }) => stepSchema('Create Channel', 'Creates the incident channel; sets `[incident.channel]`, `[incident.channelId]` and `[incident.channelLink]` (a link to the channel in messages).', {
     Name: text('Channel name, lower-case; e.g. `incident-[incident.id]`.'),
     Description: text("The channel's purpose; templates allowed.").optional(),
     AddUsers: users.optional(),
     Private: z.boolean().optional().describe('Create a private channel. Default false.'),
   }),
   outputs: ['channel', 'name', 'link'],
+  activities: ['createChannel', 'inviteUsers'],
+  docs: { outputs: { channel: 'ID', link: '`<#C…>`' } },
   verb: 'creating the incident channel',
   channel: 'creates',
   plainFields: ['Private'],

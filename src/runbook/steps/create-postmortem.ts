@@ -17,11 +17,13 @@ export interface CreatePostmortemStep extends StepBase {
 export const createPostmortem = defineStepKind({
   operation: 'Create Postmortem',
   op: 'createPostmortem',
-  schema: ({ stepSchema, text, channel }) => stepSchema('Create Postmortem', "Writes the incident's postmortem as the channel's canvas and posts its link. Outputs canvasId, link and ts.", {
+  schema: ({ stepSchema, text, channel }) => stepSchema('Create Postmortem', "Writes the incident's postmortem as the channel's canvas and posts its link; for onResolve. Outputs canvasId, link and ts.", {
     Channel: channel.optional(),
     Title: text('The canvas title; templates allowed. Default `Postmortem: [incident.id]`.').optional(),
   }),
   outputs: ['canvasId', 'link', 'ts'],
+  activities: ['createChannelCanvas', 'postMessage'],
+  docs: { fields: { Title: '`Postmortem: [incident.id]`' } },
   verb: 'writing the postmortem canvas',
   channel: 'uses',
   plainFields: [],

@@ -20,6 +20,8 @@ export const createThread = defineStepKind({
     ThreadUpdates: z.boolean().optional().describe("Post the incident's updates and reminders in this thread. Default false."),
   }),
   outputs: ['channel', 'ts'],
+  activities: ['postMessage'],
+  docs: { fields: { ThreadUpdates: 'post updates and reminders in this thread' } },
   verb: 'opening the updates thread',
   channel: 'uses',
   plainFields: ['ThreadUpdates'],

@@ -1,8 +1,10 @@
 /**
  * What a step kind is: one module holds its file syntax (a zod schema), its
- * normalized model, its validation beyond the schema, its outputs and how it
- * runs. Every kind is listed once in ./registry.ts; the parser, the
- * validator, the JSON Schema and the incident workflow read that table.
+ * normalized model, its validation beyond the schema, its outputs, the
+ * activities it calls, its line in the README's step table and how it runs.
+ * Every kind is listed once, one line in ./kinds.ts; the parser, the
+ * validator, the JSON Schema, the README's table, the tests and the incident
+ * workflow read that list through ./registry.ts.
  *
  * Pure: the workflow bundles these modules, so running a step goes through
  * the StepRuntime the workflow hands in (activities, timers, child
@@ -54,8 +56,8 @@ export interface StepResult {
   stop?: boolean;
 }
 
-/** The Slack activities, as the workflow proxies them for one step (with that step's summary). */
-export type StepActivities = Pick<Activities, 'createChannelCanvas' | 'prepareUpload' | 'shareUpload' | 'createChannel' | 'inviteUsers' | 'postMessage' | 'updateMessage' | 'setChannelTopic' | 'pinMessage' | 'addBookmark' | 'archiveChannel' | 'scheduleMessage'>;
+/** An activity a step may call through `runtime.slack`. */
+export type ActivityName = keyof Activities;
 
 /** Block Kit as the message activities take it. */
 export type SlackBlocks = Parameters<Activities['postMessage']>[0]['blocks'];
@@ -71,8 +73,10 @@ export interface ApprovalOutcome {
 /**
  * What the incident workflow hands a running step. Everything durable
  * (activities, timers, conditions, child workflows) comes through here.
+ * `A` is what a kind declares in `activities`: the only ones its `run` can
+ * call, so the list cannot fall behind the code.
  */
-export interface StepRuntime {
+export interface StepRuntime<A extends ActivityName = ActivityName> {
   /** Unique per run of the step (`<pass>/<key>`): the idempotency key of its Slack effects. */
   idempotencyKey: string;
   section: RunbookSection;
@@ -92,7 +96,8 @@ export interface StepRuntime {
   channel(template: string): string;
   /** Runbook blocks as Block Kit, templates rendered. */
   blocks(blocks: MessageBlock[] | undefined, message?: string): SlackBlocks;
-  slack: StepActivities;
+  /** The activities the kind declared, as the workflow proxies them for this step (with the step's summary). */
+  slack: Pick<Activities, A>;
   /** Records a problem in the timeline (after the step's title) without failing the step. */
   noteError(text: string): void;
   /** Temporal's patched(): a kind that changes what it sends to Temporal keeps recorded runs on the old path. */
@@ -119,10 +124,21 @@ export interface StepRuntime {
 }
 
 /**
- * One step kind. `Source` is what the file says (the schema's type), `Step`
- * the normalized model the workflow interprets.
+ * The kind's row in the README's step table (generated from the registry:
+ * `npm run runbook-reference`). The fields and outputs come from the schema
+ * and `outputs`; these are short notes said after a name, as in
+ * `Thread` (a ts to reply to).
  */
-export interface StepKind<Source extends { Operation: string } = { Operation: string }, Step extends StepBase = StepBase> {
+export interface StepDocs<Field extends string = string, Output extends string = string> {
+  fields?: Partial<Record<Field, string>>;
+  outputs?: Partial<Record<Output, string>>;
+}
+
+/**
+ * One step kind. `Source` is what the file says (the schema's type), `Step`
+ * the normalized model the workflow interprets, `A` the activities it calls.
+ */
+export interface StepKind<Source extends { Operation: string } = { Operation: string }, Step extends StepBase = StepBase, A extends ActivityName = ActivityName> {
   /** As runbook files write it: `Send Message`. */
   operation: Source['Operation'];
   /** As the model names it: `sendMessage`. */
@@ -135,6 +151,10 @@ export interface StepKind<Source extends { Operation: string } = { Operation: st
   schema(syntax: StepSyntax): z.ZodObject<z.ZodRawShape> & z.ZodType<Source>;
   /** What `[steps.<id>.<output>]` can name. */
   outputs: readonly string[];
+  /** The activities `run` calls through `runtime.slack` (the Slack methods the kind needs). */
+  activities: readonly A[];
+  /** Notes for the README's step table; the kind's one-line description is its schema's. */
+  docs?: StepDocs<Exclude<keyof Source & string, (typeof PLAIN_COMMON_FIELDS)[number]>>;
   /** What the Temporal UI's timeline says the step's Slack call is doing. */
   verb: string;
   /**
@@ -147,12 +167,12 @@ export interface StepKind<Source extends { Operation: string } = { Operation: st
   normalize(source: Source, base: Pick<StepBase, 'id' | 'key' | 'when'>): Step;
   /** Problems a schema cannot see (one field excludes another, a URL that is not one). */
   check?(source: Source, check: StepCheck): void;
-  run(step: Step, runtime: StepRuntime): Promise<StepResult>;
+  run(step: Step, runtime: StepRuntime<A>): Promise<StepResult>;
 }
 
-/** Declares a kind with its types inferred from the schema and the normalize function. */
-export function defineStepKind<S extends z.ZodObject<z.ZodRawShape>, Step extends StepBase>(
-  kind: Omit<StepKind<z.infer<S> & { Operation: string }, Step>, 'schema'> & { schema: (syntax: StepSyntax) => S },
-): StepKind<z.infer<S> & { Operation: string }, Step> & { schema: (syntax: StepSyntax) => S } {
+/** Declares a kind with its types inferred from the schema, the normalize function and the activities it lists. */
+export function defineStepKind<S extends z.ZodObject<z.ZodRawShape>, Step extends StepBase, A extends ActivityName = never>(
+  kind: Omit<StepKind<z.infer<S> & { Operation: string }, Step, A>, 'schema'> & { schema: (syntax: StepSyntax) => S },
+): StepKind<z.infer<S> & { Operation: string }, Step, A> & { schema: (syntax: StepSyntax) => S } {
   return kind as never;
 }

@@ -13,6 +13,7 @@ export const pinMessage = defineStepKind({
   op: 'pinMessage',
   schema: ({ stepSchema, text, channel }) => stepSchema('Pin Message', 'Pins a message.', { Channel: channel.optional(), Ts: text('The message, e.g. `[steps.notify.ts]`.') }),
   outputs: ['channel', 'ts'],
+  activities: ['pinMessage'],
   verb: 'pinning a message',
   channel: 'uses',
   plainFields: [],

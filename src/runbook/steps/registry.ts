@@ -1,44 +1,24 @@
 /**
- * Every step kind, once. The parser, the validator, the JSON Schema and the
- * incident workflow read this table: adding a kind is one module in this
- * folder and one line here.
+ * Every step kind, from the one list (./kinds.ts: adding a kind is one
+ * module in this folder and one line there), in the order of their
+ * operations: the parser, the validator, the JSON Schema, the README's step
+ * table, the tests and the incident workflow read this table.
  */
-import { addActionItem } from './add-action-item';
-import { addBookmark } from './add-bookmark';
-import { addUsers } from './add-users';
-import { archiveChannel } from './archive-channel';
-import { createChannel } from './create-channel';
-import { createPostmortem } from './create-postmortem';
-import { createThread } from './create-thread';
+import type { Activities } from '../../../activities';
 import type { StepKind } from './kind';
-import { pinMessage } from './pin-message';
-import { requestApproval } from './request-approval';
-import { scheduleMessage } from './schedule-message';
-import { sendMessage } from './send-message';
-import { setTopic } from './set-topic';
-import { updateMessage } from './update-message';
-import { uploadFile } from './upload-file';
-import { wait } from './wait';
+import * as kinds from './kinds';
 
-export const STEP_KINDS = [
-  createChannel,
-  sendMessage,
-  createThread,
-  updateMessage,
-  addUsers,
-  setTopic,
-  pinMessage,
-  addBookmark,
-  archiveChannel,
-  scheduleMessage,
-  wait,
-  requestApproval,
-  uploadFile,
-  addActionItem,
-  createPostmortem,
-] as const;
+type Kinds = typeof kinds;
+type AnyKind = Kinds[keyof Kinds];
 
-type AnyKind = (typeof STEP_KINDS)[number];
+/**
+ * Sorted by operation, so the order does not depend on how a compiler lays
+ * out a namespace (tsx, swc and webpack each load this module).
+ */
+export const STEP_KINDS: readonly AnyKind[] = Object.values(kinds as Record<string, AnyKind>).sort((a, b) => (a.operation < b.operation ? -1 : a.operation > b.operation ? 1 : 0));
+
+/** The activities the kinds call, as the workflow proxies them for a step: derived from each kind's `activities`. */
+export type StepActivities = Pick<Activities, AnyKind['activities'][number]>;
 
 /** One step of a runbook, as the workflow interprets it, discriminated by `op`. */
 export type RunbookStep = ReturnType<AnyKind['normalize']>;

@@ -41,6 +41,11 @@ export const requestApproval = defineStepKind({
     OnReject: z.enum(['stop', 'continue'], { error: 'expected `stop` or `continue`' }).optional().describe("After a rejection: stop this section's remaining steps, or continue. Default stop."),
   }),
   outputs: ['status', 'approvedBy'],
+  activities: [],
+  docs: {
+    fields: { MinApprovals: '1', Timeout: DEFAULT_APPROVAL_TIMEOUT, OnTimeout: '`reject`/`approve`', OnReject: '`stop`/`continue`' },
+    outputs: { status: '`approved`, `rejected`, `expired`, `cancelled` or `failed`' },
+  },
   verb: 'asking for approval',
   channel: 'uses',
   plainFields: ['ApproverGroups', 'MinApprovals', 'Timeout', 'OnTimeout', 'OnReject'],

@@ -20,6 +20,8 @@ export const scheduleMessage = defineStepKind({
     After: duration('How long after this step Slack posts it, e.g. 2d.'),
   }),
   outputs: ['channel', 'scheduledMessageId', 'postAt'],
+  activities: ['scheduleMessage'],
+  docs: { fields: { After: 'e.g. `2d`' } },
   verb: 'scheduling a message',
   channel: 'uses',
   plainFields: ['After'],

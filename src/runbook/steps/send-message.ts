@@ -25,6 +25,8 @@ export const sendMessage = defineStepKind({
     Broadcast: z.boolean().optional().describe('Also show a thread reply in the channel. Default false.'),
   }),
   outputs: ['channel', 'ts'],
+  activities: ['postMessage'],
+  docs: { fields: { Thread: 'a ts to reply to' } },
   verb: 'posting a message',
   channel: 'uses',
   plainFields: ['Broadcast'],

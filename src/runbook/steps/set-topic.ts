@@ -13,6 +13,7 @@ export const setTopic = defineStepKind({
   op: 'setTopic',
   schema: ({ stepSchema, text, channel }) => stepSchema('Set Topic', "Sets a channel's topic.", { Channel: channel.optional(), Topic: text('The topic; templates allowed.') }),
   outputs: ['channel'],
+  activities: ['setChannelTopic'],
   verb: 'setting the channel topic',
   channel: 'uses',
   plainFields: [],

@@ -34,12 +34,14 @@ export const text = (what: string) => z.string({ error: 'expected text' }).min(1
 const stepId = z
   .string({ error: 'expected a step id like notify' })
   .regex(new RegExp(STEP_ID_PATTERN), { error: 'a step id uses letters, digits, _ and - and starts with a letter' })
-  .describe('Names the step so later steps can use its outputs as [steps.<id>.<output>].');
+  .describe('Names the step so later steps can use its outputs as [steps.<id>.<output>].')
+  .meta({ id: 'StepId' });
 
-export const channel = text('A channel: `#[incident.channel]` (the incident channel), `#name`, or an ID like C0123ABCD; templates allowed. Defaults to the incident channel.');
+export const channel = text('A channel: `#[incident.channel]` (the incident channel), `#name`, or an ID like C0123ABCD; templates allowed. Defaults to the incident channel.').meta({ id: 'Channel' });
 export const users = z
   .array(text('A Slack user ID, `@user-group` handle, `@username` or email; templates allowed.'), { error: 'expected a list like ["@oncall", "@sre-team"]' })
-  .describe('People to invite.');
+  .describe('People to invite.')
+  .meta({ id: 'Users' });
 
 export const slackAction = z.literal('Slack', { error: 'this operation is a Slack action: write `Action Type: Slack`' }).optional().describe('`Slack` (optional).');
 export const flowAction = z.literal('Flow', { error: 'Wait is a Flow action: write `Action Type: Flow` or leave it out' }).optional().describe('`Flow` (optional).');
@@ -47,10 +49,15 @@ export const flowAction = z.literal('Flow', { error: 'Wait is a Flow action: wri
 const common = {
   Id: stepId.optional(),
   id: stepId.optional(),
-  When: text('Run the step only when this is true, e.g. `incident.severity in [SEV1, SEV2]`.').optional(),
+  When: text('Run the step only when this is true, e.g. `incident.severity in [SEV1, SEV2]`.').meta({ id: 'When' }).optional(),
 };
 
-/** A step's schema: `Action Type`, `Operation`, `Id`, `When` and the kind's own fields; unknown keys are refused. */
+/**
+ * A step's schema: `Action Type`, `Operation`, `Id`, `When` and the kind's own
+ * fields; unknown keys are refused. Named after its operation in the JSON
+ * Schema (`Send Message` → `SendMessageStep`), so a new kind adds a
+ * definition there instead of renumbering the others.
+ */
 export const stepSchema = <Op extends string, Shape extends z.ZodRawShape, Action extends z.ZodType = typeof slackAction>(
   operation: Op,
   description: string,
@@ -60,7 +67,12 @@ export const stepSchema = <Op extends string, Shape extends z.ZodRawShape, Actio
   z
     .object({ 'Action Type': action, Operation: z.literal(operation), ...common, ...fields })
     .strict()
-    .describe(description);
+    .meta({ id: schemaId(operation, 'Step'), description });
+
+/** `Send Message` → `SendMessageStep`: a JSON Schema definition's name. */
+export function schemaId(name: string, suffix = ''): string {
+  return name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase()) + suffix;
+}
 
 /** The `Blocks:` field the message kinds share: `- Type: section` / `Text:` in the file, MessageBlock in the model (./blocks.ts). */
 export const BlockSchema = z.discriminatedUnion(
@@ -80,9 +92,9 @@ export const BlockSchema = z.discriminatedUnion(
       .strict(),
   ],
   { error: 'a block has `Type: section`, `header`, `context`, `divider` or `image`' },
-);
+).meta({ id: 'Block' });
 
-export const blocks = z.array(BlockSchema).describe('Block Kit blocks: `- Type: section` with `Text:`.');
+export const blocks = z.array(BlockSchema).meta({ id: 'Blocks', description: 'Block Kit blocks: `- Type: section` with `Text:`.' });
 
 export type SourceBlock = z.infer<typeof BlockSchema>;
 

@@ -22,6 +22,8 @@ export const updateMessage = defineStepKind({
     Blocks: blocks.optional(),
   }),
   outputs: ['channel', 'ts'],
+  activities: ['updateMessage'],
+  docs: { fields: { Blocks: 'without `Blocks` the message keeps its blocks' } },
   verb: 'updating a message',
   channel: 'uses',
   plainFields: [],

@@ -34,6 +34,13 @@ export const uploadFile = defineStepKind({
     Title: text('The title Slack shows; templates allowed.').optional(),
   }),
   outputs: ['channel', 'fileId'],
+  activities: ['prepareUpload', 'shareUpload'],
+  docs: {
+    fields: {
+      Url: 'fetched by the worker through the outbound client: a public http(s) address or one of `outbound.privateHosts`, no redirects, at most 10 MB within 15 s — a Grafana panel render',
+      Content: 'instead of `Url`',
+    },
+  },
   verb: 'uploading a file',
   channel: 'uses',
   plainFields: [],

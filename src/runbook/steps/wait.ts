@@ -22,6 +22,8 @@ export const wait = defineStepKind({
     flowAction,
   ),
   outputs: ['event'],
+  activities: [],
+  docs: { fields: { Duration: 'e.g. `24h`', For: '`resolved` or `update`, instead of `Duration`', Timeout: 'with `For`' }, outputs: { event: '`resolved`, `update` or `timeout`' } },
   verb: 'waiting',
   channel: 'none',
   plainFields: ['Duration', 'For', 'Timeout'],

@@ -2,6 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadRunbookDir, loadRunbookFile } from '../../../src/runbook/load';
 import { formatProblem, parseRunbook } from '../../../src/runbook/validate';
+import { STEP_KINDS } from '../../../src/runbook/steps/registry';
+
+/** Every operation, as the registry lists them: a new kind needs no edit here. */
+const OPERATIONS = STEP_KINDS.map((k) => k.operation).join(', ');
 
 const root = path.resolve(__dirname, '../../..');
 const broken = path.join(root, 'test/fixtures/runbooks/broken');
@@ -18,7 +22,7 @@ describe('broken runbooks: each names its one problem precisely', () => {
   test.each([
     [
       'unknown-operation.yaml',
-      `${dir}/unknown-operation.yaml:4:16 steps[0].Operation: unknown operation "Create Chanel" (did you mean "Create Channel"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval, Upload File, Add Action Item, Create Postmortem`,
+      `${dir}/unknown-operation.yaml:4:16 steps[0].Operation: unknown operation "Create Chanel" (did you mean "Create Channel"?); expected one of: ${OPERATIONS}`,
     ],
     [
       'unknown-placeholder.yaml',
@@ -101,7 +105,7 @@ steps:
     Topic: hi
 `),
     ).toEqual([
-      'r.yaml:3:16 steps[0].Operation: unknown operation "Send Mesage" (did you mean "Send Message"?); expected one of: Create Channel, Send Message, Create Thread, Update Message, Add Users, Set Topic, Pin Message, Add Bookmark, Archive Channel, Schedule Message, Wait, Request Approval, Upload File, Add Action Item, Create Postmortem',
+      `r.yaml:3:16 steps[0].Operation: unknown operation "Send Mesage" (did you mean "Send Message"?); expected one of: ${OPERATIONS}`,
       'r.yaml:5:15 steps[1].Duration: expected a duration like 30s, 15m, 1h, 2d or 1h30m',
       'r.yaml:7:5 steps[2].Chanel: unknown field "Chanel" (did you mean "Channel"?)',
     ]);

@@ -338,8 +338,7 @@ export async function clusterStatus(options: { dataDir: string; databaseUrl?: st
   } catch {
     view = undefined;
   }
-  const members: Record<string, string[]> = {};
-  for (const m of view?.members ?? []) (members[m.role] ??= []).push(m.address);
+  const members = liveMembers(view?.members ?? [], state.nodes);
   const nodes = await Promise.all(
     state.nodes.map(async (node): Promise<NodeStatus> => {
       const running = isRunning(node.pid);
@@ -356,6 +355,28 @@ export async function clusterStatus(options: { dataDir: string; databaseUrl?: st
     }),
   );
   return { dataDir, namespace: state.namespace, database: state.database, nodes, members };
+}
+
+/**
+ * The ring's members per role, without this cluster's stopped nodes.
+ * Temporal's membership table keeps a stopped node's rows, with heartbeats
+ * that look recent for a while (and for good after a SIGKILL): a member at
+ * the address of one of our nodes counts only while that node's process
+ * runs. A member at an address none of our nodes uses (another machine's
+ * node on the same PostgreSQL) is listed as Temporal records it.
+ */
+export function liveMembers(rows: ReadonlyArray<{ role: string; address: string }>, nodes: ReadonlyArray<Pick<ClusterNode, 'pid' | 'ports'>>, running: (pid: number | undefined) => boolean = isRunning): Record<string, string[]> {
+  const owner = new Map<string, Pick<ClusterNode, 'pid' | 'ports'>>();
+  for (const node of nodes) {
+    for (const service of SERVICES) for (const port of [node.ports[service].grpc, node.ports[service].membership]) owner.set(`${service} 127.0.0.1:${port}`, node);
+  }
+  const members: Record<string, string[]> = {};
+  for (const m of rows) {
+    const node = owner.get(`${m.role} ${m.address}`);
+    if (node && !running(node.pid)) continue;
+    (members[m.role] ??= []).push(m.address);
+  }
+  return members;
 }
 
 async function answers(address: string): Promise<boolean> {

@@ -70,6 +70,23 @@ test('a bad token fails the token check with what to do; each connector is check
   expect(rows.filter((r) => r.integration === 'connector:payments').map((r) => r.ok)).toEqual([true, true, true, true]);
 });
 
+test('a Slack that cannot be reached is named without "retrying": doctor tries once', async () => {
+  const rows = await doctorFor({ organization: { botToken: sandbox.botToken, signingSecret: 's', apiUrl: 'http://127.0.0.1:9/api/' } });
+  const token = rows.find((r) => r.check === 'token')!;
+  expect(token).toMatchObject({ ok: false, detail: expect.stringContaining('Could not reach Slack') });
+  expect(token.detail).not.toMatch(/retrying/i);
+});
+
+test('no token: /slack/install is suggested only where OAuth is configured, and then through a one-time link', async () => {
+  const plain = (await doctorFor({})).find((r) => r.check === 'token')!;
+  expect(plain.ok).toBe(false);
+  expect(plain.detail).not.toContain('/slack/install');
+  expect(plain.detail).toContain('SLACK_BOT_TOKEN');
+  const oauth = (await doctorFor({ organization: { clientId: '123.456', clientSecret: 'client-secret', stateSecret: 'state-secret-0123' } })).find((r) => r.check === 'token')!;
+  expect(oauth.ok).toBe(false);
+  expect(oauth.detail).toContain('signalroom install-link');
+});
+
 test('the command exits 1 on a problem and 0 when all is well', async () => {
   const env = { ...process.env, SLACK_API_URL: sandbox.apiUrl, SIGNALROOM_CONFIG: '' };
   delete (env as Record<string, string | undefined>).SIGNALROOM_CONFIG;

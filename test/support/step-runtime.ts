@@ -13,7 +13,7 @@
 import type { Activities } from '../../activities';
 import { StepSchema } from '../../src/runbook/schema';
 import type { ActivityName, ApprovalOutcome, StepOutputs, StepResult, StepRuntime } from '../../src/runbook/steps/kind';
-import { kindOfOperation } from '../../src/runbook/steps/registry';
+import { kindOfOperation, type StepActivities } from '../../src/runbook/steps/registry';
 import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
 import type { IncidentEvent, RunbookSection, RunbookStep } from '../../src/runbook/types';
 import { channelLink, mrkdwnValue } from '../../src/slack/mrkdwn';
@@ -89,7 +89,7 @@ export async function runStep(source: Record<string, unknown> & { Operation: str
   const mrkdwn = (t: string) => renderTemplate(t, context(), { value: mrkdwnValue });
   const answers = { ...DEFAULT_ANSWERS, ...options.answers } as Record<string, (input: unknown) => unknown>;
   const declared = new Set<string>(kind.activities);
-  const slack = new Proxy({} as Activities, {
+  const slack = new Proxy({} as StepActivities, {
     get(_, name) {
       if (typeof name !== 'string' || !declared.has(name)) throw new Error(`${source.Operation} called activity ${String(name)}, which it does not declare in activities`);
       return async (input: unknown) => {
@@ -102,7 +102,7 @@ export async function runStep(source: Record<string, unknown> & { Operation: str
     },
   });
 
-  const rt: StepRuntime = {
+  const rt: StepRuntime<keyof StepActivities> = {
     idempotencyKey: `0/${step.key}`,
     section,
     integration: FAKE_INTEGRATION,

@@ -17,8 +17,10 @@ type AnyKind = Kinds[keyof Kinds];
  */
 export const STEP_KINDS: readonly AnyKind[] = Object.values(kinds as Record<string, AnyKind>).sort((a, b) => (a.operation < b.operation ? -1 : a.operation > b.operation ? 1 : 0));
 
-/** The activities the kinds call, as the workflow proxies them for a step: derived from each kind's `activities`. */
-export type StepActivities = Pick<Activities, AnyKind['activities'][number]>;
+/** The activities some kind calls: the union of the kinds' `activities`. */
+export type StepActivityName = AnyKind['activities'][number];
+/** What the workflow must offer a step as `runtime.slack`: derived from the kinds, never listed by hand. */
+export type StepActivities = Pick<Activities, StepActivityName>;
 
 /** One step of a runbook, as the workflow interprets it, discriminated by `op`. */
 export type RunbookStep = ReturnType<AnyKind['normalize']>;
@@ -29,15 +31,15 @@ const byOperation = new Map<string, AnyKind>(STEP_KINDS.map((k) => [k.operation,
 const byOp = new Map<string, AnyKind>(STEP_KINDS.map((k) => [k.op, k]));
 
 /** The kind a file's `Operation` names (the schema has already accepted it). */
-export function kindOfOperation(operation: string): StepKind<SourceStep, RunbookStep> {
+export function kindOfOperation(operation: string): StepKind<SourceStep, RunbookStep, StepActivityName> {
   const kind = byOperation.get(operation);
   if (!kind) throw new Error(`no step kind for operation ${operation}`);
-  return kind as unknown as StepKind<SourceStep, RunbookStep>;
+  return kind as unknown as StepKind<SourceStep, RunbookStep, StepActivityName>;
 }
 
 /** The kind of a normalized step. */
-export function kindOf(step: RunbookStep): StepKind<SourceStep, RunbookStep> {
+export function kindOf(step: RunbookStep): StepKind<SourceStep, RunbookStep, StepActivityName> {
   const kind = byOp.get(step.op);
   if (!kind) throw new Error(`no step kind for op ${step.op}`);
-  return kind as unknown as StepKind<SourceStep, RunbookStep>;
+  return kind as unknown as StepKind<SourceStep, RunbookStep, StepActivityName>;
 }

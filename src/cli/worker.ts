@@ -4,12 +4,13 @@
  * port it serves Prometheus metrics there: the Temporal SDK's own and
  * Signalroom's Slack calls.
  */
-import { Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime, type TelemetryOptions } from '@temporalio/worker';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from '../worker';
 import { createRuntime } from '../runtime';
 import { readEnv } from '../config/env';
 import { RETRY_AFTER_BUCKETS, SLACK_RETRY_AFTER_METRIC, slackCallMetrics, type SlackCallObserver } from '../slack/call-metrics';
+import { coreLogLevel, createLogger, temporalLogger } from '../logging';
 
 export interface WorkerCommandOptions {
   /** Serve Prometheus metrics on this port. @default $SIGNALROOM_WORKER_METRICS_PORT, else none */
@@ -21,7 +22,9 @@ export interface WorkerCommandOptions {
 export async function runWorker(options: WorkerCommandOptions = {}): Promise<void> {
   const metricsPort = options.metricsPort ?? readEnv().SIGNALROOM_WORKER_METRICS_PORT;
   // Before any connection or worker exists: the SDK's runtime is installed once per process.
-  const observeSlackCalls = metricsPort === undefined ? undefined : serveWorkerMetrics(metricsPort, options.metricsHost);
+  let observeSlackCalls: SlackCallObserver | undefined;
+  if (metricsPort === undefined) installWorkerRuntime();
+  else observeSlackCalls = serveWorkerMetrics(metricsPort, options.metricsHost);
   const runtime = await createRuntime({ observeSlackCalls });
   const { connection, namespace } = await connectWorkerConnection();
   const worker = await createWorker({
@@ -48,15 +51,24 @@ export function serveWorkerMetrics(port: number, host = '127.0.0.1'): SlackCallO
   const bindAddress = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   let runtime: Runtime;
   try {
-    runtime = Runtime.install({
-      telemetryOptions: {
-        metrics: {
-          prometheus: { bindAddress, histogramBucketOverrides: { [SLACK_RETRY_AFTER_METRIC]: RETRY_AFTER_BUCKETS } },
-        },
-      },
-    });
+    runtime = installWorkerRuntime({ prometheus: { bindAddress, histogramBucketOverrides: { [SLACK_RETRY_AFTER_METRIC]: RETRY_AFTER_BUCKETS } } });
   } catch (err) {
     throw new Error(`cannot serve worker metrics on ${bindAddress}: ${(err as Error).message}`);
   }
   return slackCallMetrics(runtime.metricMeter);
+}
+
+/**
+ * The SDK's runtime with the process's logger (src/logging.ts): the SDK's
+ * own lines, workflow and activity logs, and its native side's warnings
+ * come out as the server's do, JSON lines on stdout at LOG_LEVEL.
+ */
+function installWorkerRuntime(metrics?: TelemetryOptions['metrics']): Runtime {
+  return Runtime.install({
+    logger: temporalLogger(createLogger()),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: coreLogLevel() }) },
+      ...(metrics ? { metrics } : {}),
+    },
+  });
 }

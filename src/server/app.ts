@@ -20,6 +20,7 @@ import { slackCommands, type CommandAuthorizer } from './slack-commands';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
+import { loggerOptions } from '../logging';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -70,19 +71,8 @@ export interface ServerDeps {
   slack?: { integrations: IntegrationRegistry };
 }
 
-/** Never logged: credentials in headers, Slack signatures, tokens anywhere in a logged object. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-slack-signature"]',
-  'headers.authorization',
-  'headers["x-slack-signature"]',
-  '*.token',
-  '*.botToken',
-  '*.signingSecret',
-  '*.response_url',
-  '*.responseUrl',
-];
+/** Never logged: the one list every process redacts (src/logging.ts). */
+export { REDACTED_PATHS } from '../logging';
 
 /** Query parameters that are capabilities: a one-time install link, an OAuth code and state. */
 const SECRET_QUERY = /([?&](?:link|code|state)=)[^&#]*/g;
@@ -92,17 +82,18 @@ function requestForLog(req: { method: string; url: string; host?: string; ip?: s
   return { method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
-function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
+/** The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged. */
+function serverLoggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
   if (logger === false) return false;
-  const base = logger === true || logger === undefined ? { level: process.env.LOG_LEVEL ?? 'info' } : logger;
-  return { ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { req: requestForLog } };
+  const base = logger === true || logger === undefined ? {} : logger;
+  return loggerOptions({ ...base, serializers: { req: requestForLog } }) as FastifyServerOptions['logger'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(deps.logger),
+    logger: serverLoggerOptions(deps.logger),
     // Keep a caller's request id (a proxy's x-request-id) when it is sane; otherwise make one.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -8,7 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
+import { createLogger, temporalLogger } from '../../../src/logging';
 import { testNamespace, testTemporalAddress, uniqueTaskQueue } from '../../support/temporal';
 import { eventually, sandboxConfigYaml } from '../../support/ops';
 
@@ -62,3 +64,14 @@ test('signalroom worker writes JSON lines on stdout, at LOG_LEVEL, the SDK’s o
   for (const line of lines) expect({ line, json: (() => { try { return typeof JSON.parse(line); } catch { return 'not JSON'; } })() }).toEqual({ line, json: 'object' });
   expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('Worker state changed');
 }, 60_000);
+
+test('the worker’s logger redacts what the server’s does, and keeps to LOG_LEVEL', () => {
+  const written: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { written.push(chunk.toString()); done(); } });
+  const logger = temporalLogger(createLogger({ level: 'warn', destination: sink }));
+  logger.info('not written at warn');
+  logger.warn('activity failed', { integration: 'organization', botToken: 'xoxb-secret-0123', request: { signingSecret: 'shh-0123', responseUrl: 'https://hooks.slack.com/actions/T/1/x' } });
+  expect(written.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+    expect.objectContaining({ level: 40, msg: 'activity failed', integration: 'organization', botToken: '[redacted]', request: { signingSecret: '[redacted]', responseUrl: '[redacted]' } }),
+  ]);
+});

@@ -1,0 +1,71 @@
+/**
+ * One logger for every Signalroom process: pino's JSON lines on stdout, at
+ * `LOG_LEVEL` (default `info`), with credentials redacted. The server hands
+ * these options to Fastify; the worker installs the Temporal SDK's runtime
+ * with `temporalLogger`, so the SDK's own lines, workflow `log` and activity
+ * `log` come out the same way and one log pipeline reads both (README.md,
+ * "Logs and errors").
+ */
+import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+
+/** Never logged: credentials in headers, Slack signatures, tokens, response URLs (capabilities), at the top of a logged object or one level in. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'headers.authorization',
+  'headers["x-slack-signature"]',
+  'token',
+  'botToken',
+  'signingSecret',
+  'response_url',
+  'responseUrl',
+  '*.token',
+  '*.botToken',
+  '*.signingSecret',
+  '*.response_url',
+  '*.responseUrl',
+];
+
+/** The level every process logs at. */
+export function logLevel(): string {
+  return process.env.LOG_LEVEL?.toLowerCase() || 'info';
+}
+
+/** pino's options as every Signalroom process uses them; `base` adds to them (Fastify's serializers) and may set the level. */
+export function loggerOptions(base: LoggerOptions = {}): LoggerOptions {
+  return {
+    level: logLevel(),
+    ...base,
+    serializers: { error: pino.stdSerializers.err, ...base.serializers },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+}
+
+/** The logger of a process: JSON lines on stdout (or `destination`). */
+export function createLogger(o: { level?: string; destination?: DestinationStream } = {}): PinoLogger {
+  const options = loggerOptions(o.level ? { level: o.level } : {});
+  return o.destination ? pino(options, o.destination) : pino(options);
+}
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+/** The Temporal SDK's logger interface over a pino logger: the SDK's metadata becomes the line's fields. */
+export function temporalLogger(logger: PinoLogger): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[LEVELS[level] ?? 'info']({ ...meta }, message);
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
+/** The level of the SDK's native (Rust) lines forwarded to the logger: warnings unless LOG_LEVEL asks for more. */
+export function coreLogLevel(): LogLevel {
+  const level = logLevel();
+  return level === 'trace' ? 'TRACE' : level === 'debug' ? 'DEBUG' : level === 'error' || level === 'fatal' ? 'ERROR' : 'WARN';
+}

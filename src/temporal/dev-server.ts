@@ -129,6 +129,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   } finally {
     if (umask !== undefined) process.umask(umask);
   }
+  endsWithThisProcess(child);
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
@@ -191,6 +192,28 @@ function privateLog(file: string): NodeJS.WritableStream {
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
   return createWriteStream(file, { flags: 'a', mode: 0o600 });
+}
+
+/** Dev servers this process started and that still run. */
+const children = new Set<ChildProcess>();
+
+/**
+ * A dev server never outlives the process that started it: one still running
+ * when the process exits (a crash, a start interrupted by a signal before
+ * anyone could stop it) is sent SIGTERM then. Only a SIGKILLed parent leaves
+ * it behind, and `signalroom dev` names such a server at its next start.
+ */
+function endsWithThisProcess(child: ChildProcess): void {
+  if (children.size === 0) process.once('exit', killChildren);
+  children.add(child);
+  child.once('exit', () => {
+    children.delete(child);
+    if (children.size === 0) process.off('exit', killChildren);
+  });
+}
+
+function killChildren(): void {
+  for (const child of children) child.kill('SIGTERM');
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -4,10 +4,10 @@
  * signing secret present, Request URL reachable — and prints a table.
  */
 import type { SignalroomConfig } from '../config/schema';
-import { ownEntry } from '../config/own';
 import { slackFailure } from '../slack/errors';
 import type { IntegrationRegistry } from '../slack/integrations';
 import { CUSTOMIZE_SCOPE, REQUIRED_BOT_SCOPES, BOT_SCOPES } from '../slack/scopes';
+import { ownEntry } from '../config/own';
 
 export interface DoctorRow {
   integration: string;
@@ -23,6 +23,8 @@ export interface DoctorOptions {
   publicUrl?: string;
   /** Signing secret fallback for the organization integration (environment). */
   organizationSigningSecret?: string;
+  /** The Web API of the Slack sandbox a running `signalroom dev` stands in for Slack with: its token's scopes are the sandbox's, nobody's app to trim. */
+  sandboxApiUrl?: string;
   fetch?: typeof fetch;
 }
 
@@ -56,14 +58,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorRow[]> {
       // Least privilege: what the token may do that Signalroom never asks of it. A finding, not a failure.
       const needed = new Set([...wanted, 'commands']);
       const unneeded = [...granted].filter((s) => !needed.has(s)).sort();
+      const sandbox = options.sandboxApiUrl !== undefined && integration.apiUrl === options.sandboxApiUrl;
       rows.push({
         integration: name,
         check: 'unneeded scopes',
         ok: true,
-        detail: unneeded.length ? `granted but not needed: ${unneeded.join(', ')}: remove them from the app's bot scopes and reinstall` : 'none: the token has only the scopes Signalroom uses',
+        detail: sandbox
+          ? "not checked: the local Slack sandbox of signalroom dev, whose token carries the sandbox's own scopes (no app to change)"
+          : unneeded.length
+            ? `granted but not needed: ${unneeded.join(', ')}: remove them from the app's bot scopes and reinstall`
+            : 'none: the token has only the scopes Signalroom uses',
       });
     } catch (err) {
-      rows.push({ integration: name, check: 'token', ok: false, detail: slackFailure(err, { method: 'auth.test', integration: name }).message });
+      // Doctor asks once: the activities' wording ("…; retrying") would promise a retry that never comes.
+      rows.push({ integration: name, check: 'token', ok: false, detail: slackFailure(err, { method: 'auth.test', integration: name }).message.replace(/; retrying$/, '') });
     }
     const secret = connector ? connector.signingSecret ?? options.config.slack.organization?.signingSecret : options.config.slack.organization?.signingSecret ?? options.organizationSigningSecret;
     rows.push({

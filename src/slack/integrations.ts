@@ -321,7 +321,9 @@ export class IntegrationRegistry {
         token = installation?.bot?.token;
       }
       if (!token) {
-        throw new IntegrationError('not_configured', 'The organization-level Slack integration has no token: connect Slack at /slack/install, or set SLACK_BOT_TOKEN / slack.organization.botToken');
+        // "Connect Slack" exists only where OAuth is configured, and starts from a one-time link.
+        const connect = org.clientId ? 'connect Slack through a one-time link from `signalroom install-link`, or set' : 'set';
+        throw new IntegrationError('not_configured', `The organization-level Slack integration has no token: ${connect} SLACK_BOT_TOKEN / slack.organization.botToken`);
       }
       return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout, this.observed(name)), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
     }

@@ -9,6 +9,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Unreachable } from '../errors';
 import { formatDuration, parseDuration } from '../runbook/duration';
+import { runningDev } from '../config/dev-file';
 
 /**
  * How long a client waits for Temporal to answer before it says it cannot
@@ -35,11 +36,18 @@ export interface TemporalTarget {
   namespace?: string;
 }
 
+/**
+ * The environment's Temporal, else the dev server of a `signalroom dev`
+ * running in this folder (its data/dev.json): a second terminal beside dev
+ * needs no TEMPORAL_ADDRESS, whichever port dev runs on.
+ */
 function connectConfig(target: TemporalTarget) {
   const config = loadClientConnectConfig();
   const connectionOptions = { ...config.connectionOptions };
-  if (target.address) connectionOptions.address = target.address;
-  const namespace = target.namespace ?? config.namespace ?? 'default';
+  const dev = target.address || clusterConfiguredInEnvironment() ? undefined : runningDev()?.temporal;
+  const address = target.address ?? dev?.address;
+  if (address) connectionOptions.address = address;
+  const namespace = target.namespace ?? (dev && !process.env.TEMPORAL_NAMESPACE ? dev.namespace : undefined) ?? config.namespace ?? 'default';
   return { connectionOptions, namespace };
 }
 

@@ -95,7 +95,11 @@ test('runbooks/sev1-outage.yaml: the headline is shown, an update keeps the head
     expect(blockTexts(sandbox.message(channel.id, notify.ts)!.blocks)).toEqual([`🚨 SEV1 incident in checkout. ${latest}`, ...opened.slice(1)]);
 
     // The timeline names each step's operation and target.
-    const now = await handle.query(incidentStateQuery);
+    // The message changes in Slack before the workflow hears back from the activity and notes the step.
+    const now = await eventually('the update step in the timeline', async () => {
+      const st = await handle.query(incidentStateQuery);
+      return st.timeline.some((e) => e.text === `Update Message #${channel.name}: done`) && st;
+    });
     const steps = now.timeline.filter((e) => e.kind === 'step').map((e) => e.text);
     expect(steps).toEqual(
       expect.arrayContaining([

@@ -226,7 +226,7 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     if (devServer) {
       say('');
       say(`Another terminal in this folder finds this stack in ${path.relative(process.cwd(), devFilePath(dataDir)) || devFilePath(dataDir)} (the CLI and \`signalroom doctor\`). Anywhere else, paste:`);
-      for (const line of exportLines({ address: devServer.address, namespace, taskQueue, dataDir })) say(`  ${line}`);
+      for (const line of exportLines({ address: devServer.address, namespace, taskQueue, dataDir, sandbox: Boolean(sandbox) })) say(`  ${line}`);
     }
     say('Press Ctrl-C to stop.');
 
@@ -240,10 +240,10 @@ export async function runDevStack(options: DevOptions): Promise<void> {
 }
 
 /** The lines to paste into another shell so the CLI talks to this stack. */
-export function exportLines(stack: { address: string; namespace: string; taskQueue: string; dataDir: string }): string[] {
+export function exportLines(stack: { address: string; namespace: string; taskQueue: string; dataDir: string; sandbox: boolean }): string[] {
   const lines = [`export TEMPORAL_ADDRESS=${stack.address} TEMPORAL_NAMESPACE=${stack.namespace}`];
   if (stack.taskQueue !== 'signalroom') lines.push(`export SIGNALROOM_TASK_QUEUE=${stack.taskQueue}`);
-  lines.push(`export SIGNALROOM_DATA_DIR=${stack.dataDir}   # for signalroom doctor: the sandbox's credentials`);
+  if (stack.sandbox) lines.push(`export SIGNALROOM_DATA_DIR=${stack.dataDir}   # for signalroom doctor: the sandbox's credentials`);
   return lines;
 }
 

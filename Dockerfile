@@ -6,6 +6,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
+COPY core ./core
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities

@@ -8,8 +8,8 @@ import { IntegrationError, ORGANIZATION } from '../src/slack/integrations';
 import type { SlackContext } from './slack/context';
 import { resolveUserRefs } from './slack/directory';
 import { resolveRequester } from './slack/requester';
-import { carrierViolation, policyOfGroups } from '../workflows/approval/policy';
-import type { ApprovalPolicy } from '../workflows/approval/types';
+import { carrierViolation, policyOfGroups } from '../core/approval/policy';
+import type { ApprovalPolicy } from '../core/approval/types';
 
 export function createApprovalActivities(slack: SlackContext) {
   return {

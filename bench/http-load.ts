@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { computeSlackSignature } from '../src/server/slack-signature';
-import { APPROVE_ACTION } from '../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../core/slack/blocks/approval-card';
 
 let clickSeq = 0;
 

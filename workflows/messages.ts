@@ -3,9 +3,9 @@
  * the server and the CLI (samples-typescript style).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from './approval/types';
-import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from './incident/types';
-import type { SlackClickSignal } from './click';
+import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from '../core/approval/types';
+import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
+import type { SlackClickSignal } from '../core/click';
 
 /**
  * A decision from Slack (a button click or a modal submit), delivered by the

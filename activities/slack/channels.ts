@@ -4,7 +4,7 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { channelNameProblem, normalizeChannelName } from '../../src/slack/channel-names';
+import { channelNameProblem, normalizeChannelName } from '../../core/slack/channel-names';
 import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { SlackContext } from './context';
 import { resolveUserRefs } from './directory';

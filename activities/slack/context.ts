@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { ApplicationFailure } from '@temporalio/common';
-import { channelMatches } from '../../src/slack/channel-names';
+import { channelMatches } from '../../core/slack/channel-names';
 import { refusal, slackErrorOf, slackFailure } from '../../src/slack/errors';
 import { IntegrationError, type ChannelAction, type Integration, type IntegrationRegistry } from '../../src/slack/integrations';
 

@@ -7,7 +7,7 @@ import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
 import { resolvePerson } from './requester';
-import { USER_GROUP_ID, USER_ID } from '../../src/slack/mrkdwn';
+import { USER_GROUP_ID, USER_ID } from '../../core/slack/mrkdwn';
 
 /** Names asked for in one lookup: an incident names a handful of people. */
 const MAX_NAMES = 100;

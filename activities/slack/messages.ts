@@ -8,7 +8,7 @@ import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal, slackFailure } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
-import { withHeadline } from '../../src/slack/blocks/headline';
+import { withHeadline } from '../../core/slack/blocks/headline';
 import { OutboundRefused, type OutboundClient, type OutboundResponse } from '../../src/net/outbound';
 import type { SlackContext } from './context';
 

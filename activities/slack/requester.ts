@@ -10,7 +10,7 @@ import type { UsersListResponse } from '@slack/web-api';
 import { slackErrorOf, slackFailure } from '../../src/slack/errors';
 import type { Integration } from '../../src/slack/integrations';
 import type { SlackContext } from './context';
-import { USER_ID, USER_MENTION as MENTION } from '../../src/slack/mrkdwn';
+import { USER_ID, USER_MENTION as MENTION } from '../../core/slack/mrkdwn';
 
 export type RequesterResolution = { ok: true; userId: string } | { ok: false; why: string };
 

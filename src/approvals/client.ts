@@ -3,13 +3,13 @@
  * HTTP API both use these, so a pipeline gets the same behaviour either way.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
-import { SA } from '../temporal/search-attributes';
-import { approvalRequestDetails } from '../temporal/details';
-import { parseDuration } from '../runbook/duration';
+import { SA } from '../../workflows/search-attributes';
+import { approvalRequestDetails } from '../../core/details';
+import { parseDuration } from '../../core/runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
-import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../workflows/approval/types';
-import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../workflows/approval/durations';
-import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../workflows/approval/policy';
+import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../core/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../core/approval/durations';
+import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../core/approval/policy';
 import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integrations';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';

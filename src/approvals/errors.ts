@@ -2,7 +2,7 @@
  * The errors of the approvals port, on their own: the CLI's HTTP adapter
  * throws and checks them too, and must not load Temporal's client to do so.
  */
-import type { DecideOutcome } from '../../workflows/approval/types';
+import type { DecideOutcome } from '../../core/approval/types';
 import { NotFoundError, SignalroomError, UnprocessableError } from '../errors';
 
 /** A request field that cannot be used, named as the API and CLI name it (the API's answer says `body.<field>`). */

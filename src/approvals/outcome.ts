@@ -5,7 +5,7 @@
  * as the reason (never the wrapper's "Activity task failed").
  */
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import type { ApprovalResult, ApprovalState, ApprovalStatus } from '../../workflows/approval/types';
+import type { ApprovalResult, ApprovalState, ApprovalStatus } from '../../core/approval/types';
 
 export type ApprovalOutcomeStatus = ApprovalStatus | 'failed';
 

@@ -7,9 +7,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { approvalStateQuery } from '../../workflows/messages';
-import { mayStillDecide } from '../../workflows/approval/policy';
-import { USER_ID } from '../slack/mrkdwn';
-import type { ApprovalState } from '../../workflows/approval/types';
+import { mayStillDecide } from '../../core/approval/policy';
+import { USER_ID } from '../../core/slack/mrkdwn';
+import type { ApprovalState } from '../../core/approval/types';
 
 /** At most this many pending approvals are looked at: those listing the person, and those listing nobody. */
 const MAX_PENDING_LOOKED_AT = 50;

@@ -6,7 +6,7 @@
  * same and exit the same.
  */
 import os from 'node:os';
-import type { ApprovalRequest, DecidedBy, DecideOutcome } from '../../workflows/approval/types';
+import type { ApprovalRequest, DecidedBy, DecideOutcome } from '../../core/approval/types';
 import { ApprovalInputError, ApprovalRefused } from './errors';
 import type { ApprovalService, ApprovalVerdict, ApprovalView } from './service';
 

@@ -7,7 +7,7 @@
 import { SlackContext } from '../../activities/slack/context';
 import { resolveRequester, type RequesterResolution } from '../../activities/slack/requester';
 import { IntegrationError, type IntegrationRegistry } from '../slack/integrations';
-import type { ApprovalRequest } from '../../workflows/approval/types';
+import type { ApprovalRequest } from '../../core/approval/types';
 
 export type RequesterCheck = (request: Pick<ApprovalRequest, 'requestedBy' | 'destination'>) => Promise<RequesterResolution>;
 

@@ -5,11 +5,11 @@
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../workflows/approval/types';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../core/approval/types';
 import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
 import { ApprovalInputError, ApprovalNotFound, ApprovalRefused } from './errors';
 import { approvalStatusOf, requestRefusal, rootCause } from './outcome';
-import { alreadyFinal } from '../../workflows/approval/policy';
+import { alreadyFinal } from '../../core/approval/policy';
 import type { ApprovalView } from './view';
 import type { RequesterCheck } from './requester-check';
 

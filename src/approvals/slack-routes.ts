@@ -7,7 +7,7 @@
  * lookup happens on the click path. The modal's submit is a plain
  * `signalroom:approval:decision` submission, routed as the approval signal.
  */
-import { APPROVE_WITH_INPUTS_ACTION, decisionModal, parseModalButtonValue, REJECT_WITH_REASON_ACTION } from '../slack/blocks/approval-card';
+import { APPROVE_WITH_INPUTS_ACTION, decisionModal, parseModalButtonValue, REJECT_WITH_REASON_ACTION } from '../../core/slack/blocks/approval-card';
 import type { InteractionRoute } from '../server/interaction-routes';
 
 export function approvalModalRoute(): InteractionRoute {

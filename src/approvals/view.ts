@@ -4,7 +4,7 @@
  * `ApprovalView` type of the service and the API client all come.
  */
 import { z } from 'zod';
-import { APPROVAL_STATUSES } from '../../workflows/approval/types';
+import { APPROVAL_STATUSES } from '../../core/approval/types';
 
 /** Timestamps are ISO 8601 strings; documented as date-time, not re-checked on the way out. */
 const Timestamp = z.string().meta({ format: 'date-time' });

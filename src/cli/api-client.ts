@@ -4,12 +4,12 @@
  * server but not Temporal.
  */
 import type { Command } from 'commander';
-import type { DecideOutcome } from '../../workflows/approval/types';
+import type { DecideOutcome } from '../../core/approval/types';
 import { ApprovalInputError } from '../approvals/errors';
 import { Unreachable } from '../errors';
 import type { ApprovalsPort, ApprovalView } from '../approvals/port';
-import { formatDuration } from '../runbook/duration';
-import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
+import { formatDuration } from '../../core/runbook/duration';
+import type { ActionItem, IncidentState, TaskRequest } from '../../core/incident/types';
 
 /** `--api` without a token: bad usage (exit 64) in every command. */
 export class ApiUsageError extends Error {}

@@ -14,11 +14,11 @@ import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './ap
 import { ApprovalInputError, ApprovalNotFound } from '../approvals/errors';
 import type { ApprovalsPort, ApprovalView } from '../approvals/port';
 import { onDemand } from './on-demand';
-import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../workflows/approval/types';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
-import { linkProblem, mrkdwnToPlain } from '../slack/mrkdwn';
+import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../core/approval/types';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
+import { linkProblem, mrkdwnToPlain } from '../../core/slack/mrkdwn';
 import { APPROVAL_EXIT } from '../approvals/outcome';
-import { MAX_APPROVALS } from '../../workflows/approval/policy';
+import { MAX_APPROVALS } from '../../core/approval/policy';
 
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;

@@ -16,12 +16,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
-import type { Problem } from '../runbook/validate';
+import type { Problem } from '../../core/runbook/validate';
 import { IncidentConflict, IncidentInputError, IncidentNotFound, ReservedInputError, TaskRefused, incidentWorkflowId } from '../incidents/errors';
 import type { IncidentService, RunbookCatalog } from '../incidents/service';
 import { onDemand } from './on-demand';
 import { cliOperator } from '../approvals/port';
-import type { ActionItem, IncidentState, TaskRequest } from '../../workflows/incident/types';
+import type { ActionItem, IncidentState, TaskRequest } from '../../core/incident/types';
 
 export const EXIT_INCIDENT_REFUSED = 1;
 const EXIT_USAGE = 64;

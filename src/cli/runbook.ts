@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadRunbookDir, loadRunbookFile, type LoadedRunbookFile } from '../runbook/load';
-import { runbookJsonSchema } from '../runbook/schema';
-import { formatProblem } from '../runbook/validate';
+import { runbookJsonSchema } from '../../core/runbook/schema';
+import { formatProblem } from '../../core/runbook/validate';
 
 export const EXIT_RUNBOOK_INVALID = 1;
 

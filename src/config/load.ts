@@ -8,8 +8,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { ConfigSchema, type SignalroomConfig } from './schema';
 import { referenceProblems } from './references';
-import { formatFileProblem, type FileProblem } from '../file-problem';
-import { didYouMean } from '../did-you-mean';
+import { formatFileProblem, type FileProblem } from '../../core/file-problem';
+import { didYouMean } from '../../core/did-you-mean';
 
 export type ConfigProblem = FileProblem;
 

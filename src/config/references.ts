@@ -5,7 +5,7 @@
  * nothing configured would only fail later, on a click or a request; it is
  * refused when the file loads, where it is written.
  */
-import { didYouMean } from '../did-you-mean';
+import { didYouMean } from '../../core/did-you-mean';
 import type { SignalroomConfig } from './schema';
 
 export interface ReferenceProblem {

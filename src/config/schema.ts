@@ -3,14 +3,14 @@
  * here only as `${ENV}` references resolved at load time; they never leave
  * the process that loaded them (workflows carry integration names only).
  */
-import { USER_ID } from '../slack/mrkdwn';
+import { USER_ID } from '../../core/slack/mrkdwn';
 import { z } from 'zod';
 import { hostRuleProblem } from '../net/host-rules';
 
 /** A Slack channel name pattern: `inc-*`, `deploys`, or `*` for any. */
 const channelPattern = z.string().min(1).regex(/^[a-z0-9_\-*]+$/, 'a channel pattern uses lowercase letters, digits, - _ and * only (no #)');
 
-/** A Slack user id, by the one pattern for it (src/slack/mrkdwn.ts). */
+/** A Slack user id, by the one pattern for it (core/slack/mrkdwn.ts). */
 const SlackUserId = z.string().max(32).regex(USER_ID, 'a Slack user id like U0123ABCD');
 
 export const ChannelPermissionsSchema = z

@@ -2,14 +2,14 @@
  * Opening and driving incidents from outside the worker (CLI and API).
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { CHANNEL_OUTPUTS, type Runbook } from '../runbook/types';
+import { CHANNEL_OUTPUTS, type Runbook } from '../../core/runbook/types';
 import { incidentStateQuery } from '../../workflows/messages';
 import { differingFields } from '../join-conflict';
-import { SA } from '../temporal/search-attributes';
+import { SA } from '../../workflows/search-attributes';
 import type { incident } from '../../workflows/incident/workflow';
-import type { IncidentCaller } from '../../workflows/incident/types';
+import type { IncidentCaller } from '../../core/incident/types';
 import { IncidentClosedError, IncidentConflict, IncidentInputError, ReservedInputError, incidentWorkflowId } from './errors';
-import { reservedInputsIn, reservedInputsProblem } from '../runbook/reserved-inputs';
+import { reservedInputsIn, reservedInputsProblem } from '../../core/runbook/reserved-inputs';
 
 /** `incident.id=42` style values to the workflow's incident record, checked against the runbook's inputs. */
 export function incidentValues(runbook: Runbook, values: Record<string, string>): Record<string, string> {

@@ -16,11 +16,11 @@ import { SlackContext } from '../../activities/slack/context';
 import { resolveUserRefs } from '../../activities/slack/directory';
 import type { ApproverGroupConfig, IncidentPolicy, SignalroomConfig } from '../config/schema';
 import { ORGANIZATION, type IntegrationRegistry } from '../slack/integrations';
-import { audienceOf, type IncidentAudience } from './audience';
+import { audienceOf, type IncidentAudience } from '../../core/incident/audience';
 import type { IncidentService } from './service';
 import { ownEntry } from '../config/own';
 
-export type { IncidentAudience } from './audience';
+export type { IncidentAudience } from '../../core/incident/audience';
 
 export type CommandVerb = 'open' | 'update' | 'severity' | 'resolve' | (string & {});
 

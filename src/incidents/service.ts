@@ -7,12 +7,12 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import path from 'node:path';
 import { loadRunbookDir } from '../runbook/load';
-import type { Runbook } from '../runbook/types';
+import type { Runbook } from '../../core/runbook/types';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
-import type { ActionItem, IncidentCaller, IncidentState, TaskRequest } from '../../workflows/incident/types';
+import type { ActionItem, IncidentCaller, IncidentState, TaskRequest } from '../../core/incident/types';
 import { openIncident } from './client';
 import { incidentWorkflowId } from './errors';
-import { postmortemMarkdown } from './postmortem';
+import { postmortemMarkdown } from '../../core/incident/postmortem';
 import { IncidentNotFound, RunbookNotFound, TaskRefused } from './errors';
 
 export interface RunbookCatalog {

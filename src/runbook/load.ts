@@ -3,8 +3,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Runbook } from './types';
-import { parseRunbook, type ParseResult, type Problem } from './validate';
+import type { Runbook } from '../../core/runbook/types';
+import { parseRunbook, type ParseResult, type Problem } from '../../core/runbook/validate';
 
 /** Runbook files are YAML. */
 export const RUNBOOK_FILE = /\.ya?ml$/i;

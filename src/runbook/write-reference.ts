@@ -1,8 +1,8 @@
 /** `npm run runbook-reference`: writes the README's step table and runbooks/runbook.schema.json from the step kinds. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withStepTable } from './reference';
-import { runbookJsonSchema } from './schema';
+import { withStepTable } from '../../core/runbook/reference';
+import { runbookJsonSchema } from '../../core/runbook/schema';
 
 const root = path.resolve(__dirname, '../..');
 const readme = path.join(root, 'README.md');

@@ -12,18 +12,18 @@ import { actingUser, recordedCaller, type ApiCaller } from './api-auth';
 import type { ApprovalService } from '../approvals/service';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import { ApprovalOutcomeSchema, ApprovalViewSchema } from '../approvals/view';
-import { parseDuration } from '../runbook/duration';
-import type { ApprovalRequest } from '../../workflows/approval/types';
-import { USER_ID } from '../slack/mrkdwn';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../../workflows/approval/durations';
-import { MAX_APPROVALS } from '../../workflows/approval/policy';
+import { parseDuration } from '../../core/runbook/duration';
+import type { ApprovalRequest } from '../../core/approval/types';
+import { USER_ID } from '../../core/slack/mrkdwn';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
+import { MAX_APPROVALS } from '../../core/approval/policy';
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT = '30s';
 
 const Name = z.string().min(1).max(200);
-/** The link rule of src/slack/mrkdwn.ts (`linkProblem`) as a pattern, so a refused link is a 400 naming `link`. */
+/** The link rule of core/slack/mrkdwn.ts (`linkProblem`) as a pattern, so a refused link is a 400 naming `link`. */
 const LINK_PATTERN = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#|<>\s]+[^|<>\s]*$/;
 
 const UserId = z.string().max(32).regex(USER_ID).describe('A Slack user ID.');

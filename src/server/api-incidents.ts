@@ -10,7 +10,7 @@ import { invalidRequest, unprocessable } from './errors';
 import { RunbookValidationProcess } from './runbook-validation';
 import type { IncidentService } from '../incidents/service';
 import { actingUser, recordedCaller } from './api-auth';
-import type { IncidentState } from '../../workflows/incident/types';
+import type { IncidentState } from '../../core/incident/types';
 
 const Problem = z.object({ file: z.string(), line: z.number().int(), column: z.number().int(), field: z.string(), message: z.string() });
 
@@ -25,7 +25,7 @@ export const MAX_PROBLEMS_RETURNED = 100;
 const IncidentId = z.object({ id: z.string().min(1).max(200) });
 const Inputs = z.record(z.string(), textOrNumber(z.string().max(3000)));
 const Opened = z.object({ workflowId: z.string(), runId: z.string().optional() });
-/** The workflow's own state, passed through as it is (its shape is the workflow's: workflows/incident/types.ts). */
+/** The workflow's own state, passed through as it is (its shape is the workflow's: core/incident/types.ts). */
 const IncidentStateBody = z.custom<IncidentState>((value) => typeof value === 'object' && value !== null).meta({ type: 'object', additionalProperties: true });
 const Accepted = { 202: z.object({ accepted: z.boolean() }) };
 const OpenConflict = errorResponse('The incident id is open with another runbook or other inputs; `fields` names what differs. It was not joined.');

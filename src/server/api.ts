@@ -15,7 +15,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { z } from 'zod';
 import { apiAuth, type ApiTokenConfig } from './api-auth';
 import { ErrorBody, InternalErrorBody, noRoute } from './errors';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean } from '../../core/did-you-mean';
 
 export const API_PREFIX = '/api/v1';
 

@@ -12,7 +12,7 @@ import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@tempora
 import { NamespaceNotFoundError } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClickSignal } from './interaction-routes';
-import type { SlackClickSignal } from '../../workflows/click';
+import type { SlackClickSignal } from '../../core/click';
 import type { ClickOutcome } from './metrics';
 import { postToResponseUrl } from '../slack/response-url';
 import { SeenKeys } from './seen-keys';

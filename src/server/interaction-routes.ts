@@ -12,7 +12,7 @@
  * `handle.signal(signal, SlackClickSignal)`.
  */
 import type { SignalDefinition } from '@temporalio/common';
-import type { SlackClickSignal } from '../../workflows/click';
+import type { SlackClickSignal } from '../../core/click';
 import type { VerifiedSlackApp } from './slack-request';
 
 /** One element of a `block_actions` payload's `actions`. */
@@ -107,7 +107,7 @@ export interface InteractionRoute {
   toSignal(interaction: Interaction): RouteDecision;
 }
 
-/** What a workflow receives from `featureRoute`: the click contract, declared once in workflows/click.ts. */
+/** What a workflow receives from `featureRoute`: the click contract, declared once in core/click.ts. */
 
 export const ACTION_PREFIX = 'signalroom:';
 

@@ -4,7 +4,7 @@
 // parsed where that ends only this one. Plain JS: it loads the TypeScript
 // sources through tsx, as bin/signalroom.js does.
 require('../../bin/typescript');
-const { parseRunbook } = require('../runbook/validate.ts');
+const { parseRunbook } = require('../../core/runbook/validate.ts');
 
 // Never outlive the server: when it goes, so does this process.
 process.on('disconnect', () => process.exit(0));

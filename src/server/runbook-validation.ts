@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import type { Problem } from '../runbook/validate';
+import type { Problem } from '../../core/runbook/validate';
 import { SignalroomError, UnprocessableError } from '../errors';
 import { tooManyRequests } from './errors';
 

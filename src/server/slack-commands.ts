@@ -19,7 +19,7 @@ import { fromOrganization, ORGANIZATION, type OrganizationWorkspace } from '../s
 import type { IncidentService } from '../incidents/service';
 import { SignalroomError } from '../errors';
 import { pendingApprovalsFor } from '../approvals/pending';
-import { escapeMrkdwn as esc, slackDate } from '../slack/mrkdwn';
+import { escapeMrkdwn as esc, slackDate } from '../../core/slack/mrkdwn';
 import { SIGNATURE_MAX_AGE_SECONDS } from './slack-signature';
 import { SeenKeys } from './seen-keys';
 

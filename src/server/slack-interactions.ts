@@ -2,7 +2,7 @@
  * POST /slack/interactions — Slack's Request URL for buttons and modals.
  *
  * Verify (v0 signature over the raw body), route, signal, acknowledge: always
- * within Slack's 3 seconds, never waiting on the worker (DESIGN rule 4).
+ * within Slack's 3 seconds, never waiting on the worker (docs/ARCHITECTURE.md, "The path of a click").
  * Anything unsigned, stale, malformed or too large gets a 4xx naming the
  * problem and never reaches a workflow.
  */

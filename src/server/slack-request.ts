@@ -4,8 +4,8 @@
  * request claims to come from chooses the one signing secret to check it
  * with, and what the signature proves travels on as `request.slack`.
  *
- * A signature proves which Slack app sent the request, nothing more (DESIGN
- * rule 8). When apps are identified in configuration (`appId`, `teamId`,
+ * A signature proves which Slack app sent the request, nothing more
+ * (SECURITY.md, "What Signalroom trusts, and for what"). When apps are identified in configuration (`appId`, `teamId`,
  * `enterpriseId`), a request claiming one app is verified with that app's
  * secret only; a signature made with another app's secret is refused. When
  * they are not, the secret that matches names the app.

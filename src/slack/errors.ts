@@ -1,5 +1,5 @@
 /**
- * Turns every Slack outcome into what Temporal should do next (design rule 3):
+ * Turns every Slack outcome into what Temporal should do next (docs/ARCHITECTURE.md, "The path of a runbook step"):
  * a 429 retries after its Retry-After, 5xx and network errors retry with
  * backoff, and anything else fails for good with a message that tells the
  * operator what to fix.

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Unreachable } from '../errors';
-import { formatDuration, parseDuration } from '../runbook/duration';
+import { formatDuration, parseDuration } from '../../core/runbook/duration';
 import { runningDev } from '../config/dev-file';
 
 /**

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { devServerSearchAttributeArgs } from './search-attributes';
+import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { devServerDynamicConfigArgs } from './dynamic-config';
 import { freePort } from './free-port';
 

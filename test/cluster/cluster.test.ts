@@ -23,7 +23,7 @@ import { featureInteractionRoutes } from '../../src/server/features';
 import { requestApproval } from '../../src/approvals/client';
 import { openIncident } from '../../src/incidents/client';
 import { loadRunbookFile } from '../../src/runbook/load';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
 import type { ClusterStatus } from '../../src/temporal/cluster/cluster';
 import { workflowsPath } from '../../src/worker';
 import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';

@@ -10,7 +10,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { startApproval } from '../../src/approvals/client';
-import type { ApprovalResult } from '../../workflows/approval/types';
+import type { ApprovalResult } from '../../core/approval/types';
 import { decideUpdate } from '../../workflows/messages';
 import { eventually } from '../support/eventually';
 import { slackHarness, type SlackHarness } from '../support/slack';

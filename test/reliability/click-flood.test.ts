@@ -5,8 +5,8 @@
  */
 import { startApproval } from '../../src/approvals/client';
 import { DEFAULT_CLICK_RATE_LIMIT } from '../../src/server/click-delivery';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
-import { OTHER_REFUSERS, REFUSALS_KEPT, REFUSERS_COUNTED, REPLIES_PER_PERSON } from '../../workflows/approval/policy';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
+import { OTHER_REFUSERS, REFUSALS_KEPT, REFUSERS_COUNTED, REPLIES_PER_PERSON } from '../../core/approval/policy';
 import { FINAL_REPLIES, REPLY_BATCH } from '../../workflows/approval/workflow';
 import { approvalDecisionSignal, approvalStateQuery } from '../../workflows/messages';
 import { card } from '../support/approvals';

@@ -21,7 +21,7 @@ import { featureInteractionRoutes } from '../../src/server/features';
 import { requestApproval } from '../../src/approvals/client';
 import { openIncident } from '../../src/incidents/client';
 import { loadRunbookFile } from '../../src/runbook/load';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
 import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
 import type { approval } from '../../workflows/approval/workflow';
 import type { incident } from '../../workflows/incident/workflow';

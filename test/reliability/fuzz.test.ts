@@ -14,7 +14,7 @@ import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/fea
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { markupIn } from '../../src/sandbox';
 import { IncidentService } from '../../src/incidents/service';
-import { parseRunbook } from '../../src/runbook/validate';
+import { parseRunbook } from '../../core/runbook/validate';
 import { ConfigError, parseConfig } from '../../src/config/load';
 
 const root = path.resolve(__dirname, '../..');

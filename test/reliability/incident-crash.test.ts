@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadRunbookFile } from '../../src/runbook/load';
-import type { Runbook } from '../../src/runbook/types';
+import type { Runbook } from '../../core/runbook/types';
 import { openIncident } from '../../src/incidents/client';
 import { incidentResolveSignal, incidentStateQuery, incidentUpdateSignal } from '../../workflows/messages';
 import type { Sandbox } from '../../src/sandbox';

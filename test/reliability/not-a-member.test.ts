@@ -8,7 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { normalizeApprovalRequest, requestApproval } from '../../src/approvals/client';
 import { openIncident } from '../../src/incidents/client';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
 import type { approval } from '../../workflows/approval/workflow';
 import { incidentResolveSignal, incidentStateQuery } from '../../workflows/messages';
 import { approvalStack, buttons, eventually, uniqueExecution, visibleText, type ApprovalStack } from '../support/approvals';

@@ -16,7 +16,7 @@ import { featureInteractionRoutes, featureApiRoutes } from '../../src/server/fea
 import { requestApproval } from '../../src/approvals/client';
 import { openIncident } from '../../src/incidents/client';
 import { loadRunbookFile } from '../../src/runbook/load';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
 import { capturedSdkLogs, testClient, testWorker } from '../support/temporal';
 import { slackHarness } from '../support/slack';
 import { eventually } from '../support/eventually';

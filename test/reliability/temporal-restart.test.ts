@@ -16,7 +16,7 @@ import { createWorker } from '../../src/worker';
 import { buildServer } from '../../src/server/app';
 import { featureInteractionRoutes } from '../../src/server/features';
 import { requestApproval } from '../../src/approvals/client';
-import { APPROVE_ACTION } from '../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../core/slack/blocks/approval-card';
 import { slackHarness, type SlackHarness } from '../support/slack';
 import { quietRuntime, uniqueTaskQueue } from '../support/temporal';
 import { eventually } from '../support/eventually';

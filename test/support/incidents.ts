@@ -11,8 +11,8 @@ import { buildServer } from '../../src/server/app';
 import { featureApiRoutes } from '../../src/server/features';
 import type { ApiPermission } from '../../src/server/api-auth';
 import { runningWorker, type TestWorker } from './temporal';
-import { parseRunbook } from '../../src/runbook/validate';
-import type { Runbook } from '../../src/runbook/types';
+import { parseRunbook } from '../../core/runbook/validate';
+import type { Runbook } from '../../core/runbook/types';
 import { rememberSecrets, slackHarness, type SlackHarness } from './slack';
 
 export type IncidentSlack = SlackHarness;

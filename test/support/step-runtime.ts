@@ -1,7 +1,7 @@
 /**
  * A StepRuntime without Temporal or Slack, for running one step kind in a
  * unit test: templates are rendered as the incident workflow renders them
- * (src/runbook/template.ts, values escaped in mrkdwn, runbook blocks as
+ * (core/runbook/template.ts, values escaped in mrkdwn, runbook blocks as
  * Block Kit), and every call the step makes (its Slack activities, timers,
  * approvals, notes) is recorded in order with what it was given.
  *
@@ -11,13 +11,13 @@
  * calling another fails the test.
  */
 import type { Activities } from '../../activities';
-import { StepSchema } from '../../src/runbook/schema';
-import type { ActivityName, ApprovalOutcome, StepOutputs, StepResult, StepRuntime } from '../../src/runbook/steps/kind';
-import { kindOfOperation, type StepActivities } from '../../src/runbook/steps/registry';
-import { renderTemplate, type TemplateContext } from '../../src/runbook/template';
-import type { IncidentEvent, RunbookSection, RunbookStep } from '../../src/runbook/types';
-import { channelLink, mrkdwnValue } from '../../src/slack/mrkdwn';
-import { toBlockKit } from '../../workflows/incident/blocks';
+import { StepSchema } from '../../core/runbook/schema';
+import type { ActivityName, ApprovalOutcome, StepOutputs, StepResult, StepRuntime } from '../../core/runbook/steps/kind';
+import { kindOfOperation, type StepActivities } from '../../core/runbook/steps/registry';
+import { renderTemplate, type TemplateContext } from '../../core/runbook/template';
+import type { IncidentEvent, RunbookSection, RunbookStep } from '../../core/runbook/types';
+import { channelLink, mrkdwnValue } from '../../core/slack/mrkdwn';
+import { toBlockKit } from '../../core/incident/blocks';
 
 /** One thing the step did: `slack.postMessage`, `sleep`, `requestApproval`, `noteError`… and its argument(s). */
 export interface RecordedCall {

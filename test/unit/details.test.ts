@@ -1,6 +1,6 @@
-import { approvalDetails, approvalRequestDetails, incidentDetails, mdText } from '../../src/temporal/details';
-import type { ApprovalInput, ApprovalState } from '../../workflows/approval/types';
-import type { IncidentState } from '../../workflows/incident/types';
+import { approvalDetails, approvalRequestDetails, incidentDetails, mdText } from '../../core/details';
+import type { ApprovalInput, ApprovalState } from '../../core/approval/types';
+import type { IncidentState } from '../../core/incident/types';
 
 const request: ApprovalInput = {
   pipeline: 'api',

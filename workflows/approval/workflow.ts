@@ -22,16 +22,16 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { approvalBlocks, approvalText } from '../../src/slack/blocks/approval-card';
-import { escapeMrkdwn as esc, userMention, USER_ID } from '../../src/slack/mrkdwn';
-import { failedApprovalBlocks, failedApprovalText } from '../../src/slack/blocks/approval-failed';
-import { MAX_LISTED_APPROVERS, SA } from '../../src/temporal/search-attributes';
-import { approvalDetails } from '../../src/temporal/details';
+import { approvalBlocks, approvalText } from '../../core/slack/blocks/approval-card';
+import { escapeMrkdwn as esc, userMention, USER_ID } from '../../core/slack/mrkdwn';
+import { failedApprovalBlocks, failedApprovalText } from '../../core/slack/blocks/approval-failed';
+import { MAX_LISTED_APPROVERS, SA } from '../search-attributes';
+import { approvalDetails } from '../../core/details';
 import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../messages';
-import { clickMismatch, type SlackClickSignal } from '../click';
-import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from './policy';
-import { approvalDuration, type ApprovalDurationField } from './durations';
-import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from './types';
+import { clickMismatch, type SlackClickSignal } from '../../core/click';
+import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from '../../core/approval/policy';
+import { approvalDuration, type ApprovalDurationField } from '../../core/approval/durations';
+import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from '../../core/approval/types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',

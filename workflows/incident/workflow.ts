@@ -5,7 +5,7 @@
  *
  * The workflow is a small interpreter: IncidentRun holds the run's state,
  * the handlers are registered at the top, and each step is run by its kind
- * (src/runbook/steps/registry.ts). Each Slack effect is an idempotent
+ * (core/runbook/steps/registry.ts). Each Slack effect is an idempotent
  * activity with a key derived from the step, so a crash or retry never
  * repeats one.
  */
@@ -28,24 +28,24 @@ import {
   ApplicationFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { renderTemplate, type PlaceholderPosition, type TemplateContext } from '../../src/runbook/template';
-import { evaluateWhen } from '../../src/runbook/condition';
-import { formatDuration } from '../../src/runbook/duration';
-import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../src/runbook/types';
-import { kindOf } from '../../src/runbook/steps/registry';
-import type { StepRuntime } from '../../src/runbook/steps/kind';
-import { SA } from '../../src/temporal/search-attributes';
+import { renderTemplate, type PlaceholderPosition, type TemplateContext } from '../../core/runbook/template';
+import { evaluateWhen } from '../../core/runbook/condition';
+import { formatDuration } from '../../core/runbook/duration';
+import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../core/runbook/types';
+import { kindOf } from '../../core/runbook/steps/registry';
+import type { StepRuntime } from '../../core/runbook/steps/kind';
+import { SA } from '../search-attributes';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
-import { actionItemLine, actionItemMessage } from '../../src/slack/blocks/action-item';
-import { clickMismatch, type SlackClickSignal } from '../click';
-import { peopleIn, postmortemMarkdown } from '../../src/incidents/postmortem';
+import { actionItemLine, actionItemMessage } from '../../core/slack/blocks/action-item';
+import { clickMismatch, type SlackClickSignal } from '../../core/click';
+import { peopleIn, postmortemMarkdown } from '../../core/incident/postmortem';
 import type { approval } from '../approval/workflow';
-import type { ApprovalResult } from '../approval/types';
-import { toBlockKit } from './blocks';
-import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } from '../../src/slack/mrkdwn';
-import { audienceOf } from '../../src/incidents/audience';
-import { describeStep } from '../../src/runbook/describe';
-import { reservedInputsIn, reservedInputsProblem } from '../../src/runbook/reserved-inputs';
+import type { ApprovalResult } from '../../core/approval/types';
+import { toBlockKit } from '../../core/incident/blocks';
+import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } from '../../core/slack/mrkdwn';
+import { audienceOf } from '../../core/incident/audience';
+import { describeStep } from '../../core/runbook/describe';
+import { reservedInputsIn, reservedInputsProblem } from '../../core/runbook/reserved-inputs';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -57,8 +57,8 @@ const MARKUP_VALUES = new Set(['resolution.summary']);
 const isChannelLink = (text: string, name: string) => (name === 'incident.channelLink' || /^steps\.[^.]+\.link$/.test(name)) && /^<#[CG][A-Z0-9]+>$/.test(text);
 const asMrkdwnValue = (text: string, name: string, position: PlaceholderPosition) =>
   position === 'text' && (MARKUP_VALUES.has(name) || isChannelLink(text, name)) ? text : mrkdwnValue(text, name, position);
-import { incidentDetails } from '../../src/temporal/details';
-import type { ActionItem, IncidentCaller, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest, TimelineEntry } from './types';
+import { incidentDetails } from '../../core/details';
+import type { ActionItem, IncidentCaller, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest, TimelineEntry } from '../../core/incident/types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { APPROVE_ACTION, REJECT_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { buttons, card, CHANNEL, approvalCliStack, eventually, uniqueExecution, visibleText } from '../../support/approvals';
 

@@ -8,9 +8,9 @@
  *   SIGNALROOM_RECORD_HISTORIES=1 npx jest test/integration/approvals/replay
  */
 import { approvalWorkflowId, requestApproval } from '../../../src/approvals/client';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { decideUpdate } from '../../../workflows/messages';
-import type { ApprovalRequest } from '../../../workflows/approval/types';
+import type { ApprovalRequest } from '../../../core/approval/types';
 import { recordHistory, replayRecordedRun } from '../../support/history';
 import { approvalStack, card, CHANNEL, eventually, type ApprovalStack } from '../../support/approvals';
 

@@ -6,7 +6,7 @@
 import { openIncident } from '../../../src/incidents/client';
 import { IncidentService } from '../../../src/incidents/service';
 import { incidentStateQuery } from '../../../workflows/messages';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { runbookFrom } from '../../support/incidents';
 import { API_TOKEN, approvalStack, buttons, CHANNEL, eventually, uniqueExecution, visibleText, type ApprovalStack } from '../../support/approvals';
 

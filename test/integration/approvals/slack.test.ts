@@ -7,11 +7,11 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { normalizeApprovalRequest, requestApproval } from '../../../src/approvals/client';
-import { APPROVE_ACTION, APPROVE_WITH_INPUTS_ACTION, REJECT_ACTION, REJECT_WITH_REASON_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION, APPROVE_WITH_INPUTS_ACTION, REJECT_ACTION, REJECT_WITH_REASON_ACTION } from '../../../core/slack/blocks/approval-card';
 import { signRequest } from '../../../src/sandbox';
 import { cancelApprovalUpdate } from '../../../workflows/messages';
 import type { approval } from '../../../workflows/approval/workflow';
-import type { ApprovalRequest } from '../../../workflows/approval/types';
+import type { ApprovalRequest } from '../../../core/approval/types';
 import { approvalStack, buttons, card, CHANNEL, eventually, toldTo, uniqueExecution, visibleText, type ApprovalStack } from '../../support/approvals';
 
 let stack: ApprovalStack;

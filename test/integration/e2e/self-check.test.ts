@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { testClient, testTemporalAddress, testWorker } from '../../support/temporal';
-import { SEARCH_ATTRIBUTES } from '../../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import { eventually } from '../../support/eventually';
 
 const exec = promisify(execFile);

@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { IncidentService } from '../../../src/incidents/service';
 import { openIncident } from '../../../src/incidents/client';
-import { TASK_DONE_ACTION } from '../../../src/slack/blocks/action-item';
+import { TASK_DONE_ACTION } from '../../../core/slack/blocks/action-item';
 import { incidentStateQuery } from '../../../workflows/messages';
 import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { eventually, incidentSlack, runbookFrom, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';

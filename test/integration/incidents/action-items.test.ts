@@ -11,7 +11,7 @@ import { buildServer } from '../../../src/server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../../../src/server/features';
 import { IncidentService } from '../../../src/incidents/service';
 import { openIncident } from '../../../src/incidents/client';
-import { TASK_DONE_ACTION } from '../../../src/slack/blocks/action-item';
+import { TASK_DONE_ACTION } from '../../../core/slack/blocks/action-item';
 import { incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
 import { runningWorker, type RunningWorker } from '../../support/temporal';
 import { SANDBOX_PAGE_HEADER } from '../../../src/sandbox/page/routes';

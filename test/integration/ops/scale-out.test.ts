@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { openIncident } from '../../../src/incidents/client';
 import { loadRunbookFile } from '../../../src/runbook/load';
-import type { Runbook } from '../../../src/runbook/types';
+import type { Runbook } from '../../../core/runbook/types';
 import type { Sandbox } from '../../../src/sandbox';
 import { incidentStateQuery } from '../../../workflows/messages';
 import { testClient, testNamespace, uniqueTaskQueue } from '../../support/temporal';

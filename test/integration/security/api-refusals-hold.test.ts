@@ -8,7 +8,7 @@
  * errors.ts), thrown by the service and mapped once by the server; each must
  * reach the caller as its stable code and change nothing.
  */
-import { REJECT_ACTION } from '../../../src/slack/blocks/approval-card';
+import { REJECT_ACTION } from '../../../core/slack/blocks/approval-card';
 import { card } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';
 

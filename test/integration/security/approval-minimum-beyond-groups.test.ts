@@ -12,7 +12,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { approvalWorkflowId } from '../../../src/approvals/client';
-import { MAX_APPROVALS } from '../../../workflows/approval/policy';
+import { MAX_APPROVALS } from '../../../core/approval/policy';
 import { approvalCliStack, CHANNEL, API_TOKEN, uniqueExecution } from '../../support/approvals';
 import { runSignalroom } from '../../support/ops';
 

@@ -9,8 +9,8 @@
  */
 import { startApproval } from '../../../src/approvals/client';
 import { DEFAULT_CLICK_RATE_LIMIT } from '../../../src/server/click-delivery';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
-import { OTHER_REFUSERS, recordRefusal, REFUSERS_COUNTED } from '../../../workflows/approval/policy';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
+import { OTHER_REFUSERS, recordRefusal, REFUSERS_COUNTED } from '../../../core/approval/policy';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
 import { CHANNEL, clickPayload, eventually, formOf, securityStack, type SecurityStack } from '../../support/security';

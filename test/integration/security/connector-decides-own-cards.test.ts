@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startApproval, approvalWorkflowId } from '../../../src/approvals/client';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { card, uniqueExecution } from '../../support/approvals';
 import { CHANNEL, clickPayload, CONNECTOR_APP_ID, CONNECTOR_SECRET, CONNECTOR_TEAM_ID, eventually, formOf, securityStack, type SecurityStack } from '../../support/security';

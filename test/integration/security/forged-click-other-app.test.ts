@@ -5,7 +5,7 @@
  * approver's click against another card.
  */
 import { startApproval } from '../../../src/approvals/client';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
 import { CHANNEL, clickPayload, CONNECTOR_APP_ID, CONNECTOR_SECRET, CONNECTOR_TEAM_ID, eventually, formOf, securityStack, type SecurityStack } from '../../support/security';

@@ -10,7 +10,7 @@ import { IncidentService } from '../../../src/incidents/service';
 import { responderAccess } from '../../../src/incidents/command-access';
 import { buildServer } from '../../../src/server/app';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
-import { TASK_DONE_ACTION } from '../../../src/slack/blocks/action-item';
+import { TASK_DONE_ACTION } from '../../../core/slack/blocks/action-item';
 import { ConfigSchema } from '../../../src/config/schema';
 import { eventually, securityStack, type SecurityStack } from '../../support/security';
 

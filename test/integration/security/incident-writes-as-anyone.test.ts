@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { incidentStateQuery } from '../../../workflows/messages';
-import type { IncidentState } from '../../../workflows/incident/types';
+import type { IncidentState } from '../../../core/incident/types';
 import { card } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';
 

@@ -15,7 +15,7 @@ import { featureInteractionRoutes } from '../../../src/server/features';
 import { serverDepsFrom } from '../../../src/cli/server';
 import { createRuntime } from '../../../src/runtime';
 import { ConfigSchema } from '../../../src/config/schema';
-import { ConditionTooComplexError, parseCondition } from '../../../src/runbook/condition';
+import { ConditionTooComplexError, parseCondition } from '../../../core/runbook/condition';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
 import { SANDBOX_PAGE_HEADER } from '../../../src/sandbox/page/routes';
 import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET, serverWithoutTemporal } from '../../support/server';

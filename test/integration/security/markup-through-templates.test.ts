@@ -15,9 +15,9 @@
 import type { Client } from '@temporalio/client';
 import { markupIn, messageMarkup } from '../../../src/sandbox';
 import { openIncident } from '../../../src/incidents/client';
-import { failedApprovalBlocks, failedApprovalText } from '../../../src/slack/blocks/approval-failed';
-import { judgeAttempt } from '../../../workflows/approval/policy';
-import type { ApprovalState } from '../../../workflows/approval/types';
+import { failedApprovalBlocks, failedApprovalText } from '../../../core/slack/blocks/approval-failed';
+import { judgeAttempt } from '../../../core/approval/policy';
+import type { ApprovalState } from '../../../core/approval/types';
 import { incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
 import { testClient, testWorker, type TestWorker } from '../../support/temporal';
 import { eventually, incidentSlack, runbookFrom, uniqueIncidentId, type IncidentSlack } from '../../support/incidents';

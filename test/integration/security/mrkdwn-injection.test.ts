@@ -9,10 +9,10 @@
  * sandbox reads the markup of each message as Slack would (`messageMarkup`).
  */
 import { messageMarkup, markupIn } from '../../../src/sandbox';
-import { approvalBlocks, approvalText } from '../../../src/slack/blocks/approval-card';
-import { escapeMrkdwn, linkProblem, mrkdwnLink } from '../../../src/slack/mrkdwn';
-import { renderTemplate } from '../../../src/runbook/template';
-import type { ApprovalState } from '../../../workflows/approval/types';
+import { approvalBlocks, approvalText } from '../../../core/slack/blocks/approval-card';
+import { escapeMrkdwn, linkProblem, mrkdwnLink } from '../../../core/slack/mrkdwn';
+import { renderTemplate } from '../../../core/runbook/template';
+import type { ApprovalState } from '../../../core/approval/types';
 import { eventually, incidentApiStack, messagesWith, uniqueIncidentId, type IncidentApiStack } from '../../support/incidents';
 import { runSignalroom } from '../../support/ops';
 import { API_TOKEN, approvalStack, card, CHANNEL, uniqueExecution, type ApprovalStack } from '../../support/approvals';
@@ -20,7 +20,7 @@ import { API_TOKEN, approvalStack, card, CHANNEL, uniqueExecution, type Approval
 const PING = '<!channel> <!here> <!subteam^S123> <@U0CAROL>';
 const SPOOF = '<https://evil.example|https://status.example.com>';
 
-describe('the escaping rule (src/slack/mrkdwn.ts)', () => {
+describe('the escaping rule (core/slack/mrkdwn.ts)', () => {
   test('escapes exactly &, < and >, so no value can become a mention or a link', () => {
     expect(escapeMrkdwn(`${PING} & ${SPOOF} *bold*`)).toBe('&lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S123&gt; &lt;@U0CAROL&gt; &amp; &lt;https://evil.example|https://status.example.com&gt; *bold*');
     expect(markupIn(escapeMrkdwn(`${PING} ${SPOOF}`))).toEqual({ mentions: [], labelledLinks: [] });

@@ -3,9 +3,9 @@
  * approves once and satisfies both minimums alone.
  */
 import { startApproval } from '../../../src/approvals/client';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
-import { approvalsComplete } from '../../../workflows/approval/policy';
-import type { ApprovalState } from '../../../workflows/approval/types';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
+import { approvalsComplete } from '../../../core/approval/policy';
+import type { ApprovalState } from '../../../core/approval/types';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';

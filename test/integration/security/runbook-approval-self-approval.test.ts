@@ -9,9 +9,9 @@ import { IncidentService } from '../../../src/incidents/service';
 import { responderAccess } from '../../../src/incidents/command-access';
 import { buildServer } from '../../../src/server/app';
 import { computeSlackSignature } from '../../../src/server/slack-signature';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalStateQuery, incidentStateQuery } from '../../../workflows/messages';
-import type { ApprovalResult } from '../../../workflows/approval/types';
+import type { ApprovalResult } from '../../../core/approval/types';
 import { buttons, visibleText } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';
 

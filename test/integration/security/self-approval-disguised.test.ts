@@ -3,7 +3,7 @@
  * not recognize as her (a lower-cased id, a mention, her handle, an id with
  * an invisible character), then approves it herself.
  */
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
 import { CHANNEL, eventually, securityStack, type SecurityStack } from '../../support/security';

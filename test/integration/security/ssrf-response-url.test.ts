@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { startApproval } from '../../../src/approvals/client';
 import { postToResponseUrl } from '../../../src/slack/response-url';
 import { OutboundClient, OutboundRefused } from '../../../src/net/outbound';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { approvalDecisionSignal, approvalStateQuery } from '../../../workflows/messages';
 import { card } from '../../support/approvals';
 import { CHANNEL, clickPayload, eventually, formOf, securityStack, type SecurityStack } from '../../support/security';

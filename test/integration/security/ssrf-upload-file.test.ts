@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openIncident } from '../../../src/incidents/client';
-import type { IncidentState } from '../../../workflows/incident/types';
+import type { IncidentState } from '../../../core/incident/types';
 import { incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
 import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
 import { eventually, securityStack, type SecurityStack } from '../../support/security';

@@ -7,7 +7,7 @@
  * to the approval, which records frank's decision.
  */
 import { normalizeApprovalRequest, requestApproval } from '../../../src/approvals/client';
-import { APPROVE_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { serverStack, type ServerStack } from '../../support/server-stack';
 import { buttons, card, CHANNEL, eventually, uniqueExecution, visibleText } from '../../support/approvals';
 

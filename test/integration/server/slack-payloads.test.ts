@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { normalizeApprovalRequest, requestApproval } from '../../../src/approvals/client';
 import { signRequest } from '../../../src/sandbox';
-import { APPROVE_ACTION, REJECT_WITH_REASON_ACTION } from '../../../src/slack/blocks/approval-card';
+import { APPROVE_ACTION, REJECT_WITH_REASON_ACTION } from '../../../core/slack/blocks/approval-card';
 import type { approval } from '../../../workflows/approval/workflow';
 import { approvalStateQuery } from '../../../workflows/messages';
 import { approvalStack, buttons, card, CHANNEL, eventually, uniqueExecution, visibleText, type ApprovalStack } from '../../support/approvals';

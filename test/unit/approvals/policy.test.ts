@@ -1,9 +1,9 @@
-import { approvalInputProblem, approvalsComplete, approvalShortfall, groupsOf, judgeAttempt, MAX_APPROVALS } from '../../../workflows/approval/policy';
-import type { ApprovalInput, ApprovalRequest, ApprovalState, DecisionAttempt } from '../../../workflows/approval/types';
-import { approvalDuration, DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
+import { approvalInputProblem, approvalsComplete, approvalShortfall, groupsOf, judgeAttempt, MAX_APPROVALS } from '../../../core/approval/policy';
+import type { ApprovalInput, ApprovalRequest, ApprovalState, DecisionAttempt } from '../../../core/approval/types';
+import { approvalDuration, DEFAULT_APPROVAL_TIMEOUT } from '../../../core/approval/durations';
 import { approvalNamesOf, normalizeApprovalRequest } from '../../../src/approvals/client';
 import { ConfigSchema } from '../../../src/config/schema';
-import { parseDuration } from '../../../src/runbook/duration';
+import { parseDuration } from '../../../core/runbook/duration';
 
 function state(overrides: Partial<ApprovalState> = {}, request: Partial<ApprovalInput> = {}): ApprovalState {
   return {

@@ -1,4 +1,4 @@
-import { ConditionError, conditionReferences, evaluateWhen, parseCondition } from '../../../src/runbook/condition';
+import { ConditionError, conditionReferences, evaluateWhen, parseCondition } from '../../../core/runbook/condition';
 
 const context = {
   incident: { severity: 'SEV2', service: 'payments', customers: '120', customerFacing: 'true', empty: '' },

@@ -1,5 +1,5 @@
-import { formatDuration, isDuration, parseDuration } from '../../../src/runbook/duration';
-import { reminderIntervalFor } from '../../../src/runbook/types';
+import { formatDuration, isDuration, parseDuration } from '../../../core/runbook/duration';
+import { reminderIntervalFor } from '../../../core/runbook/types';
 
 describe('durations', () => {
   test.each([

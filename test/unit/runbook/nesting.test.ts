@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_RUNBOOK_NESTING, nestingPastLimit } from '../../../src/runbook/nesting';
-import { parseRunbook } from '../../../src/runbook/validate';
+import { MAX_RUNBOOK_NESTING, nestingPastLimit } from '../../../core/runbook/nesting';
+import { parseRunbook } from '../../../core/runbook/validate';
 
 const RUNBOOKS = path.join(__dirname, '../../../runbooks');
 

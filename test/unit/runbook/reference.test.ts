@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STEP_TABLE_END, STEP_TABLE_START, stepTableMarkdown, withStepTable } from '../../../src/runbook/reference';
-import { STEP_SCHEMAS } from '../../../src/runbook/schema';
-import * as kinds from '../../../src/runbook/steps/kinds';
-import { STEP_KINDS } from '../../../src/runbook/steps/registry';
+import { STEP_TABLE_END, STEP_TABLE_START, stepTableMarkdown, withStepTable } from '../../../core/runbook/reference';
+import { STEP_SCHEMAS } from '../../../core/runbook/schema';
+import * as kinds from '../../../core/runbook/steps/kinds';
+import { STEP_KINDS } from '../../../core/runbook/steps/registry';
 
 const README = path.resolve(__dirname, '../../../README.md');
 
@@ -24,7 +24,7 @@ test('the table has a row per kind with its description, fields and outputs', ()
   STEP_SCHEMAS.forEach((schema) => expect(schema.description).toMatch(/^[A-Z].*\.$/));
 });
 
-test('every export of src/runbook/steps/kinds.ts is a step kind, listed once', () => {
+test('every export of core/runbook/steps/kinds.ts is a step kind, listed once', () => {
   for (const [name, kind] of Object.entries(kinds)) expect({ name, op: kind.op, run: typeof kind.run, schema: typeof kind.schema }).toEqual({ name: kind.op, op: name, run: 'function', schema: 'function' });
   expect(STEP_KINDS).toHaveLength(Object.keys(kinds).length);
   expect(new Set(STEP_KINDS.map((k) => k.operation)).size).toBe(STEP_KINDS.length);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runbookJsonSchema } from '../../../src/runbook/schema';
-import { OPERATION_NAMES } from '../../../src/runbook/types';
-import { STEP_KINDS } from '../../../src/runbook/steps/registry';
-import { schemaId } from '../../../src/runbook/steps/syntax';
+import { runbookJsonSchema } from '../../../core/runbook/schema';
+import { OPERATION_NAMES } from '../../../core/runbook/types';
+import { STEP_KINDS } from '../../../core/runbook/steps/registry';
+import { schemaId } from '../../../core/runbook/steps/syntax';
 
 const committed = path.resolve(__dirname, '../../../runbooks/runbook.schema.json');
 

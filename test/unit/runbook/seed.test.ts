@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseRunbook } from '../../../src/runbook/validate';
+import { parseRunbook } from '../../../core/runbook/validate';
 
 // The three blocks exactly as "Slack Integration for Runbooks" writes them,
 // under its "Channel Creation", "Notifications" and "Thread Management".

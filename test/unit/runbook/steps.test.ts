@@ -2,11 +2,11 @@
  * Every step kind, run through a StepRuntime with no server
  * (test/support/step-runtime.ts): what it asks of Slack (and of the
  * workflow: timers, approvals, notes), with which rendered values, and the
- * outputs later steps can use. A kind added to src/runbook/steps/kinds.ts
+ * outputs later steps can use. A kind added to core/runbook/steps/kinds.ts
  * without a test here fails the last test.
  */
-import { STEP_KINDS } from '../../../src/runbook/steps/registry';
-import type { StepOperation } from '../../../src/runbook/types';
+import { STEP_KINDS } from '../../../core/runbook/steps/registry';
+import type { StepOperation } from '../../../core/runbook/types';
 import { ACTIVITIES_CALLED, FAKE_INTEGRATION as integration, FAKE_OPENED_AT, runStep, type FakeRuntimeOptions } from '../../support/step-runtime';
 
 const tested = new Set<StepOperation>();

@@ -1,4 +1,4 @@
-import { placeholdersIn, renderTemplate, TemplateError } from '../../../src/runbook/template';
+import { placeholdersIn, renderTemplate, TemplateError } from '../../../core/runbook/template';
 
 const context = {
   incident: { id: 'INC-42', severity: 'SEV1', service: 'payments', channel: 'incident-inc-42' },

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadRunbookDir, loadRunbookFile } from '../../../src/runbook/load';
-import { formatProblem, parseRunbook } from '../../../src/runbook/validate';
-import { STEP_KINDS } from '../../../src/runbook/steps/registry';
+import { formatProblem, parseRunbook } from '../../../core/runbook/validate';
+import { STEP_KINDS } from '../../../core/runbook/steps/registry';
 
 /** Every operation, as the registry lists them: a new kind needs no edit here. */
 const OPERATIONS = STEP_KINDS.map((k) => k.operation).join(', ');

@@ -7,13 +7,13 @@ import { restrictedImportMessages } from '../../support/lint';
 // zod: each cached workflow evaluates what its bundle loads once more).
 const root = path.resolve(__dirname, '../../..');
 const RUNBOOK_MODULES = ['types.ts', 'template.ts', 'condition.ts', 'duration.ts', 'index.ts', 'validate.ts', 'load.ts'];
-const STEP_MODULES = readdirSync(path.join(root, 'src/runbook/steps')).filter((f) => f.endsWith('.ts')).map((f) => `steps/${f}`);
+const STEP_MODULES = readdirSync(path.join(root, 'core/runbook/steps')).filter((f) => f.endsWith('.ts')).map((f) => `steps/${f}`);
 
-// Each module of src/runbook, linted as if it were under workflows/: all in one eslint run.
+// Each module of the runbook language (core/runbook, and its file loader src/runbook/load.ts), linted as if it were under workflows/: all in one eslint run.
 let asWorkflowCode: Map<string, string[]>;
 beforeAll(() => {
   const modules = [...RUNBOOK_MODULES, ...STEP_MODULES];
-  const messages = restrictedImportMessages(modules.map((m) => ({ file: `workflows/${m}`, code: readFileSync(path.join(root, 'src/runbook', m), 'utf8') })));
+  const messages = restrictedImportMessages(modules.map((m) => ({ file: `workflows/${m}`, code: readFileSync(path.join(root, m === 'load.ts' ? 'src/runbook' : 'core/runbook', m), 'utf8') })));
   asWorkflowCode = new Map(modules.map((m, i) => [m, messages[i]]));
 });
 function restrictedImportsAsWorkflowCode(module: string): string[] {

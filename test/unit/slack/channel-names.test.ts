@@ -1,4 +1,4 @@
-import { channelMatches, channelNameProblem, normalizeChannelName } from '../../../src/slack/channel-names';
+import { channelMatches, channelNameProblem, normalizeChannelName } from '../../../core/slack/channel-names';
 
 describe("Slack's channel-name rules", () => {
   test('names are normalized as Slack does: lower-case, spaces to hyphens, no leading #', () => {

@@ -1,4 +1,4 @@
-import { mrkdwnToPlain } from '../../../src/slack/mrkdwn';
+import { mrkdwnToPlain } from '../../../core/slack/mrkdwn';
 
 describe('Slack mrkdwn as a terminal shows it (the CLI prints card notes and refusals this way)', () => {
   test('mentions by name where known, else by id; groups, channels, links and dates as text; entities unescaped', () => {

@@ -2,7 +2,7 @@
  * The `Blocks:` field that message kinds share (its syntax is in
  * ./syntax.ts): from the file to MessageBlock in the model, what a schema
  * cannot check, and posting a step's message. Turning them into Block Kit is
- * workflows/incident/blocks.ts.
+ * core/incident/blocks.ts.
  */
 import type { MessageBlock } from '../types';
 import type { StepRuntime } from './kind';

@@ -62,7 +62,7 @@ export class MarkupValueError extends Error {
 
 /**
  * A value from outside, written into an author's mrkdwn at `position` (see
- * `positionAt` in src/runbook/template.ts): escaped as text; as a link's
+ * `positionAt` in core/runbook/template.ts): escaped as text; as a link's
  * whole target it must be an http(s) URL (else `!channel` in
  * `<[incident.dashboard]|…>` would make `<!channel|…>`); inside a link's
  * target it may not end the target or start a label.

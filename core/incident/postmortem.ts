@@ -4,7 +4,7 @@
  * the action items and how long it took. Pure: the CLI, the API and the
  * Create Postmortem step (a Slack canvas) share it.
  */
-import type { IncidentState, TimelineEntry } from '../../workflows/incident/types';
+import type { IncidentState, TimelineEntry } from './types';
 import { USER_GROUP_ID, USER_ID } from '../slack/mrkdwn';
 
 export interface PostmortemOptions {

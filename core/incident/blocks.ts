@@ -1,8 +1,8 @@
 /**
  * Runbook blocks (`- Type: section` / `Text:`) as Slack Block Kit. Pure.
  */
-import type { MessageBlock } from '../../src/runbook/types';
-import { headlineBlock } from '../../src/slack/blocks/headline';
+import type { MessageBlock } from '../runbook/types';
+import { headlineBlock } from '../slack/blocks/headline';
 
 /**
  * The step's blocks, headed by its Message when it has both: Slack shows only

@@ -3,7 +3,7 @@
  * change it (src/incidents/command-access.ts) needs from its state. Pure: the
  * incident workflow imports it for its Done buttons.
  */
-import type { IncidentState } from '../../workflows/incident/types';
+import type { IncidentState } from './types';
 
 export interface IncidentAudience {
   id: string;

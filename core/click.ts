@@ -10,7 +10,7 @@
  * What the request's Slack signature proves, filled in by the server after
  * verification and never read from the payload alone: the integrations whose
  * app signed the click, and where the click says it happened. A workflow
- * compares it with the card it posted (DESIGN rule 8).
+ * compares it with the card it posted (SECURITY.md, "A click is judged against the card it clicked").
  */
 export interface ClickProvenance {
   /** The integrations backed by the Slack app whose signing secret verified the request. */

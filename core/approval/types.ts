@@ -36,7 +36,7 @@ export interface ApprovalRequest {
    * configuration allows it for every approver group. @default false
    */
   allowSelfApproval?: boolean;
-  /** How long to wait, e.g. '30m'. @default DEFAULT_APPROVAL_TIMEOUT (workflows/approval/durations.ts) */
+  /** How long to wait, e.g. '30m'. @default DEFAULT_APPROVAL_TIMEOUT (core/approval/durations.ts) */
   timeout?: string;
   /** What the timeout means; `approve` only where configuration allows it for every approver group. @default 'reject' */
   onTimeout?: 'reject' | 'approve';

@@ -4,7 +4,7 @@
  * no buttons left, so nobody clicks on a request that can no longer decide.
  * Pure: the workflow builds it.
  */
-import type { ApprovalState } from '../../../workflows/approval/types';
+import type { ApprovalState } from '../../approval/types';
 import { escapeMrkdwn as asText } from '../mrkdwn';
 import { approvalBlocks } from './approval-card';
 

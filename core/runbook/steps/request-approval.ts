@@ -5,8 +5,8 @@
  * `approvedBy` (Slack user IDs).
  */
 import { parseDuration } from '../duration';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../../../workflows/approval/durations';
-import { MAX_APPROVALS } from '../../../workflows/approval/policy';
+import { DEFAULT_APPROVAL_TIMEOUT } from '../../approval/durations';
+import { MAX_APPROVALS } from '../../approval/policy';
 import type { StepBase } from '../types';
 import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
 

@@ -1,7 +1,7 @@
 /**
  * The incident workflow's data. Pure types shared with the CLI and API.
  */
-import type { Runbook } from '../../src/runbook/types';
+import type { Runbook } from '../runbook/types';
 
 /** Who made a write through the API or the CLI: the token's name, or the operator at the CLI (user@host). */
 export interface IncidentCaller {

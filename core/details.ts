@@ -6,10 +6,10 @@
  *
  * Pure (types only, no clock, no I/O), so workflows import it.
  */
-import type { ApprovalInput, ApprovalState, DecidedBy } from '../../workflows/approval/types';
-import { effectivePolicy, whoMayStillDecide } from '../../workflows/approval/policy';
-import type { IncidentState } from '../../workflows/incident/types';
-import { formatDuration } from '../runbook/duration';
+import type { ApprovalInput, ApprovalState, DecidedBy } from './approval/types';
+import { effectivePolicy, whoMayStillDecide } from './approval/policy';
+import type { IncidentState } from './incident/types';
+import { formatDuration } from './runbook/duration';
 
 /** Escapes free text (a pipeline's summary, a reason) so markdown shows it as written. */
 export function mdText(text: string): string {

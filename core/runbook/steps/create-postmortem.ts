@@ -1,6 +1,6 @@
 /**
  * Create Postmortem: writes the incident's postmortem (timeline, decisions,
- * action items, durations: src/incidents/postmortem.ts) as the incident
+ * action items, durations: core/incident/postmortem.ts) as the incident
  * channel's canvas, and posts its link. For `onResolve`. Outputs canvasId,
  * link and ts (the link's message).
  */

@@ -5,7 +5,7 @@
  * recorded before then carry text, read here with that same parser. Pure:
  * the workflow imports it.
  */
-import { parseDuration } from '../../src/runbook/duration';
+import { parseDuration } from '../runbook/duration';
 import type { ApprovalInput, RecordedApprovalInput } from './types';
 
 /** How long an approval waits when the request does not say. */

@@ -10,7 +10,7 @@ import { STEP_SCHEMAS } from './schema';
 import { PLAIN_COMMON_FIELDS } from './steps/kind';
 import { STEP_KINDS } from './steps/registry';
 
-export const STEP_TABLE_START = '<!-- step table: made from src/runbook/steps/ by `npm run runbook-reference`; edit the kinds, not this table -->';
+export const STEP_TABLE_START = '<!-- step table: made from core/runbook/steps/ by `npm run runbook-reference`; edit the kinds, not this table -->';
 export const STEP_TABLE_END = '<!-- /step table -->';
 
 const COMMON = new Set<string>(PLAIN_COMMON_FIELDS);

@@ -2,7 +2,7 @@
  * An incident action item as a Slack message: its text, owner and state,
  * with a Done button while it is open. Pure: the incident workflow builds it.
  */
-import type { ActionItem } from '../../../workflows/incident/types';
+import type { ActionItem } from '../../incident/types';
 import { escapeMrkdwn as escapeText, USER_GROUP_ID, userGroupMention, userMention } from '../mrkdwn';
 
 /** The Done button's action id: `signalroom:<feature>:<verb>`, routed by the server to `incidentTaskClick`. */

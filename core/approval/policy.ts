@@ -1,12 +1,12 @@
 /**
  * Who may decide, and when an approval is complete: the rules the source
  * document left to channel membership, decided here against the approval's
- * own approver groups (design rule 5). Pure, so it is unit-tested directly.
+ * own approver groups (SECURITY.md; docs/ARCHITECTURE.md, "How to add an approval policy rule"). Pure, so it is unit-tested directly.
  */
-import { MAX_DURATION_MS } from '../../src/runbook/duration';
+import { MAX_DURATION_MS } from '../runbook/duration';
 import { approvalDuration } from './durations';
 import type { ApprovalPolicy, ApprovalState, DecisionAttempt, RecordedApprovalInput, RefusedAttempt } from './types';
-import { escapeMrkdwn, USER_ID } from '../../src/slack/mrkdwn';
+import { escapeMrkdwn, USER_ID } from '../slack/mrkdwn';
 
 /** How many refusals a run keeps in full; older ones are only counted, per person. */
 export const REFUSALS_KEPT = 20;

@@ -3,8 +3,8 @@
  * and always truthful: it shows progress while pending and, once final, the
  * outcome with the buttons removed.
  */
-import { effectivePolicy } from '../../../workflows/approval/policy';
-import type { ApprovalState, ApproverInputField } from '../../../workflows/approval/types';
+import { effectivePolicy } from '../../approval/policy';
+import type { ApprovalState, ApproverInputField } from '../../approval/types';
 import { escapeMrkdwn as esc, mrkdwnLink, slackDate, userMention } from '../mrkdwn';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';

@@ -10,6 +10,7 @@ import { createIncidentActivities } from './incidents';
 import { IntegrationRegistry } from '../src/slack/integrations';
 import { ConfigSchema } from '../src/config/schema';
 import { OutboundClient } from '../src/net/outbound';
+import { createOutcomeActivities, type OutcomeDeliverers } from './outcomes';
 
 export interface ActivityDeps {
   /** Identity the worker reports in self-checks. */
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   outbound?: OutboundClient;
   /** The most an Upload File step may fetch and upload. @default 10 MiB */
   maxUploadBytes?: number;
+  /** Who tells each kind of outcome target (activities/outcomes.ts). @default none: such targets are refused, saying so */
+  outcomeDeliverers?: OutcomeDeliverers;
 }
 
 /**
@@ -44,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
     ...createIncidentActivities(slack),
+    ...createOutcomeActivities(deps.outcomeDeliverers ?? {}),
   };
 }
 

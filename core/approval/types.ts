@@ -49,6 +49,37 @@ export interface ApprovalRequest {
   /** Fields an approver fills in, returned to the pipeline. */
   inputs?: ApproverInputField[];
   destination: ApprovalDestination;
+  /** Told the outcome once the approval is decided, beside its card (activities/outcomes.ts). */
+  notify?: OutcomeTarget[];
+}
+
+/**
+ * Where an approval's outcome is told once decided, for a pipeline that waits
+ * without a runner: a callback URL (Argo, Jenkins, Buildkite, Tekton), or a
+ * GitHub deployment protection rule. Secrets never travel here: a target names
+ * what configuration holds (the GitHub app by name).
+ */
+export type OutcomeTarget =
+  | { kind: 'callback'; url: string }
+  | { kind: 'github'; app: string; installationId: number; repository: string; environment: string; runId: number };
+
+/** What a target is told. */
+export interface OutcomeReport {
+  approvalId: string;
+  status: ApprovalStatus;
+  /** May what it gates go on? */
+  proceed: boolean;
+  decisions: RecordedDecision[];
+  inputs: Record<string, string>;
+  outcomeNote?: string;
+  /** A link to the card in Slack, when it has one. */
+  permalink?: string;
+}
+
+/** What telling a target found at its end. */
+export interface OutcomeDelivery {
+  /** The target's side ended meanwhile (GitHub: the run was cancelled): the approval ends so, saying why. */
+  superseded?: { status: 'cancelled'; note: string };
 }
 
 /**

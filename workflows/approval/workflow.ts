@@ -31,7 +31,7 @@ import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cance
 import { clickMismatch, type SlackClickSignal } from '../../core/click';
 import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from '../../core/approval/policy';
 import { approvalDuration, type ApprovalDurationField } from '../../core/approval/durations';
-import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, RecordedApprovalInput } from '../../core/approval/types';
+import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, OutcomeReport, RecordedApprovalInput } from '../../core/approval/types';
 
 const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
@@ -45,6 +45,16 @@ const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 secon
 const slackSaying = (summary: string) => proxyActivities<Activities>({ ...SLACK_OPTIONS, summary });
 
 /** Replies to a clicker are best effort: a few tries, then give up (the record stays). */
+/**
+ * Telling an outcome target: retried with backoff for about a day (GitHub
+ * holds a gated job for 30 days; a callback's receiver may be down a while),
+ * then a problem beside the outcome.
+ */
+const OUTCOME_OPTIONS = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2, maximumAttempts: 150 },
+} as const;
+
 const REPLY_OPTIONS = {
   startToCloseTimeout: '15 seconds',
   retry: { maximumAttempts: 5, maximumInterval: '10 seconds' },
@@ -537,17 +547,51 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
     }
   }
 
+  /** May what the approval gates go on: approved, or expired where configuration lets a timeout approve. */
+  const effectiveStatus = () => (state.status === 'expired' ? (effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected') : state.status);
+  const latestInputs = () => {
+    const values: Record<string, string> = {};
+    for (const d of state.decisions) Object.assign(values, d.inputs ?? {});
+    return values;
+  };
+
+  /**
+   * Tells each of the request's outcome targets (a callback URL, GitHub) what
+   * was decided. A target whose side ended meanwhile (GitHub: the run was
+   * cancelled) ends the approval so, card included; a target that cannot be
+   * told is a problem beside the outcome.
+   */
+  async function tellTargets() {
+    if (!request.notify?.length || !patched('outcome-targets')) return;
+    for (const target of request.notify) {
+      const report: OutcomeReport = { approvalId: state.workflowId, status: state.status, proceed: effectiveStatus() === 'approved', decisions: state.decisions, inputs: latestInputs(), outcomeNote: state.outcomeNote, permalink: state.message?.permalink };
+      try {
+        const delivery = await proxyActivities<Activities>({ ...OUTCOME_OPTIONS, summary: `Telling the ${target.kind} target: ${state.status}` }).deliverOutcome({ target, report });
+        if (delivery.superseded && state.status !== 'cancelled') {
+          finish(delivery.superseded.status, esc(delivery.superseded.note));
+          await refresh();
+        }
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const problem = `${target.kind}: not told: ${rootCause(err)}`;
+        log.warn('an outcome target could not be told', { problem });
+        (state.problems ??= []).push(problem);
+        showDetails();
+      }
+    }
+  }
+
   await refresh();
   await flushReplies(true);
-  const finalStatus = state.status === 'expired' ? (effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected') : state.status;
+  await tellTargets();
+  const finalStatus = effectiveStatus();
   upsertSearchAttributes([
     { key: SA.status, value: state.status },
     ...(state.decisions.length ? [{ key: SA.decidedBy, value: state.decisions.map((d) => d.user.id) }] : []),
   ]);
   log.info('approval finished', { status: state.status, effective: finalStatus });
 
-  const inputs: Record<string, string> = {};
-  for (const d of state.decisions) Object.assign(inputs, d.inputs ?? {});
+  const inputs = latestInputs();
   return {
     workflowId: state.workflowId,
     status: state.status,

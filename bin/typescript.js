@@ -33,7 +33,14 @@ function packageType(dir) {
   return type;
 }
 
+// An ES-module package (`"type": "module"`, e.g. @octokit/webhooks) goes to Node's own loader too
+// where Node can require ES modules (process.features.require_module: Node 20.19, 22.12 and later):
+// Node then loads it as the ES module it is, and its own imports resolve as ES imports do (some
+// packages, like @octokit/webhooks-methods, export their Node build under `import` only, which a
+// CommonJS translation's require() cannot resolve).
+const nodeRequiresEsm = process.features.require_module === true;
+
 require.extensions['.js'] = function loadJs(module, filename) {
-  const loader = filename.includes(NODE_MODULES) && packageType(path.dirname(filename)) !== 'module' ? nodeJs : tsxJs;
+  const loader = filename.includes(NODE_MODULES) && (nodeRequiresEsm || packageType(path.dirname(filename)) !== 'module') ? nodeJs : tsxJs;
   return loader(module, filename);
 };

@@ -51,9 +51,25 @@ export function createLogger(o: { level?: string; destination?: DestinationStrea
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
+/**
+ * A failure that is someone's mistake Signalroom already explains (a
+ * non-retryable `Slack:…` or `Signalroom:…` failure: a channel that does not
+ * exist, a missing scope) is logged as its type and message, without the
+ * stack: forty lines of frames tell the person nothing the message does not.
+ */
+function explainedFailure(error: unknown): { type: string; message: string } | undefined {
+  for (let e = error as { type?: unknown; nonRetryable?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && /^(Slack|Signalroom):/.test(e.type) && e.nonRetryable === true) return { type: e.type, message: String(e.message) };
+  }
+  return undefined;
+}
+
 /** The Temporal SDK's logger interface over a pino logger: the SDK's metadata becomes the line's fields. */
 export function temporalLogger(logger: PinoLogger): Logger {
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[LEVELS[level] ?? 'info']({ ...meta }, message);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const explained = meta && explainedFailure(meta.error ?? meta.failure);
+    logger[LEVELS[level] ?? 'info'](explained ? { ...meta, error: undefined, failure: explained } : { ...meta }, message);
+  };
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),

@@ -5,7 +5,8 @@
 import type { SignalroomConfig } from '../config/schema';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Runtime, type Worker } from '@temporalio/worker';
+import { createLogger, temporalLogger } from '../logging';
 import { obtainTemporalCli } from '../temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { clusterConfiguredInEnvironment, connectClient, connectWorkerConnection } from '../temporal/connection';
@@ -156,8 +157,9 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     );
     stops.unshift(() => runtime.close());
 
-    // The SDK's own INFO lines (bundling, worker state) drown the summary below; LOG_LEVEL=INFO brings them back.
-    Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'WARN') });
+    // The worker logs as the server does (src/logging.ts), at warn by default: the SDK's own INFO lines
+    // (bundling, worker state) drown the summary below; LOG_LEVEL=info brings them back.
+    Runtime.install({ logger: temporalLogger(createLogger({ level: process.env.LOG_LEVEL ?? 'warn' })) });
     const client = await step(connectClient({ address }));
     stops.unshift(() => client.connection.close());
     const { connection, namespace } = await step(connectWorkerConnection({ address }));

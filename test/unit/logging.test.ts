@@ -1,0 +1,35 @@
+/**
+ * What the worker's log says of a failure: a mistake Signalroom explains (a
+ * channel that does not exist) is one line with its type and message, not
+ * forty lines of stack in the dev terminal; anything else keeps its stack.
+ */
+import { Writable } from 'node:stream';
+import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
+import { createLogger, temporalLogger } from '../../src/logging';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, log: temporalLogger(createLogger({ level: 'debug', destination })) };
+}
+
+test("a user's mistake that Signalroom explains is logged as its type and message, without a stack", () => {
+  const { lines, log } = capture();
+  const mistake = ApplicationFailure.nonRetryable('Channel #deplyos does not exist (or the bot cannot see it)', 'Slack:channel_not_found');
+  log.warn('Activity failed', { activityType: 'postMessage', error: new ActivityFailure('Activity task failed', 'postMessage', '1', 0, 'worker', mistake) });
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatchObject({ level: 40, msg: 'Activity failed', activityType: 'postMessage', failure: { type: 'Slack:channel_not_found', message: 'Channel #deplyos does not exist (or the bot cannot see it)' } });
+  expect(JSON.stringify(lines[0])).not.toContain('    at ');
+});
+
+test('an unexpected error keeps its stack, for whoever has to fix it', () => {
+  const { lines, log } = capture();
+  log.error('Worker failed', { error: new TypeError('cannot read properties of undefined') });
+  expect(JSON.stringify(lines[0])).toContain('    at ');
+  expect(lines[0]).toMatchObject({ error: { type: 'TypeError', message: 'cannot read properties of undefined' } });
+});

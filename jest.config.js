@@ -13,8 +13,8 @@ const transform = {
   // cookie 2 (under Fastify's inject()) ships only ES modules. Node 22 requires them natively, but jest's
   // CommonJS runtime does not (on Node 22 or 24 without --experimental-vm-modules): compile it to CommonJS.
   '/node_modules/cookie/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
-  // So do Octokit's packages (@octokit/webhooks, @octokit/auth-app and what they import).
-  '/node_modules/(@octokit|universal-[^/]+|before-after-hook)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  // So do Octokit's packages (@octokit/webhooks, @octokit/auth-app) and what they import (content-type 3).
+  '/node_modules/(@octokit|universal-[^/]+|before-after-hook|content-type)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
 const common = {
@@ -22,7 +22,7 @@ const common = {
   rootDir: __dirname,
   roots: ['<rootDir>/test'],
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|@octokit|universal-[^/]+|before-after-hook)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@octokit|universal-[^/]+|before-after-hook|content-type)/)'],
   // @octokit/webhooks-methods exports its Node build under the `import` condition only, which jest's
   // CommonJS resolver never matches: point at that build (compiled to CommonJS by the transform above).
   moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },

@@ -378,3 +378,27 @@ describe('the page', () => {
     expect(await runPage.text()).toContain('deployment protection rule <b data-testid="run-gate">pending</b>');
   });
 });
+
+describe('with Octokit', () => {
+  it('@octokit/auth-app gets an installation token from the stand-in, and it reviews the run', async () => {
+    const { createAppAuth } = await import('@octokit/auth-app');
+    const { request } = await import('@octokit/request');
+    const { runId } = await github.requestDeploymentReview({ repo: 'octo-org/web', environment: 'production' });
+    const auth = createAppAuth({ appId: app.appId, privateKey: app.privateKey, request: request.defaults({ baseUrl: github.apiUrl }) });
+    const { token, expiresAt } = await auth({ type: 'installation', installationId: app.installations[0]!.id });
+    expect(token).toMatch(/^ghs_/);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+    const res = await request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+      baseUrl: github.apiUrl,
+      headers: { authorization: `token ${token}` },
+      owner: 'octo-org',
+      repo: 'web',
+      run_id: runId,
+      environment_name: 'production',
+      state: 'approved',
+      comment: 'Approved in Slack',
+    });
+    expect(res.status).toBe(204);
+    expect(github.run(runId)!.gate).toBe('approved');
+  });
+});

@@ -82,7 +82,7 @@ async function findAndReadApproval(): Promise<void> {
       execution,
       summary: 'Deploy api v1.42 to production',
       link: 'https://ci.example.com/api/runs/1042',
-      requestedBy: 'U0DAVE',
+      requestedBy: 'U0ERIN', // not a release manager: were dave asking, one person would be left for two approvals, and the run refused as impossible
       approverGroups: ['release'],
       minApprovals: 2,
       timeout: '30m',
@@ -133,7 +133,7 @@ async function findAndReadApproval(): Promise<void> {
   expect(shown).toContain('Deploy api v1.42 to production');
   expect(shown).toContain('Approvers: release; 2 needed');
   expect(shown).toContain('Timeout: 30m, then reject');
-  expect(shown).toContain('Requested by U0DAVE');
+  expect(shown).toContain('Requested by U0ERIN');
   // The timeline says what the run is doing, and until when.
   await page.getByText(/Waiting for 2 more approvals until \d\d:\d\d UTC/).first().waitFor();
   await page.getByText('Posting approval request to #deploys').first().waitFor();

@@ -145,12 +145,31 @@ export function buildProgram(argv?: string[]): Command {
     .option('--no-rate-limits', "turn off Slack's rate limits")
     .action((opts) => load<typeof import('./sandbox')>('./sandbox').runSandboxCommand(opts));
 
+  program
+    .command('github-standin')
+    .description("Run the GitHub stand-in alone (a strict local GitHub for a GitHub App's deployment protection rule) and print its URL and the App's id, private key file and webhook secret")
+    .option('--port <port>', 'port to listen on (0: a free port)', parsePort, 0)
+    .option('--json', 'print the URLs, the App and its secrets as one JSON line')
+    .option('--webhook-url <url>', "the App's webhook URL, where deliveries are POSTed (Signalroom's …/github/webhooks)")
+    .option('--repo <owner/name>', 'a repository the App is installed on (repeatable; default octo-org/web)', (v: string, all: string[] = []) => [...all, v])
+    .option('--app-id <id>', 'the App id', parsePositiveInt)
+    .option('--installation-id <id>', 'the installation id', parsePositiveInt)
+    .option('--private-key <file>', "the App's private key (PEM), to keep the same App across restarts; default a new key in a private temporary file")
+    .option('--webhook-secret <secret>', 'the webhook secret (env GITHUB_WEBHOOK_SECRET); default a random one')
+    .action((opts) => load<typeof import('./github-standin')>('./github-standin').runGitHubStandInCommand(opts));
+
   return program;
 }
 
 function parseMinutes(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new InvalidArgumentError(`not a number of minutes between 1 and 1440: ${value}`);
+  return n;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive integer: ${value}`);
   return n;
 }
 

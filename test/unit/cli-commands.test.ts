@@ -5,7 +5,7 @@ const GROUPS = ['approval', 'runbook', 'incident', 'cluster'];
 
 test('the help lists every command', () => {
   const help = buildProgram(['node', 'signalroom', '--help']).helpInformation();
-  for (const name of ['dev', 'worker', 'server', 'doctor', 'manifest', ...GROUPS, 'setup', 'install-link', 'sandbox']) expect(help).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  for (const name of ['dev', 'worker', 'server', 'doctor', 'manifest', ...GROUPS, 'setup', 'install-link', 'sandbox', 'github-standin']) expect(help).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
 });
 
 test.each(GROUPS)('`signalroom %s …` registers its own group and no other', (group) => {

@@ -61,7 +61,7 @@ export interface ApprovalRequest {
  */
 export type OutcomeTarget =
   | { kind: 'callback'; url: string }
-  | { kind: 'github'; app: string; installationId: number; repository: string; environment: string; runId: number };
+  | { kind: 'github'; app: string; installationId: number; repository: string; environment: string; runId: number; /** The run's page, linked from the answer's comment. */ runUrl?: string };
 
 /** What a target is told. */
 export interface OutcomeReport {

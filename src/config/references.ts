@@ -3,7 +3,8 @@
  * group is an approver group, a project's connector and an approver group's
  * `connector:<name>` integration are connectors. A name that refers to
  * nothing configured would only fail later, on a click or a request; it is
- * refused when the file loads, where it is written.
+ * refused when the file loads, where it is written. So are a GitHub gate's
+ * approver groups, project and connector.
  */
 import { didYouMean } from '../../core/did-you-mean';
 import type { SignalroomConfig } from './schema';
@@ -33,6 +34,19 @@ export function referenceProblems(config: SignalroomConfig): ReferenceProblem[] 
   for (const [name, p] of Object.entries(config.projects)) {
     if (p.connector !== undefined) connector(p.connector, ['projects', name, 'connector']);
     p.connectors?.forEach((c, n) => connector(c, ['projects', name, 'connectors', n]));
+  }
+  for (const [appName, app] of Object.entries(config.github.apps)) {
+    for (const [repo, environments] of Object.entries(app.repositories)) {
+      for (const [env, policy] of Object.entries(environments)) {
+        const at = ['github', 'apps', appName, 'repositories', repo, env];
+        policy.approverGroups.forEach((g, n) => group(g, [...at, 'approverGroups', n]));
+        if (policy.connector !== undefined) connector(policy.connector, [...at, 'connector']);
+        if (policy.project !== undefined && !Object.hasOwn(config.projects, policy.project)) problems.push({ path: [...at, 'project'], message: `no project "${policy.project}" is configured under projects${didYouMean(policy.project, Object.keys(config.projects))}` });
+        // What a timeout means is policy of the groups, never of the gate alone (SECURITY.md).
+        const strict = policy.approverGroups.filter((g) => Object.hasOwn(config.approverGroups, g) && !config.approverGroups[g].allowApproveOnTimeout);
+        if (policy.onTimeout === 'approve' && strict.length) problems.push({ path: [...at, 'onTimeout'], message: `onTimeout: approve needs allowApproveOnTimeout on every approver group; ${strict.join(', ')} does not allow it` });
+      }
+    }
   }
   return problems;
 }

@@ -6,6 +6,7 @@
 import { USER_ID } from '../../core/slack/mrkdwn';
 import { z } from 'zod';
 import { hostRuleProblem } from '../net/host-rules';
+import { parseDuration } from '../../core/runbook/duration';
 
 /** A Slack channel name pattern: `inc-*`, `deploys`, or `*` for any. */
 const channelPattern = z.string().min(1).regex(/^[a-z0-9_\-*]+$/, 'a channel pattern uses lowercase letters, digits, - _ and * only (no #)');
@@ -164,6 +165,62 @@ export const OutboundSchema = z
   })
   .strict();
 
+/** A GitHub login (a user's, or an App's bot such as `dependabot[bot]`). */
+const GitHubLogin = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, 'a GitHub login like octocat');
+
+/** A duration like `30m`, `4h`, `1h30m` (core/runbook/duration.ts). */
+const durationText = z.string().superRefine((text, ctx) => {
+  try {
+    if (parseDuration(text) < 1000) ctx.addIssue({ code: 'custom', message: `"${text}" is shorter than a second` });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/** What a deployment to one environment of one repository needs: the approval GitHub waits on. */
+export const GitHubGatePolicySchema = z
+  .object({
+    approverGroups: z.array(z.string().min(1)).min(1, 'name at least one approver group').describe('Approver groups (under `approverGroups`) that decide a deployment to this environment.'),
+    minApprovals: z.number().int().min(1).max(50).optional().describe('Approvals needed overall. @default 1'),
+    channel: z.string().min(1).max(80).describe('Where the approval card goes: `#deploys` or a channel id.'),
+    project: z.string().min(1).optional().describe('The project whose integration posts the card (under `projects`). @default the organization integration'),
+    connector: z.string().min(1).optional().describe('The connector that posts the card (under `slack.connectors`), where the project allows it.'),
+    timeout: durationText.optional().describe('How long people have to decide, like `4h` (GitHub holds the job up to 30 days). @default the approvals\' default'),
+    onTimeout: z.enum(['reject', 'approve']).optional().describe('What a timeout means: `reject`, or `approve` where every approver group allows it (`allowApproveOnTimeout`). @default reject'),
+    rejectionNeedsReason: z.boolean().optional().describe('Does a rejection need a reason (asked in a modal)? @default false'),
+  })
+  .strict();
+
+export const GitHubAppSchema = z
+  .object({
+    appId: z.coerce.number().int().positive().describe('The GitHub App\'s id (its settings page, "App ID").'),
+    privateKey: z.string().min(1).describe('The App\'s private key: the path of the `.pem` file GitHub downloads, or the PEM itself as `${GITHUB_APP_PRIVATE_KEY}`. Read by the worker only; never in a workflow history.'),
+    webhookSecret: z.string().min(16, 'a webhook secret of at least 16 characters').describe('The App\'s webhook secret, to verify `X-Hub-Signature-256`; usually `${GITHUB_WEBHOOK_SECRET}`.'),
+    apiUrl: z.string().url().default('https://api.github.com').describe('The REST API\'s base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. @default https://api.github.com'),
+    installations: z.array(z.number().int().positive()).min(1, 'name at least one installation id').describe('The installations (ids, from the installation\'s settings URL) whose deliveries are accepted; any other is refused with 401.'),
+    repositories: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository as owner/name'),
+        z.record(z.string().min(1).max(255), GitHubGatePolicySchema.describe('The approval a deployment to this environment waits on.')).describe('Environments by name (as in the repository\'s settings) that this App gates.'),
+      )
+      .default({})
+      .describe('Repositories (`owner/name`) whose deployments this App gates, each with its environments. A delivery for any other repository or environment starts nothing, and its answer says why.'),
+  })
+  .strict();
+
+export const GitHubSchema = z
+  .object({
+    apps: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'GitHub app names use lowercase letters, digits, - and _'), GitHubAppSchema.describe('A GitHub App with a custom deployment protection rule: its credentials and what it gates.'))
+      .default({})
+      .describe('GitHub Apps by name (README, "Gate GitHub deployments").'),
+    users: z
+      .record(GitHubLogin, z.union([SlackUserId, z.string().email()]).describe('The Slack user id (`U0123ABCD`) or email of the person with this GitHub login.'))
+      .default({})
+      .describe('GitHub logins mapped to Slack users (a user id or an email): who triggered a deployment requested it, and may not approve it alone. An unmapped login is shown as a GitHub login and matched to nobody.'),
+  })
+  .strict();
+
 export const IncidentPolicySchema = z
   .object({
     responderGroups: z.array(z.string()).default([]).describe('Approver groups whose members may open, update, change the severity of and resolve incidents from the slash command, and close action items with their Done buttons. @default none'),
@@ -200,8 +257,20 @@ export const ConfigSchema = z
       .strict()
       .default({ dirs: ['runbooks'] })
       .describe('Where runbooks are read from.'),
+    callbacks: z
+      .object({
+        signingSecret: z
+          .string()
+          .min(16, 'at least 16 characters')
+          .optional()
+          .describe('The secret every callback is signed with (HMAC-SHA256 over `<timestamp>.<body>`, in `X-Signalroom-Signature: v1=<hex>` with `X-Signalroom-Timestamp`); receivers verify with it. Give it as `${VAR}`. @default none: requests carrying a callback are refused'),
+      })
+      .strict()
+      .default({})
+      .describe('Approval callbacks: the outcome POSTed to a request\'s `callback` URL once decided (README, "Pipelines"), through the outbound client.'),
     outbound: OutboundSchema.default({ allowHosts: [], privateHosts: [] }).describe('Where Signalroom may call on someone\'s behalf (SECURITY.md, "Outbound calls go through one client").'),
     store: StoreSchema.default({ poolSize: 4 }).describe('Where Slack OAuth installations and install links are kept.'),
+    github: GitHubSchema.default({ apps: {}, users: {} }).describe('GitHub deployment protection rules decided in Slack: the Apps and who is who.'),
     worker: WorkerTuningSchema.default({ maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 }).describe('Worker tuning.'),
   })
   .strict();
@@ -211,3 +280,6 @@ export type ConnectorConfig = z.infer<typeof ConnectorSchema>;
 export type OrganizationConfig = z.infer<typeof OrganizationSchema>;
 export type ChannelPermissions = z.infer<typeof ChannelPermissionsSchema>;
 export type ApproverGroupConfig = z.infer<typeof ApproverGroupSchema>;
+export type GitHubConfig = z.infer<typeof GitHubSchema>;
+export type GitHubAppConfig = z.infer<typeof GitHubAppSchema>;
+export type GitHubGatePolicy = z.infer<typeof GitHubGatePolicySchema>;

@@ -1,7 +1,8 @@
 /**
  * The HTTP app factory: builds the Fastify instance without listening, so
  * tests drive it through inject() and the CLI decides where it listens.
- * One plugin per concern: errors, metrics, health, Slack interactions, /api/v1.
+ * One plugin per concern: errors, metrics, health, Slack interactions, GitHub
+ * webhooks, /api/v1.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
@@ -17,6 +18,7 @@ import { slackInteractions, type OpenSlackView } from './slack-interactions';
 import type { SlackAppsSource } from './slack-request';
 import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
 import { slackCommands, type CommandAuthorizer } from './slack-commands';
+import { githubWebhooks, type GitHubWebhookOptions } from './github-webhooks';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
@@ -69,6 +71,8 @@ export interface ServerDeps {
    * opening a modal within the click's 3-second trigger_id. @default none: routes cannot open modals
    */
   slack?: { integrations: IntegrationRegistry };
+  /** POST /github/webhooks: GitHub deployment protection rules (src/server/github-webhooks.ts). @default off */
+  github?: Omit<GitHubWebhookOptions, 'temporal'>;
 }
 
 /** Never logged: the one list every process redacts (src/logging.ts). */
@@ -146,6 +150,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const workspace = deps.slashCommands.workspace ?? (integrations ? () => integrations.organizationWorkspace() : undefined);
     await app.register(slackCommands, { ...deps.slashCommands, workspace, apps, metrics, temporal: deps.temporal, now: deps.now ?? Date.now });
   }
+  if (deps.github) await app.register(githubWebhooks, { ...deps.github, temporal: deps.temporal });
   await app.register(apiV1, {
     prefix: API_PREFIX,
     tokens: deps.apiTokens ?? [],

@@ -24,4 +24,9 @@ export class SeenKeys {
     this.seen.set(key, now);
     return true;
   }
+
+  /** Forgets `key`: what it guarded did not happen (Temporal was unreachable), so a repeat may try again. */
+  forget(key: string): void {
+    this.seen.delete(key);
+  }
 }

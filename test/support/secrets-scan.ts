@@ -1,14 +1,16 @@
 /**
  * Scans every workflow the test run produced — event histories (inputs,
  * results, signals, activity arguments and results, failures), memos and
- * search attributes — for Slack tokens, click response URLs in plain text and
- * the secrets the tests used.
+ * search attributes — for Slack tokens, GitHub tokens and private keys,
+ * click response URLs in plain text and the secrets the tests used.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 
 const TOKEN_PATTERN = /xox[abprs]-[A-Za-z0-9-]{8,}/;
+/** A GitHub installation (or user, OAuth, refresh) token, or a private key in PEM: never in a history. */
+const GITHUB_SECRET_PATTERN = /\bgh[suopr]_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** A click's response_url (Slack's, or the sandbox's `/actions/<team>/<id>/<secret>`): a capability, never in a history. */
 const RESPONSE_URL_PATTERN = /https?:\/\/[^\s"'\\]*\/actions\/T[A-Z0-9]+\/\d+\/[0-9A-Za-z]+/;
 
@@ -35,6 +37,8 @@ export async function scanForSecrets(address: string, runDir: string): Promise<S
         const haystack = `${text}\n${decoded}`;
         const token = TOKEN_PATTERN.exec(haystack);
         if (token) report.findings.push({ workflowId: wf.workflowId, what: `a Slack token (${token[0].slice(0, 9)}…) in its ${where}` });
+        const github = GITHUB_SECRET_PATTERN.exec(haystack);
+        if (github) report.findings.push({ workflowId: wf.workflowId, what: `a GitHub token or private key (${github[0].slice(0, 6)}…) in its ${where}` });
         const responseUrl = RESPONSE_URL_PATTERN.exec(haystack);
         if (responseUrl) report.findings.push({ workflowId: wf.workflowId, what: `a response_url in plain text (${responseUrl[0].slice(0, 30)}…) in its ${where}` });
         for (const secret of secrets) if (haystack.includes(secret)) report.findings.push({ workflowId: wf.workflowId, what: `a test secret (${secret.slice(0, 6)}…) in its ${where}` });

@@ -117,6 +117,8 @@ export interface GitHubStandIn {
   violations(): Violation[];
   /** Every installation token issued so far expires now: the next use answers 401 Bad credentials. */
   expireTokens(): void;
+  /** The installation tokens issued, oldest first: for a test that checks none of them was recorded anywhere. */
+  installationTokens(): Array<{ token: string; appId: number; installationId: number; expiresAt: string }>;
 
   readonly faults: {
     /** Arms a fault for the next calls of an operation, e.g. `actions/review-custom-gates-for-run`. */
@@ -282,6 +284,10 @@ class StandIn implements GitHubStandIn {
     const now = Date.now();
     for (const t of this.state.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
     this.state.changed();
+  }
+
+  installationTokens(): Array<{ token: string; appId: number; installationId: number; expiresAt: string }> {
+    return [...this.state.tokens.values()].map((t) => ({ token: t.token, appId: t.appId, installationId: t.installationId, expiresAt: new Date(t.expiresAt).toISOString() }));
   }
 
   reset(): void {

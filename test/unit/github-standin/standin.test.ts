@@ -131,6 +131,7 @@ describe('installation tokens', () => {
     expect(expires).toBeGreaterThanOrEqual(before + 3_599_000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
     expect(res.body).toMatchObject({ permissions: { deployments: 'write' }, repository_selection: 'selected' });
+    expect(github.installationTokens()).toEqual([expect.objectContaining({ token: res.body!.token, appId: app.appId, installationId: app.installations[0]!.id })]);
   });
 
   it("an App cannot get a token for another App's installation (404), nor for a repository outside the installation (422)", async () => {

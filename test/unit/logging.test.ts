@@ -4,7 +4,7 @@
  * forty lines of stack in the dev terminal; anything else keeps its stack.
  */
 import { Writable } from 'node:stream';
-import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
+import { ApplicationFailure, ActivityFailure, RetryState } from '@temporalio/common';
 import { createLogger, temporalLogger } from '../../src/logging';
 
 function capture() {
@@ -21,7 +21,7 @@ function capture() {
 test("a user's mistake that Signalroom explains is logged as its type and message, without a stack", () => {
   const { lines, log } = capture();
   const mistake = ApplicationFailure.nonRetryable('Channel #deplyos does not exist (or the bot cannot see it)', 'Slack:channel_not_found');
-  log.warn('Activity failed', { activityType: 'postMessage', error: new ActivityFailure('Activity task failed', 'postMessage', '1', 0, 'worker', mistake) });
+  log.warn('Activity failed', { activityType: 'postMessage', error: new ActivityFailure('Activity task failed', 'postMessage', '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', mistake) });
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ level: 40, msg: 'Activity failed', activityType: 'postMessage', failure: { type: 'Slack:channel_not_found', message: 'Channel #deplyos does not exist (or the bot cannot see it)' } });
   expect(JSON.stringify(lines[0])).not.toContain('    at ');

@@ -11,6 +11,7 @@ import { IntegrationRegistry } from '../src/slack/integrations';
 import { ConfigSchema } from '../src/config/schema';
 import { OutboundClient } from '../src/net/outbound';
 import { createOutcomeActivities, type OutcomeDeliverers } from './outcomes';
+import { callbackDeliverer } from './callbacks';
 
 export interface ActivityDeps {
   /** Identity the worker reports in self-checks. */
@@ -25,8 +26,10 @@ export interface ActivityDeps {
   outbound?: OutboundClient;
   /** The most an Upload File step may fetch and upload. @default 10 MiB */
   maxUploadBytes?: number;
-  /** Who tells each kind of outcome target (activities/outcomes.ts). @default none: such targets are refused, saying so */
+  /** Who tells each kind of outcome target (activities/outcomes.ts). @default callbacks (activities/callbacks.ts); other kinds are refused, saying so */
   outcomeDeliverers?: OutcomeDeliverers;
+  /** Configuration `callbacks`: the secret callbacks are signed with (never in a history). @default none: a callback is refused, saying so */
+  callbacks?: { signingSecret?: string };
 }
 
 /**
@@ -47,7 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
     ...createIncidentActivities(slack),
-    ...createOutcomeActivities(deps.outcomeDeliverers ?? {}),
+    ...createOutcomeActivities({ callback: callbackDeliverer({ outbound, signingSecret: deps.callbacks?.signingSecret }), ...deps.outcomeDeliverers }),
   };
 }
 

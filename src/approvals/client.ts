@@ -10,6 +10,7 @@ import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../core/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../core/approval/durations';
 import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../core/approval/policy';
+import { callbackUrlProblem, callbackUrlsOf } from '../../core/approval/callback';
 import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integrations';
 import { approvalStateQuery } from '../../workflows/messages';
 import type { SignalroomConfig } from '../config/schema';
@@ -228,6 +229,10 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
   const id = approvalWorkflowId(out);
   if (id.length > MAX_APPROVAL_ID_LENGTH) {
     throw new ApprovalInputError('execution', `pipeline, stage and execution make an approval id of ${id.length} characters (":" and "%" count three); at most ${MAX_APPROVAL_ID_LENGTH}`);
+  }
+  for (const url of callbackUrlsOf(out.notify)) {
+    const problem = callbackUrlProblem(url);
+    if (problem) throw new ApprovalInputError('callback', `callback: ${problem}`);
   }
   const dest = out.destination;
   const carrier = names.policies && names.carrierOf?.(dest);

@@ -6,6 +6,8 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
 import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../core/approval/types';
+import type { CallbackCheck } from './callback-check';
+import { callbackUrlsOf } from '../../core/approval/callback';
 import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
 import { ApprovalInputError, ApprovalNotFound, ApprovalRefused } from './errors';
 import { approvalStatusOf, requestRefusal, rootCause } from './outcome';
@@ -60,6 +62,7 @@ export class ApprovalService {
     private readonly taskQueue: string,
     private readonly names: () => ApprovalNames = () => ({}),
     private readonly checkRequester?: RequesterCheck,
+    private readonly checkCallback?: CallbackCheck,
   ) {}
 
   /**
@@ -71,6 +74,12 @@ export class ApprovalService {
     if (this.checkRequester && normalized.requestedBy !== undefined) {
       const found = await this.checkRequester(normalized);
       if (!found.ok) throw new ApprovalInputError('requestedBy', `${found.why}: the requester must be exactly one Slack user`);
+    }
+    if (this.checkCallback) {
+      for (const url of callbackUrlsOf(normalized.notify)) {
+        const problem = await this.checkCallback(url);
+        if (problem) throw new ApprovalInputError('callback', `callback: ${problem}`);
+      }
     }
     const { workflowId, created } = await startApproval(this.temporal, normalized, this.taskQueue);
     return { id: workflowId, created };

@@ -7,7 +7,10 @@ import type { Command } from 'commander';
 import type { DecideOutcome } from '../../core/approval/types';
 import { ApprovalInputError } from '../approvals/errors';
 import { Unreachable } from '../errors';
-import type { ApprovalsPort, ApprovalView } from '../approvals/port';
+import type { ApprovalsPort, ApprovalVerdict, ApprovalView } from '../approvals/port';
+
+/** How long one verdict call is held by the server; a worker that has not answered by then is reported as slow. */
+const VERDICT_POLL = '15s';
 import { formatDuration } from '../../core/runbook/duration';
 import type { ActionItem, IncidentState, TaskRequest } from '../../core/incident/types';
 
@@ -93,9 +96,19 @@ export class SignalroomApi {
   /** The approvals port through the API: what the approval commands use when given `--api`. */
   readonly approvals: ApprovalsPort = {
     request: async (request) => {
-      const { destination, ...rest } = request;
-      const res = await this.approvalCall<{ id: string }>('POST', '/approvals', { ...rest, ...destination });
+      const { destination, notify, ...rest } = request;
+      // The API takes one callback URL (`callback`); other outcome targets are not asked for through it.
+      const callback = notify?.find((t) => t.kind === 'callback');
+      const res = await this.approvalCall<{ id: string }>('POST', '/approvals', { ...rest, ...destination, ...(callback ? { callback: callback.url } : {}) });
       return { id: res.body.id, created: res.status === 201 };
+    },
+    // The worker's first verdict, long-polled: so a request the worker refuses or fails is known before the CLI returns, as against Temporal.
+    verdict: async (id, onSlow) => {
+      for (let calls = 0; ; calls++) {
+        const res = await this.approvalCall<ApprovalVerdict | { pending: true }>('GET', `/approvals/${encodeURIComponent(id)}/verdict?timeout=${VERDICT_POLL}`);
+        if (res.status === 200) return res.body as ApprovalVerdict;
+        if (calls === 0) onSlow?.();
+      }
     },
     get: async (id) => (await this.approvalCall<ApprovalView>('GET', `/approvals/${encodeURIComponent(id)}`)).body,
     wait: async (id, ms) => {

@@ -19,6 +19,7 @@ import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
 import { linkProblem, mrkdwnToPlain } from '../../core/slack/mrkdwn';
 import { APPROVAL_EXIT } from '../approvals/outcome';
 import { MAX_APPROVALS } from '../../core/approval/policy';
+import { callbackUrlProblem } from '../../core/approval/callback';
 
 export { APPROVAL_EXIT };
 export const EXIT_APPROVAL_ERROR = 5;
@@ -76,7 +77,15 @@ function overTemporal<T>(command: (approvals: ApprovalsPort) => Promise<T>): Pro
     const known = onDemand.approvalsClient().approvalNamesOf(loaded.config, loaded.keys?.['slack.connectors'] ?? []);
     return known.approverGroups ? { ...known, webhooks: loaded.keys?.['slack.webhooks'] ?? [] } : known;
   };
-  return onDemand.temporal().withTemporalClient((client) => command(onDemand.approvalsPort().approvalsOverTemporal(new ApprovalService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, names))));
+  // A callback is checked against the configuration beside the CLI when there is one (its outbound rules, and
+  // whether callbacks are configured: the secret's name only, never its value); otherwise the worker checks it.
+  const checkCallback = async (url: string) => {
+    const loaded = onDemand.config().loadConfig(process.env, process.cwd(), { parts: ['outbound'], keysOf: ['callbacks'] });
+    if (!loaded.file) return undefined;
+    const signing = loaded.keys?.callbacks?.includes('signingSecret') ? 'configured' : undefined;
+    return onDemand.callbackCheck().callbackCheck({ policy: loaded.config.outbound, signingSecret: signing })(url);
+  };
+  return onDemand.temporal().withTemporalClient((client) => command(onDemand.approvalsPort().approvalsOverTemporal(new ApprovalService(client, onDemand.env().readEnv().SIGNALROOM_TASK_QUEUE, names, undefined, checkCallback))));
 }
 
 /** `--input name=Label` (append `!` to the name to require it: `ticket!=Change ticket`). */
@@ -188,6 +197,8 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
   if (min > MAX_APPROVALS) throw new UsageError(`--min must be at most ${MAX_APPROVALS}, got ${opts.min}`);
   if (opts.onTimeout !== undefined && opts.onTimeout !== 'approve' && opts.onTimeout !== 'reject') throw new UsageError(`--on-timeout must be reject or approve, got ${opts.onTimeout}`);
   if (Boolean(opts.escalateAfter) !== Boolean(opts.escalateTo)) throw new UsageError('--escalate-after and --escalate-to go together');
+  const badCallback = typeof opts.callback === 'string' ? callbackUrlProblem(opts.callback) : undefined;
+  if (badCallback) throw new UsageError(`--callback: ${badCallback}`);
   const badLink = typeof opts.link === 'string' ? linkProblem(opts.link) : undefined;
   if (badLink) throw new UsageError(`--link ${opts.link}: ${badLink}`);
   return {
@@ -206,6 +217,7 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
     escalation: opts.escalateAfter ? { after: String(opts.escalateAfter), approverGroups: list(opts.escalateTo) } : undefined,
     rejectionNeedsReason: Boolean(opts.requireReason),
     inputs: parseInputs(opts.input as string[] | undefined),
+    ...(typeof opts.callback === 'string' ? { notify: [{ kind: 'callback' as const, url: opts.callback }] } : {}),
     destination: opts.channel
       ? { channel: String(opts.channel), project: opts.project as string | undefined, connector: opts.connector as string | undefined }
       : { webhook: String(opts.webhook), project: opts.project as string | undefined },
@@ -264,6 +276,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--remind-every <duration>', 'remind approvers this often')
     .option('--require-reason', 'a rejection must give a reason')
     .option('--input <name=Label...>', 'a field the approver fills in when approving (name!=Label: required); returned in the result')
+    .option('--callback <url>', 'POST the outcome here once decided, signed (callbacks.signingSecret): resumes Argo, Jenkins… without a waiting runner')
     .option('--escalate-after <duration>', 'add more approvers after this long')
     .option('--escalate-to <groups...>', 'the approver groups added on escalation')
     .option('--wait', 'wait for the outcome, printing each change')

@@ -13,6 +13,7 @@ export const onDemand = {
   validate: () => require('../../core/runbook/validate') as typeof import('../../core/runbook/validate'),
   approvalsClient: () => require('../approvals/client') as typeof import('../approvals/client'),
   approvalsService: () => require('../approvals/service') as typeof import('../approvals/service'),
+  callbackCheck: () => require('../approvals/callback-check') as typeof import('../approvals/callback-check'),
   approvalsPort: () => require('../approvals/port') as typeof import('../approvals/port'),
   incidentsClient: () => require('../incidents/client') as typeof import('../incidents/client'),
   incidentsService: () => require('../incidents/service') as typeof import('../incidents/service'),

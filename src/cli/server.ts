@@ -14,6 +14,7 @@ import { DEFAULT_SLACK_API_URL } from '../slack/integrations';
 import { IncidentService } from '../incidents/service';
 import { responderAccess } from '../incidents/command-access';
 import { approvalNamesOf } from '../approvals/client';
+import { callbackCheck } from '../approvals/callback-check';
 import { requesterCheck } from '../approvals/requester-check';
 
 export interface ServerCommandOptions {
@@ -36,6 +37,7 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
       runbookDirs: runtime.config.runbooks.dirs,
       approvalNames: () => approvalNamesOf(runtime.config),
       checkRequester: requesterCheck(runtime.integrations),
+      checkCallback: callbackCheck({ policy: runtime.integrations.outboundPolicy(), signingSecret: runtime.config.callbacks.signingSecret }),
     }),
     slack: { integrations: runtime.integrations },
     // /readyz is public: it says whether the configuration loaded, never from which path.

@@ -184,6 +184,27 @@ export class OutboundClient {
     return url;
   }
 
+  /**
+   * What `admit` checks, and for a host name also the addresses it resolves
+   * to now, without connecting: for refusing a URL where it is given (a
+   * request's callback), long before it is called. The call itself checks
+   * again, on the address it connects to.
+   */
+  async check(input: string | URL): Promise<URL> {
+    const url = this.admit(input);
+    const hostname = normalizeHostname(url.hostname);
+    if (net.isIP(hostname)) return url;
+    let found: Array<{ address: string }>;
+    try {
+      found = await this.resolve(hostname);
+    } catch {
+      // A name that does not resolve yet may resolve when it is called; the call checks it then.
+      return url;
+    }
+    for (const a of found) this.judge(url, a.address, true);
+    return url;
+  }
+
   /** Makes the call; resolves with any answer but a redirect (a refusal), its body read up to `maxBytes`. */
   async request(input: string | URL, req: OutboundRequest = {}): Promise<OutboundResponse> {
     const url = this.admit(input);

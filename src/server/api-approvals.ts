@@ -17,6 +17,7 @@ import type { ApprovalRequest } from '../../core/approval/types';
 import { USER_ID } from '../../core/slack/mrkdwn';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
 import { MAX_APPROVALS } from '../../core/approval/policy';
+import { MAX_CALLBACK_URL_LENGTH } from '../../core/approval/callback';
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
@@ -57,6 +58,12 @@ const CreateBody = strictBody({
   remindEvery: z.string().max(20).optional(),
   escalation: strictBody({ after: z.string().max(20), approverGroups: z.array(Name).min(1).max(20) }).optional(),
   rejectionNeedsReason: z.boolean().default(false).describe('Reject opens a modal asking why.'),
+  callback: z
+    .string()
+    .max(MAX_CALLBACK_URL_LENGTH)
+    .regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\//)
+    .optional()
+    .describe('An http(s) URL told the outcome once decided: a signed POST (`X-Signalroom-Signature`), through the outbound client\u2019s address rules (a private host only where `outbound.privateHosts` names it; 422 otherwise). README, "Pipelines".'),
   inputs: z
     .array(strictBody({ name: z.string().max(50), label: z.string().min(1).max(100), required: z.boolean().optional() }))
     .max(10)
@@ -78,7 +85,8 @@ const DecisionBody = strictBody({
 const CancelBody = strictBody({ by: UserId.optional(), reason: z.string().max(1000).optional() }).optional();
 
 function toRequest(body: z.infer<typeof CreateBody>): ApprovalRequest {
-  const { channel, webhook, project, connector, ...rest } = body;
+  const { channel, webhook, project, connector, callback, ...body_ } = body;
+  const rest = { ...body_, ...(callback === undefined ? {} : { notify: [{ kind: 'callback' as const, url: callback }] }) };
   if (webhook) {
     if (channel) throw unprocessable('Give exactly one of channel and webhook.', 'webhook');
     if (connector) throw unprocessable('A webhook card is posted by the webhook’s own app: leave connector out.', 'connector');

@@ -16,6 +16,7 @@ import { ApprovalService } from '../approvals/service';
 import { approvalModalRoute } from '../approvals/slack-routes';
 import type { ApprovalNames } from '../approvals/client';
 import type { RequesterCheck } from '../approvals/requester-check';
+import type { CallbackCheck } from '../approvals/callback-check';
 
 export interface FeatureContext {
   temporal: Client;
@@ -27,6 +28,8 @@ export interface FeatureContext {
   approvalNames?: () => ApprovalNames;
   /** Checks before starting that `requestedBy` is exactly one Slack user (422 otherwise). @default the workflow checks it, and fails the run */
   checkRequester?: RequesterCheck;
+  /** Checks a request's callback URL before starting: callbacks configured, its host one the outbound client may call (422 otherwise). @default the worker checks it when it calls, and records a problem */
+  checkCallback?: CallbackCheck;
 }
 
 export function featureInteractionRoutes(): InteractionRoute[] {
@@ -43,6 +46,6 @@ export function featureInteractionRoutes(): InteractionRoute[] {
 export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] {
   return [
     incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
-    approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester)),
+    approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester, context.checkCallback)),
   ];
 }

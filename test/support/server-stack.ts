@@ -13,6 +13,7 @@ import { buildServer } from '../../src/server/app';
 import { featureApiRoutes, featureInteractionRoutes } from '../../src/server/features';
 import { approvalNamesOf } from '../../src/approvals/client';
 import { requesterCheck } from '../../src/approvals/requester-check';
+import { callbackCheck } from '../../src/approvals/callback-check';
 import { computeSlackSignature } from '../../src/server/slack-signature';
 import { runningWorker, type TestWorker } from './temporal';
 import { configSecrets, rememberSecrets, testSandbox } from './slack';
@@ -49,7 +50,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
   });
   rememberSecrets(...configSecrets(config));
   const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
-  const temporal = await runningWorker({ activityDeps: { integrations } });
+  const temporal = await runningWorker({ activityDeps: { integrations, callbacks: config.callbacks } });
   const { client, worker } = temporal;
   const server = await buildServer({
     temporal: client,
@@ -58,7 +59,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
     interactionRoutes: featureInteractionRoutes(),
     slack: { integrations },
     apiTokens: config.api.tokens,
-    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, runbookDirs: config.runbooks.dirs, approvalNames: () => approvalNamesOf(config), checkRequester: requesterCheck(integrations) }),
+    apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, runbookDirs: config.runbooks.dirs, approvalNames: () => approvalNamesOf(config), checkRequester: requesterCheck(integrations), checkCallback: callbackCheck({ policy: integrations.outboundPolicy(), signingSecret: config.callbacks.signingSecret }) }),
   });
   const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setRequestUrl(`${serverUrl}/slack/interactions`);

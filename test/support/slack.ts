@@ -36,6 +36,7 @@ export function configSecrets(config: SignalroomConfig): string[] {
     ...apps.flatMap((a) => [a?.botToken, a?.signingSecret, a?.clientSecret, a?.stateSecret]),
     ...Object.values(webhooks).map((w) => (typeof w === 'string' ? w : w.url)),
     ...config.api.tokens.map((t) => t.token),
+    config.callbacks.signingSecret,
   ].filter((s): s is string => typeof s === 'string');
 }
 

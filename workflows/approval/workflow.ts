@@ -26,17 +26,14 @@ import { approvalBlocks, approvalText } from '../../core/slack/blocks/approval-c
 import { escapeMrkdwn as esc, userMention, USER_ID } from '../../core/slack/mrkdwn';
 import { failedApprovalBlocks, failedApprovalText } from '../../core/slack/blocks/approval-failed';
 import { MAX_LISTED_APPROVERS, SA } from '../search-attributes';
+import { SLACK_OPTIONS } from '../activity-options';
+import { failureMessage } from '../../core/failure';
 import { approvalDetails } from '../../core/details';
 import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../messages';
 import { clickMismatch, type SlackClickSignal } from '../../core/click';
 import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from '../../core/approval/policy';
 import { approvalDuration, type ApprovalDurationField } from '../../core/approval/durations';
 import type { ApprovalResult, ApprovalState, DecideOutcome, DecisionAttempt, OutcomeReport, RecordedApprovalInput } from '../../core/approval/types';
-
-const SLACK_OPTIONS = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-} as const;
 
 /** Configuration lookups with no Slack call: a local activity, no task-queue round trip. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Finding the Slack integration' });
@@ -161,7 +158,7 @@ export async function approval(request: RecordedApprovalInput, carried?: Approva
     const state = run.state;
     // Continuing as new is no failure: the next run carries the card on.
     if (err instanceof ContinueAsNew || isCancellation(err) || !state?.message || !state.integration || !patched('card-says-failed')) throw err;
-    const reason = rootCause(err);
+    const reason = failureMessage(err);
     try {
       await slackSaying('Marking the approval card failed').updateMessage({
         integration: state.integration,
@@ -185,14 +182,7 @@ function slackReasonOf(err: unknown): string {
     if (typeof e.type === 'string' && e.type.startsWith('Slack:')) return e.type.slice('Slack:'.length);
     e = e.cause as typeof e;
   }
-  return rootCause(err);
-}
-
-/** The innermost message of a failure: what went wrong, not the wrappers around it. */
-function rootCause(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
+  return failureMessage(err);
 }
 
 async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarry | undefined, run: ApprovalRun): Promise<ApprovalResult> {
@@ -573,7 +563,7 @@ async function runApproval(request: RecordedApprovalInput, carried: ApprovalCarr
         }
       } catch (err) {
         if (isCancellation(err)) throw err;
-        const problem = `${target.kind}: not told: ${rootCause(err)}`;
+        const problem = `${target.kind}: not told: ${failureMessage(err)}`;
         log.warn('an outcome target could not be told', { problem });
         (state.problems ??= []).push(problem);
         showDetails();

@@ -35,6 +35,8 @@ import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type Runb
 import { kindOf } from '../../core/runbook/steps/registry';
 import type { StepRuntime } from '../../core/runbook/steps/kind';
 import { SA } from '../search-attributes';
+import { SLACK_OPTIONS } from '../activity-options';
+import { failureMessage } from '../../core/failure';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
 import { actionItemLine, actionItemMessage } from '../../core/slack/blocks/action-item';
 import { clickMismatch, type SlackClickSignal } from '../../core/click';
@@ -60,10 +62,6 @@ const asMrkdwnValue = (text: string, name: string, position: PlaceholderPosition
 import { incidentDetails } from '../../core/details';
 import type { ActionItem, IncidentCaller, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest, TimelineEntry } from '../../core/incident/types';
 
-const SLACK_OPTIONS = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-} as const;
 const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 /** Names for the postmortem: worth a few tries, never worth holding the incident up. */
 const directory = proxyActivities<Activities>({ ...SLACK_OPTIONS, retry: { ...SLACK_OPTIONS.retry, maximumAttempts: 3 } });
@@ -674,11 +672,4 @@ class IncidentRun {
       this.note('error', `${idempotencyKey}: could not post: ${failureMessage(err)}`);
     }
   }
-}
-
-/** What went wrong, for the timeline: an activity's cause (Slack's explanation) rather than the wrapper. */
-function failureMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause && typeof e.cause === 'object' && 'message' in e.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }

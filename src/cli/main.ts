@@ -34,6 +34,7 @@ const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
   },
   incident: () => load<typeof import('./incident')>('./incident').registerIncidentCommands,
   cluster: () => load<typeof import('./cluster')>('./cluster').registerClusterCommands,
+  github: () => load<typeof import('./github')>('./github').registerGitHubCommands,
 };
 
 export const EXIT_USAGE = 64;

@@ -40,7 +40,7 @@ test('the same body without a signature, or with only the legacy SHA-1 one, is r
 
 test('a delivery claiming an App configured nowhere is refused with 401, whatever it is signed with', async () => {
   const { runId, delivery } = await s.github.requestDeploymentReview({ repo: REPO, environment: 'production', signWith: 'the-attackers-own-app-secret-01' });
-  const headers = { ...delivery.headers, 'x-github-hook-installation-target-id': '999999999', 'x-github-delivery': randomUUID() };
+  const headers: Record<string, string> = { ...delivery.headers, 'x-github-hook-installation-target-id': '999999999', 'x-github-delivery': randomUUID() };
   headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'the-attackers-own-app-secret-01').update(delivery.body).digest('hex')}`;
   const res = await fetch(`${s.serverUrl}/github/webhooks`, { method: 'POST', headers, body: delivery.body });
   expect({ status: res.status, body: await res.json() }).toEqual({

@@ -93,33 +93,49 @@ export class ApprovalService {
    * failure is the verdict `failed`. Waits as long as no worker answers;
    * `onSlow` is called once when that takes a while.
    */
-  async firstVerdict(id: string, onSlow?: () => void): Promise<ApprovalVerdict> {
+  async firstVerdict(id: string, onSlow?: () => void): Promise<ApprovalVerdict>;
+  /** The same, given up after `withinMs` (the HTTP API holds a call that long): undefined when no verdict came. */
+  async firstVerdict(id: string, onSlow: (() => void) | undefined, withinMs: number): Promise<ApprovalVerdict | undefined>;
+  async firstVerdict(id: string, onSlow?: () => void, withinMs?: number): Promise<ApprovalVerdict | undefined> {
     const handle = this.temporal.workflow.getHandle(id);
     const abort = new AbortController();
     const slow = onSlow ? setTimeout(onSlow, SLOW_VERDICT_MS) : undefined;
+    let giveUp: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((resolve) => {
+      if (withinMs !== undefined) giveUp = setTimeout(() => resolve(undefined), withinMs);
+    });
+    const verdict = this.verdictOf(handle, abort);
+    // Given up on, it may still settle as the abort lands: nobody waits for that.
+    verdict.catch(() => undefined);
     try {
-      const ended = this.temporal
-        .withAbortSignal(abort.signal, () => handle.result())
-        .then(() => ({ ended: true as const, failure: undefined }), (failure: unknown) => ({ ended: true as const, failure: failure ?? new Error('failed') }));
-      const posted = this.temporal
-        .withAbortSignal(abort.signal, () => handle.executeUpdate(approvalPostedUpdate))
-        .then((state: ApprovalState) => ({ state }), (error: unknown) => ({ error }));
-      let first = await Promise.race([ended, posted]);
-      if ('error' in first) {
-        // The run ended under the update (its checks failed), or its worker predates the update: read which.
-        const described = await handle.describe();
-        if (described.status.name === 'RUNNING') return { posted: true };
-        first = await ended;
-      }
-      if ('state' in first) return { posted: true, permalink: first.state.message?.permalink };
-      if (first.failure === undefined) return { posted: true };
-      const refused = requestRefusal(first.failure);
-      if (refused) throw new ApprovalInputError(refused.field, refused.message);
-      return { failed: rootCause(first.failure) };
+      return await Promise.race([verdict, timedOut]);
     } finally {
       clearTimeout(slow);
+      clearTimeout(giveUp);
       abort.abort();
     }
+  }
+
+  /** What the run answered first: its card posted, or its end. */
+  private async verdictOf(handle: WorkflowHandle, abort: AbortController): Promise<ApprovalVerdict> {
+    const ended = this.temporal
+      .withAbortSignal(abort.signal, () => handle.result())
+      .then(() => ({ ended: true as const, failure: undefined }), (failure: unknown) => ({ ended: true as const, failure: failure ?? new Error('failed') }));
+    const posted = this.temporal
+      .withAbortSignal(abort.signal, () => handle.executeUpdate(approvalPostedUpdate))
+      .then((state: ApprovalState) => ({ state }), (error: unknown) => ({ error }));
+    let first = await Promise.race([ended, posted]);
+    if ('error' in first) {
+      // The run ended under the update (its checks failed), or its worker predates the update: read which.
+      const described = await handle.describe();
+      if (described.status.name === 'RUNNING') return { posted: true };
+      first = await ended;
+    }
+    if ('state' in first) return { posted: true, permalink: first.state.message?.permalink };
+    if (first.failure === undefined) return { posted: true };
+    const refused = requestRefusal(first.failure);
+    if (refused) throw new ApprovalInputError(refused.field, refused.message);
+    return { failed: rootCause(first.failure) };
   }
 
   /** The approval's current state (running), or its final state and result. */

@@ -19,6 +19,11 @@ import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
 import { MAX_APPROVALS } from '../../core/approval/policy';
 import { MAX_CALLBACK_URL_LENGTH } from '../../core/approval/callback';
 
+/** The worker's first answer to a request (ApprovalVerdict in src/approvals/service.ts). */
+const ApprovalVerdictSchema = z
+  .union([z.object({ posted: z.literal(true), permalink: z.string().optional() }), z.object({ failed: z.string().describe('Why the run failed before its card was posted, e.g. a channel that does not exist.') })])
+  .meta({ id: 'ApprovalVerdict' });
+
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT = '30s';
@@ -167,6 +172,32 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
         const ms = waitMs(request.query.timeout);
         const { done, approval } = await service.wait(request.params.id, ms);
         return reply.code(done ? 200 : 202).send(approval);
+      },
+    );
+
+    api.get(
+      '/approvals/:id/verdict',
+      {
+        config: { permission: 'approvals:read' },
+        schema: {
+          operationId: 'approvalVerdict',
+          summary: "Long-poll: the worker's first verdict on a request (its card posted, or the run failed), so a caller knows before it moves on",
+          tags: ['approvals'],
+          params: IdParams,
+          querystring: z.object({ timeout: z.string().max(20).default(DEFAULT_WAIT).describe(`How long to hold the call, at most ${MAX_WAIT_MS / 1000}s.`) }),
+          response: {
+            200: {
+              description: 'The verdict: `posted` (with the card\'s `permalink`), or `failed` with the reason. A request refused by the worker (an unknown approver group, a requester who is nobody in Slack) is a 422 instead.',
+              content: { 'application/json': { schema: ApprovalVerdictSchema } },
+            },
+            202: { description: 'No worker has checked the request yet when the timeout passed: call again', content: { 'application/json': { schema: z.object({ pending: z.literal(true) }) } } },
+            ...apiErrorResponses(400, 404, 422),
+          },
+        },
+      },
+      async (request, reply) => {
+        const verdict = await service.firstVerdict(request.params.id, undefined, waitMs(request.query.timeout));
+        return verdict ? reply.code(200).send(verdict) : reply.code(202).send({ pending: true as const });
       },
     );
 

@@ -9,7 +9,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { approvalCliStack, card, uniqueExecution } from '../../support/approvals';
+import { API_TOKEN, approvalCliStack, card, uniqueExecution } from '../../support/approvals';
 import { runSignalroom, type CommandResult } from '../../support/ops';
 
 const setup = approvalCliStack({ release: { userGroups: ['@release-managers'] } });
@@ -112,4 +112,14 @@ test("the CLI reads only what it uses: a server's unset secrets elsewhere in sig
   writeFileSync(file, ['api:', '  tokens:', '    - name: someone-else', '      token: ${SOMEONE_ELSES_API_TOKEN}', 'runbooks:', `  dirs: [${JSON.stringify(path.resolve(__dirname, '../../../runbooks'))}]`, ''].join('\n'));
   const runbooks = await runSignalroom(['runbook', 'list'], { cwd: dir, env: { SIGNALROOM_CONFIG: file, SOMEONE_ELSES_API_TOKEN: undefined, TEMPORAL_ADDRESS: process.env.SIGNALROOM_TEST_TEMPORAL_ADDRESS, SIGNALROOM_API_URL: undefined } });
   expect({ code: runbooks.code, stderr: runbooks.stderr }).toEqual({ code: 0, stderr: '' });
+});
+
+test('a request whose run fails before its card (a channel that does not exist) exits 5 before returning, against Temporal and through the API, without --wait', async () => {
+  for (const through of ['temporal', 'api'] as const) {
+    const execution = uniqueExecution('verdict');
+    const args = [...request(execution, '--approvers', 'release').map((a) => (a === '#deploys' ? '#deplyos' : a)), ...(through === 'api' ? ['--api', setup.stack.serverUrl, '--token', API_TOKEN] : [])];
+    const run = await approval(args, { config: true });
+    expect({ through, code: run.code }).toEqual({ through, code: 5 });
+    expect(run.stdout).toContain('The approval failed: Channel #deplyos does not exist');
+  }
 });

@@ -12,6 +12,8 @@ import { ConfigSchema } from '../src/config/schema';
 import { OutboundClient } from '../src/net/outbound';
 import { createOutcomeActivities, type OutcomeDeliverers } from './outcomes';
 import { callbackDeliverer } from './callbacks';
+import { githubDeliverer } from './github';
+import type { GitHubConfig } from '../src/config/schema';
 
 export interface ActivityDeps {
   /** Identity the worker reports in self-checks. */
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   outcomeDeliverers?: OutcomeDeliverers;
   /** Configuration `callbacks`: the secret callbacks are signed with (never in a history). @default none: a callback is refused, saying so */
   callbacks?: { signingSecret?: string };
+  /** Configuration `github`: the Apps that answer deployment protection rules (their keys are read here, never in a history). @default none: a GitHub target is refused, saying so */
+  github?: GitHubConfig;
 }
 
 /**
@@ -50,7 +54,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
     ...createIncidentActivities(slack),
-    ...createOutcomeActivities({ callback: callbackDeliverer({ outbound, signingSecret: deps.callbacks?.signingSecret }), ...deps.outcomeDeliverers }),
+    ...createOutcomeActivities({
+      callback: callbackDeliverer({ outbound, signingSecret: deps.callbacks?.signingSecret }),
+      ...(deps.github && Object.keys(deps.github.apps).length ? { github: githubDeliverer(deps.github, integrations) } : {}),
+      ...deps.outcomeDeliverers,
+    }),
   };
 }
 

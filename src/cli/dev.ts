@@ -163,7 +163,7 @@ export async function runDevStack(options: DevOptions): Promise<void> {
     const client = await step(connectClient({ address }));
     stops.unshift(() => client.connection.close());
     const { connection, namespace } = await step(connectWorkerConnection({ address }));
-    const worker: Worker = await step(createWorker({ connection, namespace, taskQueue, activityDeps: { integrations: runtime.integrations, callbacks: runtime.config.callbacks }, tuning: runtime.config.worker }));
+    const worker: Worker = await step(createWorker({ connection, namespace, taskQueue, activityDeps: { integrations: runtime.integrations, callbacks: runtime.config.callbacks, github: runtime.config.github }, tuning: runtime.config.worker }));
     const workerRun = worker.run();
     // Settled either way: a worker that stops on its own is reported below, not as an unhandled rejection.
     const workerEnded = workerRun.then(

@@ -44,6 +44,7 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
     readinessChecks: { config: () => (runtime.configFile ? 'loaded' : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
     slashCommands: { incidents, authorize: responderAccess({ config: runtime.config, integrations: runtime.integrations, incidents }) },
+    ...(Object.keys(runtime.config.github.apps).length ? { github: { config: () => runtime.config.github, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE, approvalNames: () => approvalNamesOf(runtime.config) } } : {}),
     ...extra,
   };
 }

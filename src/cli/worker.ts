@@ -31,7 +31,7 @@ export async function runWorker(options: WorkerCommandOptions = {}): Promise<voi
     connection,
     namespace,
     taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE,
-    activityDeps: { integrations: runtime.integrations, callbacks: runtime.config.callbacks },
+    activityDeps: { integrations: runtime.integrations, callbacks: runtime.config.callbacks, github: runtime.config.github },
     tuning: runtime.config.worker,
   });
   // On SIGINT/SIGTERM the SDK stops polling, lets in-flight activities finish

@@ -50,7 +50,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
   });
   rememberSecrets(...configSecrets(config));
   const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
-  const temporal = await runningWorker({ activityDeps: { integrations, callbacks: config.callbacks } });
+  const temporal = await runningWorker({ activityDeps: { integrations, callbacks: config.callbacks, github: config.github } });
   const { client, worker } = temporal;
   const server = await buildServer({
     temporal: client,
@@ -60,6 +60,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
     slack: { integrations },
     apiTokens: config.api.tokens,
     apiRoutes: featureApiRoutes({ temporal: client, taskQueue: worker.taskQueue, runbookDirs: config.runbooks.dirs, approvalNames: () => approvalNamesOf(config), checkRequester: requesterCheck(integrations), checkCallback: callbackCheck({ policy: integrations.outboundPolicy(), signingSecret: config.callbacks.signingSecret }) }),
+    ...(Object.keys(config.github.apps).length ? { github: { config: () => config.github, taskQueue: worker.taskQueue, approvalNames: () => approvalNamesOf(config) } } : {}),
   });
   const serverUrl = await server.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setRequestUrl(`${serverUrl}/slack/interactions`);

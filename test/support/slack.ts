@@ -27,7 +27,8 @@ export function rememberSecrets(...secrets: string[]): void {
 
 /**
  * Every secret a configuration holds: Slack tokens, signing, client and state
- * secrets, incoming-webhook URLs and API tokens.
+ * secrets, incoming-webhook URLs, API tokens, and GitHub Apps' webhook
+ * secrets and private keys (a PEM is scanned for line by line).
  */
 export function configSecrets(config: SignalroomConfig): string[] {
   const { organization, connectors, webhooks } = config.slack;
@@ -37,6 +38,7 @@ export function configSecrets(config: SignalroomConfig): string[] {
     ...Object.values(webhooks).map((w) => (typeof w === 'string' ? w : w.url)),
     ...config.api.tokens.map((t) => t.token),
     config.callbacks.signingSecret,
+    ...Object.values(config.github.apps).flatMap((a) => [a.webhookSecret, a.privateKey]),
   ].filter((s): s is string => typeof s === 'string');
 }
 

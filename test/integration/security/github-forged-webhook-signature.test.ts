@@ -8,7 +8,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { card } from '../../support/approvals';
-import { answerOf, githubGateStack, REPO, type GitHubGateStack } from '../../support/github';
+import { answerOf, githubGateStack, uniqueRunId, REPO, type GitHubGateStack } from '../../support/github';
 
 let s: GitHubGateStack;
 beforeAll(async () => {
@@ -23,13 +23,13 @@ async function nothingStarted(runId: number) {
 }
 
 test('a delivery signed with another secret is refused with 401, and starts nothing', async () => {
-  const { runId, delivery } = await s.github.requestDeploymentReview({ repo: REPO, environment: 'production', signWith: 'a-guessed-secret-0123456789' });
+  const { runId, delivery } = await s.github.requestDeploymentReview({ runId: uniqueRunId(), repo: REPO, environment: 'production', signWith: 'a-guessed-secret-0123456789' });
   expect(answerOf(delivery)).toEqual({ status: 401, body: { error: 'bad_signature', outcome: 'bad_signature', message: 'X-Hub-Signature-256 does not match the webhook secret of github.apps.deploys' } });
   await nothingStarted(runId);
 });
 
 test('the same body without a signature, or with only the legacy SHA-1 one, is refused with 401', async () => {
-  const { runId, delivery } = await s.github.requestDeploymentReview({ repo: REPO, environment: 'production', signWith: 'a-guessed-secret-0123456789' });
+  const { runId, delivery } = await s.github.requestDeploymentReview({ runId: uniqueRunId(), repo: REPO, environment: 'production', signWith: 'a-guessed-secret-0123456789' });
   for (const drop of [['x-hub-signature-256', 'x-hub-signature'], ['x-hub-signature-256']]) {
     const headers = Object.fromEntries(Object.entries(delivery.headers).filter(([k]) => !drop.includes(k)));
     const res = await fetch(`${s.serverUrl}/github/webhooks`, { method: 'POST', headers: { ...headers, 'x-github-delivery': randomUUID() }, body: delivery.body });
@@ -39,7 +39,7 @@ test('the same body without a signature, or with only the legacy SHA-1 one, is r
 });
 
 test('a delivery claiming an App configured nowhere is refused with 401, whatever it is signed with', async () => {
-  const { runId, delivery } = await s.github.requestDeploymentReview({ repo: REPO, environment: 'production', signWith: 'the-attackers-own-app-secret-01' });
+  const { runId, delivery } = await s.github.requestDeploymentReview({ runId: uniqueRunId(), repo: REPO, environment: 'production', signWith: 'the-attackers-own-app-secret-01' });
   const headers: Record<string, string> = { ...delivery.headers, 'x-github-hook-installation-target-id': '999999999', 'x-github-delivery': randomUUID() };
   headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', 'the-attackers-own-app-secret-01').update(delivery.body).digest('hex')}`;
   const res = await fetch(`${s.serverUrl}/github/webhooks`, { method: 'POST', headers, body: delivery.body });

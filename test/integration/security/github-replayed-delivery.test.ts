@@ -8,7 +8,7 @@
  */
 import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 import { card, CHANNEL, eventually } from '../../support/approvals';
-import { answerOf, githubGateStack, REPO, type GitHubGateStack } from '../../support/github';
+import { answerOf, githubGateStack, uniqueRunId, REPO, type GitHubGateStack } from '../../support/github';
 
 let s: GitHubGateStack;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 test('a replayed delivery starts no second approval, before or after the first is decided', async () => {
-  const { runId, deliveryId } = await s.github.requestDeploymentReview({ repo: REPO, environment: 'production', sender: 'dave-gh' });
+  const { runId, deliveryId } = await s.github.requestDeploymentReview({ runId: uniqueRunId(), repo: REPO, environment: 'production', sender: 'dave-gh' });
   const posted = await eventually('the card', () => card(s.sandbox, String(runId)));
   const duplicate = { status: 200, body: { outcome: 'duplicate', message: `delivery ${deliveryId} was received already: nothing was started again` } };
 

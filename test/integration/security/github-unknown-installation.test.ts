@@ -7,7 +7,7 @@
  * heard; any other is refused with 401, and nothing starts.
  */
 import { card } from '../../support/approvals';
-import { answerOf, githubGateStack, STRANGER_REPO, type GitHubGateStack } from '../../support/github';
+import { answerOf, githubGateStack, uniqueRunId, STRANGER_REPO, type GitHubGateStack } from '../../support/github';
 
 let s: GitHubGateStack;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 test("a genuine delivery from an installation configuration does not list is refused with 401, and starts nothing", async () => {
-  const { runId, delivery } = await s.github.requestDeploymentReview({ repo: STRANGER_REPO, environment: 'production', sender: 'dave-gh' });
+  const { runId, delivery } = await s.github.requestDeploymentReview({ runId: uniqueRunId(), repo: STRANGER_REPO, environment: 'production', sender: 'dave-gh' });
   expect(delivery.installationId).toBe(s.strangerInstallationId);
   expect(answerOf(delivery)).toEqual({
     status: 401,

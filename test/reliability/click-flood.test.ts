@@ -134,13 +134,16 @@ test('a run continued as new (what a long history makes Temporal suggest) carrie
     const st = await handle.query(approvalStateQuery);
     return st.decisions.length === 1 && st.refused.length === 1 ? st : undefined;
   });
+  // Carol's approval is on the card (its first update, version 1) before the run is replaced: terminated
+  // earlier, that update could still land after the continuation's own, which would then be the stale one.
+  await eventually('the card to say 1 of 2', () => card(s.sandbox, execution)!.text.includes('1 of 2'));
   const described = await handle.describe();
   // The continuation exactly as the workflow hands it over (ApprovalCarry), started under the same id.
   await handle.terminate('replaced by its continuation in this test');
   await s.client.workflow.start('approval', {
     taskQueue: s.worker.taskQueue,
     workflowId,
-    args: [(await described.memo)?.request ?? before.request, { state: before, startedAt: Date.parse(before.expiresAt) - 30 * 60_000, nextReminder: Infinity, reminders: 0, outbox: [], cardIntegration: 'organization' }],
+    args: [(await described.memo)?.request ?? before.request, { state: before, startedAt: Date.parse(before.expiresAt) - 30 * 60_000, nextReminder: Infinity, reminders: 0, outbox: [], cardIntegration: 'organization', cardVersion: 1 }],
   });
   await s.sandbox.click({ userId: 'U0DAVE', channelId: CHANNEL, messageTs: posted.ts, actionId: APPROVE_ACTION });
   const result = await s.client.workflow.getHandle(workflowId).result();

@@ -3,6 +3,7 @@
  */
 import type { MessageBlock } from '../runbook/types';
 import { headlineBlock } from '../slack/blocks/headline';
+import type { SlackBlock } from '../slack/blocks/block';
 
 /**
  * The step's blocks, headed by its Message when it has both: Slack shows only
@@ -14,7 +15,7 @@ export function toBlockKit(
   blocks: MessageBlock[] | undefined,
   render: (t: string) => string,
   options: { renderPlain?: (t: string) => string; message?: string } = {},
-): Array<Record<string, unknown>> | undefined {
+): SlackBlock[] | undefined {
   const renderPlain = options.renderPlain ?? render;
   const message = options.message;
   if (!blocks?.length) return undefined;
@@ -35,7 +36,7 @@ export function toBlockKit(
           ...(b.title !== undefined && { title: { type: 'plain_text', text: renderPlain(b.title).slice(0, 2000) } }),
         };
       case 'section': {
-        const block: Record<string, unknown> = { type: 'section' };
+        const block: SlackBlock = { type: 'section' };
         if (b.text !== undefined) block.text = { type: 'mrkdwn', text: render(b.text) };
         if (b.fields?.length) block.fields = b.fields.map((f) => ({ type: 'mrkdwn', text: render(f) }));
         return block;

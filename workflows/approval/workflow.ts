@@ -547,13 +547,13 @@ class ApprovalRun {
         integration: state.integration!,
         channel: dest.channel,
         text,
-        blocks: blocks as never,
+        blocks,
         idempotencyKey: 'approval-card',
         permalink: true,
         metadata: { pipeline: request.pipeline, stage: request.stage, execution: request.execution },
       });
     } else {
-      await slack.postToWebhook({ webhook: dest.webhook, text, blocks: blocks as never });
+      await slack.postToWebhook({ webhook: dest.webhook, text, blocks });
     }
     this.showDetails();
   }
@@ -586,14 +586,14 @@ class ApprovalRun {
     const slack = slackSaying(`Updating the approval card in ${this.where}: ${status}`);
     if (state.message && state.integration) {
       // One update at a time: the workflow awaits each before the next, and the version keeps a late one from being written last.
-      await slack.updateMessage({ integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks: blocks as never, version: this.nextCardVersion() });
+      await slack.updateMessage({ integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion() });
     } else if (this.lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.
       // A response_url is good for a few uses within 30 minutes: a few tries, like the replies.
       await proxyActivities<Activities>({ ...REPLY_OPTIONS, summary: `Updating the approval card through the last click: ${status}` }).respondToClick({
         responseUrl: this.lastResponseUrl,
         text,
-        blocks: blocks as never,
+        blocks,
         replaceOriginal: true,
       });
     } else if ('webhook' in dest && state.status !== 'pending') {
@@ -614,7 +614,7 @@ class ApprovalRun {
         channel: state.message.channel,
         ts: state.message.ts,
         text: failedApprovalText(state, reason),
-        blocks: failedApprovalBlocks(state, reason) as never,
+        blocks: failedApprovalBlocks(state, reason),
         version: this.nextCardVersion(),
       });
     } catch (updateErr) {

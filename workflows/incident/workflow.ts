@@ -242,7 +242,7 @@ class IncidentRun {
     if (input.channel) {
       const message = actionItemMessage(item, this.state.workflowId);
       try {
-        const posted = await slack.postMessage({ integration: this.state.integration, channel: input.channel, ...message, blocks: message.blocks as never, idempotencyKey: `action-item-${item.id}` });
+        const posted = await slack.postMessage({ integration: this.state.integration, channel: input.channel, ...message, idempotencyKey: `action-item-${item.id}` });
         item.channel = posted.channel;
         item.ts = posted.ts;
       } catch (err) {
@@ -261,7 +261,7 @@ class IncidentRun {
     if (!item.channel || !item.ts) return;
     const message = actionItemMessage(item, this.state.workflowId);
     try {
-      await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message, blocks: message.blocks as never });
+      await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message });
     } catch (err) {
       if (isCancellation(err)) throw err;
       this.note('error', `action-item-${item.id}: could not update its message: ${failureMessage(err)}`);
@@ -274,7 +274,7 @@ class IncidentRun {
       if (item.status !== 'open' || !item.channel || !item.ts) continue;
       const message = actionItemMessage(item, this.state.workflowId, { incidentResolved: true });
       try {
-        await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message, blocks: message.blocks as never });
+        await slack.updateMessage({ integration: this.state.integration, channel: item.channel, ts: item.ts, ...message });
       } catch (err) {
         if (isCancellation(err)) throw err;
         this.note('error', `action-item-${item.id}: could not mark it open at the resolve: ${failureMessage(err)}`);
@@ -522,7 +522,7 @@ class IncidentRun {
       render,
       mrkdwn,
       channel: (t) => this.channelRef(render(t)),
-      blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }) as never,
+      blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }),
       // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
       slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),

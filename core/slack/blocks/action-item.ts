@@ -4,6 +4,7 @@
  */
 import type { ActionItem } from '../../incident/types';
 import { escapeMrkdwn as escapeText, USER_GROUP_ID, userGroupMention, userMention } from '../mrkdwn';
+import type { SlackBlock } from './block';
 
 /** The Done button's action id: `signalroom:<feature>:<verb>`, routed by the server to `incidentTaskClick`. */
 export const TASK_DONE_ACTION = 'signalroom:task:done';
@@ -25,7 +26,7 @@ export function actionItemLine(item: ActionItem): string {
  *   says so and loses its Done button, which could only answer that the
  *   incident already finished.
  */
-export function actionItemMessage(item: ActionItem, workflowId: string, o: { incidentResolved?: boolean } = {}): { text: string; blocks: Array<Record<string, unknown>> } {
+export function actionItemMessage(item: ActionItem, workflowId: string, o: { incidentResolved?: boolean } = {}): { text: string; blocks: SlackBlock[] } {
   const line = actionItemLine(item);
   if (item.status === 'done') {
     const text = `:white_check_mark: Action item ~${line}~ done${item.doneBy ? ` by ${userMention(item.doneBy)}` : ''}`;

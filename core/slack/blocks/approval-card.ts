@@ -6,6 +6,7 @@
 import { effectivePolicy } from '../../approval/policy';
 import type { ApprovalState, ApproverInputField } from '../../approval/types';
 import { escapeMrkdwn as esc, mrkdwnLink, slackDate, userMention } from '../mrkdwn';
+import type { SlackBlock } from './block';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';
 export const REJECT_ACTION = 'signalroom:approval:reject';
@@ -13,8 +14,6 @@ export const REJECT_ACTION = 'signalroom:approval:reject';
 export const REJECT_WITH_REASON_ACTION = 'signalroom:approval:reject-with-reason';
 export const APPROVE_WITH_INPUTS_ACTION = 'signalroom:approval:approve-with-inputs';
 export const DECISION_VIEW_CALLBACK = 'signalroom:approval:decision';
-
-type Block = Record<string, unknown>;
 
 /** Slack's limit on a button's value. */
 const BUTTON_VALUE_MAX = 2000;
@@ -85,9 +84,9 @@ export function approvalText(state: ApprovalState): string {
   return `${STATUS_LINE[state.status]}: ${esc(r.pipeline)} › ${esc(r.stage)} (${esc(r.execution)})${state.status === 'pending' ? ` — ${state.approvals} of ${state.needed} approvals` : state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`;
 }
 
-export function approvalBlocks(state: ApprovalState): Block[] {
+export function approvalBlocks(state: ApprovalState): SlackBlock[] {
   const r = state.request;
-  const blocks: Block[] = [
+  const blocks: SlackBlock[] = [
     { type: 'header', text: plain(`${state.status === 'pending' ? 'Approval needed' : STATUS_LINE[state.status].replace(/^:[a-z_]+: /, '')}: ${r.pipeline} › ${r.stage}`) },
   ];
   if (r.summary || r.link) {

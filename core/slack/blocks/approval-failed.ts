@@ -7,8 +7,7 @@
 import type { ApprovalState } from '../../approval/types';
 import { escapeMrkdwn as asText } from '../mrkdwn';
 import { approvalBlocks } from './approval-card';
-
-type Block = Record<string, unknown>;
+import type { SlackBlock } from './block';
 
 export function failedApprovalText(state: ApprovalState, reason: string): string {
   const r = state.request;
@@ -16,7 +15,7 @@ export function failedApprovalText(state: ApprovalState, reason: string): string
   return `:x: Approval failed: ${asText(r.pipeline)} › ${asText(r.stage)} (${asText(r.execution)}) — ${asText(reason).slice(0, 500)}`;
 }
 
-export function failedApprovalBlocks(state: ApprovalState, reason: string): Block[] {
+export function failedApprovalBlocks(state: ApprovalState, reason: string): SlackBlock[] {
   const r = state.request;
   // The card's details stay; its progress and buttons go.
   const details = approvalBlocks(state).filter((b) => b.type !== 'header' && b.type !== 'actions' && b.type !== 'context');

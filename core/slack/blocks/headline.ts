@@ -7,6 +7,8 @@
  * leave the other blocks as they are. Pure.
  */
 
+import type { SlackBlock } from './block';
+
 type Block = Record<string, unknown>;
 
 export const HEADLINE_BLOCK_ID = 'signalroom_headline';
@@ -14,7 +16,7 @@ export const HEADLINE_BLOCK_ID = 'signalroom_headline';
 /** Slack's limit on a section's text. */
 const SECTION_TEXT_MAX = 3000;
 
-export function headlineBlock(text: string): Block {
+export function headlineBlock(text: string): SlackBlock {
   return { type: 'section', block_id: HEADLINE_BLOCK_ID, text: { type: 'mrkdwn', text: text.slice(0, SECTION_TEXT_MAX) } };
 }
 

@@ -20,9 +20,10 @@ import { MAX_APPROVALS } from '../../core/approval/policy';
 import { MAX_CALLBACK_URL_LENGTH } from '../../core/approval/callback';
 
 /** The worker's first answer to a request (ApprovalVerdict in src/approvals/service.ts). */
-const ApprovalVerdictSchema = z
-  .union([z.object({ posted: z.literal(true), permalink: z.string().optional() }), z.object({ failed: z.string().describe('Why the run failed before its card was posted, e.g. a channel that does not exist.') })])
-  .meta({ id: 'ApprovalVerdict' });
+const ApprovalVerdictSchema = z.union([
+  z.object({ posted: z.literal(true), permalink: z.string().optional() }),
+  z.object({ failed: z.string().describe('Why the run failed before its card was posted, e.g. a channel that does not exist.') }),
+]);
 
 /** The longest a single wait call holds the connection. */
 export const MAX_WAIT_MS = 60_000;
@@ -196,7 +197,10 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
         },
       },
       async (request, reply) => {
-        const verdict = await service.firstVerdict(request.params.id, undefined, waitMs(request.query.timeout));
+        const ms = waitMs(request.query.timeout);
+        // An id no approval has is a 404, as for every approval route, not a wait on nothing.
+        await service.get(request.params.id);
+        const verdict = await service.firstVerdict(request.params.id, undefined, ms);
         return verdict ? reply.code(200).send(verdict) : reply.code(202).send({ pending: true as const });
       },
     );

@@ -8,3 +8,18 @@ export const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 } as const;
+
+/**
+ * A runbook step's Slack call run first as a local activity, in the worker
+ * that runs the workflow, so consecutive steps complete in one workflow task
+ * instead of one round trip each (docs/ARCHITECTURE.md, "The path of a
+ * runbook step"). It has 10 seconds in all: a call that needs longer (a 429
+ * whose Retry-After goes past it, Slack not answering) fails here and is
+ * made again as a regular activity with SLACK_OPTIONS, which may wait as long
+ * as Slack asks without holding the workflow task.
+ */
+export const LOCAL_SLACK_OPTIONS = {
+  startToCloseTimeout: '5 seconds',
+  scheduleToCloseTimeout: '10 seconds',
+  retry: SLACK_OPTIONS.retry,
+} as const;

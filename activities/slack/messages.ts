@@ -34,6 +34,8 @@ export interface PostMessageInput {
   metadata?: Record<string, string | number | boolean>;
   /** Also ask Slack for the message's permalink (chat.getPermalink), for people to open it from elsewhere. */
   permalink?: boolean;
+  /** Set by the workflow when a local activity tried this post first: it may have posted. */
+  afterLocal?: boolean;
 }
 
 export interface PostedMessage {
@@ -134,7 +136,9 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
             clearTimeout(timer);
           }
         };
-        if (activityInfo().attempt > 1) {
+        // A local activity counts its attempts afresh when a crashed workflow task is run again, so it always looks.
+        const info = activityInfo();
+        if (info.attempt > 1 || info.isLocal || input.afterLocal) {
           const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
           if (ts) return withLink({ channel: channel.id, ts, existing: true });
         }

@@ -8,21 +8,3 @@ export const SLACK_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 } as const;
-
-/**
- * A runbook step's Slack call run first as a local activity, in the worker
- * that runs the workflow, so consecutive steps complete in one workflow task
- * instead of one round trip each (docs/ARCHITECTURE.md, "The path of a
- * runbook step"). Short waits between attempts (a 5xx, a Retry-After of up to
- * 3 seconds) stay in the worker; a longer Retry-After is waited on a workflow
- * timer. It has 10 seconds in all: a call that needs longer fails here and is
- * made again as a regular activity with SLACK_OPTIONS, which may wait as long
- * as Slack asks without holding the workflow task.
- */
-export const LOCAL_SLACK_OPTIONS = {
-  startToCloseTimeout: '5 seconds',
-  scheduleToCloseTimeout: '10 seconds',
-  retry: SLACK_OPTIONS.retry,
-  // A longer wait between attempts (a Retry-After) is a workflow timer, not a held workflow task.
-  localRetryThreshold: '3 seconds',
-} as const;

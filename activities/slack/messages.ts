@@ -34,8 +34,6 @@ export interface PostMessageInput {
   metadata?: Record<string, string | number | boolean>;
   /** Also ask Slack for the message's permalink (chat.getPermalink), for people to open it from elsewhere. */
   permalink?: boolean;
-  /** Set by the workflow when a local activity tried this post first: it may have posted. */
-  afterLocal?: boolean;
 }
 
 export interface PostedMessage {
@@ -136,9 +134,7 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
             clearTimeout(timer);
           }
         };
-        // A local activity counts its attempts afresh when a crashed workflow task is run again, so it always looks.
-        const info = activityInfo();
-        if (info.attempt > 1 || info.isLocal || input.afterLocal) {
+        if (activityInfo().attempt > 1) {
           const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
           if (ts) return withLink({ channel: channel.id, ts, existing: true });
         }

@@ -26,7 +26,6 @@ import {
   workflowInfo,
   ParentClosePolicy,
   ApplicationFailure,
-  ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { renderTemplate, type PlaceholderPosition, type TemplateContext } from '../../core/runbook/template';
@@ -36,7 +35,7 @@ import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type Runb
 import { kindOf } from '../../core/runbook/steps/registry';
 import type { StepRuntime } from '../../core/runbook/steps/kind';
 import { SA } from '../search-attributes';
-import { LOCAL_SLACK_OPTIONS, SLACK_OPTIONS } from '../activity-options';
+import { SLACK_OPTIONS } from '../activity-options';
 import { failureMessage } from '../../core/failure';
 import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
 import { actionItemLine, actionItemMessage } from '../../core/slack/blocks/action-item';
@@ -68,42 +67,6 @@ const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 const directory = proxyActivities<Activities>({ ...SLACK_OPTIONS, retry: { ...SLACK_OPTIONS.retry, maximumAttempts: 3 } });
 /** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
-
-/**
- * The Slack calls of runbook steps that may run as local activities: each is
- * idempotent without counting attempts (a local activity re-run after a crash
- * starts again at attempt 1). postMessage looks for its earlier post first
- * when it runs locally or after a local attempt; a channel is adopted by who
- * created it and when; invites, topics and archiving repeat harmlessly.
- * Uploads, canvases, scheduled messages, approvals and waits stay regular.
- */
-const LOCAL_SAFE = new Set<keyof Activities>(['postMessage', 'createChannel', 'inviteUsers', 'setChannelTopic', 'archiveChannel']);
-
-/**
- * A step's Slack activities: the safe ones locally first, and, when the local
- * activity runs out of its time (LOCAL_SLACK_OPTIONS: a long Retry-After,
- * Slack slow), the same call as a regular activity. A refusal (non-retryable)
- * is final either way. See docs/ARCHITECTURE.md, "The path of a runbook step".
- */
-function stepSlack(summary: string): Activities {
-  const regular = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary });
-  const local = proxyLocalActivities<Activities>({ ...LOCAL_SLACK_OPTIONS, summary });
-  return new Proxy(regular, {
-    get(target, name) {
-      if (typeof name !== 'string' || !LOCAL_SAFE.has(name as keyof Activities)) return target[name as keyof Activities];
-      const key = name as keyof Activities;
-      return async (input: Record<string, unknown>) => {
-        try {
-          return await (local[key] as (i: unknown) => Promise<unknown>)(input);
-        } catch (err) {
-          if (isCancellation(err) || !(err instanceof ActivityFailure) || (err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-          // The local attempts may have posted: the regular one looks before it posts.
-          return await (target[key] as (i: unknown) => Promise<unknown>)(key === 'postMessage' ? { ...input, afterLocal: true } : input);
-        }
-      };
-    },
-  });
-}
 
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
@@ -561,8 +524,7 @@ class IncidentRun {
       channel: (t) => this.channelRef(render(t)),
       blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }),
       // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
-      // Local activities where that is safe, behind a patch so runs recorded before it replay.
-      slack: patched('slack-steps-local') ? stepSlack(`${step.key}: ${verb}`) : proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
       patched: (id) => patched(id),
       isCancellation: (err) => isCancellation(err),

@@ -8,21 +8,13 @@
  * (README, "Gate GitHub deployments").
  */
 import type { Command } from 'commander';
-import { ManifestUrlError } from './manifest';
+import { ManifestUrlError, publicBaseUrl } from './manifest';
 
 export const GITHUB_APP_PERMISSIONS = { deployments: 'write', actions: 'read' } as const;
 export const GITHUB_APP_EVENTS = ['deployment_protection_rule'] as const;
 
 export function githubAppManifest(publicUrl: string, options: { name?: string; public?: boolean } = {}): Record<string, unknown> {
-  let base: URL;
-  try {
-    base = new URL(publicUrl);
-  } catch {
-    throw new ManifestUrlError(`--url must be the server's public https URL, like https://signalroom.example.com; got "${publicUrl}"`);
-  }
-  if (base.protocol !== 'https:' && base.hostname !== 'localhost' && base.hostname !== '127.0.0.1') {
-    throw new ManifestUrlError(`GitHub delivers webhooks to a public https URL; got ${publicUrl}`);
-  }
+  const base = publicBaseUrl(publicUrl, 'GitHub delivers webhooks to a public https URL');
   return {
     name: options.name ?? 'Signalroom',
     url: base.origin,

@@ -8,7 +8,8 @@ import { BOT_SCOPES } from '../slack/scopes';
 /** A `--url` Slack cannot use: bad usage (exit 64), not an internal error. */
 export class ManifestUrlError extends Error {}
 
-export function appManifest(publicUrl: string, name = 'Signalroom'): Record<string, unknown> {
+/** The server's public URL as a manifest needs it: https (plain http on this machine only); `httpsNeeded` says who requires it. */
+export function publicBaseUrl(publicUrl: string, httpsNeeded: string): URL {
   let base: URL;
   try {
     base = new URL(publicUrl);
@@ -16,8 +17,13 @@ export function appManifest(publicUrl: string, name = 'Signalroom'): Record<stri
     throw new ManifestUrlError(`--url must be the server's public https URL, like https://signalroom.example.com; got "${publicUrl}"`);
   }
   if (base.protocol !== 'https:' && base.hostname !== 'localhost' && base.hostname !== '127.0.0.1') {
-    throw new ManifestUrlError(`Slack requires an https Request URL; got ${publicUrl}`);
+    throw new ManifestUrlError(`${httpsNeeded}; got ${publicUrl}`);
   }
+  return base;
+}
+
+export function appManifest(publicUrl: string, name = 'Signalroom'): Record<string, unknown> {
+  const base = publicBaseUrl(publicUrl, 'Slack requires an https Request URL');
   const at = (p: string) => new URL(p, base).toString();
   return {
     display_information: { name, description: 'Incident runbooks and deployment approvals', background_color: '#1d1c1d' },

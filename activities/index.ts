@@ -14,8 +14,9 @@ import { createOutcomeActivities, type OutcomeDeliverers } from './outcomes';
 import { callbackDeliverer } from './callbacks';
 import { githubDeliverer } from './github';
 import type { GitHubConfig } from '../src/config/schema';
+import { createHoldActivities, type HoldDeps } from './holds';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends HoldDeps {
   /** Identity the worker reports in self-checks. */
   workerIdentity: string;
   /** Slack integrations; tokens are resolved here at run time, never in workflows. */
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDirectoryActivities(slack),
     ...createApprovalActivities(slack),
     ...createIncidentActivities(slack),
+    ...createHoldActivities(slack, deps),
     ...createOutcomeActivities({
       callback: callbackDeliverer({ outbound, signingSecret: deps.callbacks?.signingSecret }),
       ...(deps.github && Object.keys(deps.github.apps).length ? { github: githubDeliverer(deps.github, integrations) } : {}),

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export const DEFAULT_TASK_QUEUE = 'signalroom';
@@ -27,11 +28,14 @@ export function workflowsPath(): string {
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const identity = `signalroom-worker@${os.hostname()}:${process.pid}`;
-  const deps: ActivityDeps = { workerIdentity: identity, ...options.activityDeps };
+  const taskQueue = options.taskQueue ?? process.env.SIGNALROOM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  // The worker's own client reaches the hold board (activities/holds.ts) over the same connection.
+  const temporal = { client: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue };
+  const deps: ActivityDeps = { workerIdentity: identity, temporal, ...options.activityDeps };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? process.env.SIGNALROOM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    taskQueue,
     identity,
     activities: createActivities(deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),

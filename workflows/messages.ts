@@ -6,6 +6,14 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from '../core/approval/types';
 import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
+import type { Hold, HoldReport, HoldTarget } from '../core/holds/types';
+
+/** What the hold board answers to holdBoardQuery. */
+export interface HoldBoardView {
+  reports: HoldReport[];
+  /** Pending approvals the board tells of changes. */
+  subscribers: number;
+}
 
 /**
  * A decision from Slack (a button click or a modal submit), delivered by the
@@ -40,3 +48,16 @@ export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 export const incidentTaskUpdate = defineUpdate<ActionItem, [TaskRequest]>('incidentTask');
 /** An action item's Done button (`signalroom:task:done`), from the server's click route; the workflow checks the clicker may change the incident. */
 export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('incidentTaskClick');
+
+// ---- holds (core/holds/types.ts; README, "Deploys and incidents") ----
+
+/** A source (an incident, a freeze) reports what it holds now, to the hold board. */
+export const holdReportSignal = defineSignal<[HoldReport]>('holdReport');
+/** An approval asks the hold board what holds it, and is told of every change after (holdsChangedSignal). */
+export const holdSubscribeUpdate = defineUpdate<Hold[], [HoldTarget]>('holdSubscribe');
+/** A decided approval is no longer told. */
+export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('holdUnsubscribe');
+/** What the board holds now: every source's report, and how many approvals it tells. */
+export const holdBoardQuery = defineQuery<HoldBoardView>('holdBoard');
+/** The hold board tells an approval the holds that apply to it now (empty: none). */
+export const holdsChangedSignal = defineSignal<[Hold[]]>('holdsChanged');

@@ -94,7 +94,7 @@ export const ApproverGroupSchema = z
  * approval, `incidents:write-as-anyone` the user who opens, updates, changes
  * or resolves an incident or its action items.
  */
-export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:decide', 'approvals:decide-as-anyone', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'incidents:write-as-anyone', 'integrations:install', '*'] as const;
+export const API_PERMISSIONS = ['approvals:read', 'approvals:write', 'approvals:decide', 'approvals:decide-as-anyone', 'runbooks:read', 'runbooks:run', 'incidents:read', 'incidents:write', 'incidents:write-as-anyone', 'freezes:read', 'freezes:write', 'integrations:install', '*'] as const;
 
 export const ApiTokenSchema = z
   .object({
@@ -230,6 +230,45 @@ export const IncidentPolicySchema = z
 
 export type IncidentPolicy = z.infer<typeof IncidentPolicySchema>;
 
+/** A stage or service name as a hold, a freeze or a request names it. */
+const DeployName = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$|^\*$/, 'letters, digits, . _ : / - (or * for any)');
+
+export const IncidentHoldRuleSchema = z
+  .object({
+    severities: z.array(z.string().min(1).max(32)).min(1).max(20).describe('Severities that hold, e.g. `[SEV1, SEV2]`.'),
+    stages: z.array(DeployName).min(1).max(50).describe('Stages held, e.g. `[production]`, or `[\'*\']`.'),
+    services: z
+      .array(z.union([z.literal('[incident.service]'), DeployName]))
+      .min(1)
+      .max(200)
+      .describe('Services held: names, `*`, or `[incident.service]` for the incident\'s own service.'),
+  })
+  .strict();
+
+export const BreakGlassSchema = z
+  .object({
+    groups: z.array(z.string().min(1)).min(1, 'name at least one approver group').max(20).describe('Approver groups whose members may override a hold or a freeze, with a reason.'),
+    reviewers: z.array(z.string().min(1)).min(1, 'name at least one approver group').max(20).describe('Approver groups whose members sign off the review a break-glass opens.'),
+    reviewChannel: z.string().min(1).max(80).optional().describe('Where the review is posted and reminded (`#change-review` or a channel id). @default the approval card\'s channel'),
+    remindEvery: durationText.default('1d').describe('How often the reviewers are reminded until one signs the review off. @default 1d'),
+  })
+  .strict();
+
+export const DeploysSchema = z
+  .object({
+    holds: z.array(IncidentHoldRuleSchema.describe('What an open incident of these severities holds.')).max(50).default([]).describe('What an open incident holds (README, "Deploys and incidents"). @default none'),
+    whileHeld: z
+      .enum(['pause', 'run'])
+      .default('pause')
+      .describe('An approval\'s timeout while it is held: `pause` stops its clock until the hold lifts (its deadline moves by the time held); `run` lets it expire held (exit code 6). @default pause'),
+    exceptionGroups: z.array(z.string().min(1)).max(20).default([]).describe('Approver groups whose members may grant an exception to any hold, beside an incident\'s commander. @default none'),
+    freezeGroups: z.array(z.string().min(1)).max(20).default([]).describe('Approver groups whose members may create and end freezes from Slack (`/signalroom freeze`). @default none'),
+    breakGlass: BreakGlassSchema.optional().describe('Who may override a hold or freeze, and who reviews it afterwards. @default none: nobody may'),
+  })
+  .strict();
+
+export type DeploysPolicy = z.infer<typeof DeploysSchema>;
+
 export const ConfigSchema = z
   .object({
     slack: z
@@ -246,6 +285,7 @@ export const ConfigSchema = z
       .describe('Slack: the organization integration, connectors and incoming webhooks.'),
     projects: z.record(z.string(), ProjectSchema.describe('A project: which integration its runbooks and approvals use.')).default({}).describe('Projects by name (a runbook or request names its project).'),
     approverGroups: z.record(z.string(), ApproverGroupSchema.describe('An approver group: who may decide, and the policy for requests asking it.')).default({}).describe('Approver groups by name.'),
+    deploys: DeploysSchema.default({ holds: [], whileHeld: 'pause', exceptionGroups: [], freezeGroups: [] }).describe('Deploys and incidents: what an open incident holds, freezes, exceptions and break-glass.'),
     incidents: IncidentPolicySchema.default({ responderGroups: [], changeAccess: 'responders' }).describe('Who may drive incidents from Slack.'),
     api: z
       .object({ tokens: z.array(ApiTokenSchema.describe('One API token.')).default([]).describe('Tokens for `/api/v1` (`Authorization: Bearer …`).') })

@@ -204,6 +204,11 @@ export class IntegrationRegistry {
     return ownEntry(this.config.approverGroups, name);
   }
 
+  /** Holds, freezes, exceptions and break-glass (`deploys` in configuration). */
+  deploysPolicy() {
+    return this.config.deploys;
+  }
+
   /** Who may change incidents from Slack (`incidents` in configuration). */
   incidentPolicy() {
     return this.config.incidents;

@@ -118,7 +118,7 @@ describe('what an operator is told about a configuration that cannot work', () =
     expect(problems.map((p) => `${p.field}: ${p.message}`).sort()).toEqual([
       'slack.organization.stateSecret: must be at least 8 characters long',
       'slack.organization.apiUrl: must be a URL, like https://example.com/',
-      'api.tokens.0.permissions.0: must be one of approvals:read, approvals:write, approvals:decide, approvals:decide-as-anyone, runbooks:read, runbooks:run, incidents:read, incidents:write, incidents:write-as-anyone, integrations:install, * (did you mean "approvals:read"?)',
+      'api.tokens.0.permissions.0: must be one of approvals:read, approvals:write, approvals:decide, approvals:decide-as-anyone, runbooks:read, runbooks:run, incidents:read, incidents:write, incidents:write-as-anyone, freezes:read, freezes:write, integrations:install, * (did you mean "approvals:read"?)',
       'worker.maxCachedWorkflows: must be at least 0',
       'worker.maxConcurrentActivityTaskExecutions: must be a number, not a string',
     ].sort());

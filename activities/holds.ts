@@ -1,0 +1,70 @@
+/**
+ * The hold board's activities: reporting what a source holds, and asking
+ * what holds an approval. They reach the board through the worker's Temporal
+ * client with signal-with-start and update-with-start, so the board exists
+ * once anyone needs it (workflows/holds/board.ts).
+ */
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { HOLD_BOARD_ID, holdBoard } from '../workflows/holds/board';
+import { holdReportSignal, holdSubscribeUpdate, holdUnsubscribeSignal } from '../workflows/messages';
+import { incidentHoldScopes } from '../core/holds/match';
+import type { Hold, HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
+import type { SlackContext } from './slack/context';
+import { parseDuration } from '../core/runbook/duration';
+
+export interface HoldDeps {
+  /** The worker's Temporal client and task queue, to reach the hold board. */
+  temporal?: { client: Client; taskQueue: string };
+}
+
+/** What configuration says about holds, as the approval workflow needs it. */
+export interface DeployPolicyView {
+  whileHeld: 'pause' | 'run';
+  exceptionGroups: string[];
+  breakGlass?: { groups: string[]; reviewers: string[]; reviewChannel?: string; remindEveryMs: number };
+}
+
+export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
+  const board = () => {
+    if (!deps.temporal) throw new Error('this worker has no Temporal client for the hold board');
+    return deps.temporal;
+  };
+  return {
+    /** Tells the hold board what a source holds now (empty scopes lift its holds). */
+    async reportHold(report: HoldReport): Promise<void> {
+      const { client, taskQueue } = board();
+      await client.workflow.signalWithStart(holdBoard, { workflowId: HOLD_BOARD_ID, taskQueue, args: [], signal: holdReportSignal, signalArgs: [report] });
+    },
+
+    /** Asks the hold board what holds an approval now; the board tells it of every change after. */
+    async subscribeHolds(target: HoldTarget): Promise<Hold[]> {
+      const { client, taskQueue } = board();
+      const start = new WithStartWorkflowOperation(holdBoard, { workflowId: HOLD_BOARD_ID, taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
+      return await client.workflow.executeUpdateWithStart(holdSubscribeUpdate, { args: [target], startWorkflowOperation: start });
+    },
+
+    /** A decided approval is no longer told; a board that is gone has nothing to forget. */
+    async unsubscribeHolds(input: { approvalId: string }): Promise<void> {
+      try {
+        await board().client.workflow.getHandle(HOLD_BOARD_ID).signal(holdUnsubscribeSignal, input);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
+
+    /** What an incident holds under configuration `deploys.holds`: nothing once resolved or below a held severity. */
+    async incidentHoldScopes(incident: { severity?: string; service?: string; open: boolean }): Promise<HoldScope[]> {
+      return incidentHoldScopes(slack.registry.deploysPolicy().holds, incident);
+    },
+
+    /** Configuration `deploys`, as an approval needs it: the timeout while held, who may grant exceptions and break glass. */
+    async deployPolicy(): Promise<DeployPolicyView> {
+      const d = slack.registry.deploysPolicy();
+      return {
+        whileHeld: d.whileHeld,
+        exceptionGroups: [...d.exceptionGroups],
+        ...(d.breakGlass ? { breakGlass: { groups: [...d.breakGlass.groups], reviewers: [...d.breakGlass.reviewers], reviewChannel: d.breakGlass.reviewChannel, remindEveryMs: parseDuration(d.breakGlass.remindEvery) } } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The hold board: one long-running workflow (HOLD_BOARD_ID) that knows what
+ * every open incident and every freeze holds, and tells each pending
+ * approval the holds that apply to it whenever they change.
+ *
+ * Sources report (holdReportSignal, by signal-with-start, so the board exists
+ * once anyone needs it); approvals subscribe with an update that answers the
+ * holds at once, so a request started while an incident opens is either
+ * answered with the hold or told of it later: never neither. Telling is a
+ * signal per approval whose holds changed; an approval that is gone is
+ * forgotten. The board continues as new, carrying its state, as its history grows.
+ */
+import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, upsertSearchAttributes, workflowInfo, log, allHandlersFinished } from '@temporalio/workflow';
+import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeUpdate, holdUnsubscribeSignal } from '../messages';
+import { holdsFor, holdsKey } from '../../core/holds/match';
+import type { HoldReport, HoldTarget } from '../../core/holds/types';
+import { SA } from '../search-attributes';
+
+/** The board's workflow id: one per namespace. */
+export const HOLD_BOARD_ID = 'signalroom:holds';
+
+/** Pending approvals the board tells at most: past it, a new subscriber is answered but not told of changes (and logged). */
+export const MAX_SUBSCRIBERS = 20_000;
+/** Sources (open incidents and freezes with holds) kept at most; past it the oldest report is dropped, and logged. */
+export const MAX_SOURCES = 1_000;
+
+interface Subscriber extends HoldTarget {
+  /** holdsKey of what it was last told. */
+  told: string;
+}
+
+export interface HoldBoardCarry {
+  reports: HoldReport[];
+  subscribers: Subscriber[];
+  /** The highest seq seen per source, lifted ones included: a late report never brings a hold back. */
+  seen: Record<string, number>;
+}
+
+export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
+  const reports = new Map<string, HoldReport>((carry?.reports ?? []).map((r) => [r.id, r]));
+  const subscribers = new Map<string, Subscriber>((carry?.subscribers ?? []).map((s) => [s.approvalId, s]));
+  const seen = new Map<string, number>(Object.entries(carry?.seen ?? {}));
+  let changed = reports.size > 0;
+
+  if (!carry) upsertSearchAttributes([{ key: SA.kind, value: 'hold-board' }]);
+
+  setHandler(holdReportSignal, (report) => {
+    if ((seen.get(report.id) ?? -1) >= report.seq) return;
+    seen.set(report.id, report.seq);
+    if (report.scopes.length) {
+      reports.delete(report.id);
+      reports.set(report.id, report);
+      if (reports.size > MAX_SOURCES) {
+        const oldest = reports.keys().next().value as string;
+        log.warn('hold board full: dropped the oldest source', { dropped: oldest });
+        reports.delete(oldest);
+      }
+    } else {
+      reports.delete(report.id);
+      // A lifted source's seq is kept only while it could still arrive late; bounded like the sources.
+      if (seen.size > MAX_SOURCES * 4) seen.delete(seen.keys().next().value as string);
+    }
+    changed = true;
+  });
+
+  setHandler(holdSubscribeUpdate, (target) => {
+    const holds = holdsFor(reports.values(), target);
+    if (subscribers.has(target.approvalId) || subscribers.size < MAX_SUBSCRIBERS) {
+      subscribers.set(target.approvalId, { approvalId: target.approvalId, stage: target.stage, service: target.service, told: holdsKey(holds) });
+    } else {
+      log.warn('hold board full: an approval is not told of later changes', { approvalId: target.approvalId });
+    }
+    return holds;
+  });
+
+  setHandler(holdUnsubscribeSignal, ({ approvalId }) => {
+    subscribers.delete(approvalId);
+  });
+
+  setHandler(holdBoardQuery, () => ({ reports: [...reports.values()], subscribers: subscribers.size }));
+
+  for (;;) {
+    await condition(() => changed || workflowInfo().continueAsNewSuggested);
+    if (changed) {
+      changed = false;
+      await tellSubscribers(reports, subscribers);
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (changed) continue;
+      await continueAsNew<typeof holdBoard>({ reports: [...reports.values()], subscribers: [...subscribers.values()], seen: Object.fromEntries(seen) });
+    }
+  }
+}
+
+/** Signals every approval whose holds changed; forgets one that is gone. */
+async function tellSubscribers(reports: Map<string, HoldReport>, subscribers: Map<string, Subscriber>): Promise<void> {
+  const due: Array<[Subscriber, ReturnType<typeof holdsFor>]> = [];
+  for (const sub of subscribers.values()) {
+    const holds = holdsFor(reports.values(), sub);
+    const key = holdsKey(holds);
+    if (key === sub.told) continue;
+    sub.told = key;
+    due.push([sub, holds]);
+  }
+  await Promise.all(
+    due.map(async ([sub, holds]) => {
+      try {
+        await getExternalWorkflowHandle(sub.approvalId).signal(holdsChangedSignal, holds);
+      } catch (err) {
+        // The approval ended (or was terminated) without unsubscribing.
+        log.info('forgot an approval that is gone', { approvalId: sub.approvalId, error: String(err) });
+        subscribers.delete(sub.approvalId);
+      }
+    }),
+  );
+}

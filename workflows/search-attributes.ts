@@ -22,6 +22,10 @@ export const SA = {
   decidedBy: defineSearchAttributeKey('SignalroomDecidedBy', SearchAttributeType.KEYWORD_LIST),
   /** Who may decide a pending approval (at most MAX_LISTED_APPROVERS; absent when there are more): `/signalroom approvals` finds a person's runs by it. */
   approvers: defineSearchAttributeKey('SignalroomApprovers', SearchAttributeType.KEYWORD_LIST),
+  /** What holds a pending approval now (incident and freeze workflow ids); empty once nothing does. */
+  heldBy: defineSearchAttributeKey('SignalroomHeldBy', SearchAttributeType.KEYWORD_LIST),
+  /** A break-glass: on the approval it overrode (`overridden`) and on its review (`review-open`, `signed-off`). */
+  breakGlass: defineSearchAttributeKey('SignalroomBreakGlass', SearchAttributeType.KEYWORD),
 } as const;
 
 /** As Temporal's operator service and `temporal server start-dev` name the types. */

@@ -23,7 +23,7 @@ describe('signalroom setup', () => {
 
   test('registers every search attribute once, then reports them present', async () => {
     const first = await setup();
-    expect(first.stdout).toMatch(/added SignalroomKind, SignalroomStatus, .*SignalroomDecidedBy, SignalroomApprovers; already present 0/);
+    expect(first.stdout).toMatch(/added SignalroomKind, SignalroomStatus, .*SignalroomDecidedBy, SignalroomApprovers, SignalroomHeldBy, SignalroomBreakGlass; already present 0/);
     const second = await setup();
     expect(second.stdout).toContain('added none; already present 11');
     const list = await exec(process.env.SIGNALROOM_TEST_TEMPORAL_CLI!, ['operator', 'search-attribute', 'list', '--address', server.address, '-o', 'json']);

@@ -5,7 +5,7 @@
  * once anyone needs it (workflows/holds/board.ts).
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { HOLD_BOARD_ID, holdBoard } from '../workflows/holds/board';
+import { holdBoardId, holdBoard } from '../workflows/holds/board';
 import { holdReportSignal, holdSubscribeUpdate, holdUnsubscribeSignal } from '../workflows/messages';
 import { incidentHoldScopes } from '../core/holds/match';
 import type { Hold, HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
@@ -33,20 +33,21 @@ export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
     /** Tells the hold board what a source holds now (empty scopes lift its holds). */
     async reportHold(report: HoldReport): Promise<void> {
       const { client, taskQueue } = board();
-      await client.workflow.signalWithStart(holdBoard, { workflowId: HOLD_BOARD_ID, taskQueue, args: [], signal: holdReportSignal, signalArgs: [report] });
+      await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdReportSignal, signalArgs: [report] });
     },
 
     /** Asks the hold board what holds an approval now; the board tells it of every change after. */
     async subscribeHolds(target: HoldTarget): Promise<Hold[]> {
       const { client, taskQueue } = board();
-      const start = new WithStartWorkflowOperation(holdBoard, { workflowId: HOLD_BOARD_ID, taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
+      const start = new WithStartWorkflowOperation(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
       return await client.workflow.executeUpdateWithStart(holdSubscribeUpdate, { args: [target], startWorkflowOperation: start });
     },
 
     /** A decided approval is no longer told; a board that is gone has nothing to forget. */
     async unsubscribeHolds(input: { approvalId: string }): Promise<void> {
       try {
-        await board().client.workflow.getHandle(HOLD_BOARD_ID).signal(holdUnsubscribeSignal, input);
+        const { client, taskQueue } = board();
+        await client.workflow.getHandle(holdBoardId(taskQueue)).signal(holdUnsubscribeSignal, input);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }

@@ -3,10 +3,10 @@
  * the server and the CLI (samples-typescript style).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity } from '../core/approval/types';
-import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
+import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, HoldOverrideAttempt, Identity } from '../core/approval/types';
+import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, RoleRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
-import type { Hold, HoldReport, HoldTarget } from '../core/holds/types';
+import type { Hold, HoldReport, HoldTarget, IncidentHoldNote } from '../core/holds/types';
 
 /** What the hold board answers to holdBoardQuery. */
 export interface HoldBoardView {
@@ -28,6 +28,9 @@ export const decideUpdate = defineUpdate<DecideOutcome, [DecisionAttempt]>('deci
 export const cancelApprovalUpdate = defineUpdate<DecideOutcome, [{ by?: Identity; reason?: string; caller?: DecidedBy }]>('cancel');
 
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
+
+/** An exception to a hold, or a break-glass, from the CLI or API: judged by the same rules as the card's buttons. */
+export const holdOverrideUpdate = defineUpdate<DecideOutcome, [HoldOverrideAttempt]>('holdOverride');
 
 /**
  * Answers once the request has passed the workflow's start checks (approver
@@ -61,3 +64,9 @@ export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('hol
 export const holdBoardQuery = defineQuery<HoldBoardView>('holdBoard');
 /** The hold board tells an approval the holds that apply to it now (empty: none). */
 export const holdsChangedSignal = defineSignal<[Hold[]]>('holdsChanged');
+
+/** Sets an incident role (the commander): answers with who holds it now. */
+export const incidentRoleUpdate = defineUpdate<{ role: 'commander'; user: string }, [RoleRequest]>('incidentRole');
+
+/** An approval tells an incident that holds it what happened to it: the incident's timeline and postmortem keep it. */
+export const incidentHoldNoteSignal = defineSignal<[IncidentHoldNote]>('incidentHoldNote');

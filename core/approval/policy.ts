@@ -202,7 +202,11 @@ export function approvalsComplete(state: ApprovalState, options: { distinctPeopl
  * built from it: a duration that is not a positive number of milliseconds
  * up to MAX_DURATION_MS (a date it cannot be would fail every workflow task).
  */
+/** A service name, as holds and freezes match it (README, "Deploys and incidents"). */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/;
+
 export function approvalInputProblem(request: RecordedApprovalInput): string | undefined {
+  if (request.service !== undefined && !SERVICE_NAME.test(request.service)) return 'service: not a service name (1 to 100 letters, digits, . _ : / -)';
   for (const field of ['timeout', 'remindEvery', 'escalation.after'] as const) {
     let ms: number | undefined;
     try {

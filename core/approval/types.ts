@@ -2,6 +2,7 @@
  * The approval's data: what a pipeline asks for, what the workflow records,
  * what it returns. Pure types, shared by the workflow, the CLI and the API.
  */
+import type { BreakGlass, Hold, HoldException } from '../holds/types';
 
 /** Where the approval card goes: a channel through an integration, or a configured incoming webhook. */
 export type ApprovalDestination =
@@ -19,6 +20,8 @@ export interface ApprovalRequest {
   pipeline: string;
   stage: string;
   execution: string;
+  /** The service deployed: what incident holds and freezes match (README, "Deploys and incidents"). @default the pipeline */
+  service?: string;
   /** Link to the pipeline run. */
   link?: string;
   /** One line saying what is being approved ("Deploy api v1.42 to production"). */
@@ -120,6 +123,17 @@ export interface Identity {
   name?: string;
 }
 
+/** An exception to a hold, or a break-glass, from a card's modal, the CLI or the API (a reason is required). */
+export interface HoldOverrideAttempt {
+  kind: 'exception' | 'break-glass';
+  user: Identity;
+  reason?: string;
+  via: 'slack' | 'cli' | 'api';
+  by?: DecidedBy;
+  responseUrl?: string;
+  channelId?: string;
+}
+
 /** A decision attempt, from a click, a modal, the CLI or the API. */
 export interface DecisionAttempt {
   verb: 'approve' | 'reject';
@@ -148,7 +162,7 @@ export interface RecordedDecision {
 }
 
 export interface RefusedAttempt {
-  verb: 'approve' | 'reject';
+  verb: 'approve' | 'reject' | 'exception' | 'break-glass';
   user: Identity;
   at: string;
   via: DecisionAttempt['via'];
@@ -187,9 +201,29 @@ export interface ApprovalState {
   /** A cancellation through the API or CLI: the token or operator that made it. */
   cancelledBy?: DecidedBy;
   outcomeNote?: string;
+  /**
+   * What holds it now: open incidents and freezes that match its stage and
+   * service (core/holds). It cannot be approved while one does, unless an
+   * exception to it is granted, or the glass is broken.
+   */
+  holds?: Hold[];
+  /** Exceptions granted to its holds, one per hold. */
+  exceptions?: HoldException[];
+  /** Who asked for an exception, and why (the most recent EXCEPTION_REQUESTS_KEPT). */
+  exceptionRequests?: Array<{ by: string; reason: string; at: string }>;
+  /** May a held card offer Break glass (configuration `deploys.breakGlass`)? */
+  breakGlassOpen?: boolean;
+  /** A break-glass that let it through every hold and approver. */
+  breakGlass?: BreakGlass;
+  /** Since when a hold has held it (absent while nothing does). */
+  heldSince?: string;
+  /** Time held so far (ms). With `deploys.whileHeld: pause` its deadline moved by as much. */
+  heldMs?: number;
+  /** It expired while held (`deploys.whileHeld: run`): never approved by a timeout, whatever `onTimeout` says. */
+  expiredHeld?: boolean;
 }
 
-export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote' | 'message' | 'problems'> & {
+export type ApprovalResult = Pick<ApprovalState, 'workflowId' | 'status' | 'decisions' | 'refused' | 'finishedAt' | 'outcomeNote' | 'message' | 'problems' | 'holds' | 'exceptions' | 'breakGlass' | 'expiredHeld'> & {
   inputs: Record<string, string>;
   /**
    * May the pipeline go on? True when approved, or expired with `onTimeout: 'approve'`.

@@ -85,3 +85,13 @@ export interface BreakGlass {
   review?: string;
   caller?: { token?: string; operator?: string };
 }
+
+/** What an approval tells an incident that holds (or held) it. */
+export interface IncidentHoldNote {
+  approvalId: string;
+  event: 'held' | 'exception-requested' | 'excepted' | 'lifted' | 'decided' | 'break-glass';
+  /** One line for the timeline, escaped for Slack. */
+  text: string;
+  by?: string;
+  at: string;
+}

@@ -5,7 +5,7 @@
  * Create Postmortem step (a Slack canvas) share it.
  */
 import type { IncidentState, TimelineEntry } from './types';
-import { USER_GROUP_ID, USER_ID } from '../slack/mrkdwn';
+import { mrkdwnToPlain, USER_GROUP_ID, USER_ID } from '../slack/mrkdwn';
 
 export interface PostmortemOptions {
   /**
@@ -27,6 +27,8 @@ export function peopleIn(state: IncidentState): string[] {
     ...state.timeline.map((e) => e.by),
     ...(state.actionItems ?? []).flatMap((i) => [i.ownerId, i.doneBy, i.addedBy]),
     ...(state.approvals ?? []).flatMap((a) => a.decisions.map((d) => d.user)),
+    state.commander,
+    ...(state.deploys ?? []).map((d) => d.by),
   ];
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && (USER_ID.test(id) || USER_GROUP_ID.test(id))))];
 }
@@ -52,6 +54,17 @@ const KIND_LABEL: Record<TimelineEntry['kind'], string> = {
   resolved: 'Resolved',
   action_item: 'Action item',
   error: 'Problem',
+  role: 'Role',
+  deploy: 'Deploy',
+};
+
+const DEPLOY_EVENT: Record<NonNullable<IncidentState['deploys']>[number]['event'], string> = {
+  held: 'Held',
+  'exception-requested': 'Exception asked',
+  excepted: 'Exception granted',
+  lifted: 'Lifted',
+  decided: 'Decided',
+  'break-glass': 'Break-glass',
 };
 
 export function postmortemMarkdown(state: IncidentState, options: PostmortemOptions = {}): string {
@@ -114,6 +127,15 @@ export function postmortemMarkdown(state: IncidentState, options: PostmortemOpti
       const by = Array.isArray(o.approvedBy) ? o.approvedBy : [];
       lines.push(`- ${text(step)}: ${text(String(o.status))}${by.length ? ` by ${by.map((u) => person(u)).join(', ')}` : ''}`);
     }
+    lines.push('');
+  }
+
+  const deploys = state.deploys ?? [];
+  if (deploys.length || state.holding?.length) {
+    // Every deploy the incident held, excepted, let through by break-glass or saw decided (README, "Deploys and incidents").
+    lines.push('## Deploys during the incident', '');
+    for (const d of deploys) lines.push(`- ${d.at} — ${DEPLOY_EVENT[d.event]}: ${text(mrkdwnToPlain(d.text))}${d.by ? ` (${person(d.by)})` : ''}`);
+    if (!deploys.length) lines.push('No deploy was held.');
     lines.push('');
   }
 

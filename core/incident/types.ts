@@ -2,6 +2,19 @@
  * The incident workflow's data. Pure types shared with the CLI and API.
  */
 import type { Runbook } from '../runbook/types';
+import type { HoldScope, IncidentHoldNote } from '../holds/types';
+
+/** Deploy notes an incident keeps (its timeline keeps them too, within its own bound). */
+export const MAX_DEPLOY_NOTES = 200;
+
+/** Sets an incident role (the `incidentRole` update): the commander, for now. */
+export interface RoleRequest {
+  role: 'commander';
+  /** A Slack user id. */
+  user: string;
+  by?: string;
+  caller?: IncidentCaller;
+}
 
 /** Who made a write through the API or the CLI: the token's name, or the operator at the CLI (user@host). */
 export interface IncidentCaller {
@@ -24,7 +37,7 @@ export interface IncidentInput {
 
 export interface TimelineEntry {
   at: string;
-  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'action_item' | 'error';
+  kind: 'opened' | 'step' | 'step_skipped' | 'update' | 'severity' | 'reminder' | 'resolved' | 'action_item' | 'error' | 'role' | 'deploy';
   text: string;
   by?: string;
   /** API and CLI writes: the token or operator that made it. */
@@ -130,6 +143,15 @@ export interface IncidentCarry {
   people?: Record<string, string>;
   /** Only in what one run carries to the next: received, not yet applied. */
   pending?: IncidentPending;
+  /** The incident's commander (a Slack user id): whoever opened it, unless set since (`incident role commander`). */
+  commander?: string;
+  /** Holds are on for this incident (README, "Deploys and incidents"); absent in incidents opened before them. */
+  holdsOn?: boolean;
+  /** What it holds now, as last reported to the hold board, and that report's number. */
+  holding?: HoldScope[];
+  holdSeq?: number;
+  /** Deploys held, excepted, let through by break-glass or decided while it held them (the most recent MAX_DEPLOY_NOTES). */
+  deploys?: IncidentHoldNote[];
 }
 
 export interface IncidentState extends IncidentCarry {

@@ -9,7 +9,7 @@ import { parseDuration } from '../../core/runbook/duration';
 import type { approval } from '../../workflows/approval/workflow';
 import type { ApprovalInput, ApprovalRequest, RecordedApprovalInput } from '../../core/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT, isApprovalInput } from '../../core/approval/durations';
-import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, type GroupPolicyConfig } from '../../core/approval/policy';
+import { carrierViolation, MAX_APPROVALS, policyOfGroups, policyViolations, SERVICE_NAME, type GroupPolicyConfig } from '../../core/approval/policy';
 import { callbackUrlProblem, callbackUrlsOf } from '../../core/approval/callback';
 import { IntegrationError, integrationFor, ORGANIZATION } from '../slack/integrations';
 import { approvalStateQuery } from '../../workflows/messages';
@@ -189,6 +189,7 @@ export function normalizeApprovalRequest(request: ApprovalRequest, names: Approv
   for (const key of ['pipeline', 'stage', 'execution'] as const) {
     if (!String(out[key] ?? '').trim()) throw new ApprovalInputError(key, `${key} must not be empty`);
   }
+  if (out.service !== undefined && !SERVICE_NAME.test(out.service)) throw new ApprovalInputError('service', `service must be 1 to 100 letters, digits, . _ : / - (starting with a letter or digit), got "${String(out.service).slice(0, 120)}"`);
   const groups = (out.approverGroups ?? []).map((g) => g.trim()).filter(Boolean);
   if (!groups.length) throw new ApprovalInputError('approverGroups', 'approverGroups needs at least one approver group');
   const known = names.approverGroups;

@@ -6,15 +6,19 @@
  */
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { ApprovalResult, ApprovalState, ApprovalStatus } from '../../core/approval/types';
+import { isHeld } from '../../core/holds/policy';
 
-export type ApprovalOutcomeStatus = ApprovalStatus | 'failed';
+/** `held`: pending, and an incident or a freeze holds it (README, "Deploys and incidents"). */
+export type ApprovalOutcomeStatus = ApprovalStatus | 'held' | 'failed';
 
 /** Exit codes of `approval request --wait` and `approval status` (the CLI's exitCodeOf applies them). */
-export const APPROVAL_EXIT: Record<ApprovalOutcomeStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4, failed: 5 };
+export const APPROVAL_EXIT: Record<ApprovalOutcomeStatus, number> = { approved: 0, rejected: 1, expired: 2, cancelled: 3, pending: 4, held: 4, failed: 5 };
+/** `approval status` and `--wait` for an approval that expired while an incident or a freeze held it (`deploys.whileHeld: run`). */
+export const EXIT_EXPIRED_HELD = 6;
 
 /** A run as read from Temporal: its state, its result once it returned, or why it ended without one. */
 export interface ApprovalRun {
-  state?: Pick<ApprovalState, 'status'>;
+  state?: Pick<ApprovalState, 'status'> & Partial<Pick<ApprovalState, 'holds' | 'exceptions' | 'breakGlass'>>;
   result?: Pick<ApprovalResult, 'status'>;
   /** What `handle.result()` threw: the run failed, was terminated, timed out or was cancelled. */
   failure?: unknown;
@@ -26,6 +30,7 @@ export function approvalStatusOf(run: ApprovalRun): { status: ApprovalOutcomeSta
     if (causes(run.failure).some((c) => c instanceof CancelledFailure)) return { status: 'cancelled', reason: rootCause(run.failure) };
     return { status: 'failed', reason: rootCause(run.failure) };
   }
+  if (!run.result && run.state && isHeld(run.state)) return { status: 'held' };
   return { status: run.result?.status ?? run.state?.status ?? 'pending' };
 }
 

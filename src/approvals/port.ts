@@ -20,6 +20,13 @@ export interface DecisionRequest {
   inputs?: Record<string, string>;
 }
 
+/** An exception to a hold, or a break-glass, asked for from the CLI: `user` as for a decision; the reason is required. */
+export interface OverrideRequest {
+  kind: 'exception' | 'break-glass';
+  user?: string;
+  reason: string;
+}
+
 export interface CancelRequest {
   /** Who cancels (Slack user ID). */
   by?: string;
@@ -43,6 +50,8 @@ export interface ApprovalsPort {
   decide(id: string, decision: DecisionRequest): Promise<DecideOutcome>;
   /** Refused once final (`accepted: false`). */
   cancel(id: string, cancellation: CancelRequest): Promise<DecideOutcome>;
+  /** An exception or a break-glass: a refusal is an outcome (`accepted: false`). */
+  override(id: string, request: OverrideRequest): Promise<DecideOutcome>;
 }
 
 /** Who runs the CLI directly against Temporal: the OS user on this host, recorded with their decisions. */
@@ -81,5 +90,9 @@ export function approvalsOverTemporal(service: ApprovalService, operator: Decide
       return refusalAsOutcome(service.decide(id, { verb, user: { id: user }, reason, inputs, via: 'cli', by: operator }));
     },
     cancel: (id, { by, reason }) => refusalAsOutcome(service.cancel(id, by, reason, operator)),
+    override: async (id, { kind, user, reason }) => {
+      if (!user) throw new ApprovalInputError('user', `--as <user> is required for ${kind === 'exception' ? 'an exception' : 'a break-glass'} directly against Temporal`);
+      return refusalAsOutcome(service.override(id, { kind, user: { id: user }, reason, via: 'cli', by: operator }));
+    },
   };
 }

@@ -4,8 +4,8 @@
  * Slack buttons.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../../workflows/messages';
-import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt } from '../../core/approval/types';
+import { approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate, holdOverrideUpdate } from '../../workflows/messages';
+import type { ApprovalRequest, ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, HoldOverrideAttempt } from '../../core/approval/types';
 import type { CallbackCheck } from './callback-check';
 import { callbackUrlsOf } from '../../core/approval/callback';
 import { normalizeApprovalRequest, startApproval, type ApprovalNames } from './client';
@@ -41,6 +41,12 @@ function viewOf(state: ApprovalState, result?: ApprovalResult, failure?: unknown
     outcomeNote: result?.outcomeNote ?? state.outcomeNote,
     ...((result?.problems ?? state.problems)?.length ? { problems: result?.problems ?? state.problems } : {}),
     message: state.message,
+    ...(state.holds?.length ? { heldBy: state.holds } : {}),
+    ...(state.heldSince ? { heldSince: state.heldSince } : {}),
+    ...(state.heldMs ? { heldMs: state.heldMs } : {}),
+    ...((result?.expiredHeld ?? state.expiredHeld) ? { expiredHeld: true } : {}),
+    ...(state.exceptions?.length ? { exceptions: state.exceptions } : {}),
+    ...(state.breakGlass ? { breakGlass: state.breakGlass } : {}),
   };
   if (result) {
     view.proceed = result.proceed ?? result.status === 'approved';
@@ -181,6 +187,15 @@ export class ApprovalService {
     const { handle, running } = await this.find(id);
     if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
     const outcome = await this.update(() => handle.executeUpdate(decideUpdate, { args: [{ ...attempt, via: attempt.via ?? 'api' }] }), handle);
+    if (!outcome.accepted) throw new ApprovalRefused(outcome);
+    return outcome;
+  }
+
+  /** An exception to a hold, or a break-glass, under the same rules as the card's buttons; refused ones throw ApprovalRefused. */
+  async override(id: string, attempt: Omit<HoldOverrideAttempt, 'via'> & { via?: 'api' | 'cli' }): Promise<DecideOutcome> {
+    const { handle, running } = await this.find(id);
+    if (!running) throw new ApprovalRefused(await this.finishedOutcome(handle));
+    const outcome = await this.update(() => handle.executeUpdate(holdOverrideUpdate, { args: [{ ...attempt, via: attempt.via ?? 'api' }] }), handle);
     if (!outcome.accepted) throw new ApprovalRefused(outcome);
     return outcome;
   }

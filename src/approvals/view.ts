@@ -29,7 +29,7 @@ export const RecordedDecisionSchema = z.object({
 });
 
 export const RefusedAttemptSchema = z.object({
-  verb: Verb,
+  verb: z.enum(['approve', 'reject', 'exception', 'break-glass']),
   user: User,
   at: Timestamp,
   via: Via,
@@ -39,8 +39,24 @@ export const RefusedAttemptSchema = z.object({
 
 /** `ApprovalOutcomeStatus` (src/approvals/outcome.ts) as a schema. */
 export const ApprovalStatusSchema = z
-  .enum([...APPROVAL_STATUSES, 'failed'])
-  .describe('`failed`: the run failed, was terminated or timed out; `reason` says why.');
+  .enum([...APPROVAL_STATUSES, 'held', 'failed'])
+  .describe('`held`: pending, and an open incident or a freeze holds it (`heldBy` says which); `failed`: the run failed, was terminated or timed out; `reason` says why.');
+
+const HoldSchema = z
+  .object({
+    source: z.enum(['incident', 'freeze']),
+    id: z.string().describe('The incident\'s or freeze\'s workflow id.'),
+    label: z.string().describe('How the card names it: `INC-123 (SEV1, checkout)`, or a freeze\'s reason.'),
+    channel: z.string().optional().describe('An incident\'s Slack channel id.'),
+    link: z.string().optional(),
+    commander: z.string().optional().describe('An incident\'s commander (Slack user id): who may grant an exception.'),
+    until: Timestamp.optional().describe('A freeze window\'s end.'),
+    reason: z.string().optional(),
+    integration: z.string().optional(),
+  })
+  .meta({ id: 'Hold' });
+
+const Caller = z.object({ token: z.string().optional(), operator: z.string().optional() });
 
 export const ApprovalViewSchema = z
   .object({
@@ -66,6 +82,18 @@ export const ApprovalViewSchema = z
       .object({ channel: z.string(), ts: z.string(), permalink: z.string().optional().describe('A link that opens the card in Slack.') })
       .optional()
       .describe('The Slack card, once posted.'),
+    heldBy: z.array(HoldSchema).optional().describe('What holds it now (status `held`), or held it when it ended.'),
+    heldSince: Timestamp.optional(),
+    heldMs: z.number().int().optional().describe('Time held so far; with `deploys.whileHeld: pause` the deadline moved by as much.'),
+    expiredHeld: z.boolean().optional().describe('It expired while held (`deploys.whileHeld: run`): rejected, whatever onTimeout said; `approval status` exits 6.'),
+    exceptions: z
+      .array(z.object({ hold: z.string(), by: z.string(), reason: z.string(), at: Timestamp, as: z.string(), caller: Caller.optional() }))
+      .optional()
+      .describe('Exceptions granted to its holds: by the incident\'s commander or an exception group.'),
+    breakGlass: z
+      .object({ by: z.string(), reason: z.string(), at: Timestamp, overrode: z.array(z.string()), review: z.string().optional(), caller: Caller.optional() })
+      .optional()
+      .describe('A break-glass that let it through its holds and approvers; `review` is the review it opened.'),
     proceed: z.boolean().optional().describe('Final only: may the pipeline go on (approved, or expired with onTimeout approve)?'),
     inputs: z.record(z.string(), z.string()).optional().describe('Final only: what the approvers filled in, the latest value of each field; each decision keeps its own in `decisions[].inputs`.'),
   })

@@ -118,6 +118,7 @@ export class SignalroomApi {
     // `user` defaults, on the server, to the token's own Slack user.
     decide: (id, { verb, user, reason, inputs }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason, inputs })),
     cancel: (id, { by, reason }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })),
+    override: (id, { kind, user, reason }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/overrides`, { kind, user, reason })),
   };
 
   /** A call whose refusal (409) is an outcome: the message says why, the approval's status what it is now. */
@@ -128,7 +129,7 @@ export class SignalroomApi {
       if (!(err instanceof ApiCallError) || err.status !== 409) throw err;
       const { status } = await this.approvals.get(id);
       // A run that ended without a result answers refusals as cancelled, as the approvals service does.
-      return { accepted: false, message: err.message, status: status === 'failed' ? 'cancelled' : status };
+      return { accepted: false, message: err.message, status: status === 'failed' ? 'cancelled' : status === 'held' ? 'pending' : status };
     }
   }
 
@@ -156,6 +157,10 @@ export class SignalroomApi {
 
   async setIncidentSeverity(id: string, severity: string, by?: string): Promise<void> {
     await this.call('POST', `/incidents/${encodeURIComponent(id)}/severity`, { severity, by });
+  }
+
+  async setIncidentCommander(id: string, user: string, by?: string): Promise<void> {
+    await this.call('POST', `/incidents/${encodeURIComponent(id)}/roles`, { role: 'commander', user, by });
   }
 
   async resolveIncident(id: string, resolvedBy?: string, summary?: string): Promise<void> {

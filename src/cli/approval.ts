@@ -5,7 +5,7 @@
  * lines, JSON and exit codes either way.
  *
  * Exit codes (exitCodeOf, the one place they are decided):
- *   `request --wait` and `status`: 0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending (status only) · 5 failed
+ *   `request --wait` and `status`: 0 approved · 1 rejected · 2 expired · 3 cancelled · 4 still pending or held (status only) · 5 failed · 6 expired while held
  *   `decide`, `cancel`: 0 recorded · 5 refused
  *   every command: 5 an error talking to Temporal or the server · 64 bad usage
  */
@@ -17,7 +17,7 @@ import { onDemand } from './on-demand';
 import type { ApprovalRequest, ApproverInputField, DecideOutcome } from '../../core/approval/types';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
 import { linkProblem, mrkdwnToPlain } from '../../core/slack/mrkdwn';
-import { APPROVAL_EXIT } from '../approvals/outcome';
+import { APPROVAL_EXIT, EXIT_EXPIRED_HELD } from '../approvals/outcome';
 import { MAX_APPROVALS } from '../../core/approval/policy';
 import { callbackUrlProblem } from '../../core/approval/callback';
 
@@ -29,7 +29,7 @@ export const EXIT_APPROVAL_USAGE = 64;
 class UsageError extends Error {}
 
 /** How a command ended: an approval as it stands, a decision's outcome, a request started, or an error. */
-type Ending = { approval: Pick<ApprovalView, 'status' | 'proceed'> } | { outcome: Pick<DecideOutcome, 'accepted'> } | { requested: true } | { error: unknown };
+type Ending = { approval: Pick<ApprovalView, 'status' | 'proceed' | 'expiredHeld'> } | { outcome: Pick<DecideOutcome, 'accepted'> } | { requested: true } | { error: unknown };
 
 /** The exit code of every approval command. */
 function exitCodeOf(ending: Ending): number {
@@ -37,7 +37,8 @@ function exitCodeOf(ending: Ending): number {
   if ('outcome' in ending) return ending.outcome.accepted ? 0 : EXIT_APPROVAL_ERROR;
   if ('approval' in ending) {
     // An expiry that approves (`--on-timeout approve`, where allowed) lets the pipeline go on.
-    const { status, proceed } = ending.approval;
+    const { status, proceed, expiredHeld } = ending.approval;
+    if (status === 'expired' && expiredHeld) return EXIT_EXPIRED_HELD;
     return status === 'expired' && proceed ? 0 : APPROVAL_EXIT[status];
   }
   const { error } = ending;
@@ -207,6 +208,7 @@ function parseRequest(opts: Record<string, string | string[] | boolean | undefin
     execution: String(opts.execution),
     link: opts.link as string | undefined,
     summary: opts.summary as string | undefined,
+    ...(opts.service ? { service: opts.service as string } : {}),
     requestedBy: opts.requestedBy as string | undefined,
     approverGroups: groups,
     minApprovals: min,
@@ -254,7 +256,7 @@ function printOutcome(outcome: DecideOutcome, json: boolean): Ending {
 export function registerApprovalCommands(program: Command): void {
   const approval = program
     .command('approval')
-    .description('Ask for, follow and decide approvals (exit codes: 0 approved, 1 rejected, 2 expired, 3 cancelled, 4 pending, 5 error)');
+    .description('Ask for, follow and decide approvals (exit codes: 0 approved, 1 rejected, 2 expired, 3 cancelled, 4 pending or held, 5 error, 6 expired while held)');
 
   withApiOptions(approval.command('request'))
     .description('Request an approval; with --wait, wait for the outcome and exit with its code')
@@ -271,6 +273,7 @@ export function registerApprovalCommands(program: Command): void {
     .option('--connector <name>', 'a connector the project may use')
     .option('--requested-by <user>', 'the executor: Slack user ID or email (may not approve their own run)')
     .option('--allow-self-approval', 'let the executor approve')
+    .option('--service <name>', 'the service deployed: what incident holds and freezes match (default: the pipeline)')
     .option('--link <url>', 'link to the pipeline run')
     .option('--summary <text>', 'what is being approved')
     .option('--remind-every <duration>', 'remind approvers this often')
@@ -337,6 +340,24 @@ export function registerApprovalCommands(program: Command): void {
         return async (approvals) => printOutcome(await approvals.decide(id, decision), Boolean(opts.json));
       }),
     );
+
+  for (const kind of ['exception', 'break-glass'] as const) {
+    withApiOptions(approval.command(`${kind} <id>`))
+      .description(
+        kind === 'exception'
+          ? "Grant an exception to a held approval's hold, as its incident's commander or an exception group's member; anyone else asks them (exit 0 granted, 5 refused)"
+          : 'Override every hold and approver of a held approval, as a member of a break-glass group; a review follows (exit 0 done, 5 refused)',
+      )
+      .requiredOption('--reason <text>', 'why (required, recorded)')
+      .option('--as <user>', 'the Slack user ID acting (through the API: defaults to the token’s own user)')
+      .option('--json', 'print the outcome as JSON')
+      .action((id: string, opts) =>
+        run(opts, () => {
+          if (!String(opts.reason).trim()) throw new UsageError('--reason must say why');
+          return async (approvals) => printOutcome(await approvals.override(id, { kind, user: opts.as, reason: opts.reason }), Boolean(opts.json));
+        }),
+      );
+  }
 
   withApiOptions(approval.command('cancel <id>'))
     .description('Cancel a pending approval; its Slack message says so (exit 0 cancelled, 5 already final)')

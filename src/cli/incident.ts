@@ -14,7 +14,8 @@
  * Temporal or the API cannot be reached · 70 internal error.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { USER_ID } from '../../core/slack/mrkdwn';
 import { ApiCallError, ApiUsageError, SignalroomApi, withApiOptions } from './api-client';
 import type { Problem } from '../../core/runbook/validate';
 import { IncidentConflict, IncidentInputError, IncidentNotFound, ReservedInputError, TaskRefused, incidentWorkflowId } from '../incidents/errors';
@@ -182,6 +183,20 @@ export function registerIncidentCommands(program: Command): void {
         if (api) await api.setIncidentSeverity(id, severity, opts.as);
         else await overTemporal((service) => service.setSeverity(id, severity, opts.as, operator()));
         process.stdout.write(`Severity of ${incidentWorkflowIdOf(id)} set to ${severity}\n`);
+      }),
+    );
+
+  withApiOptions(incident.command('role <id> <role> <user>'))
+    .description('Set an incident role: `commander` (who may grant exceptions to the deploys it holds); announced in Slack')
+    .option('--as <user>', 'who set it (Slack user ID)')
+    .action((id: string, role: string, user: string, opts: ApiOptions & { as?: string }) =>
+      run(async () => {
+        if (role !== 'commander') throw new InvalidArgumentError(`unknown role "${role}": the role is commander`);
+        if (!USER_ID.test(user)) throw new InvalidArgumentError(`the commander must be a Slack user id like U0123ABCD, got "${user}"`);
+        const api = SignalroomApi.fromEnvironment(opts);
+        if (api) await api.setIncidentCommander(id, user, opts.as);
+        else await overTemporal((service) => service.setCommander(id, user, opts.as, operator()));
+        process.stdout.write(`Commander of ${incidentWorkflowIdOf(id)}: ${user}\n`);
       }),
     );
 

@@ -8,7 +8,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import path from 'node:path';
 import { loadRunbookDir } from '../runbook/load';
 import type { Runbook } from '../../core/runbook/types';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
+import { incidentResolveSignal, incidentRoleUpdate, incidentSeveritySignal, incidentStateQuery, incidentTaskUpdate, incidentUpdateSignal } from '../../workflows/messages';
 import type { ActionItem, IncidentCaller, IncidentState, TaskRequest } from '../../core/incident/types';
 import { openIncident } from './client';
 import { incidentWorkflowId } from './errors';
@@ -78,6 +78,11 @@ export class IncidentService {
 
   setSeverity(id: string, severity: string, by?: string, caller?: IncidentCaller): Promise<void> {
     return this.signal(id, (h) => h.signal(incidentSeveritySignal, { severity, by, ...(caller && { caller }) }));
+  }
+
+  /** Sets the incident's commander (who may grant exceptions to the deploys it holds). */
+  setCommander(id: string, user: string, by?: string, caller?: IncidentCaller): Promise<{ role: 'commander'; user: string }> {
+    return this.signal(id, (h) => h.executeUpdate(incidentRoleUpdate, { args: [{ role: 'commander', user, by, ...(caller && { caller }) }] }));
   }
 
   resolve(id: string, resolvedBy?: string, summary?: string, caller?: IncidentCaller): Promise<void> {

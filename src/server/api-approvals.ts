@@ -18,6 +18,7 @@ import { USER_ID } from '../../core/slack/mrkdwn';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../../core/approval/durations';
 import { MAX_APPROVALS } from '../../core/approval/policy';
 import { MAX_CALLBACK_URL_LENGTH } from '../../core/approval/callback';
+import { OVERRIDE_REASON_MAX } from '../../core/holds/policy';
 
 /** The worker's first answer to a request (ApprovalVerdict in src/approvals/service.ts). */
 const ApprovalVerdictSchema = z.union([
@@ -43,6 +44,7 @@ const CreateBody = strictBody({
   pipeline: textOrNumber(Name),
   stage: textOrNumber(Name),
   execution: textOrNumber(Name),
+  service: Name.optional().describe('The service deployed, which incident holds and freezes match (README, "Deploys and incidents"). Default: the pipeline.'),
   approverGroups: z.array(Name).min(1).max(20).describe('Approver group names from the configuration (`approverGroups`).'),
   channel: z.string().min(1).max(100).optional().describe('Post the card here (`#deploys` or `C0123`). Exactly one of channel and webhook.'),
   webhook: z.string().min(1).max(100).optional().describe('Post through this configured incoming webhook instead.'),
@@ -86,6 +88,12 @@ const DecisionBody = strictBody({
     .refine((inputs) => Object.keys(inputs).length <= 10, 'at most 10 inputs')
     .meta({ maxProperties: 10 })
     .optional(),
+});
+
+const OverrideBody = strictBody({
+  kind: z.enum(['exception', 'break-glass']).describe('`exception`: granted by the incident\u2019s commander or an exception group (anyone else asks them); `break-glass`: by a member of `deploys.breakGlass.groups`, and reviewed afterwards.'),
+  user: UserId.optional().describe('Who grants or breaks. Defaults to the token\u2019s own Slack user (`slackUser`); naming anyone else needs `approvals:decide-as-anyone`.'),
+  reason: z.string().min(1).max(OVERRIDE_REASON_MAX).describe('Why: required, recorded, and shown on the card and in the incident.'),
 });
 
 const CancelBody = strictBody({ by: UserId.optional(), reason: z.string().max(1000).optional() }).optional();
@@ -227,6 +235,31 @@ export function approvalApiRoutes(service: ApprovalService): FastifyPluginAsync 
         const caller = request.apiToken!;
         const decider = deciderFor(caller, user);
         return service.decide(request.params.id, { verb, user: { id: decider }, reason, inputs, by: recordedCaller(caller) });
+      },
+    );
+
+    api.post(
+      '/approvals/:id/overrides',
+      {
+        config: { permission: 'approvals:decide' },
+        schema: {
+          operationId: 'overrideApprovalHold',
+          summary: 'Grant an exception to a held approval\u2019s hold, or break the glass, as a Slack user, under the same rules as the card\u2019s buttons',
+          tags: ['approvals'],
+          params: IdParams,
+          body: OverrideBody,
+          response: {
+            200: { description: 'Granted (or the glass broken)', content: { 'application/json': { schema: ApprovalOutcomeSchema } } },
+            409: errorResponse('Refused: `message` says why (not the commander, not in a break-glass group, nothing holds it, already final)'),
+            ...apiErrorResponses(400, 404, 422),
+          },
+        },
+      },
+      async (request) => {
+        const { kind, user, reason } = request.body;
+        const caller = request.apiToken!;
+        const actor = deciderFor(caller, user);
+        return service.override(request.params.id, { kind, user: { id: actor }, reason, by: recordedCaller(caller) });
       },
     );
 

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { USER_ID } from '../../core/slack/mrkdwn';
 import { apiErrorResponses, errorResponse, strictBody, textOrNumber } from './api';
 import { invalidRequest, unprocessable } from './errors';
 import { RunbookValidationProcess } from './runbook-validation';
@@ -189,6 +190,30 @@ export function incidentApiRoutes(service: IncidentService): FastifyPluginAsync 
         const w = writer(request, author);
         await service.update(request.params.id, text, w.as, w.caller);
         return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    api.post(
+      '/incidents/:id/roles',
+      {
+        config: { permission: 'incidents:write' },
+        schema: {
+          operationId: 'setIncidentRole',
+          summary: 'Set an incident role: the commander, who may grant exceptions to the deploys it holds (announced in the channel)',
+          tags: ['incidents'],
+          params: IncidentId,
+          body: strictBody({
+            role: z.enum(['commander']),
+            user: z.string().regex(USER_ID).describe('The Slack user id who takes the role.'),
+            by: z.string().max(200).optional(),
+          }),
+          response: { 200: { description: 'Set', content: { 'application/json': { schema: z.object({ role: z.enum(['commander']), user: z.string() }) } } }, ...apiErrorResponses(400, 404) },
+        },
+      },
+      async (request) => {
+        const { user, by } = request.body;
+        const w = writer(request, by);
+        return service.setCommander(request.params.id, user, w.as, w.caller);
       },
     );
 

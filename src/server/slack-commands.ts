@@ -19,7 +19,7 @@ import { fromOrganization, ORGANIZATION, type OrganizationWorkspace } from '../s
 import type { IncidentService } from '../incidents/service';
 import { SignalroomError } from '../errors';
 import { pendingApprovalsFor } from '../approvals/pending';
-import { escapeMrkdwn as esc, slackDate } from '../../core/slack/mrkdwn';
+import { escapeMrkdwn as esc, slackDate, userMention, USER_ID } from '../../core/slack/mrkdwn';
 import { SIGNATURE_MAX_AGE_SECONDS } from './slack-signature';
 import { SeenKeys } from './seen-keys';
 
@@ -64,6 +64,7 @@ const HELP = [
   '• `/signalroom incident open RUNBOOK ID [SEV] [service] [description…]`',
   '• `/signalroom incident update ID text…`',
   '• `/signalroom incident severity ID SEV1`',
+  '• `/signalroom incident role ID commander @person`',
   '• `/signalroom incident resolve ID [summary…]`',
   '• `/signalroom incident status ID`',
   '• `/signalroom incident task add ID text…` · `task done ID N` · `task list ID` — action items',
@@ -72,7 +73,7 @@ const HELP = [
 const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
 
 /** Verbs that change an incident: they need a responder (see command-access.ts). */
-const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve', 'task']);
+const WRITING_VERBS = new Set(['open', 'update', 'severity', 'resolve', 'task', 'role']);
 
 export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (app, options) => {
   // Raw body, signature and the app that signed: the same check as clicks.
@@ -158,6 +159,13 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
         if (verb === 'severity' && id && rest[0]) {
           await svc.setSeverity(id, rest[0], userId);
           return reply.send(ephemeral(`Severity of ${esc(id)} set to ${esc(rest[0])}.`));
+        }
+        if (verb === 'role' && id && rest[0] === 'commander' && rest[1]) {
+          // Slack sends a mention as <@U…|name>: the id is what counts.
+          const user = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(rest[1])?.[1] ?? rest[1];
+          if (!USER_ID.test(user)) return reply.send(ephemeral(`Name the commander as a mention (@person) or a Slack user id; "${esc(rest[1])}" is neither.`));
+          await svc.setCommander(id, user, userId);
+          return reply.send(ephemeral(`${userMention(user)} is now the commander of ${esc(id)}.`));
         }
         if (verb === 'resolve' && id) {
           await svc.resolve(id, userId, rest.join(' ') || undefined);

@@ -16,6 +16,7 @@ import {
   condition,
   continueAsNew,
   ContinueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
@@ -34,11 +35,15 @@ import { MAX_LISTED_APPROVERS, SA } from '../search-attributes';
 import { SLACK_OPTIONS } from '../activity-options';
 import { failureMessage } from '../../core/failure';
 import { approvalDetails } from '../../core/details';
-import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate } from '../messages';
+import { approvalDecisionSignal, approvalPostedUpdate, approvalStateQuery, cancelApprovalUpdate, decideUpdate, holdOverrideUpdate, holdsChangedSignal, incidentHoldNoteSignal } from '../messages';
 import { clickMismatch, type SlackClickSignal } from '../../core/click';
 import { alreadyFinal, approvalInputProblem, approvalsComplete, approvalShortfall, effectivePolicy, judgeAttempt, policyViolations, recordRefusal, refusalRepliesUsed, REPLIES_PER_PERSON, whoMayStillDecide } from '../../core/approval/policy';
 import { approvalDuration, type ApprovalDurationField } from '../../core/approval/durations';
-import type { ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity, OutcomeReport, RecordedApprovalInput } from '../../core/approval/types';
+import type { ApprovalResult, ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, HoldOverrideAttempt, Identity, OutcomeReport, RecordedApprovalInput } from '../../core/approval/types';
+import type { DeployPolicyView } from '../../activities/holds';
+import type { Hold, IncidentHoldNote } from '../../core/holds/types';
+import { holdLine } from '../../core/holds/match';
+import { effectiveHolds, EXCEPTION_REQUESTS_KEPT, grantableHolds, heldRefusal, isHeld, overrideReason } from '../../core/holds/policy';
 
 /** Configuration lookups with no Slack call: a local activity, no task-queue round trip. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Finding the Slack integration' });
@@ -87,6 +92,8 @@ export interface ApprovalCarry {
   cardIntegration?: string;
   /** The version of the card's last update (see cardVersion). */
   cardVersion?: number;
+  /** Configuration `deploys` as the run began, when holds were on for it. */
+  deploy?: DeployPolicyView;
 }
 
 /** A Slack verb as the workflow understands it: `approve`, `reject`, or their modal-opening variants. */
@@ -145,7 +152,14 @@ export async function approval(request: RecordedApprovalInput, carried?: Approva
   setHandler(approvalDecisionSignal, (signal) => run.receiveClick(signal));
   setHandler(decideUpdate, (attempt) => run.receiveDecision(attempt), { validator: validateDecision });
   setHandler(cancelApprovalUpdate, (cancel) => run.receiveCancel(cancel));
+  setHandler(holdsChangedSignal, (holds) => run.receiveHolds(holds));
+  setHandler(holdOverrideUpdate, (attempt) => run.receiveOverride({ ...attempt, via: attempt.via === 'slack' ? 'api' : attempt.via }), { validator: validateOverride });
   return await run.execute();
+}
+
+function validateOverride(attempt: HoldOverrideAttempt): void {
+  if (attempt.kind !== 'exception' && attempt.kind !== 'break-glass') throw new Error('kind must be exception or break-glass');
+  if (!attempt.user?.id) throw new Error('an exception or a break-glass needs the user making it');
 }
 
 function validateDecision(attempt: DecisionAttempt): void {
@@ -173,7 +187,7 @@ class ApprovalRun {
   /** Where the card is, for the Temporal UI's summaries. */
   private readonly where: string;
   private readonly startedAt: number;
-  private readonly deadline: number;
+  private readonly timeoutMs: number;
   /** Answers owed to the people who clicked, sent by the main loop. */
   private readonly outbox: Reply[];
   /** The card no longer shows the state. */
@@ -193,6 +207,13 @@ class ApprovalRun {
   private nextReminder = Infinity;
   private reminders: number;
   private escalateAt = Infinity;
+  /**
+   * Configuration `deploys` as the run began: holds are on for runs begun
+   * since they exist (README, "Deploys and incidents"); older runs replay without.
+   */
+  private deploy: DeployPolicyView | undefined;
+  /** What the incidents that hold (or held) it are still to be told. */
+  private readonly incidentNotes: Array<{ incident: string; note: IncidentHoldNote }> = [];
 
   constructor(
     private readonly request: RecordedApprovalInput,
@@ -202,8 +223,8 @@ class ApprovalRun {
     this.bounded = carried !== undefined || patched('approval-bounds');
     this.inputProblem = this.bounded ? approvalInputProblem(request) : undefined;
     const timeoutMs = this.inputProblem ? 0 : durationOf(request, 'timeout')!;
+    this.timeoutMs = timeoutMs;
     this.startedAt = carried?.startedAt ?? Date.now();
-    this.deadline = this.startedAt + timeoutMs;
     this.state = carried?.state ?? {
       workflowId: workflowInfo().workflowId,
       status: 'pending',
@@ -221,6 +242,7 @@ class ApprovalRun {
     this.cardIntegration = carried?.cardIntegration;
     this.cardVersion = carried?.cardVersion ?? 0;
     this.reminders = carried?.reminders ?? 0;
+    this.deploy = carried?.deploy;
     this.dest = request.destination;
     this.where = 'channel' in this.dest ? this.dest.channel : `incoming webhook "${this.dest.webhook}"`;
   }
@@ -234,9 +256,13 @@ class ApprovalRun {
 
   async receiveClick(signal: SlackClickSignal): Promise<void> {
     await condition(() => this.ready);
-    const verb = verbOf(signal.verb);
     const responseUrl = signal.responseUrl ?? str(signal.metadata?.responseUrl);
     const channelId = signal.channelId ?? str(signal.metadata?.channelId);
+    if ((signal.verb === 'exception' || signal.verb === 'break-glass') && this.deploy) {
+      await this.receiveOverrideClick(signal, signal.verb, responseUrl, channelId);
+      return;
+    }
+    const verb = verbOf(signal.verb);
     if (!verb) {
       this.outbox.push({ text: `Not recorded: "${esc(String(signal.verb))}" is not a decision this approval knows.`, responseUrl, channelId, userId: signal.user.id });
       return;
@@ -273,6 +299,181 @@ class ApprovalRun {
     return { accepted: true, message: 'Cancelled.', status: state.status };
   }
 
+  // ---- holds: what holds it, exceptions, break-glass ----
+
+  /** The hold board tells what holds it now. */
+  async receiveHolds(holds: Hold[]): Promise<void> {
+    await condition(() => this.ready);
+    if (!this.deploy || this.state.status !== 'pending') return;
+    this.setHolds(holds);
+  }
+
+  /** An exception or a break-glass from the card's modal: checked against the card like any click. */
+  private async receiveOverrideClick(signal: SlackClickSignal, kind: 'exception' | 'break-glass', responseUrl: string | undefined, channelId: string | undefined): Promise<void> {
+    const attempt: HoldOverrideAttempt = { kind, user: { id: signal.user.id, name: signal.user.name }, reason: str(signal.values?.reason), via: 'slack', responseUrl, channelId };
+    const mismatch = clickMismatch({ integration: this.cardIntegration ?? '', channel: this.state.message?.channel, ts: this.state.message?.ts }, signal);
+    if (mismatch) {
+      const { outcome, answer } = this.refuse(attempt, mismatch);
+      if (answer) this.outbox.push({ text: outcome.message, responseUrl, userId: attempt.user.id });
+      return;
+    }
+    if (responseUrl) this.lastResponseUrl = responseUrl;
+    const outcome = await this.receiveOverride(attempt);
+    if (!outcome.accepted && refusalRepliesUsed(this.state, attempt.user.id)) return;
+    this.outbox.push({ text: outcome.message, responseUrl, channelId, userId: attempt.user.id });
+  }
+
+  /** An exception to a hold, or a break-glass: judged by core/holds/policy.ts. */
+  async receiveOverride(attempt: HoldOverrideAttempt): Promise<DecideOutcome> {
+    await condition(() => this.ready);
+    const state = this.state;
+    if (!this.deploy) return this.refuse(attempt, 'this approval began before holds existed').outcome;
+    if (state.status !== 'pending') return { accepted: false, message: `Not recorded: ${alreadyFinal(state)}.`, status: state.status };
+    if (!isHeld(state)) return this.refuse(attempt, 'nothing holds this approval: its approvers decide it').outcome;
+    const reason = overrideReason(attempt.reason);
+    if (!reason.ok) return this.refuse(attempt, reason.why).outcome;
+    return attempt.kind === 'exception' ? await this.grantException(attempt, reason.reason) : await this.breakGlass(attempt, reason.reason);
+  }
+
+  private async grantException(attempt: HoldOverrideAttempt, reason: string): Promise<DecideOutcome> {
+    const state = this.state;
+    const holds = effectiveHolds(state);
+    const members = await this.membersOf(this.deploy!.exceptionGroups, 'exception groups');
+    // The run may have ended while the groups were resolved.
+    if (state.status !== 'pending' || !isHeld(state)) return { accepted: false, message: `Not recorded: ${state.status === 'pending' ? 'nothing holds this approval any more' : alreadyFinal(state)}.`, status: state.status };
+    const grant = grantableHolds(effectiveHolds(state), attempt.user.id, members);
+    const at = new Date(Date.now()).toISOString();
+    const user = attempt.user.id;
+    if (!grant.length) return this.requestException(attempt, reason, holds, at);
+    const wasHeld = true;
+    const before = state.holds ?? [];
+    for (const hold of grant) {
+      (state.exceptions ??= []).push({ hold: hold.id, by: user, reason, at, as: members.includes(user) ? 'exception group' : 'commander', ...(attempt.by ? { caller: attempt.by } : {}) });
+      this.noteIncident(hold, 'excepted', `Exception granted by ${userMention(user)} for ${this.what()}: “${esc(reason)}”`, user);
+    }
+    this.afterHolds(wasHeld, before);
+    const still = effectiveHolds(state);
+    const message = still.length ? `Exception granted for ${grant.map((h) => esc(h.label)).join(', ')}; still ${still.map(holdLine).join('; ')}.` : 'Exception granted: the approvers may now decide.';
+    return { accepted: true, message, status: state.status };
+  }
+
+  /** Someone who may not grant an exception asks for one: the incident's channel is told once per person, and the commander named. */
+  private requestException(attempt: HoldOverrideAttempt, reason: string, holds: Hold[], at: string): DecideOutcome {
+    const state = this.state;
+    const user = attempt.user.id;
+    const requests = (state.exceptionRequests ??= []);
+    const first = !requests.some((r) => r.by === user);
+    if (first && requests.length < EXCEPTION_REQUESTS_KEPT) {
+      requests.push({ by: user, reason, at });
+      for (const hold of holds) {
+        const who = hold.commander ? `${userMention(hold.commander)}, you` : 'The commander';
+        this.noteIncident(hold, 'exception-requested', `:raising_hand: ${userMention(user)} asks for an exception for ${this.what()}: “${esc(reason)}”. ${who} may grant it with *Request an exception* on the card${state.message?.permalink ? `: ${state.message.permalink}` : ''}.`, user);
+      }
+      this.showDetails();
+    }
+    this.refuse(attempt, `only the commander of ${holds.map((h) => esc(h.label)).join(', ')}${this.deploy!.exceptionGroups.length ? ` or a member of ${this.deploy!.exceptionGroups.join(', ')}` : ''} may grant an exception`);
+    const commanders = holds.filter((h) => h.commander).map((h) => userMention(h.commander!));
+    return {
+      accepted: false,
+      message: first ? `Your request for an exception was sent to ${commanders.length ? commanders.join(', ') : 'the incident'}: only the commander${this.deploy!.exceptionGroups.length ? ' or an exception group' : ''} may grant it.` : 'Not recorded again: your request for an exception was already sent.',
+      status: state.status,
+    };
+  }
+
+  private async breakGlass(attempt: HoldOverrideAttempt, reason: string): Promise<DecideOutcome> {
+    const state = this.state;
+    const config = this.deploy!.breakGlass;
+    if (!config) return this.refuse(attempt, 'break-glass is not configured (deploys.breakGlass)').outcome;
+    const members = await this.membersOf(config.groups, 'break-glass groups');
+    if (state.status !== 'pending' || !isHeld(state)) return { accepted: false, message: `Not recorded: ${state.status === 'pending' ? 'nothing holds this approval any more' : alreadyFinal(state)}.`, status: state.status };
+    if (!members.includes(attempt.user.id)) return this.refuse(attempt, `only members of ${config.groups.join(', ')} may break the glass`).outcome;
+    const holds = effectiveHolds(state);
+    const at = new Date(Date.now()).toISOString();
+    const before = state.holds ?? [];
+    state.breakGlass = { by: attempt.user.id, reason, at, overrode: holds.map((h) => h.label), ...(attempt.by ? { caller: attempt.by } : {}) };
+    for (const hold of holds) this.noteIncident(hold, 'break-glass', `:rotating_light: Break-glass by ${userMention(attempt.user.id)} for ${this.what()}: “${esc(reason)}”`, attempt.user.id);
+    this.afterHolds(true, before);
+    upsertSearchAttributes([{ key: SA.breakGlass, value: 'overridden' }]);
+    this.finish('approved', `:rotating_light: Break-glass by ${userMention(attempt.user.id)}: “${esc(reason)}” (overrode ${holds.map((h) => esc(h.label)).join(', ')}; a review follows)`);
+    return { accepted: true, message: 'The glass is broken: the deploy may go on. The skipped approvers and the incident are told, and a review is opened.', status: state.status };
+  }
+
+  /** The Slack user ids of configured approver groups (exception or break-glass groups), resolved now. */
+  private async membersOf(groups: string[], what: string): Promise<string[]> {
+    if (!groups.length) return [];
+    try {
+      const { dest, state } = this;
+      const resolved = await slackSaying(`Resolving the ${what}: ${groups.join(', ')}`).resolveApprovers({ integration: state.integration, ...('webhook' in dest ? { webhook: dest.webhook } : {}), groups });
+      return [...new Set(Object.values(resolved.approvers).flat())];
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('could not resolve groups', { what, error: failureMessage(err) });
+      return [];
+    }
+  }
+
+  /** Applies what the board said holds it. */
+  private setHolds(holds: Hold[]): void {
+    const wasHeld = isHeld(this.state);
+    const before = this.state.holds ?? [];
+    this.state.holds = holds;
+    for (const hold of holds) if (!before.some((h) => h.id === hold.id)) this.noteIncident(hold, 'held', `${this.what()} is held: ${esc(holdLine(hold))}`);
+    for (const hold of before) if (!holds.some((h) => h.id === hold.id)) this.noteIncident(hold, 'lifted', `${this.what()} is no longer held by ${esc(hold.label)}`);
+    this.afterHolds(wasHeld, before);
+  }
+
+  /** After the holds or exceptions changed: the time held, the deadline, the search attribute, the card. */
+  private afterHolds(wasHeld: boolean, _before: Hold[]): void {
+    const state = this.state;
+    const nowHeld = isHeld(state);
+    const now = Date.now();
+    if (!wasHeld && nowHeld) state.heldSince = new Date(now).toISOString();
+    if (wasHeld && !nowHeld && state.heldSince) {
+      state.heldMs = (state.heldMs ?? 0) + Math.max(0, now - Date.parse(state.heldSince));
+      delete state.heldSince;
+      if (this.pausesWhileHeld()) state.expiresAt = new Date(this.deadline()).toISOString();
+    }
+    upsertSearchAttributes([{ key: SA.heldBy, value: nowHeld ? effectiveHolds(state).map((h) => h.id) : [] }]);
+    this.dirty = true;
+    this.showDetails();
+  }
+
+  /** Does the timeout stop while held (configuration `deploys.whileHeld: pause`)? */
+  private pausesWhileHeld(): boolean {
+    return this.deploy?.whileHeld === 'pause';
+  }
+
+  /** When it expires: its timeout after the start, plus the time held where the timeout pauses. */
+  private deadline(): number {
+    return this.startedAt + this.timeoutMs + (this.pausesWhileHeld() ? (this.state.heldMs ?? 0) : 0);
+  }
+
+  /** "api › production (1234)": how an incident's timeline names an approval. */
+  private what(): string {
+    const r = this.request;
+    return `${esc(r.pipeline)} › ${esc(r.stage)} (${esc(r.execution)})`;
+  }
+
+  /** An incident that holds it is told, for its timeline and postmortem (sent by the main loop). */
+  private noteIncident(hold: Pick<Hold, 'id' | 'source'>, event: IncidentHoldNote['event'], text: string, by?: string): void {
+    if (hold.source !== 'incident') return;
+    this.incidentNotes.push({ incident: hold.id, note: { approvalId: this.state.workflowId, event, text, ...(by ? { by } : {}), at: new Date(Date.now()).toISOString() } });
+  }
+
+  /** Sends the incidents their notes; an incident that is gone is skipped. */
+  private async flushIncidentNotes(): Promise<void> {
+    const notes = this.incidentNotes.splice(0);
+    await Promise.all(
+      notes.map(async ({ incident, note }) => {
+        try {
+          await getExternalWorkflowHandle(incident).signal(incidentHoldNoteSignal, note);
+        } catch (err) {
+          log.info('an incident that held this approval could not be told', { incident, error: String(err) });
+        }
+      }),
+    );
+  }
+
   // ---- judging ----
 
   /** Judges and records one attempt; returns what to tell the person. */
@@ -281,6 +482,8 @@ class ApprovalRun {
     const verdict = judgeAttempt(state, attempt);
     const at = new Date(Date.now()).toISOString();
     if (!verdict.ok) return this.refuse(attempt, verdict.why).outcome;
+    // Held by an incident or a freeze: rejecting stays possible, approving waits for the hold (core/holds/policy.ts).
+    if (this.deploy && attempt.verb === 'approve' && isHeld(state)) return this.refuse(attempt, heldRefusal(state)).outcome;
     state.decisions.push({ verb: attempt.verb, user: attempt.user, at, via: attempt.via, reason: attempt.reason, inputs: attempt.inputs, groups: verdict.groups, ...(attempt.by ? { by: attempt.by } : {}) });
     if (attempt.verb === 'reject') this.finish('rejected', `Rejected by ${esc(attempt.user.name ?? attempt.user.id)}${attempt.reason ? `: ${esc(attempt.reason)}` : ''}`);
     else {
@@ -299,9 +502,10 @@ class ApprovalRun {
   }
 
   /** Records a refusal; `answer` says whether this person's refusals are still answered (a flood is not). */
-  private refuse(attempt: Pick<DecisionAttempt, 'verb' | 'user' | 'via' | 'by'>, why: string): { outcome: DecideOutcome; answer: boolean } {
+  private refuse(attempt: Pick<DecisionAttempt, 'verb' | 'user' | 'via' | 'by'> | Pick<HoldOverrideAttempt, 'kind' | 'user' | 'via' | 'by'>, why: string): { outcome: DecideOutcome; answer: boolean } {
     const at = new Date(Date.now()).toISOString();
-    const refusal = { verb: attempt.verb, user: attempt.user, at, via: attempt.via, why, ...(attempt.by ? { by: attempt.by } : {}) };
+    const verb = 'kind' in attempt ? attempt.kind : attempt.verb;
+    const refusal = { verb, user: attempt.user, at, via: attempt.via, why, ...(attempt.by ? { by: attempt.by } : {}) };
     let count = 1;
     if (this.trusted) count = recordRefusal(this.state, refusal);
     else this.state.refused.push(refusal);
@@ -345,6 +549,7 @@ class ApprovalRun {
       const woke = await this.waitForNews();
       if (this.dirty && this.state.status === 'pending') await this.refresh();
       await this.flushReplies();
+      if (this.incidentNotes.length) await this.flushIncidentNotes();
       if (!woke) await this.timerDue();
     }
     return await this.end();
@@ -402,9 +607,26 @@ class ApprovalRun {
     this.showDetails();
     if (Object.values(state.approvers).every((m) => m.length === 0)) {
       this.finish('rejected', `No approvers could be resolved from ${esc(request.approverGroups.join(', '))}`);
+    } else if (patched('deploy-holds')) {
+      await this.askHolds();
     }
     await this.post();
     this.ready = true;
+  }
+
+  /**
+   * What holds this deploy now, from the hold board, which tells the run of
+   * every change after (README, "Deploys and incidents"). Asked before the
+   * card is posted, so a held request is held from its first card.
+   */
+  private async askHolds(): Promise<void> {
+    const { request, state } = this;
+    this.deploy = await proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Reading the deploy policy' }).deployPolicy();
+    if (this.deploy.breakGlass) state.breakGlassOpen = true;
+    const holds = await slackSaying('Asking the hold board what holds this deploy').subscribeHolds({ approvalId: state.workflowId, stage: request.stage, service: request.service ?? request.pipeline });
+    upsertSearchAttributes([{ key: SA.service, value: request.service ?? request.pipeline }]);
+    this.setHolds(holds);
+    this.dirty = false;
   }
 
   /** A continued run: the card is posted, the approvers known. */
@@ -427,17 +649,26 @@ class ApprovalRun {
 
   /** Until a decision, a reply owed or a card to refresh; false when a timer is due (the deadline, the escalation or a reminder). */
   private async waitForNews(): Promise<boolean> {
-    const { deadline, nextReminder, state } = this;
-    const nextEvent = Math.min(deadline, nextReminder, state.escalated ? Infinity : this.escalateAt);
-    const next = nextEvent === deadline ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : `; escalation at ${clock(nextEvent)}`;
-    return await condition(() => this.dirty || this.outbox.length > 0 || state.status !== 'pending', Math.max(1, nextEvent - Date.now()), {
-      summary: `Waiting for ${plural(state.needed - state.approvals, 'more approval')} until ${clock(deadline)}${next}`,
-    });
+    const { nextReminder, state } = this;
+    const deadline = this.deadline();
+    // Held with a paused timeout: no expiry until the hold lifts (the deadline then moves by the time held).
+    const paused = this.pausesWhileHeld() && isHeld(state);
+    const nextEvent = Math.min(paused ? Infinity : deadline, nextReminder, state.escalated ? Infinity : this.escalateAt);
+    const next = nextEvent === deadline ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : nextEvent === Infinity ? '' : `; escalation at ${clock(nextEvent)}`;
+    const summary = isHeld(state)
+      ? `Held: ${effectiveHolds(state).map(holdLine).join('; ')}${paused ? ' (the timeout is paused)' : ` until ${clock(deadline)}`}`
+      : `Waiting for ${plural(state.needed - state.approvals, 'more approval')} until ${clock(deadline)}${next}`;
+    const wake = () => this.dirty || this.outbox.length > 0 || this.incidentNotes.length > 0 || state.status !== 'pending';
+    if (nextEvent === Infinity) {
+      await condition(wake);
+      return true;
+    }
+    return await condition(wake, Math.max(1, nextEvent - Date.now()), { summary });
   }
 
   private async timerDue(): Promise<void> {
     const now = Date.now();
-    if (now >= this.deadline) this.expire();
+    if (now >= this.deadline() && !(this.pausesWhileHeld() && isHeld(this.state))) this.expire();
     else if (!this.state.escalated && now >= this.escalateAt && this.request.escalation) await this.escalate(this.request.escalation);
     else if (now >= this.nextReminder) await this.remind(now);
   }
@@ -453,7 +684,9 @@ class ApprovalRun {
       lastResponseUrl: this.lastResponseUrl,
       cardIntegration: this.cardIntegration,
       cardVersion: this.cardVersion,
+      ...(this.deploy ? { deploy: this.deploy } : {}),
     };
+    await this.flushIncidentNotes();
     return await continueAsNew<typeof approval>(this.request, carry);
   }
 
@@ -462,6 +695,7 @@ class ApprovalRun {
     const state = this.state;
     await this.refresh();
     await this.flushReplies(true);
+    if (this.deploy) await this.endHolds();
     await this.tellTargets();
     const finalStatus = this.effectiveStatus();
     upsertSearchAttributes([
@@ -482,12 +716,37 @@ class ApprovalRun {
       message: state.message,
       inputs,
       proceed: finalStatus === 'approved',
+      ...(state.holds?.length ? { holds: state.holds } : {}),
+      ...(state.exceptions?.length ? { exceptions: state.exceptions } : {}),
+      ...(state.breakGlass ? { breakGlass: state.breakGlass } : {}),
+      ...(state.expiredHeld ? { expiredHeld: true } : {}),
     };
+  }
+
+  /** The board stops telling it; the incidents that held it hear the outcome. */
+  private async endHolds(): Promise<void> {
+    const state = this.state;
+    if (!state.breakGlass) for (const hold of state.holds ?? []) this.noteIncident(hold, 'decided', `${this.what()}: ${state.status}${state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`);
+    await this.flushIncidentNotes();
+    upsertSearchAttributes([{ key: SA.heldBy, value: [] }]);
+    try {
+      await slackSaying('Leaving the hold board').unsubscribeHolds({ approvalId: state.workflowId });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('could not leave the hold board', { error: failureMessage(err) });
+    }
   }
 
   // ---- timers: the deadline, the escalation, reminders ----
 
   private expire(): void {
+    if (this.deploy && isHeld(this.state)) {
+      // Expired while held (`deploys.whileHeld: run`): never approved by the timeout, whatever onTimeout asks.
+      const holds = effectiveHolds(this.state).map(holdLine).join('; ');
+      this.state.expiredHeld = true;
+      this.finish('expired', `Expired at ${this.state.expiresAt} while held (${esc(holds)}): rejected`);
+      return;
+    }
     const outcome = effectivePolicy(this.state).approveOnTimeout ? 'approved on timeout' : 'rejected on timeout';
     this.finish('expired', `Nobody decided by ${this.state.expiresAt}: ${outcome}`);
   }
@@ -693,7 +952,7 @@ class ApprovalRun {
   /** May what the approval gates go on: approved, or expired where configuration lets a timeout approve. */
   private effectiveStatus(): ApprovalState['status'] {
     const state = this.state;
-    return state.status === 'expired' ? (effectivePolicy(state).approveOnTimeout ? 'approved' : 'rejected') : state.status;
+    return state.status === 'expired' ? (effectivePolicy(state).approveOnTimeout && !state.expiredHeld ? 'approved' : 'rejected') : state.status;
   }
 
   private latestInputs(): Record<string, string> {

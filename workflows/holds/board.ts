@@ -1,5 +1,5 @@
 /**
- * The hold board: one long-running workflow (HOLD_BOARD_ID) that knows what
+ * The hold board: one long-running workflow (holdBoardId) that knows what
  * every open incident and every freeze holds, and tells each pending
  * approval the holds that apply to it whenever they change.
  *
@@ -16,8 +16,14 @@ import { holdsFor, holdsKey } from '../../core/holds/match';
 import type { HoldReport, HoldTarget } from '../../core/holds/types';
 import { SA } from '../search-attributes';
 
-/** The board's workflow id: one per namespace. */
-export const HOLD_BOARD_ID = 'signalroom:holds';
+/**
+ * The board's workflow id: one per task queue, so one per deployment of
+ * workers (a deployment's approvals, incidents and freezes share its queue),
+ * and the board runs where that deployment's workers poll.
+ */
+export function holdBoardId(taskQueue: string): string {
+  return `signalroom:holds:${taskQueue}`;
+}
 
 /** Pending approvals the board tells at most: past it, a new subscriber is answered but not told of changes (and logged). */
 export const MAX_SUBSCRIBERS = 20_000;

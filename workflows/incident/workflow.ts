@@ -37,7 +37,8 @@ import type { StepRuntime } from '../../core/runbook/steps/kind';
 import { SA } from '../search-attributes';
 import { SLACK_OPTIONS } from '../activity-options';
 import { failureMessage } from '../../core/failure';
-import { incidentResolveSignal, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
+import { incidentHoldNoteSignal, incidentResolveSignal, incidentRoleUpdate, incidentSeveritySignal, incidentStateQuery, incidentTaskClickSignal, incidentTaskUpdate, incidentUpdateSignal } from '../messages';
+import type { IncidentHoldNote } from '../../core/holds/types';
 import { actionItemLine, actionItemMessage } from '../../core/slack/blocks/action-item';
 import { clickMismatch, type SlackClickSignal } from '../../core/click';
 import { peopleIn, postmortemMarkdown } from '../../core/incident/postmortem';
@@ -60,13 +61,15 @@ const isChannelLink = (text: string, name: string) => (name === 'incident.channe
 const asMrkdwnValue = (text: string, name: string, position: PlaceholderPosition) =>
   position === 'text' && (MARKUP_VALUES.has(name) || isChannelLink(text, name)) ? text : mrkdwnValue(text, name, position);
 import { incidentDetails } from '../../core/details';
-import type { ActionItem, IncidentCaller, IncidentInput, IncidentPending, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest, TimelineEntry } from '../../core/incident/types';
+import { MAX_DEPLOY_NOTES, type ActionItem, type IncidentCaller, type IncidentInput, type IncidentPending, type IncidentState, type IncidentUpdate, type ResolveRequest, type RoleRequest, type SeverityChangeRequest, type TaskRequest, type TimelineEntry } from '../../core/incident/types';
 
 const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 /** Names for the postmortem: worth a few tries, never worth holding the incident up. */
 const directory = proxyActivities<Activities>({ ...SLACK_OPTIONS, retry: { ...SLACK_OPTIONS.retry, maximumAttempts: 3 } });
 /** Lookups in the worker's own configuration: no I/O beyond the process, so local activities. */
 const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+/** Telling the hold board what the incident holds (activities/holds.ts). */
+const holds = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: 'Telling the hold board what this incident holds' });
 
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
@@ -79,7 +82,14 @@ export async function incident(input: IncidentInput): Promise<IncidentState> {
   setHandler(incidentResolveSignal, (request) => run.receiveResolve(request));
   setHandler(incidentTaskUpdate, (request) => run.handleTask(request), { validator: (request) => run.validateTask(request) });
   setHandler(incidentTaskClickSignal, (click) => run.handleTaskClick(click));
+  setHandler(incidentRoleUpdate, (request) => run.handleRole(request), { validator: validateRole });
+  setHandler(incidentHoldNoteSignal, (note) => run.receiveHoldNote(note));
   return await run.execute();
+}
+
+function validateRole(request: RoleRequest): void {
+  if (request.role !== 'commander') throw new Error('role must be commander');
+  if (typeof request.user !== 'string' || !USER_ID.test(request.user)) throw new Error('the commander must be a Slack user id like U0123ABCD');
 }
 
 type SectionValues = TemplateContext;
@@ -91,6 +101,8 @@ class IncidentRun {
   private resolveRequest: ResolveRequest | undefined;
   /** What happened last, for `Wait For: update`. */
   private lastEvent: 'update' | 'resolved' | undefined;
+  /** The hold board must hear again (a new commander). */
+  private holdsDirty = false;
 
   constructor(private readonly input: IncidentInput) {
     const carried = input.carried;
@@ -115,6 +127,8 @@ class IncidentRun {
       approvals: carried?.approvals ?? [],
       members: carried?.members ?? [],
       people: carried?.people ?? {},
+      ...(carried?.holdsOn ? { holdsOn: true, holding: carried.holding ?? [], holdSeq: carried.holdSeq ?? 0, deploys: carried.deploys ?? [] } : {}),
+      ...(carried?.commander ? { commander: carried.commander } : {}),
     };
     // What the previous run received but had not applied when it continued as new.
     this.pendingUpdates = [...(carried?.pending?.updates ?? [])];
@@ -136,6 +150,59 @@ class IncidentRun {
   receiveResolve(request: ResolveRequest): void {
     this.resolveRequest ??= request;
     this.lastEvent = 'resolved';
+  }
+
+  // ---- deploys: what it holds, its commander, what approvals tell it ----
+
+  /** A new commander: recorded, announced, and told to the hold board (who may grant exceptions). */
+  async handleRole(request: RoleRequest): Promise<{ role: 'commander'; user: string }> {
+    const before = this.state.commander;
+    if (before === request.user) return { role: 'commander', user: request.user };
+    this.state.commander = request.user;
+    this.addMembers([request.user]);
+    this.note('role', `Commander: ${userMention(request.user)}${before ? ` (was ${userMention(before)})` : ''}`, request.by, request.caller);
+    if (this.state.holding?.length) this.holdsDirty = true;
+    const target = this.updateTarget();
+    if (target) await this.postEvent(target, `:man_in_tuxedo: ${userMention(request.user)} is now the incident commander${request.by ? ` (set by ${userMention(request.by)})` : ''}.`, `commander-${this.state.timeline.length}`);
+    return { role: 'commander', user: request.user };
+  }
+
+  /** An approval this incident holds (or held) tells what happened to it: the timeline and the postmortem keep it. */
+  receiveHoldNote(note: IncidentHoldNote): void {
+    if (!this.state.holdsOn) return;
+    const deploys = (this.state.deploys ??= []);
+    deploys.push({ approvalId: String(note.approvalId).slice(0, 600), event: note.event, text: String(note.text).slice(0, 1000), ...(note.by ? { by: String(note.by).slice(0, 32) } : {}), at: String(note.at).slice(0, 40) });
+    if (deploys.length > MAX_DEPLOY_NOTES) deploys.splice(0, deploys.length - MAX_DEPLOY_NOTES);
+    this.note('deploy', String(note.text).slice(0, 1000), note.by);
+  }
+
+  /**
+   * Tells the hold board what this incident holds now under configuration
+   * `deploys.holds`: on opening, once its channel exists, on a severity
+   * change, a new commander, and on resolving (nothing).
+   */
+  private async reportHolds(open: boolean): Promise<void> {
+    this.holdsDirty = false;
+    if (!this.state.holdsOn) return;
+    const inc = this.state.incident;
+    const scopes = await config.incidentHoldScopes({ severity: inc.severity, service: inc.service, open });
+    const was = this.state.holding ?? [];
+    if (!scopes.length && !was.length) return;
+    this.state.holdSeq = (this.state.holdSeq ?? 0) + 1;
+    const label = `${inc.id ?? this.state.workflowId}${inc.severity || inc.service ? ` (${[inc.severity, inc.service].filter(Boolean).join(', ')})` : ''}`;
+    await holds.reportHold({
+      source: 'incident',
+      id: this.state.workflowId,
+      seq: this.state.holdSeq,
+      scopes,
+      label,
+      ...(inc.channelId ? { channel: inc.channelId } : {}),
+      ...(this.state.integration ? { integration: this.state.integration } : {}),
+      ...(this.state.commander ? { commander: this.state.commander } : {}),
+    });
+    const what = (list: typeof scopes) => list.map((s) => `${s.stages.join(', ')} of ${s.services.join(', ')}`).join('; ');
+    if (what(scopes) !== what(was)) this.note('deploy', scopes.length ? `Holds deploys: ${esc(what(scopes))}` : 'No longer holds deploys');
+    this.state.holding = scopes;
   }
 
   // ---- action items ----
@@ -308,6 +375,12 @@ class IncidentRun {
 
   private async open(): Promise<void> {
     const { runbook } = this.input;
+    if (patched('deploy-holds')) {
+      this.state.holdsOn = true;
+      this.state.holding = [];
+      this.state.deploys = [];
+      if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.state.commander = this.input.openedBy;
+    }
     // Inputs the engine sets (the channel) are refused at every entry; a run started some other way fails here, before any effect.
     const reserved = reservedInputsIn(runbook, Object.keys(this.input.incident));
     if (reserved.length && patched('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
@@ -326,7 +399,10 @@ class IncidentRun {
     this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
     this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy, this.input.caller);
     if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.addMembers([this.input.openedBy]);
+    // Deploys are held from the start, before the runbook's first step: and again once its channel exists, to link it.
+    await this.reportHolds(true);
     await this.runSection(runbook.steps, 'open', 'open');
+    if (this.state.holding?.length) await this.reportHolds(true);
     await this.learnNames();
     this.state.status = 'open';
     this.state.lastUpdateAt = Date.now();
@@ -337,7 +413,7 @@ class IncidentRun {
     const interval = this.reminderInterval();
     // Silence is counted from the last update; the next reminder from the last update or reminder.
     const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
-    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined;
+    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined || this.holdsDirty;
     if (interval === undefined) {
       await condition(news);
       return true;
@@ -348,7 +424,10 @@ class IncidentRun {
 
   /** Severity changes first (they set the cadence), then every queued update. */
   private async applyPending(): Promise<void> {
-    while (this.pendingSeverity.length) await this.applySeverity(this.pendingSeverity.shift()!);
+    let severityChanged = false;
+    while (this.pendingSeverity.length) severityChanged = (await this.applySeverity(this.pendingSeverity.shift()!)) || severityChanged;
+    // A severity change may raise the incident into a held level, or below one: the board hears at once.
+    if (severityChanged || this.holdsDirty) await this.reportHolds(true);
     while (this.pendingUpdates.length) await this.applyUpdate(this.pendingUpdates.shift()!);
   }
 
@@ -357,9 +436,9 @@ class IncidentRun {
     while (this.pendingSeverity.length || this.pendingUpdates.length) await this.applyPending();
   }
 
-  private async applySeverity(change: SeverityChangeRequest): Promise<void> {
+  private async applySeverity(change: SeverityChangeRequest): Promise<boolean> {
     const from = this.state.incident.severity ?? 'unset';
-    if (change.severity === from) return;
+    if (change.severity === from) return false;
     this.state.incident.severity = change.severity;
     this.state.severityChanges.push({ from, to: change.severity, at: new Date().toISOString(), by: change.by });
     this.state.lastUpdateAt = Date.now(); // the reminder timer re-arms on a severity change
@@ -370,6 +449,7 @@ class IncidentRun {
       `:rotating_light: Severity changed from *${esc(from)}* to *${esc(change.severity)}*${change.by ? ` by ${userMention(change.by)}` : ''}`,
       `severity-${this.state.severityChanges.length}`,
     );
+    return true;
   }
 
   private async applyUpdate(update: IncidentUpdate): Promise<void> {
@@ -431,6 +511,8 @@ class IncidentRun {
     state.resolvedAt = new Date(resolvedAt).toISOString();
     state.resolvedBy = request.resolvedBy;
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
+    // Resolving lifts its holds first: held deploys resume while the post-incident steps run.
+    await this.reportHolds(false);
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();
     if (patched('open-action-items-on-resolve')) await this.markOpenItemsResolved();

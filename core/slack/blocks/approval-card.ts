@@ -7,6 +7,8 @@ import { effectivePolicy } from '../../approval/policy';
 import type { ApprovalState, ApproverInputField } from '../../approval/types';
 import { escapeMrkdwn as esc, mrkdwnLink, slackDate, userMention } from '../mrkdwn';
 import type { SlackBlock } from './block';
+import { effectiveHolds, isHeld } from '../../holds/policy';
+import { holdLine } from '../../holds/match';
 
 export const APPROVE_ACTION = 'signalroom:approval:approve';
 export const REJECT_ACTION = 'signalroom:approval:reject';
@@ -14,6 +16,9 @@ export const REJECT_ACTION = 'signalroom:approval:reject';
 export const REJECT_WITH_REASON_ACTION = 'signalroom:approval:reject-with-reason';
 export const APPROVE_WITH_INPUTS_ACTION = 'signalroom:approval:approve-with-inputs';
 export const DECISION_VIEW_CALLBACK = 'signalroom:approval:decision';
+/** A held card's buttons: each opens a modal for the reason (README, "Deploys and incidents"). */
+export const EXCEPTION_ACTION = 'signalroom:approval:exception-with-reason';
+export const BREAK_GLASS_ACTION = 'signalroom:approval:break-glass-with-reason';
 
 /** Slack's limit on a button's value. */
 const BUTTON_VALUE_MAX = 2000;
@@ -79,6 +84,7 @@ function plain(text: string, max = 150): { type: 'plain_text'; text: string; emo
 /** The one-line text Slack shows in notifications and where blocks cannot render. */
 export function approvalText(state: ApprovalState): string {
   const r = state.request;
+  if (isHeld(state)) return `:octagonal_sign: ${esc(effectiveHolds(state).map(holdLine).join('; '))}: ${esc(r.pipeline)} › ${esc(r.stage)} (${esc(r.execution)})`;
   // Slack parses this text as mrkdwn too (and notifications show it): the request's fields are escaped.
   // The outcome note is composed by the workflow, which escapes what it quotes.
   return `${STATUS_LINE[state.status]}: ${esc(r.pipeline)} › ${esc(r.stage)} (${esc(r.execution)})${state.status === 'pending' ? ` — ${state.approvals} of ${state.needed} approvals` : state.outcomeNote ? ` — ${state.outcomeNote}` : ''}`;
@@ -108,6 +114,27 @@ export function approvalBlocks(state: ApprovalState): SlackBlock[] {
   });
 
   const approvals = state.decisions.filter((d) => d.verb === 'approve');
+  const exceptions = (state.exceptions ?? []).map((e) => `Exception to ${esc(state.holds?.find((h) => h.id === e.hold)?.label ?? e.hold)} granted by ${who(e.by)}: “${esc(e.reason)}”`);
+  if (isHeld(state)) {
+    // Held: the hold says by what, with a link to the incident's channel; Approve gives way to Request an exception.
+    const lines = effectiveHolds(state).map((h) => `:octagonal_sign: *${esc(holdLine(h))}*${h.channel ? ` — <#${h.channel}>` : h.link ? ` — ${mrkdwnLink(h.link, 'the incident')}` : ''}${h.source === 'incident' && h.commander ? `\nCommander: ${who(h.commander)}` : ''}${h.reason && h.source === 'freeze' && h.reason !== h.label ? `\n${esc(h.reason)}` : ''}`);
+    blocks.push({ type: 'section', block_id: 'signalroom-approval-held', text: { type: 'mrkdwn', text: [...lines, ...exceptions].join('\n').slice(0, 3000) } });
+    const progress = `*${state.approvals} of ${state.needed}* approval${state.needed === 1 ? '' : 's'}; approving waits until the hold lifts or an exception is granted`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progress }] });
+    blocks.push({
+      type: 'actions',
+      block_id: 'signalroom-approval-actions',
+      elements: [
+        { type: 'button', text: plain('Request an exception…'), action_id: EXCEPTION_ACTION, value: modalButtonValue(state) },
+        r.rejectionNeedsReason
+          ? { type: 'button', style: 'danger', text: plain('Reject…'), action_id: REJECT_WITH_REASON_ACTION, value: modalButtonValue(state) }
+          : { type: 'button', style: 'danger', text: plain('Reject'), action_id: REJECT_ACTION, value: state.workflowId },
+        ...(state.breakGlassOpen ? [{ type: 'button', text: plain('Break glass…'), action_id: BREAK_GLASS_ACTION, value: modalButtonValue(state) }] : []),
+      ],
+    });
+    return blocks;
+  }
+  if (state.status === 'pending' && exceptions.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: exceptions.join('\n').slice(0, 3000) } });
   if (state.status === 'pending') {
     const progress = `*${state.approvals} of ${state.needed}* approval${state.needed === 1 ? '' : 's'}${approvals.length ? ` — approved by ${approvals.map((d) => who(d.user.id)).join(', ')}` : ''}`;
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progress }] });
@@ -133,9 +160,17 @@ export function approvalBlocks(state: ApprovalState): SlackBlock[] {
   for (const d of state.decisions.filter((x) => x.verb === 'reject')) lines.push(`Rejected by ${who(d.user.id)}${d.reason ? `: “${esc(d.reason)}”` : ''}`);
   // A rejection's note repeats the line above; other notes (expiry, cancellation, no approvers) say what nothing else does.
   if (state.outcomeNote && !state.decisions.some((d) => d.verb === 'reject')) lines.push(state.outcomeNote);
+  lines.push(...exceptions);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } });
   return blocks;
 }
+
+const MODAL_WORDS = {
+  approve: { title: 'Approve', submit: 'Approve', reason: '' },
+  reject: { title: 'Reject', submit: 'Reject', reason: 'Reason for rejecting' },
+  exception: { title: 'Exception', submit: 'Send', reason: 'Why this deploy should go on during the hold (the commander grants it; anyone else asks them)' },
+  'break-glass': { title: 'Break glass', submit: 'Break glass', reason: 'Why the hold must be overridden now (recorded, and reviewed afterwards)' },
+} as const;
 
 /** Where the click that opens a modal came from: the workflow answers the submitter there (a submission has no response_url). */
 export interface DecisionModalContext {
@@ -149,11 +184,11 @@ export interface DecisionModalContext {
 /** The modal asking for a rejection's reason or the approver inputs. */
 export function decisionModal(
   workflowId: string,
-  verb: 'approve' | 'reject',
+  verb: 'approve' | 'reject' | 'exception' | 'break-glass',
   fields: Array<{ name: string; label: string; required?: boolean }>,
   context: DecisionModalContext = {},
 ): Record<string, unknown> {
-  const inputs = verb === 'reject' ? [{ name: 'reason', label: 'Reason for rejecting', required: true }] : fields;
+  const inputs = verb === 'approve' ? fields : [{ name: 'reason', label: MODAL_WORDS[verb].reason, required: true }];
   const metadata = {
     workflowId,
     verb,
@@ -166,8 +201,8 @@ export function decisionModal(
     callback_id: DECISION_VIEW_CALLBACK,
     // private_metadata holds at most 3000 characters: the response_url is the part to drop.
     private_metadata: JSON.stringify(metadata).length <= 3000 ? JSON.stringify(metadata) : JSON.stringify({ workflowId, verb }),
-    title: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
-    submit: plain(verb === 'reject' ? 'Reject' : 'Approve', 24),
+    title: plain(MODAL_WORDS[verb].title, 24),
+    submit: plain(MODAL_WORDS[verb].submit, 24),
     close: plain('Cancel', 24),
     blocks: inputs.map((f) => ({
       type: 'input',

@@ -7,6 +7,7 @@ import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity
 import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
 import type { Hold, HoldReport, HoldTarget } from '../core/holds/types';
+import type { ReviewState, SignOffAttempt, SignOffOutcome } from '../core/holds/review';
 
 /** What the hold board answers to holdBoardQuery. */
 export interface HoldBoardView {
@@ -61,3 +62,11 @@ export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('hol
 export const holdBoardQuery = defineQuery<HoldBoardView>('holdBoard');
 /** The hold board tells an approval the holds that apply to it now (empty: none). */
 export const holdsChangedSignal = defineSignal<[Hold[]]>('holdsChanged');
+
+// ---- break-glass reviews (core/holds/review.ts; README, "Break-glass") ----
+
+/** The review message's Sign off button (`signalroom:review:sign-off`), from the server's click route; the workflow checks the click against its message. */
+export const reviewSignOffClickSignal = defineSignal<[SlackClickSignal]>('reviewSignOffClick');
+/** A sign-off from the CLI or API: judged by the same rules as the button, answered synchronously. */
+export const reviewSignOffUpdate = defineUpdate<SignOffOutcome, [SignOffAttempt]>('reviewSignOff');
+export const reviewStateQuery = defineQuery<ReviewState>('reviewState');

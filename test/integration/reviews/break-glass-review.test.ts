@@ -60,6 +60,16 @@ async function clickSignOff(userId: string, approvalId: string) {
   expect(res.response.status).toBe(200);
 }
 
+/** The README's query for the break-glasses nobody has reviewed yet. */
+const UNREVIEWED = "SignalroomKind = 'review' AND SignalroomBreakGlass = 'review-open' AND ExecutionStatus = 'Running'";
+
+/** How many runs with this id a list query finds. */
+async function listed(query: string, workflowId: string): Promise<number> {
+  let n = 0;
+  for await (const _ of stack.client.workflow.list({ query: `${query} AND WorkflowId = '${workflowId}'` })) n += 1;
+  return n;
+}
+
 /** What each person and channel was told of this break-glass. */
 async function notes(approvalId: string) {
   const execution = executionOf(approvalId);
@@ -122,6 +132,8 @@ test('a break-glass tells the skipped approvers and the incident once, reminds t
   const described = await handle.describe();
   expect(described.typedSearchAttributes.get(SA.breakGlass)).toBe('review-open');
   expect(described.typedSearchAttributes.get(SA.kind)).toBe('review');
+  // The README's query for the break-glasses nobody has reviewed yet finds it.
+  await eventually('the review among the unreviewed', async () => (await listed(UNREVIEWED, handle.workflowId)) === 1);
 
   // A reviewer signs off: the message says so and loses its button; the run returns its record.
   await clickSignOff(REVIEWER, approvalId);
@@ -137,6 +149,8 @@ test('a break-glass tells the skipped approvers and the incident once, reminds t
   const closed = await handle.describe();
   expect(closed.typedSearchAttributes.get(SA.breakGlass)).toBe('signed-off');
   expect(closed.typedSearchAttributes.get(SA.status)).toBe('signed-off');
+  await eventually('the review among the reviewed', async () => (await listed("SignalroomKind = 'review' AND SignalroomBreakGlass = 'signed-off'", handle.workflowId)) === 1);
+  expect(await listed(UNREVIEWED, handle.workflowId)).toBe(0);
   // The run is over: every reminder it posted is in the thread once, and the notes were sent once each.
   const thread = reminders(stack.sandbox, final);
   expect(thread).toHaveLength(result.reminders);

@@ -222,6 +222,7 @@ function cli(args: string[], env: Record<string, string> = {}): Run {
   return { code: new Promise((resolve) => child.on('close', (c) => resolve(c ?? -1))), stdout: () => out, stderr: () => err };
 }
 
+// Seven CLI processes, each loading the CLI and connecting: slow on a loaded machine, so a longer timeout.
 test('the CLI: show exits 4 while open, a refused sign-off exits 5, a reviewer\u2019s exits 0 and show then exits 0 with the record', async () => {
   const approvalId = uniqueApprovalId('cli');
   const handle = await startReview(stack, reviewInput(approvalId, { remindEveryMs: 60_000 }));
@@ -259,7 +260,7 @@ test('the CLI: show exits 4 while open, a refused sign-off exits 5, a reviewer\u
   const lateViaApi = cli(['sign-off', approvalId, '--api', stack.serverUrl, '--token', TOKENS.alice]);
   expect(await lateViaApi.code).toBe(5);
   expect(lateViaApi.stdout()).toContain('Not recorded: this review is already signed off');
-});
+}, 120_000);
 
 test('a review that reminds for a long time continues as new, keeps one key per reminder, and is still signed off', async () => {
   const approvalId = uniqueApprovalId('long');
@@ -268,7 +269,11 @@ test('a review that reminds for a long time continues as new, keeps one key per 
   const review = await posted(approvalId);
   await eventually('three reminders', () => reminders(stack.sandbox, review).length >= 3, 20_000);
   const firstRun = handle.firstExecutionRunId;
-  expect((await handle.describe()).runId).not.toBe(firstRun);
+  const continued = await handle.describe();
+  expect(continued.runId).not.toBe(firstRun);
+  // The continued run is still found as unreviewed.
+  expect(continued.typedSearchAttributes.get(SA.breakGlass)).toBe('review-open');
+  expect(continued.typedSearchAttributes.get(SA.kind)).toBe('review');
 
   const ok = await stack.api('POST', `/reviews/${encodeURIComponent(approvalId)}/sign-off`, TOKENS.alice, {});
   expect(ok.status).toBe(200);
@@ -278,4 +283,5 @@ test('a review that reminds for a long time continues as new, keeps one key per 
   expect(thread).toHaveLength(result.reminders);
   expect(new Set(thread.map((r) => r.ts)).size).toBe(thread.length);
   expect(buttons(reviewMessage(stack.sandbox, executionOf(approvalId))!)).toEqual([]);
+  expect((await handle.describe()).typedSearchAttributes.get(SA.breakGlass)).toBe('signed-off');
 });

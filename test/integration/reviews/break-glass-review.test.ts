@@ -285,3 +285,16 @@ test('a review that reminds for a long time continues as new, keeps one key per 
   expect(buttons(reviewMessage(stack.sandbox, executionOf(approvalId))!)).toEqual([]);
   expect((await handle.describe()).typedSearchAttributes.get(SA.breakGlass)).toBe('signed-off');
 });
+
+test('reviewer groups that cannot be resolved leave the review open, saying so in its reminders and its problems', async () => {
+  const approvalId = uniqueApprovalId('nogroup');
+  const handle = await startReview(stack, reviewInput(approvalId, { reviewerGroups: ['no-such-group'], skippedApprovers: [], incidentChannels: [] }));
+  const review = await posted(approvalId);
+  const [reminder] = await eventually('a reminder', () => reminders(stack.sandbox, review).length >= 1 && reminders(stack.sandbox, review));
+  expect(reminder.text).toContain('the reviewer groups (no-such-group), which name nobody who may sign off: check the configuration');
+  const view = await stack.api('GET', `/reviews/${encodeURIComponent(approvalId)}`, TOKENS.reader);
+  expect(view.body).toMatchObject({ status: 'open', reviewers: {}, problems: [expect.stringContaining('reviewers: not resolved: Unknown approver group "no-such-group"')] });
+  const refused = await stack.api('POST', `/reviews/${encodeURIComponent(approvalId)}/sign-off`, TOKENS.alice, {});
+  expect(refused).toMatchObject({ status: 409, body: { message: 'Not recorded: you are not a reviewer of this break-glass (reviewer groups: no-such-group).' } });
+  await handle.terminate('test over');
+});

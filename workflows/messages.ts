@@ -7,6 +7,7 @@ import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, HoldOver
 import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, RoleRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
 import type { Hold, HoldReport, HoldTarget, IncidentHoldNote } from '../core/holds/types';
+import type { ReviewState, SignOffAttempt, SignOffOutcome } from '../core/holds/review';
 
 /** What the hold board answers to holdBoardQuery. */
 export interface HoldBoardView {
@@ -70,3 +71,11 @@ export const incidentRoleUpdate = defineUpdate<{ role: 'commander'; user: string
 
 /** An approval tells an incident that holds it what happened to it: the incident's timeline and postmortem keep it. */
 export const incidentHoldNoteSignal = defineSignal<[IncidentHoldNote]>('incidentHoldNote');
+
+// ---- break-glass reviews (core/holds/review.ts; README, "Break-glass") ----
+
+/** The review message's Sign off button (`signalroom:review:sign-off`), from the server's click route; the workflow checks the click against its message. */
+export const reviewSignOffClickSignal = defineSignal<[SlackClickSignal]>('reviewSignOffClick');
+/** A sign-off from the CLI or API: judged by the same rules as the button, answered synchronously. */
+export const reviewSignOffUpdate = defineUpdate<SignOffOutcome, [SignOffAttempt]>('reviewSignOff');
+export const reviewStateQuery = defineQuery<ReviewState>('reviewState');

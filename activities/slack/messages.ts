@@ -9,6 +9,7 @@ import { refusal, slackFailure } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
 import type { Integration } from '../../src/slack/integrations';
 import { withHeadline } from '../../core/slack/blocks/headline';
+import { USER_ID } from '../../core/slack/mrkdwn';
 import { OutboundRefused, type OutboundClient, type OutboundResponse } from '../../src/net/outbound';
 import type { SlackContext } from './context';
 
@@ -216,6 +217,33 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
           }
         }),
       );
+    },
+
+    /**
+     * A direct message from the app to one person: chat.postMessage to their
+     * user id, which Slack delivers in the app's conversation with them (its
+     * Messages tab). It carries its idempotency key like every post, but a
+     * retry cannot look for an earlier attempt's message: reading a DM needs
+     * `im:history`, which Signalroom does not ask for. Only an attempt whose
+     * answer was lost (a timeout, a 5xx) can be repeated; a refusal is not.
+     * Connector channel permissions name channels, not people: they do not apply.
+     */
+    async postDirectMessage(input: { integration: string; user: string; text: string; blocks?: Array<KnownBlock | Block>; idempotencyKey: string }): Promise<PostedMessage> {
+      if (!USER_ID.test(input.user)) throw refusal('Signalroom:not_a_user', `Not sending a direct message to "${input.user.slice(0, 40)}": not a Slack user id`);
+      const integration = await slack.integration(input.integration);
+      const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { signalroom_key: markerFor(input.idempotencyKey) } };
+      const res = await slack.call(integration, 'chat.postMessage', `sending a direct message to ${input.user}`, (c) =>
+        c.chat.postMessage({
+          channel: input.user,
+          text: input.text,
+          blocks: input.blocks,
+          metadata,
+          username: integration.bot?.username,
+          icon_emoji: integration.bot?.iconEmoji,
+          icon_url: integration.bot?.iconUrl,
+        } as Parameters<typeof c.chat.postMessage>[0]),
+      );
+      return { channel: String(res.channel ?? input.user), ts: String(res.ts) };
     },
 
     /** Only `user` sees it. A repeat after a lost response shows it twice, which is harmless. */

@@ -8,6 +8,7 @@ import type { DecideOutcome } from '../../core/approval/types';
 import { ApprovalInputError } from '../approvals/errors';
 import { Unreachable } from '../errors';
 import type { ApprovalsPort, ApprovalVerdict, ApprovalView } from '../approvals/port';
+import type { ReviewOutcome, ReviewsPort, ReviewView } from '../reviews/port';
 
 /** How long one verdict call is held by the server; a worker that has not answered by then is reported as slow. */
 const VERDICT_POLL = '15s';
@@ -119,6 +120,21 @@ export class SignalroomApi {
     decide: (id, { verb, user, reason, inputs }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/decisions`, { verb, user, reason, inputs })),
     cancel: (id, { by, reason }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/cancel`, { by, reason })),
     override: (id, { kind, user, reason }) => this.refusable(id, () => this.approvalCall<DecideOutcome>('POST', `/approvals/${encodeURIComponent(id)}/overrides`, { kind, user, reason })),
+  };
+
+  /** The reviews port through the API: what the review commands use when given `--api`. */
+  readonly reviews: ReviewsPort = {
+    get: async (approvalId) => (await this.call<ReviewView>('GET', `/reviews/${encodeURIComponent(approvalId)}`)).body,
+    // `user` defaults, on the server, to the token's own Slack user.
+    signOff: async (approvalId, { user, note }) => {
+      try {
+        return (await this.call<ReviewOutcome>('POST', `/reviews/${encodeURIComponent(approvalId)}/sign-off`, { user, note })).body;
+      } catch (err) {
+        if (!(err instanceof ApiCallError) || err.status !== 409) throw err;
+        const { status } = await this.reviews.get(approvalId);
+        return { accepted: false, message: err.message, status };
+      }
+    },
   };
 
   /** A call whose refusal (409) is an outcome: the message says why, the approval's status what it is now. */

@@ -33,6 +33,7 @@ const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
     load<typeof import('./incident')>('./incident').registerRunbookListCommand(program);
   },
   incident: () => load<typeof import('./incident')>('./incident').registerIncidentCommands,
+  review: () => load<typeof import('./review')>('./review').registerReviewCommands,
   cluster: () => load<typeof import('./cluster')>('./cluster').registerClusterCommands,
   github: () => load<typeof import('./github')>('./github').registerGitHubCommands,
 };

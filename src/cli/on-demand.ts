@@ -15,6 +15,8 @@ export const onDemand = {
   approvalsService: () => require('../approvals/service') as typeof import('../approvals/service'),
   callbackCheck: () => require('../approvals/callback-check') as typeof import('../approvals/callback-check'),
   approvalsPort: () => require('../approvals/port') as typeof import('../approvals/port'),
+  reviewsService: () => require('../reviews/service') as typeof import('../reviews/service'),
+  reviewsPort: () => require('../reviews/port') as typeof import('../reviews/port'),
   incidentsClient: () => require('../incidents/client') as typeof import('../incidents/client'),
   incidentsService: () => require('../incidents/service') as typeof import('../incidents/service'),
 };

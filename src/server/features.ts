@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { approvalDecisionSignal, incidentTaskClickSignal } from '../../workflows/messages';
+import { approvalDecisionSignal, incidentTaskClickSignal, reviewSignOffClickSignal } from '../../workflows/messages';
 import { featureRoute, type InteractionRoute } from './interaction-routes';
 import { incidentApiRoutes } from './api-incidents';
 import { IncidentService } from '../incidents/service';
@@ -17,6 +17,8 @@ import { approvalModalRoute } from '../approvals/slack-routes';
 import type { ApprovalNames } from '../approvals/client';
 import type { RequesterCheck } from '../approvals/requester-check';
 import type { CallbackCheck } from '../approvals/callback-check';
+import { reviewApiRoutes } from './api-reviews';
+import { ReviewService } from '../reviews/service';
 
 export interface FeatureContext {
   temporal: Client;
@@ -40,6 +42,8 @@ export function featureInteractionRoutes(): InteractionRoute[] {
     approvalModalRoute(),
     // an incident action item's Done button (the workflow checks the clicker is in the incident channel)
     featureRoute({ feature: 'task', signal: incidentTaskClickSignal, verbs: ['done'], views: false }),
+    // a break-glass review's Sign off button (the workflow checks the click against its message, and who may sign off)
+    featureRoute({ feature: 'review', signal: reviewSignOffClickSignal, verbs: ['sign-off'], views: false }),
   ];
 }
 
@@ -47,5 +51,6 @@ export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] 
   return [
     incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
     approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester, context.checkCallback)),
+    reviewApiRoutes(new ReviewService(context.temporal)),
   ];
 }

@@ -3,3 +3,4 @@ export { selfCheck } from './self-check';
 export { approval } from './approval/workflow';
 export { incident } from './incident/workflow';
 export { holdBoard } from './holds/board';
+export { freeze } from './freeze/workflow';

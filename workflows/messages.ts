@@ -7,6 +7,7 @@ import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, Identity
 import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
 import type { Hold, HoldReport, HoldTarget } from '../core/holds/types';
+import type { FreezeEndRequest, FreezeState } from '../core/holds/freeze';
 
 /** What the hold board answers to holdBoardQuery. */
 export interface HoldBoardView {
@@ -61,3 +62,10 @@ export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('hol
 export const holdBoardQuery = defineQuery<HoldBoardView>('holdBoard');
 /** The hold board tells an approval the holds that apply to it now (empty: none). */
 export const holdsChangedSignal = defineSignal<[Hold[]]>('holdsChanged');
+
+// ---- freezes (core/holds/freeze.ts; README, "Freeze windows") ----
+
+/** A freeze's state: its schedule, the window holding now and the next, who created and ended it. */
+export const freezeStateQuery = defineQuery<FreezeState>('freezeState');
+/** Ends a freeze: answers once its hold is lifted on the board, with the state; refused when it already ended. */
+export const freezeEndUpdate = defineUpdate<FreezeState, [FreezeEndRequest]>('freezeEnd');

@@ -35,6 +35,7 @@ const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
   incident: () => load<typeof import('./incident')>('./incident').registerIncidentCommands,
   cluster: () => load<typeof import('./cluster')>('./cluster').registerClusterCommands,
   github: () => load<typeof import('./github')>('./github').registerGitHubCommands,
+  freeze: () => load<typeof import('./freeze')>('./freeze').registerFreezeCommands,
 };
 
 export const EXIT_USAGE = 64;

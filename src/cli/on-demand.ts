@@ -17,5 +17,6 @@ export const onDemand = {
   approvalsPort: () => require('../approvals/port') as typeof import('../approvals/port'),
   incidentsClient: () => require('../incidents/client') as typeof import('../incidents/client'),
   incidentsService: () => require('../incidents/service') as typeof import('../incidents/service'),
+  freezesService: () => require('../freezes/service') as typeof import('../freezes/service'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

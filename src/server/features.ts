@@ -17,6 +17,8 @@ import { approvalModalRoute } from '../approvals/slack-routes';
 import type { ApprovalNames } from '../approvals/client';
 import type { RequesterCheck } from '../approvals/requester-check';
 import type { CallbackCheck } from '../approvals/callback-check';
+import { freezeApiRoutes } from './api-freezes';
+import { FreezeService } from '../freezes/service';
 
 export interface FeatureContext {
   temporal: Client;
@@ -47,5 +49,6 @@ export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] 
   return [
     incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
     approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester, context.checkCallback)),
+    freezeApiRoutes(new FreezeService(context.temporal, context.taskQueue)),
   ];
 }

@@ -254,6 +254,9 @@ function formatOffset(minutes: number): string {
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+/** A length for a message: whole days past a day, whole hours past an hour. */
+const roughly = (ms: number) => formatDuration(ms >= DAY ? Math.ceil(ms / DAY) * DAY : ms >= HOUR ? Math.ceil(ms / HOUR) * HOUR : ms);
+
 const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 /** An instant in the zone, for people: `Sat 2027-03-27 22:00 +01:00`. */
@@ -392,7 +395,7 @@ export function freezeProblems(input: FreezeInput, nowMs?: number): FreezeProble
   if (from !== undefined && until !== undefined && until <= from) add('until', `${spec.until} is not after from (${spec.from})`);
 
   if (spec.kind === 'once') {
-    if (until! - from! > FREEZE_LIMITS.maxOnceMs) add('until', `a one-off freeze holds at most ${formatDuration(FREEZE_LIMITS.maxOnceMs)}, and this one ${formatDuration(until! - from!)}: end it sooner, or make it recurring`);
+    if (until! - from! > FREEZE_LIMITS.maxOnceMs) add('until', `a one-off freeze holds at most ${formatDuration(FREEZE_LIMITS.maxOnceMs)}, and this one ${roughly(until! - from!)}: end it sooner, or make it recurring`);
     if (nowMs !== undefined) {
       if (until! <= nowMs) add('until', `${spec.until} has passed`);
       if (from! - nowMs > FREEZE_LIMITS.maxAheadMs) add('from', `a freeze starts within ${formatDuration(FREEZE_LIMITS.maxAheadMs)} of its creation`);

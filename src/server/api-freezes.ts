@@ -126,7 +126,7 @@ export function freezeApiRoutes(service: FreezeService): FastifyPluginAsync {
         config: { permission: 'freezes:read' },
         schema: {
           operationId: 'getFreeze',
-          summary: "A freeze's state: its windows in UTC (the zone's are `timeZone`), who created and ended it",
+          summary: "A freeze's state: its windows in UTC (the zone's are `timeZone`), who created and ended it (needs a running worker)",
           tags: ['freezes'],
           params: NameParams,
           response: { 200: FreezeViewSchema, ...apiErrorResponses(404) },

@@ -24,6 +24,7 @@ import type * as LuxonModule from 'luxon';
 import type * as CronerModule from 'croner';
 import type { HoldScope } from './types';
 import { formatDuration } from '../runbook/duration';
+import { USER_ID } from '../slack/mrkdwn';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 let luxonLoaded: typeof LuxonModule | undefined;
@@ -372,6 +373,7 @@ export function freezeProblems(input: FreezeInput, nowMs?: number): FreezeProble
   const problems: FreezeProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
   if (!FREEZE_NAME_PATTERN.test(input.name)) add('name', `a freeze's name is 1 to ${FREEZE_LIMITS.name} lowercase letters, digits and inner dashes (like black-friday)`);
+  if (typeof input.createdBy !== 'string' || !USER_ID.test(input.createdBy)) add('createdBy', 'a freeze is created by a Slack user, named by id (U0123ABCD)');
   if (!input.reason.trim()) add('reason', 'a freeze needs a reason');
   if (input.reason.length > FREEZE_LIMITS.reason) add('reason', `a reason is at most ${FREEZE_LIMITS.reason} characters, and this one has ${input.reason.length}`);
   for (const [field, names, max] of [['stages', input.stages, FREEZE_LIMITS.stages], ['services', input.services, FREEZE_LIMITS.services]] as const) {

@@ -43,6 +43,7 @@ import {
 import type { HoldScope } from '../../core/holds/types';
 import { freezeEndUpdate, freezeStateQuery } from '../messages';
 import { SA } from '../search-attributes';
+import { USER_ID } from '../../core/slack/mrkdwn';
 
 /** The board is reached through the worker's own Temporal client: retried without a limit, like Slack calls. */
 const board = proxyActivities<Activities>({
@@ -84,7 +85,7 @@ export async function freeze(input: FreezeInput, carry?: FreezeCarry): Promise<F
     {
       validator: (request) => {
         if (endRequest || finished) throw new Error(`The freeze ${input.name} has already ended.`);
-        if (!request || typeof request.by !== 'string' || !request.by) throw new Error('Ending a freeze names who ends it.');
+        if (!request || typeof request.by !== 'string' || !USER_ID.test(request.by)) throw new Error('Ending a freeze names the Slack user who ends it (U0123ABCD).');
       },
     },
   );

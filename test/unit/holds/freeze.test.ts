@@ -174,11 +174,12 @@ describe('refusals name their field', () => {
     expect(fields(freeze(once('2028-06-01T00:00:00Z', '2028-06-02T00:00:00Z')))).toEqual(['from']);
   });
 
-  test('name, reason, stages and services out of bounds', () => {
+  test('name, reason, stages and services out of bounds; a creator who is no Slack user id', () => {
     expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { name: 'Black Friday' }))).toEqual(['name']);
     expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { name: 'x'.repeat(64) }))).toEqual(['name']);
     expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { reason: 'r'.repeat(501) }))).toEqual(['reason']);
     expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { services: Array.from({ length: 101 }, (_, i) => `svc-${i}`) }))).toEqual(['services']);
     expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { stages: ['prod uction'] }))).toEqual(['stages']);
+    expect(fields(freeze(once('2027-03-27T21:00:00Z', '2027-03-28T04:00:00Z'), 'UTC', { createdBy: 'alice' }))).toEqual(['createdBy']);
   });
 });

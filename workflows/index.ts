@@ -4,3 +4,4 @@ export { approval } from './approval/workflow';
 export { incident } from './incident/workflow';
 export { holdBoard } from './holds/board';
 export { breakGlassReview } from './review/workflow';
+export { freeze } from './freeze/workflow';

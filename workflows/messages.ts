@@ -8,6 +8,7 @@ import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, RoleReq
 import type { SlackClickSignal } from '../core/click';
 import type { Hold, HoldReport, HoldTarget, IncidentHoldNote } from '../core/holds/types';
 import type { ReviewState, SignOffAttempt, SignOffOutcome } from '../core/holds/review';
+import type { FreezeEndRequest, FreezeState } from '../core/holds/freeze';
 
 /** What the hold board answers to holdBoardQuery. */
 export interface HoldBoardView {
@@ -79,3 +80,9 @@ export const reviewSignOffClickSignal = defineSignal<[SlackClickSignal]>('review
 /** A sign-off from the CLI or API: judged by the same rules as the button, answered synchronously. */
 export const reviewSignOffUpdate = defineUpdate<SignOffOutcome, [SignOffAttempt]>('reviewSignOff');
 export const reviewStateQuery = defineQuery<ReviewState>('reviewState');
+// ---- freezes (core/holds/freeze.ts; README, "Freeze windows") ----
+
+/** A freeze's state: its schedule, the window holding now and the next, who created and ended it. */
+export const freezeStateQuery = defineQuery<FreezeState>('freezeState');
+/** Ends a freeze: answers once its hold is lifted on the board, with the state; refused when it already ended. */
+export const freezeEndUpdate = defineUpdate<FreezeState, [FreezeEndRequest]>('freezeEnd');

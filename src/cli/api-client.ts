@@ -14,6 +14,7 @@ import type { ReviewOutcome, ReviewsPort, ReviewView } from '../reviews/port';
 const VERDICT_POLL = '15s';
 import { formatDuration } from '../../core/runbook/duration';
 import type { ActionItem, IncidentState, TaskRequest } from '../../core/incident/types';
+import type { FreezeView } from '../freezes/service';
 
 /** `--api` without a token: bad usage (exit 64) in every command. */
 export class ApiUsageError extends Error {}
@@ -196,5 +197,19 @@ export class SignalroomApi {
     // The answer is Markdown, not JSON: call() hands a body it cannot parse back as { message }.
     const { body } = await this.call<{ message?: string } | string>('GET', `/incidents/${encodeURIComponent(id)}/postmortem`);
     return typeof body === 'string' ? body : (body.message ?? '');
+  }
+
+  /** A freeze request as the API takes it (src/freezes/request.ts); made as the token's own Slack user. */
+  async createFreeze(request: Record<string, unknown>): Promise<{ created: boolean; freeze: FreezeView }> {
+    const res = await this.call<FreezeView>('POST', '/freezes', request);
+    return { created: res.status === 201, freeze: res.body };
+  }
+
+  async freezes(all = false): Promise<FreezeView[]> {
+    return (await this.call<{ freezes: FreezeView[] }>('GET', `/freezes${all ? '?all=true' : ''}`)).body.freezes;
+  }
+
+  async endFreeze(name: string, reason?: string): Promise<FreezeView> {
+    return (await this.call<FreezeView>('POST', `/freezes/${encodeURIComponent(name)}/end`, reason ? { reason } : {})).body;
   }
 }

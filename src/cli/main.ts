@@ -36,6 +36,7 @@ const COMMAND_GROUPS: Record<string, () => (program: Command) => void> = {
   review: () => load<typeof import('./review')>('./review').registerReviewCommands,
   cluster: () => load<typeof import('./cluster')>('./cluster').registerClusterCommands,
   github: () => load<typeof import('./github')>('./github').registerGitHubCommands,
+  freeze: () => load<typeof import('./freeze')>('./freeze').registerFreezeCommands,
 };
 
 export const EXIT_USAGE = 64;

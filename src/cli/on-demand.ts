@@ -19,5 +19,6 @@ export const onDemand = {
   reviewsPort: () => require('../reviews/port') as typeof import('../reviews/port'),
   incidentsClient: () => require('../incidents/client') as typeof import('../incidents/client'),
   incidentsService: () => require('../incidents/service') as typeof import('../incidents/service'),
+  freezesService: () => require('../freezes/service') as typeof import('../freezes/service'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -16,6 +16,8 @@ import { responderAccess } from '../incidents/command-access';
 import { approvalNamesOf } from '../approvals/client';
 import { callbackCheck } from '../approvals/callback-check';
 import { requesterCheck } from '../approvals/requester-check';
+import { FreezeService } from '../freezes/service';
+import { freezeGroupAccess } from '../freezes/command-access';
 
 export interface ServerCommandOptions {
   port?: number;
@@ -43,7 +45,11 @@ export function serverDepsFrom(runtime: Runtime, temporal: Client, extra: Partia
     // /readyz is public: it says whether the configuration loaded, never from which path.
     readinessChecks: { config: () => (runtime.configFile ? 'loaded' : 'loaded (built-in defaults)') },
     slackOAuth: slackOAuthFrom(runtime),
-    slashCommands: { incidents, authorize: responderAccess({ config: runtime.config, integrations: runtime.integrations, incidents }) },
+    slashCommands: {
+      incidents,
+      authorize: responderAccess({ config: runtime.config, integrations: runtime.integrations, incidents }),
+      freezes: { service: new FreezeService(temporal, runtime.env.SIGNALROOM_TASK_QUEUE), authorize: freezeGroupAccess({ config: runtime.config, integrations: runtime.integrations }) },
+    },
     ...(Object.keys(runtime.config.github.apps).length ? { github: { config: () => runtime.config.github, taskQueue: runtime.env.SIGNALROOM_TASK_QUEUE, approvalNames: () => approvalNamesOf(runtime.config) } } : {}),
     ...extra,
   };

@@ -17,7 +17,7 @@ import { createServerMetrics, metricsPlugin, type MetricsOptions } from './metri
 import { slackInteractions, type OpenSlackView } from './slack-interactions';
 import type { SlackAppsSource } from './slack-request';
 import { installLinkApiRoutes, slackOAuthRoutes, type SlackOAuthOptions } from './slack-oauth';
-import { slackCommands, type CommandAuthorizer } from './slack-commands';
+import { slackCommands, type CommandAuthorizer, type SlackFreezeCommands } from './slack-commands';
 import { githubWebhooks, type GitHubWebhookOptions } from './github-webhooks';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
@@ -65,7 +65,7 @@ export interface ServerDeps {
   /** "Connect Slack" (OAuth v2) for the organization integration: /slack/install and /slack/oauth_redirect. @default off */
   slackOAuth?: SlackOAuthOptions;
   /** The /signalroom slash command at /slack/commands. @default off */
-  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number; authorize?: CommandAuthorizer; workspace?: () => Promise<OrganizationWorkspace> };
+  slashCommands?: { incidents: IncidentService; lookupBudgetMs?: number; authorize?: CommandAuthorizer; workspace?: () => Promise<OrganizationWorkspace>; freezes?: SlackFreezeCommands };
   /**
    * The Slack integrations, for what the server itself must call Slack for:
    * opening a modal within the click's 3-second trigger_id. @default none: routes cannot open modals

@@ -19,6 +19,8 @@ import type { RequesterCheck } from '../approvals/requester-check';
 import type { CallbackCheck } from '../approvals/callback-check';
 import { reviewApiRoutes } from './api-reviews';
 import { ReviewService } from '../reviews/service';
+import { freezeApiRoutes } from './api-freezes';
+import { FreezeService } from '../freezes/service';
 
 export interface FeatureContext {
   temporal: Client;
@@ -52,5 +54,6 @@ export function featureApiRoutes(context: FeatureContext): FastifyPluginAsync[] 
     incidentApiRoutes(new IncidentService(context.temporal, context.taskQueue, context.runbookDirs ?? ['runbooks'])),
     approvalApiRoutes(new ApprovalService(context.temporal, context.taskQueue, context.approvalNames, context.checkRequester, context.checkCallback)),
     reviewApiRoutes(new ReviewService(context.temporal)),
+    freezeApiRoutes(new FreezeService(context.temporal, context.taskQueue)),
   ];
 }

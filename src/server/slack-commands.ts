@@ -7,6 +7,9 @@
  *   /signalroom incident resolve ID [summary…]
  *   /signalroom incident task add ID text… | task done ID N | task list ID
  *   /signalroom incident status ID
+ *   /signalroom freeze create NAME --stages … --services … (--from … --until … | --cron … --duration …) [--tz ZONE] --reason …
+ *   /signalroom freeze list
+ *   /signalroom freeze end NAME [reason…]
  * Verified like clicks (v0 signature), answered within Slack's 3 seconds
  * with an ephemeral message.
  */
@@ -22,6 +25,12 @@ import { pendingApprovalsFor } from '../approvals/pending';
 import { escapeMrkdwn as esc, slackDate, userMention, USER_ID } from '../../core/slack/mrkdwn';
 import { SIGNATURE_MAX_AGE_SECONDS } from './slack-signature';
 import { SeenKeys } from './seen-keys';
+import type { FreezeService } from '../freezes/service';
+import { refuseFreezeWrites, type FreezeAuthorizer } from '../freezes/command-access';
+import { FreezeCommandUsage, freezeRequestFromWords } from '../freezes/command-text';
+import { parseFreezeRequest } from '../freezes/request';
+import { describeFreeze } from '../freezes/describe';
+import { describeWindow } from '../../core/holds/freeze';
 
 export const COMMANDS_PATH = '/slack/commands';
 
@@ -53,6 +62,14 @@ export interface SlackCommandsOptions {
    * @default none: every workspace the signature vouches for (setups without Slack integrations)
    */
   workspace?: () => Promise<OrganizationWorkspace>;
+  /** `/signalroom freeze`: the freezes, and who may create and end them (deploys.freezeGroups). @default off */
+  freezes?: SlackFreezeCommands;
+}
+
+export interface SlackFreezeCommands {
+  service: FreezeService;
+  /** @default nobody (listing only) */
+  authorize?: FreezeAuthorizer;
 }
 
 /** How long the first command may wait for Slack to say which workspace the app is in (Slack wants its answer within 3 s). */
@@ -68,6 +85,8 @@ const HELP = [
   '• `/signalroom incident resolve ID [summary…]`',
   '• `/signalroom incident status ID`',
   '• `/signalroom incident task add ID text…` · `task done ID N` · `task list ID` — action items',
+  '• `/signalroom freeze create NAME --stages production --services checkout --from 2027-11-27T00:00 --until 2027-11-30T00:00 --tz Europe/Berlin --reason Black Friday` (or `--cron 0 22 * * * --duration 8h` for a recurring window)',
+  '• `/signalroom freeze list` · `/signalroom freeze end NAME [reason…]`',
 ].join('\n');
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
@@ -134,7 +153,37 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
           return reply.send(refused(access.why));
         }
       }
+      if (topic === 'freeze' && (verb === 'create' || verb === 'end')) {
+        const access = await (options.freezes?.authorize ?? refuseFreezeWrites)({ userId, verb });
+        if (!access.ok) {
+          request.log.warn({ userId, verb }, 'slash command refused');
+          return reply.send(refused(access.why));
+        }
+      }
       if (!topic || topic === 'help') return reply.send(ephemeral(HELP));
+      if (topic === 'freeze' && options.freezes && verb) {
+        const freezes = options.freezes.service;
+        if (verb === 'create') {
+          let fields: Record<string, unknown>;
+          try {
+            fields = freezeRequestFromWords(words.slice(2));
+          } catch (err) {
+            if (err instanceof FreezeCommandUsage) return reply.send(refused(err.message));
+            throw err;
+          }
+          const { created, freeze } = await freezes.create(parseFreezeRequest(fields, { createdBy: userId }, options.now()));
+          const when = freeze.current ? `holding now, ${describeWindow(freeze.current, freeze.timeZone)}` : freeze.next ? `from ${describeWindow(freeze.next, freeze.timeZone)}` : 'with no window left';
+          return reply.send(ephemeral(`Freeze *${esc(freeze.name)}* ${created ? 'created' : 'was already on'} (\`${esc(freeze.workflowId)}\`): holds ${esc(freeze.stages.join(', '))} › ${esc(freeze.services.join(', '))} ${when}.`));
+        }
+        if (verb === 'list') {
+          const views = await freezes.list();
+          return reply.send(ephemeral(views.length ? `Freezes:\n${views.map((v) => describeFreeze(v, esc).join('\n')).join('\n')}` : 'No freezes are on.'));
+        }
+        if (verb === 'end' && id) {
+          await freezes.end(id, { by: userId, ...(rest.length ? { reason: rest.join(' ') } : {}) });
+          return reply.send(ephemeral(`Freeze *${esc(id)}* ended: its hold is lifted.`));
+        }
+      }
       if (topic === 'approvals') {
         const { decidable, unchecked } = await pendingApprovalsFor(options.temporal, userId, options.lookupBudgetMs ?? 2000);
         const lines = decidable.map((s) => `• *${esc(s.request.pipeline)} › ${esc(s.request.stage)}* (${esc(s.request.execution)}) — ${s.approvals} of ${s.needed}, expires ${slackDate(s.expiresAt, '{time}')} — \`${esc(s.workflowId)}\``);

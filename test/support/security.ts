@@ -19,6 +19,8 @@ export interface SecurityStackOptions {
   config?: Record<string, unknown>;
   /** The server's API tokens (`api.tokens` of the configuration). */
   apiTokens?: Array<{ name: string; token: string; permissions?: string[]; slackUser?: string }>;
+  /** A namespace of the file's own (`isolatedNamespace`). @default the run's shared one */
+  namespace?: string;
 }
 
 export function securityStack(options: SecurityStackOptions = {}): Promise<SecurityStack> {
@@ -32,7 +34,7 @@ export function securityStack(options: SecurityStackOptions = {}): Promise<Secur
       connectors: { payments: { botToken: sandbox.botToken, signingSecret: CONNECTOR_SECRET, appId: CONNECTOR_APP_ID, teamId: CONNECTOR_TEAM_ID, apiUrl: sandbox.apiUrl } },
       ...(raw.slack as object | undefined),
     },
-  }));
+  }), { namespace: options.namespace });
 }
 
 /** A block_actions payload as Slack sends it, for a button on `messageTs` in `channel`. */

@@ -2,7 +2,8 @@
  * The whole of Signalroom for a test file: the sandbox Slack, a worker on the
  * shared dev server with activities against the sandbox, and the real HTTP
  * server listening on a free port as the sandbox's Request URL. Every secret
- * of its configuration is added to the suite's secrets scan.
+ * of its configuration is added to the suite's secrets scan. A test file may
+ * give it a namespace of its own (`isolatedNamespace`).
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -38,7 +39,7 @@ export interface ServerStack {
  *   its `slack.organization` is merged over an organization integration
  *   pointing at the sandbox. API tokens come from its `api.tokens`.
  */
-export async function serverStack(configFor: (sandbox: Sandbox) => Record<string, unknown> = () => ({})): Promise<ServerStack> {
+export async function serverStack(configFor: (sandbox: Sandbox) => Record<string, unknown> = () => ({}), options: { namespace?: string } = {}): Promise<ServerStack> {
   const sandbox = await testSandbox();
   const raw = configFor(sandbox) as { slack?: Record<string, unknown> };
   const config = ConfigSchema.parse({
@@ -50,7 +51,7 @@ export async function serverStack(configFor: (sandbox: Sandbox) => Record<string
   });
   rememberSecrets(...configSecrets(config));
   const integrations = new IntegrationRegistry(config, { timeoutMs: 3000 });
-  const temporal = await runningWorker({ activityDeps: { integrations, callbacks: config.callbacks, github: config.github } });
+  const temporal = await runningWorker({ activityDeps: { integrations, callbacks: config.callbacks, github: config.github } }, options.namespace);
   const { client, worker } = temporal;
   const server = await buildServer({
     temporal: client,

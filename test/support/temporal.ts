@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createWorker, type CreateWorkerOptions } from '../../src/worker';
+import { registerSearchAttributes } from '../../src/temporal/setup';
+import { msToTs } from '@temporalio/common/lib/time';
 
 let runtimeInstalled = false;
 const sdkLogs: string[] = [];
@@ -41,9 +43,35 @@ export function testTemporalAddress(): string {
 
 export const testNamespace = () => process.env.SIGNALROOM_TEST_NAMESPACE ?? 'default';
 
-export async function testClient(): Promise<Client> {
+export async function testClient(namespace = testNamespace()): Promise<Client> {
   const connection = await Connection.connect({ address: testTemporalAddress() });
-  return new Client({ connection, namespace: testNamespace() });
+  return new Client({ connection, namespace });
+}
+
+/**
+ * A namespace of its own on the shared dev server, with Signalroom's search
+ * attributes: for a test file whose runs share a workflow id across the run
+ * (the hold board, `signalroom:holds`), so no other file's worker owns it.
+ */
+export async function isolatedNamespace(prefix = 'test'): Promise<string> {
+  const namespace = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    for (let tries = 0; ; tries++) {
+      try {
+        await registerSearchAttributes(connection, namespace);
+        break;
+      } catch (err) {
+        // A namespace just registered may take a moment to be known to every service.
+        if (tries >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return namespace;
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {
@@ -58,14 +86,14 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-export async function testWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}): Promise<TestWorker> {
+export async function testWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}, namespace = testNamespace()): Promise<TestWorker> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: testTemporalAddress() });
   const taskQueue = options.taskQueue ?? uniqueTaskQueue();
   const worker = await createWorker({
     ...options,
     connection,
-    namespace: testNamespace(),
+    namespace,
     taskQueue,
     workflowBundle: options.workflowBundle ?? { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! },
   });
@@ -88,9 +116,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function runningWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}): Promise<RunningWorker> {
-  const client = await testClient();
-  const worker = await testWorker(options);
+export async function runningWorker(options: Partial<Omit<CreateWorkerOptions, 'connection' | 'namespace'>> = {}, namespace = testNamespace()): Promise<RunningWorker> {
+  const client = await testClient(namespace);
+  const worker = await testWorker(options, namespace);
   const running = worker.worker.run();
   return {
     client,

@@ -1,7 +1,7 @@
 /** The `signalroom` command line: every command is listed, and a command that names its group loads only that group. */
 import { buildProgram, main } from '../../src/cli/main';
 
-const GROUPS = ['approval', 'runbook', 'incident', 'review', 'cluster', 'github'];
+const GROUPS = ['approval', 'runbook', 'incident', 'review', 'cluster', 'github', 'freeze'];
 
 test('the help lists every command', () => {
   const help = buildProgram(['node', 'signalroom', '--help']).helpInformation();

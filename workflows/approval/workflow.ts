@@ -26,7 +26,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   log,
+  ParentClosePolicy,
+  startChild,
 } from '@temporalio/workflow';
+import { breakGlassReview } from '../review/workflow';
+import { reviewWorkflowId } from '../../core/holds/review';
 import type { Activities } from '../../activities';
 import { approvalBlocks, approvalText } from '../../core/slack/blocks/approval-card';
 import { escapeMrkdwn as esc, userMention, USER_ID } from '../../core/slack/mrkdwn';
@@ -212,6 +216,8 @@ class ApprovalRun {
    * since they exist (README, "Deploys and incidents"); older runs replay without.
    */
   private deploy: DeployPolicyView | undefined;
+  /** The holds a break-glass overrode: its review tells their incidents. */
+  private overridden: Hold[] = [];
   /** What the incidents that hold (or held) it are still to be told. */
   private readonly incidentNotes: Array<{ incident: string; note: IncidentHoldNote }> = [];
 
@@ -390,7 +396,8 @@ class ApprovalRun {
     const holds = effectiveHolds(state);
     const at = new Date(Date.now()).toISOString();
     const before = state.holds ?? [];
-    state.breakGlass = { by: attempt.user.id, reason, at, overrode: holds.map((h) => h.label), ...(attempt.by ? { caller: attempt.by } : {}) };
+    state.breakGlass = { by: attempt.user.id, reason, at, overrode: holds.map((h) => h.label), review: reviewWorkflowId(state.workflowId), ...(attempt.by ? { caller: attempt.by } : {}) };
+    this.overridden = holds;
     for (const hold of holds) this.noteIncident(hold, 'break-glass', `:rotating_light: Break-glass by ${userMention(attempt.user.id)} for ${this.what()}: “${esc(reason)}”`, attempt.user.id);
     this.afterHolds(true, before);
     upsertSearchAttributes([{ key: SA.breakGlass, value: 'overridden' }]);
@@ -654,7 +661,7 @@ class ApprovalRun {
     // Held with a paused timeout: no expiry until the hold lifts (the deadline then moves by the time held).
     const paused = this.pausesWhileHeld() && isHeld(state);
     const nextEvent = Math.min(paused ? Infinity : deadline, nextReminder, state.escalated ? Infinity : this.escalateAt);
-    const next = nextEvent === deadline ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : nextEvent === Infinity ? '' : `; escalation at ${clock(nextEvent)}`;
+    const next = nextEvent === deadline || nextEvent === Infinity ? '' : nextEvent === nextReminder ? `; reminder at ${clock(nextEvent)}` : `; escalation at ${clock(nextEvent)}`;
     const summary = isHeld(state)
       ? `Held: ${effectiveHolds(state).map(holdLine).join('; ')}${paused ? ' (the timeout is paused)' : ` until ${clock(deadline)}`}`
       : `Waiting for ${plural(state.needed - state.approvals, 'more approval')} until ${clock(deadline)}${next}`;
@@ -696,6 +703,7 @@ class ApprovalRun {
     await this.refresh();
     await this.flushReplies(true);
     if (this.deploy) await this.endHolds();
+    if (state.breakGlass) await this.openReview();
     await this.tellTargets();
     const finalStatus = this.effectiveStatus();
     upsertSearchAttributes([
@@ -721,6 +729,46 @@ class ApprovalRun {
       ...(state.breakGlass ? { breakGlass: state.breakGlass } : {}),
       ...(state.expiredHeld ? { expiredHeld: true } : {}),
     };
+  }
+
+  /**
+   * A break-glass opens its review (workflows/review/workflow.ts): a child
+   * that outlives the approval, which tells the skipped approvers and the
+   * incidents, and reminds the reviewers until one signs it off.
+   */
+  private async openReview(): Promise<void> {
+    const { state, request } = this;
+    const config = this.deploy?.breakGlass;
+    const glass = state.breakGlass!;
+    const channel = config?.reviewChannel ?? state.message?.channel ?? ('channel' in this.dest ? this.dest.channel : undefined);
+    try {
+      if (!config || !channel) throw new Error('no channel to post the review in: set deploys.breakGlass.reviewChannel');
+      const approved = new Set(state.decisions.filter((d) => d.verb === 'approve').map((d) => d.user.id));
+      const skipped = [...new Set(Object.values(state.approvers).flat())].filter((u) => !approved.has(u) && u !== glass.by);
+      await startChild(breakGlassReview, {
+        workflowId: reviewWorkflowId(state.workflowId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            approvalId: state.workflowId,
+            approval: { pipeline: request.pipeline, stage: request.stage, execution: request.execution, ...(request.summary ? { summary: request.summary } : {}), ...(state.message?.permalink ? { permalink: state.message.permalink } : {}) },
+            breakGlass: glass,
+            reviewerGroups: config.reviewers,
+            channel,
+            integration: state.integration ?? 'organization',
+            remindEveryMs: config.remindEveryMs,
+            skippedApprovers: skipped,
+            incidentChannels: this.overridden.filter((h) => h.channel).map((h) => ({ channel: h.channel!, label: h.label, ...(h.integration ? { integration: h.integration } : {}) })),
+          },
+        ],
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const problem = `review: not opened: ${failureMessage(err)}`;
+      log.warn('the break-glass review could not be opened', { problem });
+      (state.problems ??= []).push(problem);
+      this.showDetails();
+    }
   }
 
   /** The board stops telling it; the incidents that held it hear the outcome. */

@@ -103,6 +103,9 @@ class IncidentRun {
   private lastEvent: 'update' | 'resolved' | undefined;
   /** The hold board must hear again (a new commander). */
   private holdsDirty = false;
+  /** Requests for exceptions to post in the incident's channel, and how many were posted. */
+  private readonly deployPosts: string[] = [];
+  private deployPostCount = 0;
 
   constructor(private readonly input: IncidentInput) {
     const carried = input.carried;
@@ -171,9 +174,35 @@ class IncidentRun {
   receiveHoldNote(note: IncidentHoldNote): void {
     if (!this.state.holdsOn) return;
     const deploys = (this.state.deploys ??= []);
+    // The approval's own "lifted" after the incident noted it on resolving says nothing new.
+    const last = [...deploys].reverse().find((d) => d.approvalId === note.approvalId);
+    if (note.event === 'lifted' && last?.event === 'lifted') return;
     deploys.push({ approvalId: String(note.approvalId).slice(0, 600), event: note.event, text: String(note.text).slice(0, 1000), ...(note.by ? { by: String(note.by).slice(0, 32) } : {}), at: String(note.at).slice(0, 40) });
     if (deploys.length > MAX_DEPLOY_NOTES) deploys.splice(0, deploys.length - MAX_DEPLOY_NOTES);
     this.note('deploy', String(note.text).slice(0, 1000), note.by);
+    // A request for an exception is for the commander, who reads the incident's channel (bounded by the approval: once per person, ten in all).
+    if (note.event === 'exception-requested' && this.deployPosts.length < 20) this.deployPosts.push(String(note.text).slice(0, 1000));
+  }
+
+  /** Posts what approvals asked of the incident's people, in its updates thread. */
+  private async postDeployNotes(): Promise<void> {
+    while (this.deployPosts.length) {
+      const text = this.deployPosts.shift()!;
+      this.deployPostCount += 1;
+      try {
+        await this.postEvent(this.updateTarget(), text, `deploy-${this.state.timeline.length}-${this.deployPostCount}`);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.note('error', `deploy note: ${failureMessage(err)}`);
+      }
+    }
+  }
+
+  /** The approvals this incident held that no note says were decided or lifted: resolving lifts them. */
+  private noteLifted(): void {
+    const ended = new Set((this.state.deploys ?? []).filter((d) => d.event !== 'held' && d.event !== 'exception-requested').map((d) => d.approvalId));
+    const held = [...new Set((this.state.deploys ?? []).filter((d) => d.event === 'held').map((d) => d.approvalId))].filter((id) => !ended.has(id));
+    for (const approvalId of held) this.receiveHoldNote({ approvalId, event: 'lifted', text: `${esc(approvalId)} is no longer held: the incident is resolved`, at: new Date().toISOString() });
   }
 
   /**
@@ -413,7 +442,7 @@ class IncidentRun {
     const interval = this.reminderInterval();
     // Silence is counted from the last update; the next reminder from the last update or reminder.
     const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
-    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined || this.holdsDirty;
+    const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined || this.holdsDirty || this.deployPosts.length > 0;
     if (interval === undefined) {
       await condition(news);
       return true;
@@ -428,6 +457,7 @@ class IncidentRun {
     while (this.pendingSeverity.length) severityChanged = (await this.applySeverity(this.pendingSeverity.shift()!)) || severityChanged;
     // A severity change may raise the incident into a held level, or below one: the board hears at once.
     if (severityChanged || this.holdsDirty) await this.reportHolds(true);
+    await this.postDeployNotes();
     while (this.pendingUpdates.length) await this.applyUpdate(this.pendingUpdates.shift()!);
   }
 
@@ -513,6 +543,7 @@ class IncidentRun {
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
     // Resolving lifts its holds first: held deploys resume while the post-incident steps run.
     await this.reportHolds(false);
+    if (this.state.holdsOn) this.noteLifted();
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();
     if (patched('open-action-items-on-resolve')) await this.markOpenItemsResolved();

@@ -20,6 +20,7 @@ import { buttons, card, CHANNEL, eventually, toldTo, uniqueExecution, visibleTex
 import { serverStack, type ServerStack } from '../../support/server-stack';
 import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
 
+const OPS = 'holds-ops-token-0123456789abcdef';
 let stack: ServerStack;
 beforeAll(async () => {
   stack = await serverStack(() => ({
@@ -32,6 +33,7 @@ beforeAll(async () => {
       holds: [{ severities: ['SEV1', 'SEV2'], stages: ['production'], services: ['[incident.service]'] }],
       breakGlass: { groups: ['glass'], reviewers: ['sre'], remindEvery: '1h' },
     },
+    api: { tokens: [{ name: 'release-ops', token: OPS, permissions: ['freezes:read', 'freezes:write'], slackUser: 'U0ALICE' }] },
   }));
 });
 afterAll(() => stack?.close());
@@ -209,4 +211,24 @@ test('break-glass: a member of the break-glass group approves a held request at 
   expect(state.timeline.map((e) => e.text).join('\n')).toContain('Break-glass by <@U0BOB>');
   await review.terminate('test over');
   await incident.handle.signal(incidentResolveSignal, { resolvedBy: 'U0ERIN' });
+});
+
+test('a freeze holds a matching request from its first card, "Frozen until …"; ending it lets the approvers decide', async () => {
+  const svc = uniqueService();
+  const name = `f-${svc}`;
+  const until = new Date(Date.now() + 60 * 60_000).toISOString();
+  const created = await stack.api('POST', '/freezes', OPS, { name, stages: ['production'], services: [svc], from: new Date(Date.now() - 60_000).toISOString(), until, reason: 'Black Friday' });
+  expect(created.status).toBe(201);
+  const held = await eventually('a held request', async () => {
+    const r = await request(svc, { execution: uniqueExecution('frozen') });
+    const c = await cardSays(r.execution, 'Frozen until');
+    if (visibleText(c).includes('Black Friday')) return r;
+    await r.handle.cancel();
+    return undefined;
+  });
+  expect(buttons(card(stack.sandbox, held.execution)!).map((b) => b.actionId)).not.toContain(APPROVE_ACTION);
+  expect(await stack.api('POST', `/freezes/${name}/end`, OPS, { reason: 'sale over' })).toMatchObject({ status: 200 });
+  await cardLacks(held.execution, 'Frozen until');
+  await click('U0CAROL', held.execution, APPROVE_ACTION);
+  expect(await held.handle.result()).toMatchObject({ status: 'approved', proceed: true });
 });

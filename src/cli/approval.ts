@@ -135,6 +135,10 @@ function describeChange(prev: ApprovalView | undefined, next: ApprovalView): str
   for (const d of next.decisions.slice(prev?.decisions.length ?? 0)) lines.push(decisionLine(d));
   for (const r of next.refused.slice(prev?.refused.length ?? 0)) lines.push(refusedLine(r, next));
   if (prev && prev.escalated !== next.escalated) lines.push('Escalated to more approvers');
+  // What holds it (an incident, a freeze), when that changes: `--wait` keeps waiting through a hold.
+  const holds = (v: ApprovalView | undefined) => (v?.status === 'held' ? (v.heldBy ?? []).map((h) => (h.source === 'freeze' ? `frozen${h.until ? ` until ${h.until}` : ''}: ${h.label}` : `held by ${h.label}`)).join('; ') : '');
+  if (holds(prev) !== holds(next)) lines.push(holds(next) ? `${holds(next)[0]!.toUpperCase()}${holds(next).slice(1)}` : 'No longer held');
+  for (const e of (next.exceptions ?? []).slice(prev?.exceptions?.length ?? 0)) lines.push(`Exception granted by ${e.by}: ${e.reason}`);
   return lines;
 }
 

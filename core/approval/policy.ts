@@ -89,7 +89,7 @@ export function policyViolations(request: Pick<ApprovalState['request'], 'allowS
 }
 
 /** Records a refusal, keeping the last few in full and a count per person: a flood cannot grow the state. */
-export function recordRefusal(state: Pick<ApprovalState, 'refused' | 'refusedCounts'>, refusal: RefusedAttempt): number {
+export function recordRefusal<R extends { user: { id: string } } = RefusedAttempt>(state: { refused: R[]; refusedCounts?: Record<string, number> }, refusal: R): number {
   state.refused.push(refusal);
   if (state.refused.length > REFUSALS_KEPT) state.refused.splice(0, state.refused.length - REFUSALS_KEPT);
   const counts = (state.refusedCounts ??= {});

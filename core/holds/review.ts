@@ -7,7 +7,7 @@
  * is reviewed by someone else").
  */
 import type { DecidedBy, Identity } from '../approval/types';
-import { OTHER_REFUSERS, REFUSALS_KEPT, REFUSERS_COUNTED, REPLIES_PER_PERSON } from '../approval/policy';
+import { recordRefusal, REPLIES_PER_PERSON } from '../approval/policy';
 import { CHANNEL_ID, USER_ID } from '../slack/mrkdwn';
 import { mdText as md } from '../details';
 import type { BreakGlass } from './types';
@@ -198,17 +198,7 @@ export function judgeSignOff(state: Pick<ReviewState, 'status' | 'reviewers' | '
  * which says whether they are still answered (see signOffRepliesUsed).
  */
 export function recordSignOffRefusal(state: Pick<ReviewState, 'refused' | 'refusedCounts'>, refusal: RefusedSignOff): number {
-  state.refused.push(refusal);
-  if (state.refused.length > REFUSALS_KEPT) state.refused.splice(0, state.refused.length - REFUSALS_KEPT);
-  const counts = (state.refusedCounts ??= {});
-  const id = refusal.user.id;
-  const counted = Object.hasOwn(counts, id) || (USER_ID.test(id) && Object.keys(counts).length < REFUSERS_COUNTED);
-  if (!counted) {
-    counts[OTHER_REFUSERS] = (counts[OTHER_REFUSERS] ?? 0) + 1;
-    return REPLIES_PER_PERSON + 1;
-  }
-  counts[id] = (counts[id] ?? 0) + 1;
-  return counts[id];
+  return recordRefusal(state, refusal);
 }
 
 /** Is a refusal with this count still answered (a flood of one person's clicks is not)? */

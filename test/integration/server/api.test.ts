@@ -236,7 +236,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas.Approval.properties).sort()).toEqual(Object.keys(ApprovalViewSchema.shape).sort());
     expect(doc.paths['/api/v1/approvals'].post.requestBody.content['application/json'].schema.required).toEqual(['pipeline', 'stage', 'execution', 'approverGroups']);
     // Only what a route refers to: no unused input variants of the shared schemas.
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['Approval', 'ErrorBody', 'InternalErrorBody', 'Review']);
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(['Approval', 'ErrorBody', 'Freeze', 'Hold', 'InternalErrorBody', 'Review']);
     // The break-glass review's one view, the same way.
     expect(doc.paths['/api/v1/reviews/{approvalId}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Review' });
     expect(Object.keys(doc.components.schemas.Review.properties).sort()).toEqual(Object.keys(ReviewViewSchema.shape).sort());

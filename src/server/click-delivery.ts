@@ -153,21 +153,24 @@ export class ClickDelivery {
       this.count('throttled');
       return 'throttled';
     }
-    let acknowledged = false;
-    let settle!: (o: FinalOutcome) => void;
-    const settled = new Promise<FinalOutcome>((resolve) => (settle = resolve));
-    const run = this.run(job, () => acknowledged, settle);
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
-
-    let timer: NodeJS.Timeout | undefined;
-    const window = new Promise<'pending'>((resolve) => {
-      timer = setTimeout(() => resolve('pending'), this.policy.ackWithinMs);
+    // Whichever comes first answers: the delivery's outcome, or the end of the window ('pending').
+    return new Promise<EarlyOutcome>((answer) => {
+      let acknowledged = false;
+      const window = setTimeout(() => {
+        acknowledged = true;
+        answer('pending');
+      }, this.policy.ackWithinMs);
+      const run = this.run(
+        job,
+        () => acknowledged,
+        (outcome) => {
+          clearTimeout(window);
+          answer(outcome);
+        },
+      );
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
     });
-    const early = await Promise.race([settled, window]);
-    clearTimeout(timer);
-    if (early === 'pending') acknowledged = true;
-    return early;
   }
 
   /** Waits for background deliveries, up to the shutdown grace; the rest are abandoned and their clickers told. */
@@ -231,7 +234,8 @@ export class ClickDelivery {
     const name = signalName(job.signal);
     if (outcome === 'delivered') {
       this.count(late ? 'delivered_late' : 'delivered');
-      this.log.info({ workflowId: job.workflowId, signal: name, late }, 'click delivered');
+      // A click delivered before the answer is logged once, by the request's own line (outcome `delivered`).
+      if (late) this.log.info({ workflowId: job.workflowId, signal: name, late }, 'click delivered');
       return;
     }
     this.count(outcome);

@@ -23,8 +23,8 @@
  * click delivered to the workflow, not a throttled one.
  *
  * LOGS `info`: Signalroom's server logs as `signalroom server` does (JSON
- * lines at info, its serializers and redaction), into /dev/null; `-` or
- * absent: no logger.
+ * lines at info on stdout, its serializers and redaction; start the process
+ * with its stdout on /dev/null); `-` or absent: no logger.
  *
  *   node bin/run-ts.js bench/endpoint-server.ts signalroom|bare|bolt SECRET [TEMPORAL_ADDRESS|-] [RESPONSE_URL_BASES|-] [CLICK_BURST] [LOGS]
  */
@@ -75,7 +75,7 @@ async function main() {
   let app;
   if (kind === 'signalroom') {
     const temporal = temporalAddress ? new Client({ connection: await Connection.connect({ address: temporalAddress }) }) : stubTemporalClient();
-    app = await buildServer({ temporal, signingSecrets: [secret], responseUrlBases, clickRateLimit, interactionRoutes: featureInteractionRoutes(), logger: logs === 'info' ? { level: 'info', file: '/dev/null' } : false });
+    app = await buildServer({ temporal, signingSecrets: [secret], responseUrlBases, clickRateLimit, interactionRoutes: featureInteractionRoutes(), logger: logs === 'info' ? { level: 'info' } : false });
   } else if (kind === 'bare') {
     app = Fastify({ logger: false });
     // The same raw-string form parser Slack's signature needs; the route answers 200 and does nothing else.

@@ -601,8 +601,8 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
   const servers = await Promise.all(
     kinds.map(async (kind) => {
       const profile = kind === 'signalroom' && o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : [];
-      // Signalroom logs every click as `signalroom server` does (into /dev/null): a click costs its log lines too.
-      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL, String(ONE_CLICKER_BURST), 'info'], profile);
+      // Signalroom logs every click as `signalroom server` does (on stdout, here /dev/null): a click costs its log line too.
+      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL, String(ONE_CLICKER_BURST), 'info'], profile, undefined, { stdout: 'ignore' });
       const { url } = (await child.ready) as { url: string };
       // Each server walks the bodies on its own, so Signalroom sees a click twice only past the end of the list.
       return { kind, child, poster: new Poster(new URL(url), connections), next: 0 };

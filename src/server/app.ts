@@ -23,7 +23,7 @@ import { githubWebhooks, type GitHubWebhookOptions } from './github-webhooks';
 import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
-import { loggerOptions } from '../logging';
+import { backgroundStdout, loggerOptions } from '../logging';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -87,11 +87,16 @@ function requestForLog(req: { method: string; url: string; host?: string; ip?: s
   return { method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
-/** The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged. */
+/**
+ * The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged;
+ * on stdout written in the background (backgroundStdout), unless the caller names a stream or a file.
+ */
 function serverLoggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const base = logger === true || logger === undefined ? {} : logger;
-  return loggerOptions({ ...base, serializers: { req: requestForLog } }) as FastifyServerOptions['logger'];
+  const options = loggerOptions({ ...base, serializers: { req: requestForLog } });
+  const destination = 'stream' in base || 'file' in base ? {} : { stream: backgroundStdout() };
+  return { ...options, ...destination } as FastifyServerOptions['logger'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

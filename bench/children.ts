@@ -20,8 +20,9 @@ export function killAllChildren(): void {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
-export function startChild(script: string, args: string[], execArgv: string[] = [], onMessage?: (message: Record<string, unknown>) => void): Child {
-  const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `stdout: 'ignore'`: the child's stdout goes to /dev/null (a server that logs every request, as in production). */
+export function startChild(script: string, args: string[], execArgv: string[] = [], onMessage?: (message: Record<string, unknown>) => void, options: { stdout?: 'inherit' | 'ignore' } = {}): Child {
+  const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv, stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] });
   started.push(child);
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();

@@ -6,7 +6,8 @@
  * the machine and the commit, to bench/RESULTS.md.
  *
  * Options: --quick, --only=1,2,3,4,5, --pending=1000,10000, --note="...",
- * --no-write (print only).
+ * --no-write (print only), --cpu-prof=DIR (figure 4: Signalroom's endpoint
+ * server writes a CPU profile of the whole run into DIR).
  *
  * Everything runs on loopback: its own Temporal dev server (free port,
  * headless, in memory), its own Slack sandbox (rate limits off), Signalroom's
@@ -31,6 +32,7 @@ import { parseRunbook } from '../core/runbook/validate';
 import type { Runbook } from '../core/runbook/types';
 import { startSandbox, type Sandbox } from '../src/sandbox';
 import { APPROVE_ACTION } from '../core/slack/blocks/approval-card';
+import { INTERACTIONS_PATH } from '../src/server/slack-interactions';
 import { responseUrlBaseOf } from '../src/slack/response-url';
 import { obtainTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
@@ -55,6 +57,8 @@ interface Options {
   note?: string;
   write: boolean;
   rounds: number;
+  /** Where Signalroom's endpoint server of figure 4 writes a CPU profile (node --cpu-prof), if anywhere. */
+  cpuProf?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -69,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     note: get('note'),
     write: !argv.includes('--no-write'),
     rounds: Number(get('rounds') ?? 4),
+    cpuProf: get('cpu-prof'),
   };
 }
 
@@ -165,12 +170,10 @@ async function startStack(): Promise<Stack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'signalroom-bench-'));
   const cliPath = await obtainTemporalCli({ log });
   const dev = await startDevServer({ cliPath, headless: true });
-  // Interrupted (Ctrl-C) or failed: leave no dev server or worker behind.
+  // Interrupted (Ctrl-C) or failed: leave no dev server behind (main() sees to the other children).
   process.once('exit', () => {
-    killAllChildren();
     if (dev.process.exitCode === null && dev.process.signalCode === null) dev.process.kill('SIGKILL');
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   log(`Temporal dev server on ${dev.address} (headless, in memory)`);
 
   const sandbox = await startSandbox({ rateLimits: false });
@@ -580,66 +583,86 @@ async function figureRunbook(c: Ctx): Promise<void> {
   await settle(s.prodWorker);
 }
 
-async function figureEndpoint(c: Ctx): Promise<void> {
+/** Distinct clicks per second of the endpoint figure: more than Signalroom's server answers on a quiet machine, so none is sent twice. */
+const ENDPOINT_BODIES_PER_SECOND = 20_000;
+
+async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promise<void> {
   const { n, o } = c;
-  log('4. endpoint throughput (Temporal stubbed) vs bare Fastify');
+  log('4. endpoint throughput (Temporal stubbed) vs a bare Fastify route and a Bolt app');
   const secret = 'bench-signing-secret-0123456789abcdef';
   const UNUSED_RESPONSE_URL = 'http://127.0.0.1:9/unused';
   const connections = 32;
   // Bodies signed up front (each click unique, as the server de-duplicates retries), so the load loop only sends.
-  const bodies = Array.from({ length: Math.ceil(((n.endpointMs + 1_000) / 1_000) * 14_000) }, (_, i) =>
+  const bodies = Array.from({ length: Math.ceil(((n.endpointMs + 1_000) / 1_000) * ENDPOINT_BODIES_PER_SECOND) }, (_, i) =>
     signedClick(secret, approveClickPayload({ workflowId: approvalWorkflowId({ pipeline: 'bench', stage: 'f4', execution: String(i) }), user: 'U0CAROL', responseUrl: UNUSED_RESPONSE_URL })),
   );
-  // Both servers up at once, each in its own process; this process only sends.
+  // All three servers up at once, each in its own process; this process only sends.
+  const kinds = ['signalroom', 'bare', 'bolt'] as const;
   const servers = await Promise.all(
-    (['signalroom', 'bare'] as const).map(async (kind) => {
-      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL, String(ONE_CLICKER_BURST)]);
+    kinds.map(async (kind) => {
+      const profile = kind === 'signalroom' && o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : [];
+      // Signalroom logs every click as `signalroom server` does (on stdout, here /dev/null): a click costs its log line too.
+      const child = startChild('bench/endpoint-server.ts', [kind, secret, '-', UNUSED_RESPONSE_URL, String(ONE_CLICKER_BURST), 'info'], profile, undefined, { stdout: 'ignore' });
       const { url } = (await child.ready) as { url: string };
-      return { kind, child, poster: new Poster(new URL(url), connections) };
+      // Each server walks the bodies on its own, so Signalroom sees a click twice only past the end of the list.
+      return { kind, child, poster: new Poster(new URL(url), connections), next: 0 };
     }),
   );
-  let i = 0;
+  const cpuMicros = (server: (typeof servers)[number]) => server.child.request<{ cpuMicros: number }>({ op: 'cpu' }).then((m) => m.cpuMicros);
   const load = async (server: (typeof servers)[number], ms: number) => {
     const fire = async () => {
-      const status = await server.poster.post('/slack/interactions', bodies[i++ % bodies.length]);
+      const status = await server.poster.post(INTERACTIONS_PATH, bodies[server.next++ % bodies.length]);
       if (status !== 200) throw new Error(`HTTP ${status}`);
     };
-    return closedLoop(connections, ms, fire);
+    const before = await cpuMicros(server);
+    const slice = await closedLoop(connections, ms, fire);
+    return { ...slice, cpuMicros: (await cpuMicros(server)) - before };
   };
   for (const server of servers) await load(server, 1_000); // warm-up
-  // Rounds of one slice each, the first alternating: throughput and latency per slice.
+  // Rounds of one slice per server; which goes first turns round by round.
   const sliceMs = Math.max(1_000, Math.round(n.endpointMs / o.rounds));
-  const slices = { signalroom: [] as Array<Awaited<ReturnType<typeof load>>>, bare: [] as Array<Awaited<ReturnType<typeof load>>> };
+  type Slice = Awaited<ReturnType<typeof load>>;
+  const slices: Record<(typeof kinds)[number], Slice[]> = { signalroom: [], bare: [], bolt: [] };
   for (let r = 0; r < o.rounds; r++) {
-    for (const server of r % 2 === 0 ? servers : [...servers].reverse()) slices[server.kind].push(await load(server, sliceMs));
+    const order = [...servers.slice(r % servers.length), ...servers.slice(0, r % servers.length)];
+    for (const server of order) slices[server.kind].push(await load(server, sliceMs));
   }
+  const sent = Object.fromEntries(servers.map((s) => [s.kind, s.next])) as Record<(typeof kinds)[number], number>;
   for (const server of servers) {
     server.poster.close();
     await server.child.stop();
   }
-  const total = (xs: typeof slices.bare) => ({
+  const total = (xs: Slice[]) => ({
     requests: xs.reduce((a, x) => a + x.requests, 0),
     perSecond: xs.reduce((a, x) => a + x.perSecond, 0) / xs.length,
     errors: xs.reduce((a, x) => a + x.errors, 0),
-    latencies: xs.flatMap((x) => x.latencies),
+    latency: summarize(xs.flatMap((x) => x.latencies)),
+    cpuPerRequest: xs.reduce((a, x) => a + x.cpuMicros, 0) / Math.max(1, xs.reduce((a, x) => a + x.requests, 0)),
   });
+  const cpu = (x: ReturnType<typeof total>) => `server CPU ${x.cpuPerRequest.toFixed(0)} µs/request`;
   const ours = total(slices.signalroom);
-  const bare = total(slices.bare);
-  const ratio = ours.perSecond / bare.perSecond;
-  const perRound = slices.signalroom.map((x, r) => x.perSecond / slices.bare[r].perSecond);
-  const ol = summarize(ours.latencies);
-  const bl = summarize(bare.latencies);
-  c.rows.push({
-    figure: `4. endpoint throughput, Temporal stubbed (${connections} connections, ${o.rounds} rounds of ${sliceMs / 1000} s)`,
-    measured: `${ours.perSecond.toFixed(0)} req/s (${ours.requests} requests, ${ours.errors} errors), latency ${raw(ol)}`,
-    baseline: `bare Fastify route: ${bare.perSecond.toFixed(0)} req/s (${bare.requests} requests), latency ${raw(bl)}`,
-    ratio: `${fmtRatio(ratio)}; per-round ${fmtRatio(Math.min(...perRound))}–${fmtRatio(Math.max(...perRound))}`,
-    target: '≥ 0.6×',
-    verdict: verdict(ratio >= 0.6 && ours.errors === 0),
-  });
+  const figure = `4. endpoint throughput, Temporal stubbed (${connections} connections, ${o.rounds} rounds of ${sliceMs / 1000} s)`;
+  const measured = `Signalroom: ${ours.perSecond.toFixed(0)} req/s (${ours.requests} requests, ${ours.errors} errors), latency ${raw(ours.latency)}, ${cpu(ours)}`;
+  const against = (kind: 'bare' | 'bolt', name: string, target: number) => {
+    const base = total(slices[kind]);
+    const ratio = ours.perSecond / base.perSecond;
+    const perRound = slices.signalroom.map((x, r) => x.perSecond / slices[kind][r].perSecond);
+    c.rows.push({
+      figure: `${figure}, against ${name}`,
+      measured,
+      baseline: `${name}: ${base.perSecond.toFixed(0)} req/s (${base.requests} requests, ${base.errors} errors), latency ${raw(base.latency)}, ${cpu(base)}`,
+      ratio: `${fmtRatio(ratio)}; per-round ${fmtRatio(Math.min(...perRound))}–${fmtRatio(Math.max(...perRound))}; by server CPU per request ${fmtRatio(base.cpuPerRequest / ours.cpuPerRequest)}`,
+      target: `≥ ${target}×`,
+      verdict: verdict(ratio >= target && ours.errors === 0 && base.errors === 0),
+    });
+  };
+  against('bare', 'bare Fastify route', 0.6);
+  against('bolt', 'Bolt app (HTTPReceiver)', 1.5);
+  const repeats = Math.max(0, sent.signalroom - bodies.length);
   c.notes.push(
-    `Endpoint: each server in its own process, load from the bench process over ${connections} kept-alive loopback connections to each (all share the machine's ${os.cpus().length} cores); ` +
-      `${bodies.length} distinct pre-signed clicks, each sent once unless the run outpaces them (then repeats are answered as Slack retries).`,
+    `Endpoint: each server in its own process, load from the bench process over ${connections} kept-alive loopback connections to each, one slice at a time (all share the machine's ${os.cpus().length} cores); ` +
+      `${bodies.length} distinct pre-signed clicks; Signalroom got ${sent.signalroom} in all (warm-up included), ${repeats ? `${repeats} of them repeats (answered as Slack retries)` : 'each once'}. ` +
+      'Bolt: `new App({ token, botId, botUserId, signingSecret })` with its default receiver (HTTPReceiver), signatures verified, one `app.action` listener that acknowledges.',
   );
 }
 
@@ -748,9 +771,22 @@ async function main() {
   const n = sizes(o.quick);
   const machine = machineInfo(ROOT);
   const started = Date.now();
+  // Interrupted (Ctrl-C) or failed: leave no worker or server process behind.
+  process.once('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   log(`${o.quick ? 'quick' : 'full'} run on ${machine.cpu} (${machine.cores} cores, ${machine.memory}), Node ${machine.node}, commit ${machine.commit}`);
-  const s = await startStack();
-  const c: Ctx = { s, o, n, rows: [], notes: [] };
+  // Figure 4 serves against a stubbed Temporal: alone, it needs no dev server, sandbox or worker.
+  const stack = [...o.only].some((f) => f !== 4) ? await startStack() : undefined;
+  const c: Ctx = {
+    get s(): Stack {
+      if (!stack) throw new Error('this figure needs the stack, which was not started');
+      return stack;
+    },
+    o,
+    n,
+    rows: [],
+    notes: [],
+  };
   try {
     const figures: Array<[number, string, (c: Ctx) => Promise<void>]> = [
       [1, '1. click → ack', figureClickToAck],
@@ -771,7 +807,7 @@ async function main() {
       }
     }
   } finally {
-    await stopStack(s).catch((err) => log(`stopping: ${(err as Error).message}`));
+    if (stack) await stopStack(stack).catch((err) => log(`stopping: ${(err as Error).message}`));
   }
   const seconds = (Date.now() - started) / 1000;
   const loadavg = os.loadavg().map((l) => l.toFixed(2)).join(', ');

@@ -43,10 +43,78 @@ export function loggerOptions(base: LoggerOptions = {}): LoggerOptions {
   };
 }
 
+/**
+ * Stdout, written in the background: lines gather in a buffer while a write
+ * is under way and go out together, instead of one blocking write per line.
+ * The server logs a line per request, and a blocking write to a pipe cost a
+ * third of that line (bench/README.md, Findings). The buffer is flushed
+ * when the process exits, an uncaught error included; a SIGKILL loses what
+ * it holds (a few milliseconds of lines). When stdout stops taking lines
+ * (a log pipe that stalls), the buffer stops at LOG_BUFFER_BYTES and later
+ * lines are dropped: the server keeps answering, where a blocking write
+ * would have stalled it.
+ */
+export function backgroundStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+}
+
+/** At most this much of the server's log waits for stdout: 16 MiB, some 40,000 lines. */
+export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+
 /** The logger of a process: JSON lines on stdout (or `destination`). */
 export function createLogger(o: { level?: string; destination?: DestinationStream } = {}): PinoLogger {
   const options = loggerOptions(o.level ? { level: o.level } : {});
-  return o.destination ? pino(options, o.destination) : pino(options);
+  return skipNeedlessRedaction(o.destination ? pino(options, o.destination) : pino(options));
+}
+
+/** The first name of each path, as pino splits it: `a.b`, `a["b-c"]`, `*.token`. */
+const PATH_PART = /[^.[\]]+|\[([^[\]]*?)\]/g;
+function pathParts(path: string): string[] {
+  return [...path.matchAll(PATH_PART)].map((m) => (m[1] !== undefined ? m[1].replace(/^(["'`])(.*)\1$/, '$2') : m[0]));
+}
+
+/**
+ * pino's redaction, as it is, without the work it does where no path can
+ * reach. pino passes every field of every line (a string, a number, an
+ * object) to a redactor; with wildcard paths (`*.token`) every field has
+ * one, and each call clones the value, parses each path again and walks it,
+ * to change nothing in a string or in an object without the names the paths
+ * start with. That was three quarters of the CPU time of the server's line
+ * per click (bench/README.md, Findings).
+ *
+ * Each redactor of `logger` (shared with its children) is wrapped: a value
+ * that is not an object, or an object in which none of the redactor's paths
+ * can start (`name in value`, as the redactor looks), is written with
+ * JSON.stringify, which is what the redactor writes for it; anything else
+ * (and anything JSON.stringify cannot write) still goes to the redactor.
+ * `test/unit/logging.test.ts` checks the lines are the same, byte for byte.
+ * A redactor whose paths are not all plain names (a wildcard past the first
+ * name) is left as it is.
+ */
+export function skipNeedlessRedaction<T extends PinoLogger>(logger: T): T {
+  const { stringifiersSym, wildcardFirstSym } = pino.symbols;
+  const redactors = (logger as unknown as Record<symbol, Record<string | symbol, ((value: unknown) => string) | undefined>>)[stringifiersSym];
+  if (!redactors) return logger;
+  const paths = REDACTED_PATHS.map(pathParts);
+  const wildcardRest = paths.filter((p) => p[0] === '*').map((p) => p.slice(1));
+  for (const key of [...Object.keys(redactors), wildcardFirstSym]) {
+    const redact = redactors[key];
+    if (!redact) continue;
+    // What this redactor looks for under its field: the rest of the paths that start with it, and the wildcard ones.
+    const rest = key === wildcardFirstSym ? wildcardRest : [...paths.filter((p) => p[0] === key).map((p) => p.slice(1)), ...wildcardRest];
+    // A path that is the field itself censors every value: not a walk to skip.
+    if (rest.some((p) => p.length === 0 || p.includes('*'))) continue;
+    const starts = [...new Set(rest.map((p) => p[0]))];
+    redactors[key] = (value: unknown) => {
+      if (typeof value === 'object' && value !== null && starts.some((name) => name in value)) return redact(value);
+      try {
+        return JSON.stringify(value);
+      } catch {
+        return redact(value);
+      }
+    };
+  }
+  return logger;
 }
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };

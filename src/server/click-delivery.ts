@@ -15,7 +15,7 @@ import type { ClickSignal } from './interaction-routes';
 import type { SlackClickSignal } from '../../core/click';
 import type { ClickOutcome } from './metrics';
 import { postToResponseUrl } from '../slack/response-url';
-import { SeenKeys } from './seen-keys';
+import { OldestFirst, SeenKeys } from './seen-keys';
 
 /** How long and how hard a click is retried. Swappable as a whole (tests use seconds). */
 /** How long a click's key is remembered to drop Slack's retries of it, and how many keys at most. */
@@ -130,6 +130,8 @@ export class ClickDelivery {
   private readonly seen = new SeenKeys(DEDUPE_WINDOW_MS, DEDUPE_MAX_KEYS);
   /** Per person and run: tokens left and when they were counted; whether the person was told they were throttled. */
   private readonly buckets = new Map<string, { tokens: number; at: number; told: boolean }>();
+  /** The least recently used bucket, forgotten first when there are `maxKeys` (a bucket used is set again, at the newest end). */
+  private readonly oldestBucket = new OldestFirst(this.buckets);
   private readonly stopping = new AbortController();
 
   constructor(
@@ -151,21 +153,24 @@ export class ClickDelivery {
       this.count('throttled');
       return 'throttled';
     }
-    let acknowledged = false;
-    let settle!: (o: FinalOutcome) => void;
-    const settled = new Promise<FinalOutcome>((resolve) => (settle = resolve));
-    const run = this.run(job, () => acknowledged, settle);
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
-
-    let timer: NodeJS.Timeout | undefined;
-    const window = new Promise<'pending'>((resolve) => {
-      timer = setTimeout(() => resolve('pending'), this.policy.ackWithinMs);
+    // Whichever comes first answers: the delivery's outcome, or the end of the window ('pending').
+    return new Promise<EarlyOutcome>((answer) => {
+      let acknowledged = false;
+      const window = setTimeout(() => {
+        acknowledged = true;
+        answer('pending');
+      }, this.policy.ackWithinMs);
+      const run = this.run(
+        job,
+        () => acknowledged,
+        (outcome) => {
+          clearTimeout(window);
+          answer(outcome);
+        },
+      );
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
     });
-    const early = await Promise.race([settled, window]);
-    clearTimeout(timer);
-    if (early === 'pending') acknowledged = true;
-    return early;
   }
 
   /** Waits for background deliveries, up to the shutdown grace; the rest are abandoned and their clickers told. */
@@ -201,7 +206,10 @@ export class ClickDelivery {
     const bucket = this.buckets.get(key) ?? { tokens: burst, at: now, told: false };
     const refilled = Math.min(burst, bucket.tokens + (now - bucket.at) / refillMs);
     this.buckets.delete(key);
-    if (this.buckets.size >= maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    if (this.buckets.size >= maxKeys) {
+      const oldest = this.oldestBucket.peek();
+      if (oldest) this.buckets.delete(oldest[0]);
+    }
     if (refilled >= 1) {
       this.buckets.set(key, { tokens: refilled - 1, at: now, told: false });
       return false;
@@ -226,7 +234,8 @@ export class ClickDelivery {
     const name = signalName(job.signal);
     if (outcome === 'delivered') {
       this.count(late ? 'delivered_late' : 'delivered');
-      this.log.info({ workflowId: job.workflowId, signal: name, late }, 'click delivered');
+      // A click delivered before the answer is logged once, by the request's own line (outcome `delivered`).
+      if (late) this.log.info({ workflowId: job.workflowId, signal: name, late }, 'click delivered');
       return;
     }
     this.count(outcome);

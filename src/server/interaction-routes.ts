@@ -228,7 +228,12 @@ export function featureRoute(options: FeatureRouteOptions): InteractionRoute {
   };
 }
 
-/** Signal arguments travel as JSON; undefined fields only add noise to the history. */
+/** Signal arguments travel as JSON; undefined fields only add noise to the history. A loop, since every click makes two. */
 function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
 }

@@ -79,10 +79,11 @@ declare module 'fastify' {
 export const metricsPlugin = fp<{ metrics: ServerMetrics }>(
   async (app: FastifyInstance, { metrics }) => {
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, not the URL, so ids in paths do not explode the label set.
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
       reply.type(metrics.registry.contentType);

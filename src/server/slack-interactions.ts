@@ -128,13 +128,17 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
   // Raw body, signature and the app that signed: checked once for every Slack route.
   await app.register(slackRequests, { apps: options.apps, metrics, bodyLimit: options.bodyLimit, now: options.now });
 
-  const refuse = (reply: FastifyReply, status: number, error: string, message: string, field?: string) =>
-    reply.code(status).send({ error, message, ...(field ? { field } : {}) });
+  const refuse = (reply: FastifyReply, status: number, error: string, message: string, field?: string) => {
+    reply.request.logFields = { error, field };
+    return reply.code(status).send({ error, message, ...(field ? { field } : {}) });
+  };
 
   app.post(
     INTERACTIONS_PATH,
     {
       bodyLimit: options.bodyLimit,
+      // One log line per click, with its outcome (src/server/request-log.ts).
+      config: { oneLogLine: true },
       schema: {
         hide: true,
         headers: {
@@ -162,12 +166,12 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
       const interactions = interactionsOf(payload, request.slack!);
       if (interactions.length === 0) {
         // view_closed, shortcuts, suggestions: nothing Signalroom acts on yet.
-        request.log.info({ type: payload.type }, 'interaction type not handled; acknowledged');
+        request.logFields = { type: payload.type, outcome: 'not_handled' };
         return reply.code(200).send();
       }
 
       const retryNum = request.headers['x-slack-retry-num'];
-      type Answer = { outcome: EarlyOutcome | 'replied' | 'unrouted'; text?: string };
+      type Answer = { outcome: EarlyOutcome | 'replied' | 'unrouted' | 'modal_opened'; text?: string; route?: string; workflowId?: string };
       // Several actions in one payload are delivered side by side, so together they stay within one ack window.
       const outcomes: Answer[] = await Promise.all(
         interactions.map(async (interaction): Promise<Answer> => {
@@ -182,7 +186,7 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
           if ('reply' in decision) {
             count('replied');
             delivery.tellInBackground(interaction.responseUrl, decision.reply);
-            return { outcome: 'replied', text: decision.reply };
+            return { outcome: 'replied', text: decision.reply, route: route.name };
           }
           if ('openView' in decision) {
             // The trigger_id expires 3 seconds after the click: open the modal now, before acknowledging.
@@ -199,11 +203,10 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
             if (failure) {
               count('undeliverable');
               delivery.tellInBackground(interaction.responseUrl, failure);
-              return { outcome: 'undeliverable', text: failure };
+              return { outcome: 'undeliverable', text: failure, route: route.name };
             }
             count('modal_opened');
-            request.log.info({ route: route.name }, 'modal opened');
-            return { outcome: 'replied' };
+            return { outcome: 'modal_opened', route: route.name };
           }
           const clickKey = interaction.type === 'block_actions' ? interaction.action.action_ts : payload.view?.id;
           const outcome = await delivery.deliver({
@@ -214,14 +217,17 @@ export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = a
             dedupeKey: clickKey ? `${payload.user.id}|${interaction.id}|${clickKey}` : undefined,
             userId: payload.user.id,
           });
+          const { workflowId } = decision;
           if (outcome === 'throttled') {
-            if (delivery.shouldTellThrottled(payload.user.id, decision.workflowId)) delivery.tellInBackground(interaction.responseUrl, MESSAGES.throttled);
-            return { outcome, text: payload.type === 'view_submission' ? MESSAGES.throttled : undefined };
+            if (delivery.shouldTellThrottled(payload.user.id, workflowId)) delivery.tellInBackground(interaction.responseUrl, MESSAGES.throttled);
+            return { outcome, text: payload.type === 'view_submission' ? MESSAGES.throttled : undefined, route: route.name, workflowId };
           }
-          request.log.info({ route: route.name, workflowId: decision.workflowId, outcome, retryNum }, 'interaction routed');
-          return { outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined };
+          return { outcome, text: outcome === 'workflow_finished' ? MESSAGES.workflowFinished : outcome === 'undeliverable' ? MESSAGES.undeliverable : undefined, route: route.name, workflowId };
         }),
       );
+      // The request's one log line says what became of each interaction (src/server/request-log.ts).
+      const logged = outcomes.map(({ route, workflowId, outcome }) => ({ route, workflowId, outcome }));
+      request.logFields = logged.length === 1 ? { ...logged[0], retryNum } : { interactions: logged, retryNum };
 
       // A modal without a response_url can only learn a refusal from this answer.
       const note = outcomes.find((o) => o.text)?.text;

@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import { buildServer, type ServerDeps } from '../../../src/server/app';
 import { testClient } from '../../support/temporal';
 import { buttonClick, deadTemporalClient, formBody, LOOPBACK_REPLIES, SECRET, signedRequest } from '../../support/server';
+import { featureInteractionRoutes } from '../../../src/server/features';
+import { APPROVE_ACTION } from '../../../core/slack/blocks/approval-card';
 
 let client: Client;
 beforeAll(async () => {
@@ -94,6 +96,50 @@ describe('metrics and logs', () => {
       const all = lines.join('');
       expect(all).toContain(`"reqId":"${id}"`);
       for (const secret of ['leaked-token-123', 'xoxb-leaked', 'leaked-secret', SECRET, request.headers['x-slack-signature']]) expect(all).not.toContain(secret);
+    });
+  });
+
+  test('a click is logged in one line, when answered: who sent it, the answer, and what became of it', async () => {
+    const lines: string[] = [];
+    const logger = { level: 'info', stream: { write: (l: string) => lines.push(l) } };
+    const deps = { logger, signingSecrets: [SECRET], responseUrlBases: LOOPBACK_REPLIES, interactionRoutes: featureInteractionRoutes(), respondToClicker: async () => undefined };
+    await withServer(deps, async (app) => {
+      const workflowId = `approval:gone:${Date.now().toString(36)}`;
+      const click = await app.inject(signedRequest(formBody(buttonClick({ actionId: APPROVE_ACTION, value: workflowId }))));
+      const other = await app.inject({ method: 'GET', url: '/nowhere' });
+      const linesOf = (id: unknown) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === id);
+      // The run does not exist: the click is answered, and its one line says so.
+      expect(click.statusCode).toBe(200);
+      expect(linesOf(click.headers['x-request-id'])).toEqual([
+        expect.objectContaining({
+          msg: 'request completed',
+          req: expect.objectContaining({ method: 'POST', url: '/slack/interactions', remoteAddress: '127.0.0.1' }),
+          res: { statusCode: 200 },
+          responseTime: expect.any(Number),
+          route: 'feature:approval',
+          workflowId,
+          outcome: 'workflow_finished',
+        }),
+      ]);
+      // Every other route is logged as Fastify logs it: when it comes in, and when it is answered.
+      expect(linesOf(other.headers['x-request-id']).map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    });
+  });
+
+  test('a refused click is logged with why it was refused', async () => {
+    const lines: string[] = [];
+    const logger = { level: 'info', stream: { write: (l: string) => lines.push(l) } };
+    await withServer({ logger, signingSecrets: [SECRET], responseUrlBases: LOOPBACK_REPLIES }, async (app) => {
+      const forged = await app.inject(signedRequest(formBody(buttonClick({ actionId: APPROVE_ACTION, value: 'wf' })), { secret: 'not-the-secret' }));
+      const malformed = await app.inject(signedRequest(formBody({ type: 'block_actions', user: { id: 'U1' }, actions: [] })));
+      const of = (res: { headers: Record<string, unknown> }) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === res.headers['x-request-id']);
+      expect(forged.statusCode).toBe(401);
+      expect(of(forged)).toEqual([
+        expect.objectContaining({ msg: 'Slack request refused', problem: 'invalid_signature' }),
+        expect.objectContaining({ msg: 'request completed', res: { statusCode: 401 } }),
+      ]);
+      expect(malformed.statusCode).toBe(400);
+      expect(of(malformed)).toEqual([expect.objectContaining({ msg: 'request completed', res: { statusCode: 400 }, error: 'malformed_payload', field: 'payload.actions' })]);
     });
   });
 });

@@ -116,7 +116,7 @@ const OPEN_IN_FLIGHT = { method: 8, channel: 4 };
  * A little over a published spacing: calls are spaced where they leave, and
  * reach Slack a few milliseconds closer or further apart.
  */
-const withMargin = (ms: number) => Math.ceil(ms * 1.02) + 5;
+const withMargin = (ms: number) => Math.ceil(ms * 1.01) + 5;
 
 /**
  * The limits a call counts against: its method's tier for the integration

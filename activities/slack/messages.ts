@@ -58,6 +58,12 @@ export interface UpdateMessageInput {
    * over a newer one.
    */
   version?: number;
+  /**
+   * What the message was posted with (postMessage's idempotency key and
+   * metadata): with a version and blocks, a live attempt writes the next
+   * state without reading the message first (see updateMessage).
+   */
+  postedWith?: { idempotencyKey: string; metadata?: Record<string, string | number | boolean> };
 }
 
 /** The message metadata field that carries a card's version. */
@@ -190,6 +196,14 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
      * the message to show it before anything newer is written, and the
      * attempts after it in this worker (a local activity's next, the regular
      * activity it falls back to) wait on, until 27 s after the loss.
+     *
+     * A live attempt (within the first third of its start-to-close time) of
+     * an update that knows what the message was posted with writes without
+     * reading it first: while an attempt of version N is live, the workflow
+     * has asked for nothing newer (it awaits this update), so the message
+     * carries N at most (an earlier attempt's), and writing N again changes
+     * nothing. Later in an attempt, after a lost answer, or without
+     * `postedWith`, the message is read first, as above.
      */
     async updateMessage(input: UpdateMessageInput): Promise<{ skipped?: true } | void> {
       const started = Date.now();
@@ -224,15 +238,18 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
             }
             if (lostUpdates.get(key) === lost) lostUpdates.delete(key);
           }
-          const current = versioned || !input.blocks ? await read() : undefined;
+          const live = Date.now() - started < (activityInfo().startToCloseTimeoutMs || 30_000) / 3;
+          const posted = versioned && input.blocks && !lost && live ? input.postedWith : undefined;
+          const current = posted ? undefined : versioned || !input.blocks ? await read() : undefined;
           if (versioned && current && versionOf(current) >= input.version!) {
             log.info('the message already shows this update or a newer one', { channel: channel.id, ts: input.ts, version: input.version, carries: versionOf(current) });
             return { skipped: true as const };
           }
           const blocks = (input.blocks as Array<Record<string, unknown>> | undefined) ?? withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
           // The metadata Slack keeps is replaced by what is sent: keep the post's (its idempotency key) beside the version.
+          const kept = posted ? { ...posted.metadata, signalroom_key: markerFor(posted.idempotencyKey) } : (current?.metadata?.event_payload ?? {});
           const metadata: MessageMetadata | undefined = versioned
-            ? { event_type: current?.metadata?.event_type ?? IDEMPOTENCY_EVENT_TYPE, event_payload: { ...(current?.metadata?.event_payload ?? {}), [VERSION_FIELD]: input.version! } }
+            ? { event_type: (posted ? undefined : current?.metadata?.event_type) ?? IDEMPOTENCY_EVENT_TYPE, event_payload: { ...kept, [VERSION_FIELD]: input.version! } }
             : undefined;
           try {
             await integration.client.chat.update({

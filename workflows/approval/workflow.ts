@@ -98,6 +98,9 @@ interface Reply {
   userId: string;
 }
 
+/** The card's idempotency key (postMessage): with the workflow id, it marks the card in Slack. */
+const CARD_KEY = 'approval-card';
+
 /** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
 export const REPLY_BATCH = 10;
 /** Replies still sent when the approval ends (the most recent); older ones in a flood's backlog are dropped. */
@@ -566,7 +569,7 @@ class ApprovalRun {
   // ---- the card ----
 
   private async post(): Promise<void> {
-    const { request, dest, state } = this;
+    const { dest, state } = this;
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
     const slack = slackSaying(`Posting approval request to ${this.where}`);
@@ -576,9 +579,9 @@ class ApprovalRun {
         channel: dest.channel,
         text,
         blocks,
-        idempotencyKey: 'approval-card',
+        idempotencyKey: CARD_KEY,
         permalink: true,
-        metadata: { pipeline: request.pipeline, stage: request.stage, execution: request.execution },
+        metadata: this.cardMetadata(),
       });
     } else {
       await slack.postToWebhook({ webhook: dest.webhook, text, blocks });
@@ -615,7 +618,7 @@ class ApprovalRun {
     const slack = slackSaying(summary);
     if (state.message && state.integration) {
       // One update at a time: the workflow awaits each before the next, and the version keeps a late one from being written last.
-      const update = { integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion() };
+      const update = { integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion(), postedWith: { idempotencyKey: CARD_KEY, metadata: this.cardMetadata() } };
       // Runs whose card updates were regular activities replay down that path; only a versioned update is safe to run locally.
       if (update.version !== undefined && patched('card-update-local')) await updateCardMessage(summary, update);
       else await slack.updateMessage(update);
@@ -632,6 +635,12 @@ class ApprovalRun {
       // Nobody clicked (a timeout, a decision from the CLI or API): the card cannot be edited, so say the outcome below it.
       await slack.postToWebhook({ webhook: dest.webhook, text });
     }
+  }
+
+  /** The metadata the card is posted with, beside its idempotency key (updates keep both). */
+  private cardMetadata(): { pipeline: string; stage: string; execution: string } {
+    const { request } = this;
+    return { pipeline: request.pipeline, stage: request.stage, execution: request.execution };
   }
 
   /** A run that fails after its card was posted marks the card failed, so nobody clicks a dead card. */

@@ -48,6 +48,12 @@ test("a click's card update is a local activity: the card shows it, and no updat
   expect((await handle.result()).status).toBe('approved');
   expect(visibleText(card(stack.sandbox, execution)!)).toContain('Approved by <@U0CAROL>, <@U0ALICE>');
 
+  // The card keeps what it was posted with (the post's idempotency key beside the pipeline's names) and its latest version.
+  expect(card(stack.sandbox, execution)!.metadata).toEqual({
+    event_type: 'signalroom_message',
+    event_payload: { pipeline: 'local-card', stage: 'prod', execution, signalroom_key: `${handle.workflowId}/approval-card`, signalroom_version: expect.any(Number) },
+  });
+
   const history = await handle.fetchHistory();
   expect(localActivities(history).filter((t) => t === 'updateMessage').length).toBeGreaterThanOrEqual(2);
   expect(scheduled(history)).not.toContain('updateMessage');

@@ -119,9 +119,10 @@ const OPEN_IN_FLIGHT = { method: 8, channel: 4 };
 const withMargin = (ms: number) => Math.ceil(ms * 1.01) + 5;
 
 /**
- * The limits a call counts against: its method's tier for the integration
- * (Slack's published tier, a minute's calls), and for chat.postMessage its
- * channel as well. See src/slack/pacer.ts.
+ * The limits a call counts against, narrowest first: for chat.postMessage its
+ * channel, and its method's tier for the integration (Slack's published tier,
+ * a minute's calls). A 429 paces the narrowest (src/slack/pacer.ts): a flood
+ * in one channel does not slow posts to the others.
  */
 export function slackLanes(integration: string, method: string, options?: Record<string, unknown>): LaneSpec[] {
   const tier = loadSlackApiMetadata().methods.get(method)?.rateTier ?? 't3';

@@ -185,8 +185,9 @@ export class SlackPacer {
     try {
       result = await call();
     } catch (err) {
+      // A 429 names no limit: it is taken as the narrowest lane's (a post's channel), the others left as they were.
       const retryAfter = retryAfterOf(err);
-      for (const t of tickets) this.answered(t, retryAfter);
+      tickets.forEach((t, i) => (retryAfter !== undefined && i > 0 ? this.left(t.lane) : this.answered(t, retryAfter)));
       throw err;
     }
     for (const t of tickets) this.answered(t, undefined);
@@ -349,7 +350,7 @@ export class SlackPacer {
     );
   }
 
-  /** A call let go without being made. */
+  /** A call let go without being made, or whose answer says nothing of this lane. */
   private left(lane: Lane): void {
     lane.inFlight = Math.max(0, lane.inFlight - 1);
     this.pump(lane);

@@ -7,6 +7,7 @@
 import { ErrorCode } from '@slack/web-api';
 import { HAND_BACK_LEAD_MS, MAX_RESERVED, SlackCallHeldBack, SlackPacer, type LaneSpec } from '../../../src/slack/pacer';
 import { slackFailure } from '../../../src/slack/errors';
+import { slackLanes } from '../../../src/slack/integrations';
 
 /** A fake clock and timers the pacer and the simulation share. */
 class Clock {
@@ -251,6 +252,29 @@ describe('a lane', () => {
     expect(((await waiting) as Error).message).toBe('activity cancelled');
     expect(made).toBe(false);
     expect(pacer.waitingCalls).toBe(0);
+  });
+});
+
+describe("a Slack client's lanes", () => {
+  test("a post counts against its channel and chat.postMessage's tier; a 429 paces the channel only, so the other channels' posts go at once", async () => {
+    const clock = new Clock();
+    const pacer = pacerOn(clock);
+    const deploys = slackLanes('organization', 'chat.postMessage', { channel: 'C0DEPLOYS' });
+    const incident = slackLanes('organization', 'chat.postMessage', { channel: 'C0INCIDENT' });
+    expect(deploys.map((l) => [l.key, l.spacingMs])).toEqual([
+      ['organization #C0DEPLOYS', 1_015],
+      ['organization chat.postMessage', 106],
+    ]);
+    // chat.update is tier 3: 50 a minute.
+    expect(slackLanes('organization', 'chat.update', { channel: 'C0DEPLOYS' }).map((l) => [l.key, l.spacingMs])).toEqual([['organization chat.update', 1_217]]);
+
+    await expect(pacer.run(deploys, () => Promise.reject(new RateLimited(30)))).rejects.toBeInstanceOf(RateLimited);
+    expect(pacer.describe('organization #C0DEPLOYS')?.paced).toBe(true);
+    expect(pacer.describe('organization chat.postMessage')?.paced).toBe(false);
+    let posted = false;
+    await pacer.run(incident, async () => void (posted = true));
+    expect(posted).toBe(true);
+    expect(clock.t).toBe(0);
   });
 });
 

@@ -27,6 +27,8 @@ export interface WorkerProcessConfig {
   approverGroups?: Record<string, { users: string[] }>;
   /** More places a click's response_url may point (the bench's sink), beside the sandbox's. */
   responseUrlBases?: string[];
+  /** `false`: Slack calls unpaced (src/slack/pacer.ts), each activity retrying on its own. @default true */
+  slackPacing?: boolean;
 }
 
 export interface WorkerReport {
@@ -47,7 +49,7 @@ async function main() {
   const tuning = { ...defaults, maxCachedWorkflows: config.maxCachedWorkflows ?? defaults.maxCachedWorkflows };
   let worker: Worker;
   if (kind === 'signalroom') {
-    const integrations = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: config.slack }, approverGroups: config.approverGroups ?? {} }), { timeoutMs: 5000 });
+    const integrations = new IntegrationRegistry(ConfigSchema.parse({ slack: { organization: config.slack }, approverGroups: config.approverGroups ?? {} }), { timeoutMs: 5000, ...(config.slackPacing === false ? { pacer: false as const } : {}) });
     const extra = config.responseUrlBases ?? [];
     const own = integrations.responseUrlBases.bind(integrations);
     integrations.responseUrlBases = () => [...own(), ...extra];

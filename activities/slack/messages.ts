@@ -4,6 +4,7 @@
  * first looks for a message carrying that key before posting again.
  */
 import { activityInfo, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal, slackFailure } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
@@ -58,6 +59,12 @@ export interface UpdateMessageInput {
    * over a newer one.
    */
   version?: number;
+  /**
+   * What the message was posted with (postMessage's idempotency key and
+   * metadata): with a version and blocks, a live attempt writes the next
+   * state without reading the message first (see updateMessage).
+   */
+  postedWith?: { idempotencyKey: string; metadata?: Record<string, string | number | boolean> };
 }
 
 /** The message metadata field that carries a card's version. */
@@ -74,6 +81,11 @@ const ANSWER_LOST = new Set(['SlackUnreachable', 'SlackUnavailable']);
 const LOST_ANSWER_POLL_MS = 500;
 /** Left of an attempt's start-to-close time to fail it in. */
 const LOST_ANSWER_MARGIN_MS = 3_000;
+/**
+ * How long after its answer was lost an update may still be applied, as far
+ * as this worker waits for it: a regular attempt's time (30 s) less the margin.
+ */
+const LOST_ANSWER_WINDOW_MS = 30_000 - LOST_ANSWER_MARGIN_MS;
 
 function markerFor(key: string): string {
   const info = activityInfo();
@@ -101,6 +113,18 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
   const { outbound } = deps;
   /** Per message: the tail of its updates in this worker. A call runs when the one before it has been answered. */
   const inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * Per message: the last update whose answer was lost in this worker, and
+   * until when Slack may still apply it. The attempts after it (a local
+   * activity's next, or the regular activity it falls back to) wait for it
+   * before anything is written, as the attempt that lost it would have.
+   */
+  const lostUpdates = new Map<string, { version: number; until: number }>();
+  const rememberLost = (key: string, version: number) => {
+    const now = Date.now();
+    for (const [k, lost] of lostUpdates) if (lost.until <= now) lostUpdates.delete(k);
+    lostUpdates.set(key, { version, until: now + LOST_ANSWER_WINDOW_MS });
+  };
   const oneAtATime = <T>(key: string, run: () => Promise<T>): Promise<T> => {
     const result = (inFlight.get(key) ?? Promise.resolve()).then(run, run);
     const tail = result.then(
@@ -170,13 +194,24 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
      * carries it: an update the message already carries (a retry) or has
      * passed (an older state) is not written again. An update whose answer
      * was lost may still be applied: the attempt waits, within its time, for
-     * the message to show it before anything newer is written.
+     * the message to show it before anything newer is written, and the
+     * attempts after it in this worker (a local activity's next, the regular
+     * activity it falls back to) wait on, until 27 s after the loss.
+     *
+     * A live attempt (within the first third of its start-to-close time) of
+     * an update that knows what the message was posted with writes without
+     * reading it first: while an attempt of version N is live, the workflow
+     * has asked for nothing newer (it awaits this update), so the message
+     * carries N at most (an earlier attempt's), and writing N again changes
+     * nothing. Later in an attempt, after a lost answer, or without
+     * `postedWith`, the message is read first, as above.
      */
     async updateMessage(input: UpdateMessageInput): Promise<{ skipped?: true } | void> {
       const started = Date.now();
       const integration = await slack.integration(input.integration);
-      return slack.inChannel(integration, input.channel, 'post', async (channel) =>
-        oneAtATime(`${integration.name}\u0000${channel.id}\u0000${input.ts}`, async () => {
+      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+        const key = `${integration.name}\u0000${channel.id}\u0000${input.ts}`;
+        return oneAtATime(key, async () => {
           const where = `#${channel.name || channel.id}`;
           const read = async () => {
             const res = await slack.readChannel(integration, channel, 'conversations.replies', `reading the message to update in ${where}`, (c) =>
@@ -184,16 +219,38 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
             );
             return res.messages?.find((m) => m.ts === input.ts);
           };
+          const attemptUntil = started + (activityInfo().startToCloseTimeoutMs || 30_000) - LOST_ANSWER_MARGIN_MS;
+          /** Polls, within `until`, for the message to carry `version`. */
+          const shows = async (version: number, until: number) => {
+            while (Date.now() + LOST_ANSWER_POLL_MS < until) {
+              await new Promise((r) => setTimeout(r, LOST_ANSWER_POLL_MS));
+              const now = await read().catch(() => undefined);
+              if (now && versionOf(now) >= version) return true;
+            }
+            return false;
+          };
           const versioned = input.version !== undefined;
-          const current = versioned || !input.blocks ? await read() : undefined;
+          const lost = versioned ? lostUpdates.get(key) : undefined;
+          if (lost) {
+            // An earlier attempt's update may still be applied: nothing is written before the message shows it, or its window ends.
+            const seen = Date.now() >= lost.until || versionOf((await read()) ?? {}) >= lost.version || (await shows(lost.version, Math.min(lost.until, attemptUntil)));
+            if (!seen && Date.now() < lost.until) {
+              throw ApplicationFailure.retryable(`an earlier update of the message in ${where} got no answer and Slack may still apply it: waiting for it before writing`, 'SlackUnreachable');
+            }
+            if (lostUpdates.get(key) === lost) lostUpdates.delete(key);
+          }
+          const live = Date.now() - started < (activityInfo().startToCloseTimeoutMs || 30_000) / 3;
+          const posted = versioned && input.blocks && !lost && live ? input.postedWith : undefined;
+          const current = posted ? undefined : versioned || !input.blocks ? await read() : undefined;
           if (versioned && current && versionOf(current) >= input.version!) {
             log.info('the message already shows this update or a newer one', { channel: channel.id, ts: input.ts, version: input.version, carries: versionOf(current) });
             return { skipped: true as const };
           }
           const blocks = (input.blocks as Array<Record<string, unknown>> | undefined) ?? withHeadline(current?.blocks as Array<Record<string, unknown>> | undefined, input.text);
           // The metadata Slack keeps is replaced by what is sent: keep the post's (its idempotency key) beside the version.
+          const kept = posted ? { ...posted.metadata, signalroom_key: markerFor(posted.idempotencyKey) } : (current?.metadata?.event_payload ?? {});
           const metadata: MessageMetadata | undefined = versioned
-            ? { event_type: current?.metadata?.event_type ?? IDEMPOTENCY_EVENT_TYPE, event_payload: { ...(current?.metadata?.event_payload ?? {}), [VERSION_FIELD]: input.version! } }
+            ? { event_type: (posted ? undefined : current?.metadata?.event_type) ?? IDEMPOTENCY_EVENT_TYPE, event_payload: { ...kept, [VERSION_FIELD]: input.version! } }
             : undefined;
           try {
             await integration.client.chat.update({
@@ -206,17 +263,17 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
           } catch (err) {
             const failure = slackFailure(err, { method: 'chat.update', integration: integration.name, doing: `updating a message in ${where}` });
             if (!versioned || !ANSWER_LOST.has(failure.type ?? '')) throw failure;
-            // Slack may apply it yet: nothing newer goes out before the message shows it, or this attempt's time is up.
-            const until = started + (activityInfo().startToCloseTimeoutMs || 30_000) - LOST_ANSWER_MARGIN_MS;
-            while (Date.now() + LOST_ANSWER_POLL_MS < until) {
-              await new Promise((r) => setTimeout(r, LOST_ANSWER_POLL_MS));
-              const now = await read().catch(() => undefined);
-              if (now && versionOf(now) >= input.version!) return;
+            // Slack may apply it yet: nothing newer goes out before the message shows it, or this attempt's time is up
+            // (and then the next attempt in this worker waits on).
+            rememberLost(key, input.version!);
+            if (await shows(input.version!, attemptUntil)) {
+              lostUpdates.delete(key);
+              return;
             }
             throw failure;
           }
-        }),
-      );
+        });
+      });
     },
 
     /**

@@ -1,6 +1,7 @@
 /**
  * Turns every Slack outcome into what Temporal should do next (docs/ARCHITECTURE.md, "The path of a runbook step"):
- * a 429 retries after its Retry-After, 5xx and network errors retry with
+ * a 429 retries after its Retry-After (as does a call the worker's pacer held
+ * back, after its turn: src/slack/pacer.ts), 5xx and network errors retry with
  * backoff, and anything else fails for good with a message that tells the
  * operator what to fix.
  */
@@ -71,6 +72,14 @@ export function slackFailure(err: unknown, ctx: SlackCallContext): ApplicationFa
   switch (e?.code) {
     case ErrorCode.RateLimitedError: {
       const seconds = retryAfterSeconds(e);
+      if ((e as { heldBack?: boolean }).heldBack) {
+        // Not sent: this worker paces the limit (src/slack/pacer.ts) and the call's turn is later than it may wait.
+        return ApplicationFailure.create({
+          type: 'SlackRateLimited',
+          message: `Held back ${where}: Slack's rate limit is spoken for by earlier calls; retrying in ${seconds}s, at its turn`,
+          nextRetryDelay: `${seconds}s`,
+        });
+      }
       return ApplicationFailure.create({
         type: 'SlackRateLimited',
         message: `Slack rate-limited ${where}; retrying after ${seconds}s as Slack asked (Retry-After)`,

@@ -12,6 +12,9 @@ import type { z } from 'zod';
 import { responseUrlBaseOf } from './response-url';
 import type { OutboundPolicy } from '../net/outbound';
 import { describeSlackCall, type SlackCallObserver } from './call-metrics';
+import { SlackPacer, type LaneSpec } from './pacer';
+import { loadSlackApiMetadata } from '../sandbox/metadata';
+import { TIER_PER_MINUTE } from '../sandbox/rate-limit';
 
 export const ORGANIZATION = 'organization';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -88,6 +91,8 @@ export interface IntegrationRegistryOptions {
   organizationDefaults?: { botToken?: string; signingSecret?: string; apiUrl?: string };
   /** Told of every Web API call the integrations' clients make (the worker's usage metrics). */
   observeCalls?: SlackCallObserver;
+  /** Paces the integrations' calls to Slack's rate limits (src/slack/pacer.ts); `false` for none. @default a pacer of its own */
+  pacer?: SlackPacer | false;
 }
 
 const ALL: ChannelPermissions = { create: ['*'], post: ['*'], archive: ['*'] };
@@ -102,22 +107,58 @@ const quietLogger: Logger = {
   setName: () => undefined,
 };
 
+/** Posts Slack takes in one channel: about one a second (after a short burst). */
+const CHANNEL_POST_SPACING_MS = 1_000;
+/** Calls of one lane in flight at once before Slack refused any: a burst past a limit costs at most this many 429s. */
+const OPEN_IN_FLIGHT = { method: 8, channel: 4 };
+
 /**
- * A WebClient that tells an observer how each call ended. Every Web API
- * method of the client (and its paginate) goes through apiCall, so this is
- * the one place a Slack call is seen whichever activity makes it.
+ * A little over a published spacing: calls are spaced where they leave, and
+ * reach Slack a few milliseconds closer or further apart.
  */
-class ObservedWebClient extends WebClient {
+const withMargin = (ms: number) => Math.ceil(ms * 1.01) + 5;
+
+/**
+ * The limits a call counts against, narrowest first: for chat.postMessage its
+ * channel, and its method's tier for the integration (Slack's published tier,
+ * a minute's calls). A 429 paces the narrowest (src/slack/pacer.ts): a flood
+ * in one channel does not slow posts to the others.
+ */
+export function slackLanes(integration: string, method: string, options?: Record<string, unknown>): LaneSpec[] {
+  const tier = loadSlackApiMetadata().methods.get(method)?.rateTier ?? 't3';
+  const lanes: LaneSpec[] = [{ key: `${integration} ${method}`, spacingMs: withMargin(60_000 / TIER_PER_MINUTE[tier]), openInFlight: OPEN_IN_FLIGHT.method }];
+  const channel = options?.channel;
+  if (method === 'chat.postMessage' && typeof channel === 'string' && channel) {
+    lanes.unshift({ key: `${integration} #${channel}`, spacingMs: withMargin(CHANNEL_POST_SPACING_MS), openInFlight: OPEN_IN_FLIGHT.channel });
+  }
+  return lanes;
+}
+
+/**
+ * A WebClient that paces its calls to Slack's rate limits and tells an
+ * observer how each call ended. Every Web API method of the client (and its
+ * paginate) goes through apiCall, so this is the one place a Slack call is
+ * seen whichever activity makes it. A call the pacer holds back never reaches
+ * Slack, and is not counted as Slack's answer.
+ */
+class SignalroomWebClient extends WebClient {
   constructor(
     token: string | undefined,
     options: WebClientOptions,
     private readonly integration: string,
-    private readonly observe: SlackCallObserver,
+    private readonly observe: SlackCallObserver | undefined,
+    private readonly pacer: SlackPacer | undefined,
   ) {
     super(token, options);
   }
 
   override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    if (!this.pacer) return this.observed(method, options);
+    return this.pacer.run(slackLanes(this.integration, method, options), () => this.observed(method, options));
+  }
+
+  private async observed(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    if (!this.observe) return super.apiCall(method, options);
     let result: WebAPICallResult;
     try {
       result = await super.apiCall(method, options);
@@ -132,9 +173,10 @@ class ObservedWebClient extends WebClient {
 
 /**
  * A Slack client that never retries on its own: Temporal owns retries. With
- * `observed`, every call it makes is reported under the integration's name.
+ * `observed`, every call it makes is reported under the integration's name;
+ * with `pacer`, its calls are paced to Slack's rate limits.
  */
-export function slackClient(token: string | undefined, apiUrl: string, timeoutMs = 10_000, observed?: { integration: string; observe: SlackCallObserver }): WebClient {
+export function slackClient(token: string | undefined, apiUrl: string, timeoutMs = 10_000, observed?: { integration: string; observe: SlackCallObserver }, paced?: { integration: string; pacer: SlackPacer }): WebClient {
   const options: WebClientOptions = {
     slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
@@ -142,7 +184,8 @@ export function slackClient(token: string | undefined, apiUrl: string, timeoutMs
     timeout: timeoutMs,
     logger: quietLogger,
   };
-  return observed ? new ObservedWebClient(token, options, observed.integration, observed.observe) : new WebClient(token, options);
+  if (!observed && !paced) return new WebClient(token, options);
+  return new SignalroomWebClient(token, options, observed?.integration ?? paced!.integration, observed?.observe, paced?.pacer);
 }
 
 /**
@@ -172,11 +215,15 @@ export function integrationFor(routing: { projects: SignalroomConfig['projects']
 
 export class IntegrationRegistry {
   private readonly cache = new Map<string, Integration>();
+  /** One pacer for every integration of the process: Slack's limits are per app and channel, whichever activity calls. */
+  readonly pacer: SlackPacer | undefined;
 
   constructor(
     private readonly config: SignalroomConfig,
     private readonly options: IntegrationRegistryOptions = {},
-  ) {}
+  ) {
+    this.pacer = options.pacer === false ? undefined : (options.pacer ?? new SlackPacer());
+  }
 
   /** Names of every configured integration. */
   names(): string[] {
@@ -308,6 +355,10 @@ export class IntegrationRegistry {
     return integration;
   }
 
+  private paced(integration: string): { integration: string; pacer: SlackPacer } | undefined {
+    return this.pacer ? { integration, pacer: this.pacer } : undefined;
+  }
+
   private observed(integration: string): { integration: string; observe: SlackCallObserver } | undefined {
     return this.options.observeCalls ? { integration, observe: this.options.observeCalls } : undefined;
   }
@@ -330,7 +381,7 @@ export class IntegrationRegistry {
         const connect = org.clientId ? 'connect Slack through a one-time link from `signalroom install-link`, or set' : 'set';
         throw new IntegrationError('not_configured', `The organization-level Slack integration has no token: ${connect} SLACK_BOT_TOKEN / slack.organization.botToken`);
       }
-      return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout, this.observed(name)), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
+      return { name, kind: 'organization', client: slackClient(token, apiUrl, timeout, this.observed(name), this.paced(name)), apiUrl, channels: ALL, channelNamePattern: org.channelNamePattern };
     }
     const connectorName = name.startsWith('connector:') ? name.slice('connector:'.length) : undefined;
     const connector = connectorName ? ownEntry(this.config.slack.connectors, connectorName) : undefined;
@@ -340,7 +391,7 @@ export class IntegrationRegistry {
     return {
       name,
       kind: 'connector',
-      client: slackClient(connector.botToken, apiUrl, timeout, this.observed(name)),
+      client: slackClient(connector.botToken, apiUrl, timeout, this.observed(name), this.paced(name)),
       apiUrl,
       channels: connector.channels,
       bot: connector.bot,

@@ -11,6 +11,7 @@
  * clickers and keeps the deadline, the escalation and the reminders.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -56,6 +57,33 @@ const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 secon
 const slackSaying = (summary: string) => proxyActivities<Activities>({ ...SLACK_OPTIONS, summary });
 
 /**
+ * The card's update run first as a local activity, in the worker and the
+ * workflow task that took the click: no round trip through the task queue
+ * before the card shows it (docs/ARCHITECTURE.md, "The path of a click").
+ * A versioned chat.update is safe to repeat whatever its attempt count says.
+ * Short waits between attempts (a 5xx, a Retry-After of up to 3 s) stay in
+ * the worker; a longer Retry-After is waited on a workflow timer, never
+ * holding the workflow task. A call out of its 10 local seconds is made again
+ * as a regular activity, which may wait as long as Slack asks.
+ */
+const LOCAL_CARD_OPTIONS = {
+  startToCloseTimeout: '5 seconds',
+  scheduleToCloseTimeout: '10 seconds',
+  retry: SLACK_OPTIONS.retry,
+  localRetryThreshold: '3 seconds',
+} as const;
+
+/** updateMessage locally first, then as a regular activity when the local one ran out of time; a refusal is final either way. */
+async function updateCardMessage(summary: string, input: Parameters<Activities['updateMessage']>[0]): Promise<void> {
+  try {
+    await proxyLocalActivities<Activities>({ ...LOCAL_CARD_OPTIONS, summary }).updateMessage(input);
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure) || (err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+    await slackSaying(summary).updateMessage(input);
+  }
+}
+
+/**
  * Telling an outcome target: retried with backoff for about a day (GitHub
  * holds a gated job for 30 days; a callback's receiver may be down a while),
  * then a problem beside the outcome.
@@ -78,6 +106,9 @@ interface Reply {
   channelId?: string;
   userId: string;
 }
+
+/** The card's idempotency key (postMessage): with the workflow id, it marks the card in Slack. */
+const CARD_KEY = 'approval-card';
 
 /** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
 export const REPLY_BATCH = 10;
@@ -845,7 +876,7 @@ class ApprovalRun {
   // ---- the card ----
 
   private async post(): Promise<void> {
-    const { request, dest, state } = this;
+    const { dest, state } = this;
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
     const slack = slackSaying(`Posting approval request to ${this.where}`);
@@ -855,9 +886,9 @@ class ApprovalRun {
         channel: dest.channel,
         text,
         blocks,
-        idempotencyKey: 'approval-card',
+        idempotencyKey: CARD_KEY,
         permalink: true,
-        metadata: { pipeline: request.pipeline, stage: request.stage, execution: request.execution },
+        metadata: this.cardMetadata(),
       });
     } else {
       await slack.postToWebhook({ webhook: dest.webhook, text, blocks });
@@ -890,10 +921,14 @@ class ApprovalRun {
     const text = approvalText(state);
     const blocks = approvalBlocks(state);
     const status = state.status === 'pending' ? `${state.approvals} of ${plural(state.needed, 'approval')}` : state.status;
-    const slack = slackSaying(`Updating the approval card in ${this.where}: ${status}`);
+    const summary = `Updating the approval card in ${this.where}: ${status}`;
+    const slack = slackSaying(summary);
     if (state.message && state.integration) {
       // One update at a time: the workflow awaits each before the next, and the version keeps a late one from being written last.
-      await slack.updateMessage({ integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion() });
+      const update = { integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion(), postedWith: { idempotencyKey: CARD_KEY, metadata: this.cardMetadata() } };
+      // Runs whose card updates were regular activities replay down that path; only a versioned update is safe to run locally.
+      if (update.version !== undefined && patched('card-update-local')) await updateCardMessage(summary, update);
+      else await slack.updateMessage(update);
     } else if (this.lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.
       // A response_url is good for a few uses within 30 minutes: a few tries, like the replies.
@@ -907,6 +942,12 @@ class ApprovalRun {
       // Nobody clicked (a timeout, a decision from the CLI or API): the card cannot be edited, so say the outcome below it.
       await slack.postToWebhook({ webhook: dest.webhook, text });
     }
+  }
+
+  /** The metadata the card is posted with, beside its idempotency key (updates keep both). */
+  private cardMetadata(): { pipeline: string; stage: string; execution: string } {
+    const { request } = this;
+    return { pipeline: request.pipeline, stage: request.stage, execution: request.execution };
   }
 
   /** A run that fails after its card was posted marks the card failed, so nobody clicks a dead card. */

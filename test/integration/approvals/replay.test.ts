@@ -57,6 +57,8 @@ const RECORDED_BEFORE = [
   ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-trust.json'), workflowId: `approval-replay-prod-${f.request.execution}` })),
   // before durations were milliseconds in the workflow's input: `timeout: '10m'`, `remindEvery: '2s'`, `escalation.after: '3s'` as text
   ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-ms-durations.json'), workflowId: approvalWorkflowId(f.request) })),
+  // before `patched('card-update-local')`: every card update was a regular activity
+  ...FIXTURES.map((f) => ({ ...f, file: f.file.replace(/\.json$/, '.before-local-card.json'), workflowId: approvalWorkflowId(f.request) })),
 ];
 
 const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';

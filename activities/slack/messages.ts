@@ -34,6 +34,15 @@ export interface PostMessageInput {
   metadata?: Record<string, string | number | boolean>;
   /** Also ask Slack for the message's permalink (chat.getPermalink), for people to open it from elsewhere. */
   permalink?: boolean;
+  /**
+   * Set by the workflow when this post may have been made already without
+   * its attempt number saying so: a local activity run again after a lost
+   * workflow task, or a regular activity after local attempts
+   * (docs/ARCHITECTURE.md, "The path of a runbook step"). It looks first.
+   */
+  mayHaveRun?: boolean;
+  /** With `mayHaveRun`: epoch ms from which an earlier post may be (the look goes back 5 minutes more). */
+  lookBackFrom?: number;
 }
 
 export interface PostedMessage {
@@ -79,9 +88,10 @@ function markerFor(key: string): string {
   return `${info.workflowExecution?.workflowId ?? info.activityId}/${key}`;
 }
 
-async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string): Promise<string | undefined> {
-  // Look back from a little before this activity was first scheduled.
-  const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
+async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string, lookBackFrom?: number): Promise<string | undefined> {
+  // Look back from a little before this activity was first scheduled, or before the workflow says an earlier attempt may have run.
+  const from = Math.min(activityInfo().scheduledTimestampMs, lookBackFrom ?? Infinity);
+  const oldest = String(Math.floor(from / 1000) - 300);
   const res = threadTs
     ? await slack.readChannel(integration, channel, 'conversations.replies', 'checking for an earlier post', (c) =>
         c.conversations.replies({ channel: channel.id, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
@@ -134,8 +144,10 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
             clearTimeout(timer);
           }
         };
-        if (activityInfo().attempt > 1) {
-          const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
+        // A first attempt looks only when the workflow says it may have run before: a local activity run
+        // again after a lost workflow task starts again at attempt 1. Otherwise posting costs one call.
+        if (activityInfo().attempt > 1 || input.mayHaveRun) {
+          const ts = await findPosted(slack, integration, channel, marker, input.threadTs, input.lookBackFrom);
           if (ts) return withLink({ channel: channel.id, ts, existing: true });
         }
         const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };

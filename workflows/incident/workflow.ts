@@ -48,6 +48,7 @@ import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } f
 import { audienceOf } from '../../core/incident/audience';
 import { describeStep } from '../../core/runbook/describe';
 import { reservedInputsIn, reservedInputsProblem } from '../../core/runbook/reserved-inputs';
+import { LostTaskWatch, stepSlack } from './local-steps';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -71,6 +72,37 @@ const config = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 secon
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
 
+/**
+ * The change that runs runbook Slack steps as local activities
+ * (./local-steps.ts). It is decided once, as the run starts: a `patched()`
+ * call made just after a local activity's result can be replayed in an
+ * earlier workflow task than it ran in (when a query came with the task, the
+ * SDK completes the task before handing the result over, and a replay hands
+ * it over at once), and then finds no marker there: the run could no longer
+ * be replayed. test/integration/incidents/local-steps.test.ts records such a
+ * history and replays it.
+ */
+const LOCAL_STEPS = 'runbook-steps-local';
+
+/**
+ * The changes made to this workflow before LOCAL_STEPS. A run that has
+ * LOCAL_STEPS was started by code that had them all, so it has them without
+ * asking: their `patched()` calls come after local activities' results now,
+ * where they could not be replayed (see LOCAL_STEPS). Runs from before
+ * LOCAL_STEPS ask as they always did. A change made after it is asked where
+ * no local activity's result comes just before, e.g. as the run starts.
+ */
+const CHANGES_BEFORE_LOCAL_STEPS: ReadonlySet<string> = new Set([
+  'refuse-reserved-inputs',
+  'resolve-integration-locally',
+  'incident-change-access',
+  'resolve-action-item-owner',
+  'apply-pending-before-resolve',
+  'open-action-items-on-resolve',
+  'postmortem-names',
+  'channel-done-when-invites-fail',
+]);
+
 export async function incident(input: IncidentInput): Promise<IncidentState> {
   const run = new IncidentRun(input);
   setHandler(incidentStateQuery, () => run.state);
@@ -91,6 +123,10 @@ class IncidentRun {
   private resolveRequest: ResolveRequest | undefined;
   /** What happened last, for `Wait For: update`. */
   private lastEvent: 'update' | 'resolved' | undefined;
+  /** Whether a step's local Slack call may repeat one a lost workflow task made (./local-steps.ts). */
+  private readonly lostTasks = new LostTaskWatch();
+  /** Runbook Slack steps run as local activities (LOCAL_STEPS): decided as the run starts, before any activity. */
+  private readonly localSteps = patched(LOCAL_STEPS);
 
   constructor(private readonly input: IncidentInput) {
     const carried = input.carried;
@@ -188,7 +224,7 @@ class IncidentRun {
     }
     if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
     // A responder group, or someone the incident added: being in a public channel is not enough (SECURITY.md).
-    if (patched('incident-change-access')) {
+    if (this.has('incident-change-access')) {
       const incidentId = this.state.incident.id ?? this.state.workflowId;
       const access = await slack.mayChangeIncident({ user: click.user.id, verb: 'close action items of', incident: audienceOf(incidentId, this.state) });
       if (!access.ok) {
@@ -218,7 +254,7 @@ class IncidentRun {
     const owner = input.owner?.trim() || undefined;
     let ownerId: string | undefined;
     let ownerProblem: string | undefined;
-    if (owner && patched('resolve-action-item-owner')) {
+    if (owner && this.has('resolve-action-item-owner')) {
       const found = await slack.resolveOwner({ integration: this.state.integration, owner }).catch((err) => {
         if (isCancellation(err)) throw err;
         return { ok: false as const, why: `Owner "${owner}" could not be looked up: ${failureMessage(err)}` };
@@ -310,7 +346,7 @@ class IncidentRun {
     const { runbook } = this.input;
     // Inputs the engine sets (the channel) are refused at every entry; a run started some other way fails here, before any effect.
     const reserved = reservedInputsIn(runbook, Object.keys(this.input.incident));
-    if (reserved.length && patched('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
+    if (reserved.length && this.has('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
       { key: SA.status, value: 'open' },
@@ -323,7 +359,7 @@ class IncidentRun {
     // activity saves a task-queue round trip before the first step. Incidents that began before
     // this change recorded a regular activity here and replay down the old path.
     const where = { project: runbook.project, connector: runbook.connector };
-    this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
+    this.state.integration = this.has('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
     this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy, this.input.caller);
     if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.addMembers([this.input.openedBy]);
     await this.runSection(runbook.steps, 'open', 'open');
@@ -339,11 +375,11 @@ class IncidentRun {
     const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
     const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined;
     if (interval === undefined) {
-      await condition(news);
+      await this.lostTasks.idle(() => condition(news));
       return true;
     }
     const timeout = Math.max(1, interval - quietFor);
-    return await condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` });
+    return await this.lostTasks.idle(() => condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` }));
   }
 
   /** Severity changes first (they set the cadence), then every queued update. */
@@ -423,7 +459,7 @@ class IncidentRun {
   private async resolve(request: ResolveRequest): Promise<IncidentState> {
     // Updates and severity changes that came with the resolve still count.
     if (this.pendingSeverity.length || this.pendingUpdates.length) {
-      if (patched('apply-pending-before-resolve')) await this.drainPending();
+      if (this.has('apply-pending-before-resolve')) await this.drainPending();
     }
     const state = this.state;
     state.status = 'resolving';
@@ -433,7 +469,7 @@ class IncidentRun {
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();
-    if (patched('open-action-items-on-resolve')) await this.markOpenItemsResolved();
+    if (this.has('open-action-items-on-resolve')) await this.markOpenItemsResolved();
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
       `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
@@ -470,6 +506,7 @@ class IncidentRun {
    * the runbook goes on: the incident must keep taking updates and resolve.
    */
   private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
+    this.lostTasks.passing();
     try {
       if (step.when && !evaluateWhen(step.when, this.context(values))) {
         this.note('step_skipped', `${this.stepTitle(step, values)}: skipped (When ${step.when})`);
@@ -523,10 +560,11 @@ class IncidentRun {
       mrkdwn,
       channel: (t) => this.channelRef(render(t)),
       blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }),
-      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
-      slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook; they run
+      // locally where that is safe (LOCAL_STEPS), and as regular activities in runs from before it.
+      slack: this.localSteps ? stepSlack(`${step.key}: ${verb}`, this.lostTasks) : proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
-      patched: (id) => patched(id),
+      patched: (id) => this.has(id),
       isCancellation: (err) => isCancellation(err),
       failureMessage,
       channelLink: (id) => channelLink(id),
@@ -599,6 +637,11 @@ class IncidentRun {
 
   // ---- helpers ----
 
+  /** Temporal's `patched()`, with the changes LOCAL_STEPS implies answered without asking. */
+  private has(change: string): boolean {
+    return (this.localSteps && CHANGES_BEFORE_LOCAL_STEPS.has(change)) || patched(change);
+  }
+
   /**
    * Looks up the names of the people the incident names and has no name for
    * yet, so its postmortem read outside Slack (the CLI, the API) says
@@ -608,7 +651,7 @@ class IncidentRun {
   private async learnNames(): Promise<void> {
     const people = (this.state.people ??= {});
     const unnamed = peopleIn(this.state).filter((id) => !(id in people) && !this.unnamed.has(id));
-    if (!unnamed.length || !this.state.integration || !patched('postmortem-names')) return;
+    if (!unnamed.length || !this.state.integration || !this.has('postmortem-names')) return;
     try {
       const found = await directory.namesOf({ integration: this.state.integration, ids: unnamed });
       for (const id of unnamed) {

@@ -25,3 +25,14 @@ export const LOCAL_SLACK_OPTIONS = {
   retry: SLACK_OPTIONS.retry,
   localRetryThreshold: '3 seconds',
 } as const;
+
+/**
+ * The posts of consecutive runbook steps made by one local activity (up to
+ * 10: core/runbook/steps/post-together.ts). A post that a retry may mend
+ * stops it, and the rest are made one by one with LOCAL_SLACK_OPTIONS; so it
+ * is not retried on a failure of its own, only given the time of its posts.
+ */
+export const LOCAL_POSTS_OPTIONS = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+} as const;

@@ -7,8 +7,8 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { PostMessageInput } from '../../activities/slack/messages';
-import { LOCAL_SLACK_OPTIONS, SLACK_OPTIONS } from '../activity-options';
+import type { PostMessageInput, PostMessagesResult } from '../../activities/slack/messages';
+import { LOCAL_POSTS_OPTIONS, LOCAL_SLACK_OPTIONS, SLACK_OPTIONS } from '../activity-options';
 
 /**
  * The Slack calls of runbook steps that may run as local activities. Each
@@ -105,9 +105,10 @@ export class LostTaskWatch {
  * local activity runs out of its time (LOCAL_SLACK_OPTIONS: a long
  * Retry-After, Slack slow), the same call as a regular activity, which looks
  * for the post the local attempts may have made. A refusal (non-retryable) is
- * final either way.
+ * final either way. `mayHaveRun`: this step's post may have been made already
+ * (posts made together that stopped at it), so it looks first.
  */
-export function stepSlack(summary: string, watch: LostTaskWatch): Activities {
+export function stepSlack(summary: string, watch: LostTaskWatch, options: { mayHaveRun?: boolean } = {}): Activities {
   const regular = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary });
   const local = proxyLocalActivities<Activities>({ ...LOCAL_SLACK_OPTIONS, summary });
   return new Proxy(regular, {
@@ -116,7 +117,7 @@ export function stepSlack(summary: string, watch: LostTaskWatch): Activities {
       const key = name as keyof Activities;
       return async (input: Record<string, unknown>) => {
         const startedAt = Date.now();
-        const mayHaveRun = watch.mayHaveRun;
+        const mayHaveRun = watch.mayHaveRun || options.mayHaveRun === true;
         const posting = key === 'postMessage';
         const lookFirst = (since: number): Partial<PostMessageInput> => (posting ? { mayHaveRun: true, lookBackFrom: since } : {});
         try {
@@ -129,4 +130,20 @@ export function stepSlack(summary: string, watch: LostTaskWatch): Activities {
       };
     },
   });
+}
+
+/**
+ * The posts of consecutive steps (core/runbook/steps/post-together.ts), made
+ * in order by one local activity. Undefined when that activity failed as a
+ * whole (out of its time): any of the posts may have been made.
+ */
+export async function postTogether(summary: string, watch: LostTaskWatch, posts: PostMessageInput[]): Promise<PostMessagesResult | undefined> {
+  const local = proxyLocalActivities<Activities>({ ...LOCAL_POSTS_OPTIONS, summary });
+  const lookFirst = watch.mayHaveRun ? { mayHaveRun: true, lookBackFrom: watch.lostSince } : {};
+  try {
+    return await local.postMessages({ posts: posts.map((p) => ({ ...p, ...lookFirst })) });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return undefined;
+  }
 }

@@ -33,7 +33,7 @@ import { evaluateWhen } from '../../core/runbook/condition';
 import { formatDuration } from '../../core/runbook/duration';
 import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../core/runbook/types';
 import { kindOf } from '../../core/runbook/steps/registry';
-import type { StepRuntime } from '../../core/runbook/steps/kind';
+import type { StepResult, StepRuntime } from '../../core/runbook/steps/kind';
 import { SA } from '../search-attributes';
 import { SLACK_OPTIONS } from '../activity-options';
 import { failureMessage } from '../../core/failure';
@@ -48,7 +48,8 @@ import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } f
 import { audienceOf } from '../../core/incident/audience';
 import { describeStep } from '../../core/runbook/describe';
 import { reservedInputsIn, reservedInputsProblem } from '../../core/runbook/reserved-inputs';
-import { LostTaskWatch, stepSlack } from './local-steps';
+import { LostTaskWatch, postTogether, stepSlack } from './local-steps';
+import { postsTogether } from '../../core/runbook/steps/post-together';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -491,7 +492,15 @@ class IncidentRun {
   // ---- the interpreter ----
 
   private async runSection(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues = {}): Promise<void> {
-    for (const step of steps) {
+    for (let i = 0; i < steps.length; ) {
+      // Consecutive posts are made together where they can be (LOCAL_STEPS); a post never stops a section.
+      const together = this.localSteps ? postsTogether(steps, i) : [];
+      if (together.length) {
+        await this.runPosts(together, section, pass, values);
+        i += together.length;
+        continue;
+      }
+      const step = steps[i++];
       if (!(await this.runStep(step, section, pass, values))) {
         this.note('step', `Stopped the remaining ${section === 'open' ? 'opening' : section === 'update' ? 'update' : 'resolution'} steps after ${this.stepTitle(step, values)}`);
         return;
@@ -504,8 +513,9 @@ class IncidentRun {
    * approval). A step that fails (Slack refused it after Temporal's retries,
    * or a value its templates need is missing) is recorded in the timeline and
    * the runbook goes on: the incident must keep taking updates and resolve.
+   * `mayHaveRun`: its post may have been made already (see runPosts).
    */
-  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
+  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues, mayHaveRun = false): Promise<boolean> {
     this.lostTasks.passing();
     try {
       if (step.when && !evaluateWhen(step.when, this.context(values))) {
@@ -513,14 +523,71 @@ class IncidentRun {
         return true;
       }
       const kind = kindOf(step);
-      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values));
-      if (step.id) this.state.steps[step.id] = result.outputs;
-      this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
-      return !result.stop;
+      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values, mayHaveRun));
+      return this.stepDone(step, values, result);
     } catch (err) {
       if (isCancellation(err)) throw err;
-      this.note('error', `${this.stepTitle(step, values)}: failed: ${failureMessage(err)}`);
+      this.stepFailed(step, values, failureMessage(err));
       return true;
+    }
+  }
+
+  private stepDone(step: RunbookStep, values: SectionValues, result: StepResult): boolean {
+    if (step.id) this.state.steps[step.id] = result.outputs;
+    this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
+    return !result.stop;
+  }
+
+  private stepFailed(step: RunbookStep, values: SectionValues, why: string): void {
+    this.note('error', `${this.stepTitle(step, values)}: failed: ${why}`);
+  }
+
+  /**
+   * Steps whose whole effect is one post, none using another's outputs
+   * (core/runbook/steps/post-together.ts): each is rendered first, then one
+   * local activity makes the posts in order, and each step is recorded as if
+   * it had run alone. A post Slack refuses fails its step only. A post that a
+   * retry may mend stops the activity: after the wait Slack asked for, it
+   * and the rest run one by one, it looking first for itself.
+   */
+  private async runPosts(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues): Promise<void> {
+    this.lostTasks.passing();
+    const planned = steps.map((step) => {
+      const kind = kindOf(step);
+      const rt = this.runtimeFor(step, kind.verb, section, pass, values);
+      try {
+        return { step, post: kind.post!, rt, input: kind.post!.input(step, rt) };
+      } catch (err) {
+        return { step, post: kind.post!, rt, error: failureMessage(err) };
+      }
+    });
+    const posts = planned.flatMap((p) => (p.input ? [p.input] : []));
+    const summary = `${steps[0].key}…${steps[steps.length - 1].key}: posting ${posts.length} messages`;
+    const result = posts.length ? await postTogether(summary, this.lostTasks, posts) : { done: [] };
+    let next = 0;
+    for (const [n, p] of planned.entries()) {
+      if (p.error !== undefined) {
+        this.stepFailed(p.step, values, p.error);
+        continue;
+      }
+      const outcome = result?.done[next++];
+      if (outcome && 'posted' in outcome) {
+        try {
+          this.stepDone(p.step, values, p.post.done(p.step, p.rt, outcome.posted));
+        } catch (err) {
+          this.stepFailed(p.step, values, failureMessage(err));
+        }
+        continue;
+      }
+      if (outcome) {
+        this.stepFailed(p.step, values, outcome.refused);
+        continue;
+      }
+      // Not done together: this post and the ones after it, one by one. This one may have been posted when
+      // Slack did not answer it (and any of them, when the activity failed as a whole).
+      if (result?.stopped?.retryAfterMs) await sleep(result.stopped.retryAfterMs, { summary: `${p.step.key}: Slack asked to wait` });
+      for (const [k, rest] of planned.slice(n).entries()) await this.runStep(rest.step, section, pass, values, !result || (k === 0 && result.stopped?.mayHavePosted === true));
+      return;
     }
   }
 
@@ -541,7 +608,7 @@ class IncidentRun {
   }
 
   /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
-  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues): StepRuntime {
+  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues, mayHaveRun = false): StepRuntime {
     const render = (t: string) => renderTemplate(t, this.context(values));
     /** For Slack message text and mrkdwn blocks: the runbook's markup, with every value escaped. */
     const mrkdwn = (t: string) => renderTemplate(t, this.context(values), { value: asMrkdwnValue });
@@ -562,7 +629,7 @@ class IncidentRun {
       blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }),
       // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook; they run
       // locally where that is safe (LOCAL_STEPS), and as regular activities in runs from before it.
-      slack: this.localSteps ? stepSlack(`${step.key}: ${verb}`, this.lostTasks) : proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      slack: this.localSteps ? stepSlack(`${step.key}: ${verb}`, this.lostTasks, { mayHaveRun }) : proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
       patched: (id) => this.has(id),
       isCancellation: (err) => isCancellation(err),

@@ -46,6 +46,7 @@ import { machineInfo } from './machine';
 import { alternate, pooled, spread, type Round } from './rounds';
 import type { WorkerReport, WorkerProcessConfig } from './worker-process';
 import { fmtBytes, fmtMs, fmtRatio, summarize, textTable, type Row, type Summary } from './stats';
+import { addLocalSteps, describeLocalSteps, noLocalSteps } from './step-gaps';
 
 
 // ---------------------------------------------------------------- options
@@ -580,6 +581,9 @@ async function figureRunbook(c: Ctx): Promise<void> {
   const part = (xs: Array<Awaited<ReturnType<typeof historyBreakdown>>>) =>
     `activities run ${fmtMs(med(xs.map((x) => x.activityRun)))} in all (${xs[0]?.activities ?? 0} activities), wait in the task queue ${fmtMs(med(xs.map((x) => x.activityQueue)))}, workflow tasks ${fmtMs(med(xs.map((x) => x.workflowTasks)))}`;
   c.notes.push(`Runbook breakdown from the histories (median per run): incident: ${part(ib)}; bare: ${part(bb)}.`);
+  const local = noLocalSteps();
+  for (const id of incidentIds.slice(2)) addLocalSteps(await s.client.workflow.getHandle(id).fetchHistory(), local);
+  if (local.perStep.length) c.notes.push(`The incident's local steps (docs/ARCHITECTURE.md, "The path of a runbook step"), from its histories: ${describeLocalSteps(local)}.`);
   await settle(s.prodWorker);
 }
 
@@ -812,6 +816,7 @@ async function main() {
   const seconds = (Date.now() - started) / 1000;
   const loadavg = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`\n${textTable(c.rows)}\n`);
+  for (const note of c.notes) console.log(`- ${note}`);
   console.log(`${o.quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s; load average at the end ${loadavg}`);
   if (!o.write) return;
   appendResults({

@@ -41,7 +41,7 @@ import { nowMs } from './http-load';
 import { appendResults, APPROVER_GROUPS, ONE_CLICKER_BURST, arg, BARE_QUEUE, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
 import { pooled, spread, type Round } from './rounds';
 import { fmtMs, fmtRatio, textTable, type Row } from './stats';
-import { addStepGaps, describeStepGaps, noGaps, type StepGaps } from './step-gaps';
+import { addLocalSteps, addStepGaps, describeLocalSteps, describeStepGaps, noGaps, noLocalSteps, type LocalSteps, type StepGaps } from './step-gaps';
 
 const ROUNDS = Number(arg('rounds') ?? 4);
 const SAMPLES = Number(arg('samples') ?? 6);
@@ -221,9 +221,12 @@ async function runbook(t: Target): Promise<number> {
   // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
   await handle.signal(incidentResolveSignal, { summary: 'bench' });
   await handle.result();
+  // Where the runbook's time went, from the history.
+  addLocalSteps(await handle.fetchHistory(), (localSteps[t.name] ??= noLocalSteps()));
   return elapsed;
 }
 
+const localSteps: Record<string, LocalSteps> = {};
 const gaps: Record<string, StepGaps> = {};
 
 async function tenNoops(t: Target): Promise<number> {
@@ -337,7 +340,9 @@ async function main(): Promise<void> {
     }
   }
   const gapLines = targets.map((t) => `${t.label}: ${describeStepGaps(gaps[t.name] ?? noGaps())}`);
+  const runbookLines = targets.filter((t) => localSteps[t.name]).map((t) => `${t.label}: ${describeLocalSteps(localSteps[t.name]!)}`);
   process.stdout.write(`${textTable(rows)}\n\nGap between consecutive no-op activities (history): ${gapLines.join('; ')}\n`);
+  if (runbookLines.length) process.stdout.write(`10-step runbook (history): ${runbookLines.join('; ')}\n`);
   if (!process.argv.includes('--no-write')) {
     appendResults({
       title: 'topology run (bench/topology.ts)',
@@ -347,6 +352,11 @@ async function main(): Promise<void> {
       notes: [
         ...(PAIRS.some((p) => p.figure === '10-step runbook') ? [] : ['(the 10-step runbook was not measured in this run: no gaps between steps below)']),
         `Between steps, from the histories of the 10-activity baselines (gap: one no-op activity completed → the next started; dispatch: completed → workflow task started on the worker; then the workflow task; then the next activity's start): ${gapLines.join('; ')}.`,
+        ...(runbookLines.length
+          ? [
+              `The 10-step runbook, from its histories (dispatch: started → first workflow task started on the worker; workflow start-up: → the first local activity scheduled; per local step: from one local activity's schedule to the next, i.e. the Slack call and the workflow's code for the next step): ${runbookLines.join('; ')}.`,
+            ]
+          : []),
         'Per-round p50 ratio: the lowest and highest figure/baseline ratio of the p50s of single rounds; each round measures figure and baseline alternately, sample by sample.',
       ],
     });

@@ -3,8 +3,9 @@
  * metadata: each post carries its workflow's idempotency key, and a retry
  * first looks for a message carrying that key before posting again.
  */
-import { activityInfo, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import type { KnownBlock, Block, MessageMetadata } from '@slack/web-api';
 import { refusal, slackFailure } from '../../src/slack/errors';
 import { openResponseUrl, postToResponseUrl, ResponseUrlRefused } from '../../src/slack/response-url';
@@ -36,6 +37,15 @@ export interface PostMessageInput {
   metadata?: Record<string, string | number | boolean>;
   /** Also ask Slack for the message's permalink (chat.getPermalink), for people to open it from elsewhere. */
   permalink?: boolean;
+  /**
+   * Set by the workflow when this post may have been made already without
+   * its attempt number saying so: a local activity run again after a lost
+   * workflow task, or a regular activity after local attempts
+   * (docs/ARCHITECTURE.md, "The path of a runbook step"). It looks first.
+   */
+  mayHaveRun?: boolean;
+  /** With `mayHaveRun`: epoch ms from which an earlier post may be (the look goes back 5 minutes more). */
+  lookBackFrom?: number;
 }
 
 export interface PostedMessage {
@@ -45,6 +55,23 @@ export interface PostedMessage {
   existing?: boolean;
   /** With `permalink: true`, when Slack gave one. */
   permalink?: string;
+}
+
+export interface PostMessagesInput {
+  posts: PostMessageInput[];
+}
+
+export interface PostMessagesResult {
+  /** One per post made or refused (Slack's explanation), in order. */
+  done: Array<{ posted: PostedMessage } | { refused: string }>;
+  /** A post a retry may mend (a 429, Slack unavailable or not answering): it and the ones after it are not done. */
+  stopped?: {
+    message: string;
+    /** Slack may have applied it (no answer, a 5xx), though it failed. */
+    mayHavePosted: boolean;
+    /** How long Slack asked to wait (a 429's Retry-After). */
+    retryAfterMs?: number;
+  };
 }
 
 export interface UpdateMessageInput {
@@ -92,9 +119,10 @@ function markerFor(key: string): string {
   return `${info.workflowExecution?.workflowId ?? info.activityId}/${key}`;
 }
 
-async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string): Promise<string | undefined> {
-  // Look back from a little before this activity was first scheduled.
-  const oldest = String(Math.floor(activityInfo().scheduledTimestampMs / 1000) - 300);
+async function findPosted(slack: SlackContext, integration: Integration, channel: { id: string; name: string }, marker: string, threadTs?: string, lookBackFrom?: number): Promise<string | undefined> {
+  // Look back from a little before this activity was first scheduled, or before the workflow says an earlier attempt may have run.
+  const from = Math.min(activityInfo().scheduledTimestampMs, lookBackFrom ?? Infinity);
+  const oldest = String(Math.floor(from / 1000) - 300);
   const res = threadTs
     ? await slack.readChannel(integration, channel, 'conversations.replies', 'checking for an earlier post', (c) =>
         c.conversations.replies({ channel: channel.id, ts: threadTs, include_all_metadata: true, oldest, limit: 200 }),
@@ -135,51 +163,86 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
     void tail.then(() => inFlight.get(key) === tail && inFlight.delete(key));
     return result;
   };
-  return {
-    async postMessage(input: PostMessageInput): Promise<PostedMessage> {
-      const integration = await slack.integration(input.integration);
-      return slack.inChannel(integration, input.channel, 'post', async (channel) => {
-        const marker = markerFor(input.idempotencyKey);
-        const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
-          if (!input.permalink) return posted;
-          // The message is posted: a link Slack will not give (or not soon) is no reason to fail, or hold up, the post.
-          let timer: NodeJS.Timeout | undefined;
-          try {
-            const res = await Promise.race([
-              slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts })),
-              new Promise<never>((_, reject) => {
-                timer = setTimeout(() => reject(new Error('no answer within 3 s')), PERMALINK_WAIT_MS);
-              }),
-            ]);
-            return res.permalink ? { ...posted, permalink: res.permalink } : posted;
-          } catch (err) {
-            log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
-            return posted;
-          } finally {
-            clearTimeout(timer);
-          }
-        };
-        if (activityInfo().attempt > 1) {
-          const ts = await findPosted(slack, integration, channel, marker, input.threadTs);
-          if (ts) return withLink({ channel: channel.id, ts, existing: true });
+  /** One post (postMessage, and each of postMessages). */
+  const post = async (input: PostMessageInput): Promise<PostedMessage> => {
+    const integration = await slack.integration(input.integration);
+    return slack.inChannel(integration, input.channel, 'post', async (channel) => {
+      const marker = markerFor(input.idempotencyKey);
+      const withLink = async (posted: PostedMessage): Promise<PostedMessage> => {
+        if (!input.permalink) return posted;
+        // The message is posted: a link Slack will not give (or not soon) is no reason to fail, or hold up, the post.
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const res = await Promise.race([
+            slack.call(integration, 'chat.getPermalink', 'linking to the message', (c) => c.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts })),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('no answer within 3 s')), PERMALINK_WAIT_MS);
+            }),
+          ]);
+          return res.permalink ? { ...posted, permalink: res.permalink } : posted;
+        } catch (err) {
+          log.warn('no permalink for the message', { channel: posted.channel, ts: posted.ts, error: (err as Error).message });
+          return posted;
+        } finally {
+          clearTimeout(timer);
         }
-        const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
-        const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
-          c.chat.postMessage({
-            channel: channel.id,
-            // The SDK's types want text-or-blocks; we always send text as the fallback.
-            text: input.text,
-            blocks: input.blocks,
-            thread_ts: input.threadTs,
-            reply_broadcast: input.replyBroadcast,
-            metadata,
-            username: integration.bot?.username,
-            icon_emoji: integration.bot?.iconEmoji,
-            icon_url: integration.bot?.iconUrl,
-          } as Parameters<typeof c.chat.postMessage>[0]),
-        );
-        return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
-      });
+      };
+      // A first attempt looks only when the workflow says it may have run before: a local activity run
+      // again after a lost workflow task starts again at attempt 1. Otherwise posting costs one call.
+      if (activityInfo().attempt > 1 || input.mayHaveRun) {
+        const ts = await findPosted(slack, integration, channel, marker, input.threadTs, input.lookBackFrom);
+        if (ts) return withLink({ channel: channel.id, ts, existing: true });
+      }
+      const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
+      const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
+        c.chat.postMessage({
+          channel: channel.id,
+          // The SDK's types want text-or-blocks; we always send text as the fallback.
+          text: input.text,
+          blocks: input.blocks,
+          thread_ts: input.threadTs,
+          reply_broadcast: input.replyBroadcast,
+          metadata,
+          username: integration.bot?.username,
+          icon_emoji: integration.bot?.iconEmoji,
+          icon_url: integration.bot?.iconUrl,
+        } as Parameters<typeof c.chat.postMessage>[0]),
+      );
+      return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
+    });
+  };
+
+  return {
+    postMessage: post,
+
+    /**
+     * Posts several messages in order, one after the other: the posts of
+     * consecutive runbook steps, in one local activity (docs/ARCHITECTURE.md,
+     * "The path of a runbook step"). A post Slack refuses is answered as
+     * refused and the next one is made; one that a retry may mend (a 429,
+     * Slack unavailable or not answering) stops the batch there, and the
+     * workflow makes it and the rest one by one, telling the first that it
+     * may have been posted.
+     */
+    async postMessages(input: PostMessagesInput): Promise<PostMessagesResult> {
+      const done: PostMessagesResult['done'] = [];
+      for (const one of input.posts) {
+        // Out of its time, the workflow makes the rest one by one: none of them may be posted from here after that.
+        if (cancellationSignal().aborted) return { done, stopped: { message: 'the posts made together ran out of their time', mayHavePosted: false } };
+        try {
+          done.push({ posted: await post(one) });
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.nonRetryable) {
+            done.push({ refused: err.message });
+            continue;
+          }
+          const retryAfterMs = err instanceof ApplicationFailure ? msOptionalToNumber(err.nextRetryDelay ?? undefined) : undefined;
+          // Slack turns a rate-limited call away before applying it; after anything else it may have posted.
+          const mayHavePosted = !(err instanceof ApplicationFailure && err.type === 'SlackRateLimited');
+          return { done, stopped: { message: (err as Error).message, mayHavePosted, ...(retryAfterMs ? { retryAfterMs } : {}) } };
+        }
+      }
+      return { done };
     },
 
     /**

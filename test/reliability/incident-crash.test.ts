@@ -84,6 +84,110 @@ test('the worker is killed during a Wait and restarted: the run finishes with ev
   expect(sandbox.replies(channel.id, state.threadTs!).map((m) => m.text)).toEqual([':memo: *Update 1*: The worker came back']);
 });
 
+/**
+ * A kill inside a workflow task whose local activities posted: the task is lost, the post is in Slack
+ * and not in the history, and the task runs again on the restarted worker (a local activity run again
+ * starts at attempt 1). `lastPost` is the post after which the kill lands; `completedBefore`, how many
+ * workflow tasks had completed by then.
+ */
+test.each([
+  { task: 'the first workflow task', lastPost: '🚨 SEV1 incident detected in checkout', completedBefore: 0, posted: ['🚨 SEV1 incident detected in checkout'] },
+  {
+    task: 'a workflow task after the Wait',
+    lastPost: 'Responders: the first assessment is due',
+    completedBefore: 1,
+    posted: ['🚨 SEV1 incident detected in checkout', 'Responders: the first assessment is due'],
+  },
+])('the worker is killed in $task, after a post and before its answer: the task runs again, every Slack effect once', async ({ lastPost, completedBefore, posted }) => {
+  const { sandbox } = slack;
+  const taskQueue = uniqueTaskQueue('crash-in-task');
+  const id = uniqueIncidentId('INTASK');
+  const name = `incident-${id.toLowerCase()}`;
+  let worker = await startWorkerProcess({ taskQueue, sandbox });
+  // Slack applies each call at once and answers 300 ms later: the kill lands after the post is
+  // made and before the workflow task that made it (as a local activity) can complete.
+  sandbox.setLatency(300);
+  const handle = await openIncident(client, runbook, values(id), taskQueue).catch((err: unknown) => {
+    sandbox.setLatency(0);
+    throw err;
+  });
+  try {
+    await eventually(
+      `"${lastPost}" in Slack`,
+      () => {
+        const ch = sandbox.channelByName(name);
+        return !!ch && sandbox.messages(ch.id).some((m) => m.text === lastPost);
+      },
+      30_000,
+      5,
+    );
+    await killWorker(worker);
+  } finally {
+    sandbox.setLatency(0);
+  }
+  // The post is in Slack and not in the run's history: the task that made it never completed.
+  const atKill = (await handle.fetchHistory()).events ?? [];
+  expect(atKill.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(completedBefore);
+  const channel = sandbox.channelByName(name)!;
+  expect(sandbox.messages(channel.id).map((m) => m.text)).toEqual(posted);
+  const readsBefore = sandbox.calls('conversations.history').filter((c) => c.args.channel === channel.id).length;
+
+  worker = await startWorkerProcess({ taskQueue, sandbox });
+  const state = await eventually(
+    'the runbook to finish on the restarted worker',
+    async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    },
+    60_000,
+  );
+  expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+  await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+  expect((await handle.result()).status).toBe('resolved');
+  await killWorker(worker);
+
+  expectEachEffectOnce(sandbox, id);
+  // The lost task timed out and ran again; its post found the one already made, by reading the channel.
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
+  expect(sandbox.calls('conversations.history').filter((c) => c.args.channel === channel.id).length).toBeGreaterThan(readsBefore);
+});
+
+test('the worker is killed while the incident resolves, after the resolve steps posted: they run again, every Slack effect once', async () => {
+  const { sandbox } = slack;
+  const taskQueue = uniqueTaskQueue('crash-resolving');
+  const id = uniqueIncidentId('RESOLVING');
+  let worker = await startWorkerProcess({ taskQueue, sandbox });
+  const handle = await openIncident(client, runbook, values(id), taskQueue);
+  const opened = await eventually('the incident to open', async () => {
+    const s = await handle.query(incidentStateQuery);
+    return s.status === 'open' && s;
+  }, 45_000);
+  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+  await eventually('the update in the thread', () => sandbox.replies(opened.threadChannel!, opened.threadTs!).length > 0);
+  const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
+
+  // The run is idle, waiting for news; the resolve wakes it in a new workflow task, whose post is made
+  // and whose answer comes 300 ms later: the kill lands in between.
+  sandbox.setLatency(300);
+  try {
+    await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+    await eventually('the resolve post in Slack', () => sandbox.messages(channel.id).some((m) => m.text === `Incident ${id} resolved`), 30_000, 5);
+    await killWorker(worker);
+  } finally {
+    sandbox.setLatency(0);
+  }
+  expect(channel.archived).toBe(false);
+  const readsBefore = sandbox.calls('conversations.history').filter((c) => c.args.channel === channel.id).length;
+
+  worker = await startWorkerProcess({ taskQueue, sandbox });
+  expect((await handle.result()).status).toBe('resolved');
+  await killWorker(worker);
+  expectEachEffectOnce(sandbox, id);
+  expect(sandbox.calls('conversations.history').filter((c) => c.args.channel === channel.id).length).toBeGreaterThan(readsBefore);
+});
+
 test('Slack applies the call but the response is lost: the retries find the channel and the posts, no duplicates', async () => {
   const { sandbox } = slack;
   const id = uniqueIncidentId('LOST');

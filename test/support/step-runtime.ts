@@ -71,6 +71,8 @@ export interface FakeRun {
   slack: RecordedCall[];
   /** The incident record after the step (Create Channel sets the channel on it). */
   incident: Record<string, string>;
+  /** The runtime the step ran with (to run a kind's `post` with it again). */
+  runtime: StepRuntime<keyof StepActivities>;
 }
 
 /** Reads `source` as a runbook file's step (key `open/1`, or `<section>/<Id>`), and runs it through a fake runtime. */
@@ -149,5 +151,5 @@ export async function runStep(source: Record<string, unknown> & { Operation: str
   };
 
   const result = await kind.run(step, rt);
-  return { step, result, calls, slack: calls.filter((c) => c.call.startsWith('slack.')), incident };
+  return { step, result, calls, slack: calls.filter((c) => c.call.startsWith('slack.')), incident, runtime: rt };
 }

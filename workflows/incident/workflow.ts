@@ -33,7 +33,7 @@ import { evaluateWhen } from '../../core/runbook/condition';
 import { formatDuration } from '../../core/runbook/duration';
 import { reminderIntervalFor, type IncidentEvent, type RunbookSection, type RunbookStep } from '../../core/runbook/types';
 import { kindOf } from '../../core/runbook/steps/registry';
-import type { StepRuntime } from '../../core/runbook/steps/kind';
+import type { StepResult, StepRuntime } from '../../core/runbook/steps/kind';
 import { SA } from '../search-attributes';
 import { SLACK_OPTIONS } from '../activity-options';
 import { failureMessage } from '../../core/failure';
@@ -49,6 +49,8 @@ import { channelLink, escapeMrkdwn as esc, mrkdwnValue, USER_ID, userMention } f
 import { audienceOf } from '../../core/incident/audience';
 import { describeStep } from '../../core/runbook/describe';
 import { reservedInputsIn, reservedInputsProblem } from '../../core/runbook/reserved-inputs';
+import { LostTaskWatch, postTogether, stepSlack } from './local-steps';
+import { postsTogether } from '../../core/runbook/steps/post-together';
 
 /**
  * Template values that are Slack markup composed by this workflow from
@@ -73,6 +75,37 @@ const holds = proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: 'Telling 
 
 /** Past this many events the workflow continues as new, carrying its state. */
 const HISTORY_LIMIT = 8_000;
+
+/**
+ * The change that runs runbook Slack steps as local activities
+ * (./local-steps.ts). It is decided once, as the run starts: a `patched()`
+ * call made just after a local activity's result can be replayed in an
+ * earlier workflow task than it ran in (when a query came with the task, the
+ * SDK completes the task before handing the result over, and a replay hands
+ * it over at once), and then finds no marker there: the run could no longer
+ * be replayed. test/integration/incidents/local-steps.test.ts records such a
+ * history and replays it.
+ */
+const LOCAL_STEPS = 'runbook-steps-local';
+
+/**
+ * The changes made to this workflow before LOCAL_STEPS. A run that has
+ * LOCAL_STEPS was started by code that had them all, so it has them without
+ * asking: their `patched()` calls come after local activities' results now,
+ * where they could not be replayed (see LOCAL_STEPS). Runs from before
+ * LOCAL_STEPS ask as they always did. A change made after it is asked where
+ * no local activity's result comes just before, e.g. as the run starts.
+ */
+const CHANGES_BEFORE_LOCAL_STEPS: ReadonlySet<string> = new Set([
+  'refuse-reserved-inputs',
+  'resolve-integration-locally',
+  'incident-change-access',
+  'resolve-action-item-owner',
+  'apply-pending-before-resolve',
+  'open-action-items-on-resolve',
+  'postmortem-names',
+  'channel-done-when-invites-fail',
+]);
 
 export async function incident(input: IncidentInput): Promise<IncidentState> {
   const run = new IncidentRun(input);
@@ -106,6 +139,10 @@ class IncidentRun {
   /** Requests for exceptions to post in the incident's channel, and how many were posted. */
   private readonly deployPosts: string[] = [];
   private deployPostCount = 0;
+  /** Whether a step's local Slack call may repeat one a lost workflow task made (./local-steps.ts). */
+  private readonly lostTasks = new LostTaskWatch();
+  /** Runbook Slack steps run as local activities (LOCAL_STEPS): decided as the run starts, before any activity. */
+  private readonly localSteps = patched(LOCAL_STEPS);
 
   constructor(private readonly input: IncidentInput) {
     const carried = input.carried;
@@ -284,7 +321,7 @@ class IncidentRun {
     }
     if (item.status === 'done') return await tell(`Action item #${item.id} is already done.`);
     // A responder group, or someone the incident added: being in a public channel is not enough (SECURITY.md).
-    if (patched('incident-change-access')) {
+    if (this.has('incident-change-access')) {
       const incidentId = this.state.incident.id ?? this.state.workflowId;
       const access = await slack.mayChangeIncident({ user: click.user.id, verb: 'close action items of', incident: audienceOf(incidentId, this.state) });
       if (!access.ok) {
@@ -314,7 +351,7 @@ class IncidentRun {
     const owner = input.owner?.trim() || undefined;
     let ownerId: string | undefined;
     let ownerProblem: string | undefined;
-    if (owner && patched('resolve-action-item-owner')) {
+    if (owner && this.has('resolve-action-item-owner')) {
       const found = await slack.resolveOwner({ integration: this.state.integration, owner }).catch((err) => {
         if (isCancellation(err)) throw err;
         return { ok: false as const, why: `Owner "${owner}" could not be looked up: ${failureMessage(err)}` };
@@ -412,7 +449,7 @@ class IncidentRun {
     }
     // Inputs the engine sets (the channel) are refused at every entry; a run started some other way fails here, before any effect.
     const reserved = reservedInputsIn(runbook, Object.keys(this.input.incident));
-    if (reserved.length && patched('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
+    if (reserved.length && this.has('refuse-reserved-inputs')) throw ApplicationFailure.nonRetryable(reservedInputsProblem(reserved), 'ReservedInput');
     upsertSearchAttributes([
       { key: SA.kind, value: 'incident' },
       { key: SA.status, value: 'open' },
@@ -425,7 +462,7 @@ class IncidentRun {
     // activity saves a task-queue round trip before the first step. Incidents that began before
     // this change recorded a regular activity here and replay down the old path.
     const where = { project: runbook.project, connector: runbook.connector };
-    this.state.integration = patched('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
+    this.state.integration = this.has('resolve-integration-locally') ? await config.resolveIntegration(where) : await slack.resolveIntegration(where);
     this.note('opened', `Incident opened with runbook ${runbook.name}`, this.input.openedBy, this.input.caller);
     if (this.input.openedBy && USER_ID.test(this.input.openedBy)) this.addMembers([this.input.openedBy]);
     // Deploys are held from the start, before the runbook's first step: and again once its channel exists, to link it.
@@ -444,11 +481,11 @@ class IncidentRun {
     const quietFor = Date.now() - Math.max(this.state.lastUpdateAt, this.state.lastReminderAt ?? 0);
     const news = () => this.pendingUpdates.length > 0 || this.pendingSeverity.length > 0 || this.resolveRequest !== undefined || this.holdsDirty || this.deployPosts.length > 0;
     if (interval === undefined) {
-      await condition(news);
+      await this.lostTasks.idle(() => condition(news));
       return true;
     }
     const timeout = Math.max(1, interval - quietFor);
-    return await condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` });
+    return await this.lostTasks.idle(() => condition(news, timeout, { summary: `Waiting for an update (reminder in ${formatDuration(timeout)})` }));
   }
 
   /** Severity changes first (they set the cadence), then every queued update. */
@@ -533,7 +570,7 @@ class IncidentRun {
   private async resolve(request: ResolveRequest): Promise<IncidentState> {
     // Updates and severity changes that came with the resolve still count.
     if (this.pendingSeverity.length || this.pendingUpdates.length) {
-      if (patched('apply-pending-before-resolve')) await this.drainPending();
+      if (this.has('apply-pending-before-resolve')) await this.drainPending();
     }
     const state = this.state;
     state.status = 'resolving';
@@ -546,7 +583,7 @@ class IncidentRun {
     if (this.state.holdsOn) this.noteLifted();
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();
-    if (patched('open-action-items-on-resolve')) await this.markOpenItemsResolved();
+    if (this.has('open-action-items-on-resolve')) await this.markOpenItemsResolved();
     const duration = formatDuration(resolvedAt - state.openedAt);
     const summary = [
       `Incident ${esc(state.incident.id ?? '')} resolved after ${duration}${state.resolvedBy ? ` by ${userMention(state.resolvedBy)}` : ''}.`,
@@ -568,7 +605,15 @@ class IncidentRun {
   // ---- the interpreter ----
 
   private async runSection(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues = {}): Promise<void> {
-    for (const step of steps) {
+    for (let i = 0; i < steps.length; ) {
+      // Consecutive posts are made together where they can be (LOCAL_STEPS); a post never stops a section.
+      const together = this.localSteps ? postsTogether(steps, i) : [];
+      if (together.length) {
+        await this.runPosts(together, section, pass, values);
+        i += together.length;
+        continue;
+      }
+      const step = steps[i++];
       if (!(await this.runStep(step, section, pass, values))) {
         this.note('step', `Stopped the remaining ${section === 'open' ? 'opening' : section === 'update' ? 'update' : 'resolution'} steps after ${this.stepTitle(step, values)}`);
         return;
@@ -581,22 +626,81 @@ class IncidentRun {
    * approval). A step that fails (Slack refused it after Temporal's retries,
    * or a value its templates need is missing) is recorded in the timeline and
    * the runbook goes on: the incident must keep taking updates and resolve.
+   * `mayHaveRun`: its post may have been made already (see runPosts).
    */
-  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues): Promise<boolean> {
+  private async runStep(step: RunbookStep, section: RunbookSection, pass: string, values: SectionValues, mayHaveRun = false): Promise<boolean> {
+    this.lostTasks.passing();
     try {
       if (step.when && !evaluateWhen(step.when, this.context(values))) {
         this.note('step_skipped', `${this.stepTitle(step, values)}: skipped (When ${step.when})`);
         return true;
       }
       const kind = kindOf(step);
-      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values));
-      if (step.id) this.state.steps[step.id] = result.outputs;
-      this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
-      return !result.stop;
+      const result = await kind.run(step, this.runtimeFor(step, kind.verb, section, pass, values, mayHaveRun));
+      return this.stepDone(step, values, result);
     } catch (err) {
       if (isCancellation(err)) throw err;
-      this.note('error', `${this.stepTitle(step, values)}: failed: ${failureMessage(err)}`);
+      this.stepFailed(step, values, failureMessage(err));
       return true;
+    }
+  }
+
+  private stepDone(step: RunbookStep, values: SectionValues, result: StepResult): boolean {
+    if (step.id) this.state.steps[step.id] = result.outputs;
+    this.note('step', `${this.stepTitle(step, values)}: ${result.label ?? 'done'}`);
+    return !result.stop;
+  }
+
+  private stepFailed(step: RunbookStep, values: SectionValues, why: string): void {
+    this.note('error', `${this.stepTitle(step, values)}: failed: ${why}`);
+  }
+
+  /**
+   * Steps whose whole effect is one post, none using another's outputs
+   * (core/runbook/steps/post-together.ts): each is rendered first, then one
+   * local activity makes the posts in order, and each step is recorded as if
+   * it had run alone. A post Slack refuses fails its step only. A post that a
+   * retry may mend stops the activity: after the wait Slack asked for, it
+   * and the rest run one by one, it looking first for itself.
+   */
+  private async runPosts(steps: RunbookStep[], section: RunbookSection, pass: string, values: SectionValues): Promise<void> {
+    this.lostTasks.passing();
+    const planned = steps.map((step) => {
+      const kind = kindOf(step);
+      const rt = this.runtimeFor(step, kind.verb, section, pass, values);
+      try {
+        return { step, post: kind.post!, rt, input: kind.post!.input(step, rt) };
+      } catch (err) {
+        return { step, post: kind.post!, rt, error: failureMessage(err) };
+      }
+    });
+    const posts = planned.flatMap((p) => (p.input ? [p.input] : []));
+    const summary = `${steps[0].key}…${steps[steps.length - 1].key}: posting ${posts.length} messages`;
+    const result = posts.length ? await postTogether(summary, this.lostTasks, posts) : { done: [] };
+    let next = 0;
+    for (const [n, p] of planned.entries()) {
+      if (p.error !== undefined) {
+        this.stepFailed(p.step, values, p.error);
+        continue;
+      }
+      const outcome = result?.done[next++];
+      if (outcome && 'posted' in outcome) {
+        try {
+          this.stepDone(p.step, values, p.post.done(p.step, p.rt, outcome.posted));
+        } catch (err) {
+          this.stepFailed(p.step, values, failureMessage(err));
+        }
+        continue;
+      }
+      if (outcome) {
+        this.stepFailed(p.step, values, outcome.refused);
+        continue;
+      }
+      // Not done together: this post and the ones after it, one by one. This one may have been posted when
+      // Slack did not answer it (and any of them, when the activity failed as a whole).
+      if (result?.stopped?.retryAfterMs) await sleep(result.stopped.retryAfterMs, { summary: `${p.step.key}: Slack asked to wait` });
+      for (const [k, rest] of planned.slice(n).entries()) await this.runStep(rest.step, section, pass, values, !result || (k === 0 && result.stopped?.mayHavePosted === true));
+      return;
     }
   }
 
@@ -617,7 +721,7 @@ class IncidentRun {
   }
 
   /** What a step may use while it runs: this run's state, and Temporal's durable primitives. */
-  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues): StepRuntime {
+  private runtimeFor(step: RunbookStep, verb: string, section: RunbookSection, pass: string, values: SectionValues, mayHaveRun = false): StepRuntime {
     const render = (t: string) => renderTemplate(t, this.context(values));
     /** For Slack message text and mrkdwn blocks: the runbook's markup, with every value escaped. */
     const mrkdwn = (t: string) => renderTemplate(t, this.context(values), { value: asMrkdwnValue });
@@ -636,10 +740,11 @@ class IncidentRun {
       mrkdwn,
       channel: (t) => this.channelRef(render(t)),
       blocks: (blocks, message) => toBlockKit(blocks, mrkdwn, { renderPlain: render, message }),
-      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook.
-      slack: proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
+      // This step's Slack calls carry a summary, so the UI's timeline reads like the runbook; they run
+      // locally where that is safe (LOCAL_STEPS), and as regular activities in runs from before it.
+      slack: this.localSteps ? stepSlack(`${step.key}: ${verb}`, this.lostTasks, { mayHaveRun }) : proxyActivities<Activities>({ ...SLACK_OPTIONS, summary: `${step.key}: ${verb}` }),
       noteError: (text) => this.note('error', `${this.stepTitle(step, values)}: ${text}`),
-      patched: (id) => patched(id),
+      patched: (id) => this.has(id),
       isCancellation: (err) => isCancellation(err),
       failureMessage,
       channelLink: (id) => channelLink(id),
@@ -712,6 +817,11 @@ class IncidentRun {
 
   // ---- helpers ----
 
+  /** Temporal's `patched()`, with the changes LOCAL_STEPS implies answered without asking. */
+  private has(change: string): boolean {
+    return (this.localSteps && CHANGES_BEFORE_LOCAL_STEPS.has(change)) || patched(change);
+  }
+
   /**
    * Looks up the names of the people the incident names and has no name for
    * yet, so its postmortem read outside Slack (the CLI, the API) says
@@ -721,7 +831,7 @@ class IncidentRun {
   private async learnNames(): Promise<void> {
     const people = (this.state.people ??= {});
     const unnamed = peopleIn(this.state).filter((id) => !(id in people) && !this.unnamed.has(id));
-    if (!unnamed.length || !this.state.integration || !patched('postmortem-names')) return;
+    if (!unnamed.length || !this.state.integration || !this.has('postmortem-names')) return;
     try {
       const found = await directory.namesOf({ integration: this.state.integration, ids: unnamed });
       for (const id of unnamed) {

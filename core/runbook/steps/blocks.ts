@@ -5,7 +5,7 @@
  * core/incident/blocks.ts.
  */
 import type { MessageBlock } from '../types';
-import type { StepRuntime } from './kind';
+import type { PostInput, StepRuntime } from './kind';
 import type { SourceBlock } from './syntax';
 
 export function normalizeBlocks(blocks: SourceBlock[] | undefined): MessageBlock[] | undefined {
@@ -35,8 +35,8 @@ export function checkBlocks(blocks: SourceBlock[] | undefined, report: (field: s
 }
 
 /** Posts a step's message with its blocks, once per step (the step's idempotency key), tagged with the incident. */
-export function postStepMessage(rt: StepRuntime<'postMessage'>, step: { channel: string; text: string; blocks?: MessageBlock[] }, thread: { threadTs?: string; replyBroadcast?: boolean } = {}) {
-  return rt.slack.postMessage({
+export function postStepInput(rt: StepRuntime<'postMessage'>, step: { channel: string; text: string; blocks?: MessageBlock[] }, thread: { threadTs?: string; replyBroadcast?: boolean } = {}): PostInput {
+  return {
     integration: rt.integration,
     channel: rt.channel(step.channel),
     text: rt.mrkdwn(step.text),
@@ -44,5 +44,5 @@ export function postStepMessage(rt: StepRuntime<'postMessage'>, step: { channel:
     ...thread,
     idempotencyKey: rt.idempotencyKey,
     metadata: { incident: rt.incident.id ?? '' },
-  });
+  };
 }

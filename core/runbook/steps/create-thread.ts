@@ -1,7 +1,7 @@
 /** Create Thread: posts a thread's root message, optionally the home of the incident's updates. Outputs channel and ts. */
 import type { MessageBlock, StepBase } from '../types';
-import { checkBlocks, normalizeBlocks, postStepMessage } from './blocks';
-import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
+import { checkBlocks, normalizeBlocks, postStepInput } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL, type PostStep } from './kind';
 
 export interface CreateThreadStep extends StepBase {
   op: 'createThread';
@@ -11,6 +11,15 @@ export interface CreateThreadStep extends StepBase {
   /** Post the incident's updates (and reminders) as replies in this thread. @default false */
   threadUpdates: boolean;
 }
+
+/** One post, so it may be posted together with Send Message steps around it (PostStep). */
+const post: PostStep<CreateThreadStep> = {
+  input: (step, rt) => postStepInput(rt, step),
+  done: (step, rt, posted) => {
+    if (step.threadUpdates) rt.useThreadForUpdates(posted.channel, posted.ts);
+    return { outputs: { channel: posted.channel, ts: posted.ts } };
+  },
+};
 
 export const createThread = defineStepKind({
   operation: 'Create Thread',
@@ -28,9 +37,8 @@ export const createThread = defineStepKind({
   normalize: (s, base): CreateThreadStep =>
     compact({ op: 'createThread', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, text: s.Message, blocks: normalizeBlocks(s.Blocks), threadUpdates: s.ThreadUpdates ?? false }),
   check: (s, c) => checkBlocks(s.Blocks, c.report, c.isLiteral),
+  post,
   async run(step, rt) {
-    const posted = await postStepMessage(rt, step);
-    if (step.threadUpdates) rt.useThreadForUpdates(posted.channel, posted.ts);
-    return { outputs: { channel: posted.channel, ts: posted.ts } };
+    return post.done(step, rt, await rt.slack.postMessage(post.input(step, rt)));
   },
 });

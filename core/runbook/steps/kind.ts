@@ -62,6 +62,24 @@ export type ActivityName = keyof Activities;
 /** Block Kit as the message activities take it. */
 export type SlackBlocks = Parameters<Activities['postMessage']>[0]['blocks'];
 
+/** A post as the postMessage activity takes it, and what it answers. */
+export type PostInput = Parameters<Activities['postMessage']>[0];
+export type Posted = Awaited<ReturnType<Activities['postMessage']>>;
+
+/**
+ * A kind whose whole effect is one post says so apart from `run`: what it
+ * posts, rendered, and its result once posted (`run` is those two around
+ * `rt.slack.postMessage`). The incident workflow may then make the posts of
+ * consecutive such steps in one local activity, when none uses another's
+ * outputs (docs/ARCHITECTURE.md, "The path of a runbook step").
+ */
+export interface PostStep<Step> {
+  /** The post, rendered; no Slack call. */
+  input(step: Step, runtime: StepRuntime<'postMessage'>): PostInput;
+  /** The step's result once its post is made. */
+  done(step: Step, runtime: StepRuntime<'postMessage'>, posted: Posted): StepResult;
+}
+
 /** What the approval child workflow answers, as far as a step needs it. */
 export interface ApprovalOutcome {
   status: string;
@@ -168,6 +186,8 @@ export interface StepKind<Source extends { Operation: string } = { Operation: st
   /** Problems a schema cannot see (one field excludes another, a URL that is not one). */
   check?(source: Source, check: StepCheck): void;
   run(step: Step, runtime: StepRuntime<A>): Promise<StepResult>;
+  /** For a kind whose whole effect is one post (see PostStep). */
+  post?: PostStep<Step>;
 }
 
 /** Declares a kind with its types inferred from the schema, the normalize function and the activities it lists. */

@@ -1,7 +1,7 @@
 /** Send Message: posts a message (or a thread reply). Outputs channel and ts. */
 import type { MessageBlock, StepBase } from '../types';
-import { checkBlocks, normalizeBlocks, postStepMessage } from './blocks';
-import { compact, defineStepKind, INCIDENT_CHANNEL } from './kind';
+import { checkBlocks, normalizeBlocks, postStepInput } from './blocks';
+import { compact, defineStepKind, INCIDENT_CHANNEL, type PostStep } from './kind';
 
 export interface SendMessageStep extends StepBase {
   op: 'sendMessage';
@@ -15,6 +15,12 @@ export interface SendMessageStep extends StepBase {
   /** Also show a threaded reply in the channel. @default false */
   broadcast: boolean;
 }
+
+/** One post, so consecutive Send Message steps may be posted together (PostStep). */
+const post: PostStep<SendMessageStep> = {
+  input: (step, rt) => postStepInput(rt, step, { threadTs: step.threadTs ? rt.render(step.threadTs) : undefined, replyBroadcast: step.broadcast }),
+  done: (_step, _rt, posted) => ({ outputs: { channel: posted.channel, ts: posted.ts } }),
+};
 
 export const sendMessage = defineStepKind({
   operation: 'Send Message',
@@ -33,8 +39,8 @@ export const sendMessage = defineStepKind({
   normalize: (s, base): SendMessageStep =>
     compact({ op: 'sendMessage', ...base, channel: s.Channel ?? INCIDENT_CHANNEL, text: s.Message, blocks: normalizeBlocks(s.Blocks), threadTs: s.Thread, broadcast: s.Broadcast ?? false }),
   check: (s, c) => checkBlocks(s.Blocks, c.report, c.isLiteral),
+  post,
   async run(step, rt) {
-    const posted = await postStepMessage(rt, step, { threadTs: step.threadTs ? rt.render(step.threadTs) : undefined, replyBroadcast: step.broadcast });
-    return { outputs: { channel: posted.channel, ts: posted.ts } };
+    return post.done(step, rt, await rt.slack.postMessage(post.input(step, rt)));
   },
 });

@@ -32,6 +32,9 @@ const RECORDED_BEFORE = [
   // before `patched('resolve-integration-locally')`: the integration was resolved by a regular activity
   { file: 'incident-lifecycle.before-local-integration.json', incidentId: 'REPLAY-LIFECYCLE' },
   { file: 'incident-seed-example.before-local-integration.json', incidentId: 'REPLAY-SEED' },
+  // before `patched('slack-steps-local')`: every Slack call of a step was a regular activity
+  { file: 'incident-lifecycle.before-local-slack-steps.json', incidentId: 'REPLAY-LIFECYCLE' },
+  { file: 'incident-seed-example.before-local-slack-steps.json', incidentId: 'REPLAY-SEED' },
 ];
 
 const recording = process.env.SIGNALROOM_RECORD_HISTORIES === '1';

@@ -50,8 +50,12 @@ async function pollers(): Promise<{ workflow: string[]; activity: string[] }> {
 }
 
 interface WhoDidWhat {
-  /** Identities that started this incident's activities, one entry per attempt. */
-  activityStarts: Array<{ identity: string; attempt: number; type: string }>;
+  /**
+   * Who ran this incident's activities, one entry per attempt. A regular activity names its worker in
+   * its started event; a local one (a runbook's Slack step, docs/ARCHITECTURE.md) ran in the worker
+   * whose workflow task recorded its result, and its marker carries its attempt.
+   */
+  activityRuns: Array<{ identity: string; attempt: number; type: string; local: boolean }>;
   /** Identities that completed its workflow tasks. */
   workflowTasks: string[];
 }
@@ -59,12 +63,21 @@ interface WhoDidWhat {
 async function whoDidWhat(workflowId: string): Promise<WhoDidWhat> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const scheduled = new Map<string, string>();
-  const result: WhoDidWhat = { activityStarts: [], workflowTasks: [] };
+  const result: WhoDidWhat = { activityRuns: [], workflowTasks: [] };
+  let taskBy = '';
   for (const e of history.events ?? []) {
     if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
     const started = e.activityTaskStartedEventAttributes;
-    if (started) result.activityStarts.push({ identity: started.identity ?? '', attempt: started.attempt ?? 0, type: scheduled.get(String(started.scheduledEventId)) ?? '' });
-    if (e.workflowTaskCompletedEventAttributes) result.workflowTasks.push(e.workflowTaskCompletedEventAttributes.identity ?? '');
+    if (started) result.activityRuns.push({ identity: started.identity ?? '', attempt: started.attempt ?? 0, type: scheduled.get(String(started.scheduledEventId)) ?? '', local: false });
+    if (e.workflowTaskCompletedEventAttributes) {
+      taskBy = e.workflowTaskCompletedEventAttributes.identity ?? '';
+      result.workflowTasks.push(taskBy);
+    }
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const data = JSON.parse(Buffer.from(marker.details!.data!.payloads![0]!.data!).toString('utf8')) as { attempt: number; activity_type: string };
+      result.activityRuns.push({ identity: taskBy, attempt: data.attempt, type: data.activity_type, local: true });
+    }
   }
   return result;
 }
@@ -137,11 +150,15 @@ test('two worker processes share a batch of incidents; one stops mid-batch and t
   const first = await openBatch('a');
   await allOpen(first, 90_000);
   const firstWork = await Promise.all(first.map((id) => whoDidWhat(`incident-${id}`)));
-  const activityIdentities = new Set(firstWork.flatMap((w) => w.activityStarts.map((s) => s.identity)));
+  const activityIdentities = new Set(firstWork.flatMap((w) => w.activityRuns.map((s) => s.identity)));
   const workflowIdentities = new Set(firstWork.flatMap((w) => w.workflowTasks));
   expect([...activityIdentities].sort()).toEqual([a.identity, b.identity].sort());
   expect([...workflowIdentities].every((i) => i === a.identity || i === b.identity)).toBe(true);
-  expect(firstWork.flatMap((w) => w.activityStarts).filter((s) => s.attempt !== 1)).toEqual([]);
+  expect(firstWork.flatMap((w) => w.activityRuns).filter((s) => s.attempt !== 1)).toEqual([]);
+  // The runbook's Slack steps ran as local activities, each in the worker that ran the incident's task.
+  expect(firstWork.flatMap((w) => w.activityRuns.filter((r) => r.local).map((r) => r.type)).sort()).toEqual(
+    first.flatMap(() => ['resolveIntegration', 'createChannel', 'inviteUsers', 'postMessage', 'postMessage']).sort(),
+  );
   expectSlackOnce(first);
 
   // Batch 2: worker A gets SIGTERM as soon as the batch is under way.
@@ -155,7 +172,7 @@ test('two worker processes share a batch of incidents; one stops mid-batch and t
   await allOpen(second, 90_000);
   expectSlackOnce(second);
   const secondWork = await Promise.all(second.map((id) => whoDidWhat(`incident-${id}`)));
-  const identities = new Set(secondWork.flatMap((w) => [...w.activityStarts.map((s) => s.identity), ...w.workflowTasks]));
+  const identities = new Set(secondWork.flatMap((w) => [...w.activityRuns.map((s) => s.identity), ...w.workflowTasks]));
   expect([...identities].every((i) => i === a.identity || i === b.identity)).toBe(true);
   expect(identities.has(b.identity)).toBe(true);
   // Whatever A was in the middle of, B carried on: every incident A touched in batch 2 that A did not finish opening

@@ -184,14 +184,20 @@ steps:
     expect(of('signalroom_slack_retry_after_seconds_bucket', { ...retry, le: '1' }).map((s) => s.value)).toEqual([0]);
     expect(of('signalroom_slack_retry_after_seconds_bucket', { ...retry, le: '2' }).map((s) => s.value)).toEqual([1]);
 
-    // The Temporal SDK's own metrics, for this worker's task queue: three attempts to post (429, ok, channel_not_found), two of them failed.
+    // The Temporal SDK's own metrics, for this worker's task queue. A runbook's Slack steps run as local
+    // activities (docs/ARCHITECTURE.md, "The path of a runbook step"), counted under temporal_local_activity_*:
+    // the two posts in a row tried together (postMessages, which the 429 stopped), then one by one after
+    // the Retry-After (postMessage: ok, then channel_not_found); no regular activity ran.
     const sdk = (name: string, activityType: string) => of(name, { task_queue: taskQueue, activity_type: activityType }).reduce((n, s) => n + s.value, 0);
     expect({
-      createChannel: sdk('temporal_activity_execution_latency_count', 'createChannel'),
-      postMessage: sdk('temporal_activity_execution_latency_count', 'postMessage'),
-      postMessageFailed: sdk('temporal_activity_execution_failed', 'postMessage'),
-    }).toEqual({ createChannel: 1, postMessage: 3, postMessageFailed: 2 });
+      createChannel: sdk('temporal_local_activity_execution_latency_count', 'createChannel'),
+      postMessages: sdk('temporal_local_activity_execution_latency_count', 'postMessages'),
+      postMessage: sdk('temporal_local_activity_execution_latency_count', 'postMessage'),
+      postMessageFailed: sdk('temporal_local_activity_execution_failed', 'postMessage'),
+      regular: of('temporal_activity_execution_latency_count', { task_queue: taskQueue }).reduce((n, s) => n + s.value, 0),
+    }).toEqual({ createChannel: 1, postMessages: 1, postMessage: 2, postMessageFailed: 1, regular: 0 });
     expect(of('temporal_worker_task_slots_available', { task_queue: taskQueue, worker_type: 'ActivityWorker' }).map((s) => s.value)).toEqual([100]);
+    expect(of('temporal_worker_task_slots_available', { task_queue: taskQueue, worker_type: 'LocalActivityWorker' }).map((s) => s.value)).toEqual([100]);
 
     await handle.terminate('worker metrics test finished');
     worker.child.kill('SIGTERM');

@@ -129,6 +129,8 @@ export interface ApprovalCarry {
   cardVersion?: number;
   /** Configuration `deploys` as the run began, when holds were on for it. */
   deploy?: DeployPolicyView;
+  /** Its card updates run as local activities. */
+  cardLocal?: boolean;
 }
 
 /** A Slack verb as the workflow understands it: `approve`, `reject`, or their modal-opening variants. */
@@ -217,6 +219,10 @@ class ApprovalRun {
   private readonly trusted: boolean;
   /** Runs begun before the workflow checked its numbers replay without the checks. */
   private readonly bounded: boolean;
+  /** Card updates run as local activities (versioned, so safe to repeat). */
+  private readonly cardLocal: boolean;
+  /** Holds are on for this run: it asks the hold board before its card (README, "Deploys and incidents"). */
+  private readonly holdsOn: boolean;
   private readonly inputProblem: string | undefined;
   private readonly dest: RecordedApprovalInput['destination'];
   /** Where the card is, for the Temporal UI's summaries. */
@@ -258,6 +264,10 @@ class ApprovalRun {
   ) {
     this.trusted = carried !== undefined || patched('approval-trust');
     this.bounded = carried !== undefined || patched('approval-bounds');
+    // Decided as the run starts, before any activity: a patched() call just after a local activity's result may not
+    // replay where it ran (see LOCAL_STEPS in workflows/incident/workflow.ts). A continued run carries the answers.
+    this.cardLocal = carried ? Boolean(carried.cardLocal) : patched('card-update-local');
+    this.holdsOn = carried ? Boolean(carried.deploy) : patched('deploy-holds');
     this.inputProblem = this.bounded ? approvalInputProblem(request) : undefined;
     const timeoutMs = this.inputProblem ? 0 : durationOf(request, 'timeout')!;
     this.timeoutMs = timeoutMs;
@@ -645,7 +655,7 @@ class ApprovalRun {
     this.showDetails();
     if (Object.values(state.approvers).every((m) => m.length === 0)) {
       this.finish('rejected', `No approvers could be resolved from ${esc(request.approverGroups.join(', '))}`);
-    } else if (patched('deploy-holds')) {
+    } else if (this.holdsOn) {
       await this.askHolds();
     }
     await this.post();
@@ -723,6 +733,7 @@ class ApprovalRun {
       cardIntegration: this.cardIntegration,
       cardVersion: this.cardVersion,
       ...(this.deploy ? { deploy: this.deploy } : {}),
+      ...(this.cardLocal ? { cardLocal: true } : {}),
     };
     await this.flushIncidentNotes();
     return await continueAsNew<typeof approval>(this.request, carry);
@@ -927,7 +938,7 @@ class ApprovalRun {
       // One update at a time: the workflow awaits each before the next, and the version keeps a late one from being written last.
       const update = { integration: state.integration, channel: state.message.channel, ts: state.message.ts, text, blocks, version: this.nextCardVersion(), postedWith: { idempotencyKey: CARD_KEY, metadata: this.cardMetadata() } };
       // Runs whose card updates were regular activities replay down that path; only a versioned update is safe to run locally.
-      if (update.version !== undefined && patched('card-update-local')) await updateCardMessage(summary, update);
+      if (update.version !== undefined && this.cardLocal) await updateCardMessage(summary, update);
       else await slack.updateMessage(update);
     } else if (this.lastResponseUrl) {
       // A webhook's message can only be changed through a click's response_url.

@@ -43,24 +43,6 @@ export function loggerOptions(base: LoggerOptions = {}): LoggerOptions {
   };
 }
 
-/**
- * Stdout, written in the background: lines gather in a buffer while a write
- * is under way and go out together, instead of one blocking write per line.
- * The server logs a line per request, and a blocking write to a pipe cost a
- * third of that line (bench/README.md, Findings). The buffer is flushed
- * when the process exits, an uncaught error included; a SIGKILL loses what
- * it holds (a few milliseconds of lines). When stdout stops taking lines
- * (a log pipe that stalls), the buffer stops at LOG_BUFFER_BYTES and later
- * lines are dropped: the server keeps answering, where a blocking write
- * would have stalled it.
- */
-export function backgroundStdout(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
-}
-
-/** At most this much of the server's log waits for stdout: 16 MiB, some 40,000 lines. */
-export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
-
 /** The logger of a process: JSON lines on stdout (or `destination`). */
 export function createLogger(o: { level?: string; destination?: DestinationStream } = {}): PinoLogger {
   const options = loggerOptions(o.level ? { level: o.level } : {});

@@ -24,7 +24,7 @@ import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import type { Logger as PinoLogger } from 'pino';
-import { backgroundStdout, loggerOptions, skipNeedlessRedaction } from '../logging';
+import { loggerOptions, skipNeedlessRedaction } from '../logging';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -88,16 +88,11 @@ function requestForLog(req: { method: string; url: string; host?: string; ip?: s
   return { method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
-/**
- * The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged;
- * on stdout written in the background (backgroundStdout), unless the caller names a stream or a file.
- */
+/** The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged. */
 function serverLoggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const base = logger === true || logger === undefined ? {} : logger;
-  const options = loggerOptions({ ...base, serializers: { req: requestForLog } });
-  const destination = 'stream' in base || 'file' in base ? {} : { stream: backgroundStdout() };
-  return { ...options, ...destination } as FastifyServerOptions['logger'];
+  return loggerOptions({ ...base, serializers: { req: requestForLog } }) as FastifyServerOptions['logger'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -578,8 +578,8 @@ class IncidentRun {
     state.resolvedAt = new Date(resolvedAt).toISOString();
     state.resolvedBy = request.resolvedBy;
     this.note('resolved', request.summary ?? 'Resolved', request.resolvedBy, request.caller);
-    // Resolving lifts its holds first: held deploys resume while the post-incident steps run.
-    await this.reportHolds(false);
+    // Resolving lifts its holds first: held deploys resume while the post-incident steps run. Holding nothing, there is nothing to lift.
+    if (this.state.holding?.length) await this.reportHolds(false);
     if (this.state.holdsOn) this.noteLifted();
     upsertSearchAttributes([{ key: SA.status, value: 'resolved' }]);
     await this.learnNames();

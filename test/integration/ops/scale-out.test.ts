@@ -158,7 +158,7 @@ test('two worker processes share a batch of incidents; one stops mid-batch and t
   // The runbook's Slack steps ran as local activities, each in the worker that ran the incident's task
   // (the notification and the thread, two posts in a row, by one).
   expect(firstWork.flatMap((w) => w.activityRuns.filter((r) => r.local).map((r) => r.type)).sort()).toEqual(
-    first.flatMap(() => ['resolveIntegration', 'createChannel', 'inviteUsers', 'postMessages']).sort(),
+    first.flatMap(() => ['resolveIntegration', 'incidentHoldScopes', 'createChannel', 'inviteUsers', 'postMessages']).sort(),
   );
   expectSlackOnce(first);
 

@@ -104,8 +104,8 @@ test('without a crash, each post of a runbook is one chat.postMessage: no read o
     if (marker?.markerName !== 'core_local_activity') return [];
     return [(JSON.parse(Buffer.from(marker.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type];
   });
-  // Create Thread, then its reply (which uses its output), the update's step, the resolve's post.
-  expect(local).toEqual(['resolveIntegration', 'createChannel', 'inviteUsers', 'postMessages', 'setChannelTopic', 'postMessage', 'postMessage', 'postMessage', 'postMessage', 'archiveChannel']);
+  // What the incident holds (configuration: a local activity), Create Thread, then its reply (which uses its output), the update's step, the resolve's post.
+  expect(local).toEqual(['resolveIntegration', 'incidentHoldScopes', 'createChannel', 'inviteUsers', 'postMessages', 'setChannelTopic', 'postMessage', 'postMessage', 'postMessage', 'postMessage', 'archiveChannel']);
   const stepCalls = new Set(['createChannel', 'inviteUsers', 'setChannelTopic', 'postMessage', 'postMessages', 'archiveChannel']);
   expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []).filter((name) => stepCalls.has(name))).toEqual(['postMessage']);
 });

@@ -4,11 +4,11 @@
  * client with signal-with-start and update-with-start, so the board exists
  * once anyone needs it (workflows/holds/board.ts).
  */
-import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { holdBoardId, holdBoard } from '../workflows/holds/board';
-import { holdReportSignal, holdSubscribeUpdate, holdUnsubscribeSignal } from '../workflows/messages';
+import { holdReportSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../workflows/messages';
 import { incidentHoldScopes } from '../core/holds/match';
-import type { Hold, HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
+import type { HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
 import type { SlackContext } from './slack/context';
 import { parseDuration } from '../core/runbook/duration';
 
@@ -36,11 +36,10 @@ export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
       await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdReportSignal, signalArgs: [report] });
     },
 
-    /** Asks the hold board what holds an approval now; the board tells it of every change after. */
-    async subscribeHolds(target: HoldTarget): Promise<Hold[]> {
+    /** Asks the hold board what holds an approval: it answers with a holdsChanged signal, and again at every change. */
+    async subscribeHolds(target: HoldTarget): Promise<void> {
       const { client, taskQueue } = board();
-      const start = new WithStartWorkflowOperation(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
-      return await client.workflow.executeUpdateWithStart(holdSubscribeUpdate, { args: [target], startWorkflowOperation: start });
+      await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdSubscribeSignal, signalArgs: [target] });
     },
 
     /** A decided approval is no longer told; a board that is gone has nothing to forget. */

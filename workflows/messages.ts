@@ -58,8 +58,13 @@ export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('inciden
 
 /** A source (an incident, a freeze) reports what it holds now, to the hold board. */
 export const holdReportSignal = defineSignal<[HoldReport]>('holdReport');
-/** An approval asks the hold board what holds it, and is told of every change after (holdsChangedSignal). */
-export const holdSubscribeUpdate = defineUpdate<Hold[], [HoldTarget]>('holdSubscribe');
+/**
+ * An approval asks the hold board what holds it: the board answers with
+ * holdsChangedSignal at once, and again at every change. A signal, not an
+ * update: Temporal bounds a workflow's updates in flight (10) and per run
+ * (2,000), and a burst of approvals must not meet either.
+ */
+export const holdSubscribeSignal = defineSignal<[HoldTarget]>('holdSubscribe');
 /** A decided approval is no longer told. */
 export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('holdUnsubscribe');
 /** What the board holds now: every source's report, and how many approvals it tells. */

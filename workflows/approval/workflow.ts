@@ -110,6 +110,9 @@ interface Reply {
 /** The card's idempotency key (postMessage): with the workflow id, it marks the card in Slack. */
 const CARD_KEY = 'approval-card';
 
+/** How long an approval waits for the hold board's first answer before posting its card anyway. */
+const HOLDS_ANSWER_MS = 30_000;
+
 /** Replies sent side by side in one pass of the wait loop: a queue of them never holds up the outcome. */
 export const REPLY_BATCH = 10;
 /** Replies still sent when the approval ends (the most recent); older ones in a flood's backlog are dropped. */
@@ -253,6 +256,8 @@ class ApprovalRun {
    * since they exist (README, "Deploys and incidents"); older runs replay without.
    */
   private deploy: DeployPolicyView | undefined;
+  /** The hold board has answered what holds it. */
+  private holdsKnown = false;
   /** The holds a break-glass overrode: its review tells their incidents. */
   private overridden: Hold[] = [];
   /** What the incidents that hold (or held) it are still to be told. */
@@ -349,9 +354,10 @@ class ApprovalRun {
   // ---- holds: what holds it, exceptions, break-glass ----
 
   /** The hold board tells what holds it now. */
-  async receiveHolds(holds: Hold[]): Promise<void> {
-    await condition(() => this.ready);
+  receiveHolds(holds: Hold[]): void {
+    // The first answer comes before the card is posted (askHolds waits for it).
     if (!this.deploy || this.state.status !== 'pending') return;
+    this.holdsKnown = true;
     this.setHolds(holds);
   }
 
@@ -671,9 +677,10 @@ class ApprovalRun {
     const { request, state } = this;
     this.deploy = await proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Reading the deploy policy' }).deployPolicy();
     if (this.deploy.breakGlass) state.breakGlassOpen = true;
-    const holds = await slackSaying('Asking the hold board what holds this deploy').subscribeHolds({ approvalId: state.workflowId, stage: request.stage, service: request.service ?? request.pipeline });
     upsertSearchAttributes([{ key: SA.service, value: request.service ?? request.pipeline }]);
-    this.setHolds(holds);
+    await slackSaying('Asking the hold board what holds this deploy').subscribeHolds({ approvalId: state.workflowId, stage: request.stage, service: request.service ?? request.pipeline });
+    // The board answers within moments; should it not, the card goes up unheld and is held when the answer comes.
+    if (!(await condition(() => this.holdsKnown, HOLDS_ANSWER_MS))) log.warn('the hold board has not answered yet: posting the card, to be held when it does');
     this.dirty = false;
   }
 

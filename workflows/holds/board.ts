@@ -3,15 +3,16 @@
  * every open incident and every freeze holds, and tells each pending
  * approval the holds that apply to it whenever they change.
  *
- * Sources report (holdReportSignal, by signal-with-start, so the board exists
- * once anyone needs it); approvals subscribe with an update that answers the
- * holds at once, so a request started while an incident opens is either
- * answered with the hold or told of it later: never neither. Telling is a
- * signal per approval whose holds changed; an approval that is gone is
- * forgotten. The board continues as new, carrying its state, as its history grows.
+ * Sources report (holdReportSignal) and approvals subscribe
+ * (holdSubscribeSignal), both by signal-with-start, so the board exists once
+ * anyone needs it. A new subscriber is answered at the next pass, with
+ * whatever holds it (even nothing), and told again at every change, so a
+ * request started while an incident opens is either answered with the hold
+ * or told of it later: never neither. Telling is a signal per approval; an
+ * approval that is gone is forgotten. The board continues as new, carrying its state, as its history grows.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, upsertSearchAttributes, workflowInfo, log, allHandlersFinished } from '@temporalio/workflow';
-import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeUpdate, holdUnsubscribeSignal } from '../messages';
+import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
 import { holdsFor, holdsKey } from '../../core/holds/match';
 import type { HoldReport, HoldTarget } from '../../core/holds/types';
 import { SA } from '../search-attributes';
@@ -31,9 +32,12 @@ export const MAX_SUBSCRIBERS = 20_000;
 export const MAX_SOURCES = 1_000;
 
 interface Subscriber extends HoldTarget {
-  /** holdsKey of what it was last told. */
+  /** holdsKey of what it was last told (UNTOLD: nothing yet). */
   told: string;
 }
+
+/** No holdsKey is this: a new subscriber is always answered. */
+const UNTOLD = '';
 
 export interface HoldBoardCarry {
   reports: HoldReport[];
@@ -46,7 +50,8 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   const reports = new Map<string, HoldReport>((carry?.reports ?? []).map((r) => [r.id, r]));
   const subscribers = new Map<string, Subscriber>((carry?.subscribers ?? []).map((s) => [s.approvalId, s]));
   const seen = new Map<string, number>(Object.entries(carry?.seen ?? {}));
-  let changed = reports.size > 0;
+  const answerOnce: HoldTarget[] = [];
+  let changed = reports.size > 0 || subscribers.size > 0;
 
   if (!carry) upsertSearchAttributes([{ key: SA.kind, value: 'hold-board' }]);
 
@@ -69,14 +74,16 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
     changed = true;
   });
 
-  setHandler(holdSubscribeUpdate, (target) => {
-    const holds = holdsFor(reports.values(), target);
-    if (subscribers.has(target.approvalId) || subscribers.size < MAX_SUBSCRIBERS) {
-      subscribers.set(target.approvalId, { approvalId: target.approvalId, stage: target.stage, service: target.service, told: holdsKey(holds) });
-    } else {
+  setHandler(holdSubscribeSignal, (target) => {
+    if (!subscribers.has(target.approvalId) && subscribers.size >= MAX_SUBSCRIBERS) {
+      // Past the bound it is still answered once, and not told of later changes.
       log.warn('hold board full: an approval is not told of later changes', { approvalId: target.approvalId });
+      answerOnce.push(target);
+    } else {
+      // Told what holds it at the next pass, even nothing: it waits for that answer before its card.
+      subscribers.set(target.approvalId, { approvalId: target.approvalId, stage: target.stage, service: target.service, told: UNTOLD });
     }
-    return holds;
+    changed = true;
   });
 
   setHandler(holdUnsubscribeSignal, ({ approvalId }) => {
@@ -89,7 +96,7 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
     await condition(() => changed || workflowInfo().continueAsNewSuggested);
     if (changed) {
       changed = false;
-      await tellSubscribers(reports, subscribers);
+      await tellSubscribers(reports, subscribers, answerOnce.splice(0));
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
@@ -100,8 +107,8 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
 }
 
 /** Signals every approval whose holds changed; forgets one that is gone. */
-async function tellSubscribers(reports: Map<string, HoldReport>, subscribers: Map<string, Subscriber>): Promise<void> {
-  const due: Array<[Subscriber, ReturnType<typeof holdsFor>]> = [];
+async function tellSubscribers(reports: Map<string, HoldReport>, subscribers: Map<string, Subscriber>, once: HoldTarget[]): Promise<void> {
+  const due: Array<[HoldTarget, ReturnType<typeof holdsFor>]> = once.map((t) => [t, holdsFor(reports.values(), t)]);
   for (const sub of subscribers.values()) {
     const holds = holdsFor(reports.values(), sub);
     const key = holdsKey(holds);

@@ -83,7 +83,9 @@ test('10,000 outsider clicks, then the deciding click: still pending until then,
   const history = (await handle.fetchHistory()).events ?? [];
   type HistoryEvent = (typeof history)[number];
   const clicker = (e: HistoryEvent) => {
-    const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
+    // Clicks only: the hold board's answer (holdsChanged) is a signal too.
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    const payload = signal?.signalName === 'approvalDecision' ? signal.input?.payloads?.[0]?.data : undefined;
     return payload ? (JSON.parse(Buffer.from(payload).toString()) as { user: { id: string } }).user.id : undefined;
   };
   const decision = history.findIndex((e) => clicker(e) === 'U0CAROL');

@@ -9,7 +9,8 @@ import { openIncident } from '../../../src/incidents/client';
 import { approvalStateQuery, incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
 import { card, CHANNEL, eventually, uniqueExecution, visibleText } from '../../support/approvals';
 import { serverStack, type ServerStack } from '../../support/server-stack';
-import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
+import { uniqueIncidentId } from '../../support/incidents';
+import { HOLDS_RUNBOOK } from '../../support/holds';
 import { runSignalroom } from '../../support/ops';
 
 let stack: ServerStack;
@@ -21,18 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const runbook = runbookFrom(`
-name: holds
-inputs: [incident.id, incident.severity, incident.service]
-steps:
-  - Action Type: Slack
-    Operation: Create Channel
-    Name: "inc-[incident.id]"
-`);
 
 test('expired while held: rejected although onTimeout is approve, the card says so, and approval status exits 6', async () => {
   const service = `svc-${uniqueExecution()}`;
-  const incident = await openIncident(stack.client, runbook, { 'incident.id': uniqueIncidentId('EXP').toLowerCase(), 'incident.severity': 'SEV1', 'incident.service': service }, stack.worker.taskQueue, 'U0ERIN');
+  const incident = await openIncident(stack.client, HOLDS_RUNBOOK, { 'incident.id': uniqueIncidentId('EXP').toLowerCase(), 'incident.severity': 'SEV1', 'incident.service': service }, stack.worker.taskQueue, 'U0ERIN');
   await eventually('the incident to open', async () => (await incident.query(incidentStateQuery)).status === 'open' || undefined);
   const execution = uniqueExecution();
   const handle = await requestApproval(stack.client, normalizeApprovalRequest({ pipeline: 'web', service, stage: 'production', execution, approverGroups: ['lenient'], destination: { channel: CHANNEL }, timeout: '4s', onTimeout: 'approve' }), stack.worker.taskQueue);

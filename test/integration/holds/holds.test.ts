@@ -18,7 +18,8 @@ import { postmortemMarkdown } from '../../../core/incident/postmortem';
 import { reviewWorkflowId } from '../../../core/holds/review';
 import { buttons, card, CHANNEL, eventually, toldTo, uniqueExecution, visibleText } from '../../support/approvals';
 import { serverStack, type ServerStack } from '../../support/server-stack';
-import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
+import { uniqueIncidentId } from '../../support/incidents';
+import { HOLDS_RUNBOOK } from '../../support/holds';
 
 const OPS = 'holds-ops-token-0123456789abcdef';
 let stack: ServerStack;
@@ -38,14 +39,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const runbook = runbookFrom(`
-name: holds
-inputs: [incident.id, incident.severity, incident.service]
-steps:
-  - Action Type: Slack
-    Operation: Create Channel
-    Name: "inc-[incident.id]"
-`);
 
 let services = 0;
 /** A service of the test's own: the incidents other tests leave open hold nothing here. */
@@ -53,7 +46,7 @@ const uniqueService = () => `checkout-${Date.now().toString(36)}${(++services).t
 
 async function open(severity: string, service: string, openedBy = 'U0ERIN') {
   const id = uniqueIncidentId('INC').toLowerCase();
-  const handle = await openIncident(stack.client, runbook, { 'incident.id': id, 'incident.severity': severity, 'incident.service': service }, stack.worker.taskQueue, openedBy);
+  const handle = await openIncident(stack.client, HOLDS_RUNBOOK, { 'incident.id': id, 'incident.severity': severity, 'incident.service': service }, stack.worker.taskQueue, openedBy);
   const opened = await eventually('the incident to open', async () => {
     const s = await handle.query(incidentStateQuery);
     return s.status === 'open' && s;

@@ -12,7 +12,8 @@ import { openIncident } from '../../../src/incidents/client';
 import { approvalStateQuery, holdOverrideUpdate, incidentResolveSignal, incidentStateQuery } from '../../../workflows/messages';
 import { card, CHANNEL, eventually, toldTo, uniqueExecution, visibleText } from '../../support/approvals';
 import { serverStack, type ServerStack } from '../../support/server-stack';
-import { runbookFrom, uniqueIncidentId } from '../../support/incidents';
+import { uniqueIncidentId } from '../../support/incidents';
+import { HOLDS_RUNBOOK } from '../../support/holds';
 
 let stack: ServerStack;
 beforeAll(async () => {
@@ -23,19 +24,11 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const runbook = runbookFrom(`
-name: holds
-inputs: [incident.id, incident.severity, incident.service]
-steps:
-  - Action Type: Slack
-    Operation: Create Channel
-    Name: "inc-[incident.id]"
-`);
 
 async function heldApproval() {
   const service = `svc-${uniqueExecution()}`;
   const id = uniqueIncidentId('SEC').toLowerCase();
-  const incident = await openIncident(stack.client, runbook, { 'incident.id': id, 'incident.severity': 'SEV1', 'incident.service': service }, stack.worker.taskQueue, 'U0ERIN');
+  const incident = await openIncident(stack.client, HOLDS_RUNBOOK, { 'incident.id': id, 'incident.severity': 'SEV1', 'incident.service': service }, stack.worker.taskQueue, 'U0ERIN');
   await eventually('the incident to open', async () => (await incident.query(incidentStateQuery)).status === 'open' || undefined);
   const execution = uniqueExecution();
   const handle = await requestApproval(stack.client, normalizeApprovalRequest({ pipeline: 'web', service, stage: 'production', execution, approverGroups: ['release'], destination: { channel: CHANNEL }, timeout: '10m' }), stack.worker.taskQueue);

@@ -148,6 +148,12 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
    * before anything is written, as the attempt that lost it would have.
    */
   const lostUpdates = new Map<string, { version: number; until: number }>();
+  /** One chat.postMessage in the integration's own look (its bot name and icon, where configured). */
+  const chatPostMessage = (integration: Integration, what: string, args: { channel: string; text: string; blocks?: Array<KnownBlock | Block>; thread_ts?: string; reply_broadcast?: boolean; metadata: MessageMetadata }) =>
+    slack.call(integration, 'chat.postMessage', what, (c) =>
+      // The SDK's types want text-or-blocks; we always send text as the fallback.
+      c.chat.postMessage({ ...args, username: integration.bot?.username, icon_emoji: integration.bot?.iconEmoji, icon_url: integration.bot?.iconUrl } as Parameters<typeof c.chat.postMessage>[0]),
+    );
   const rememberLost = (key: string, version: number) => {
     const now = Date.now();
     for (const [k, lost] of lostUpdates) if (lost.until <= now) lostUpdates.delete(k);
@@ -194,20 +200,7 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
         if (ts) return withLink({ channel: channel.id, ts, existing: true });
       }
       const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { ...input.metadata, signalroom_key: marker } };
-      const res = await slack.call(integration, 'chat.postMessage', `posting to #${channel.name || channel.id}`, (c) =>
-        c.chat.postMessage({
-          channel: channel.id,
-          // The SDK's types want text-or-blocks; we always send text as the fallback.
-          text: input.text,
-          blocks: input.blocks,
-          thread_ts: input.threadTs,
-          reply_broadcast: input.replyBroadcast,
-          metadata,
-          username: integration.bot?.username,
-          icon_emoji: integration.bot?.iconEmoji,
-          icon_url: integration.bot?.iconUrl,
-        } as Parameters<typeof c.chat.postMessage>[0]),
-      );
+      const res = await chatPostMessage(integration, `posting to #${channel.name || channel.id}`, { channel: channel.id, text: input.text, blocks: input.blocks, thread_ts: input.threadTs, reply_broadcast: input.replyBroadcast, metadata });
       return withLink({ channel: String(res.channel ?? channel.id), ts: String(res.ts) });
     });
   };
@@ -352,17 +345,7 @@ export function createMessageActivities(slack: SlackContext, deps: { outbound: O
       if (!USER_ID.test(input.user)) throw refusal('Signalroom:not_a_user', `Not sending a direct message to "${input.user.slice(0, 40)}": not a Slack user id`);
       const integration = await slack.integration(input.integration);
       const metadata: MessageMetadata = { event_type: IDEMPOTENCY_EVENT_TYPE, event_payload: { signalroom_key: markerFor(input.idempotencyKey) } };
-      const res = await slack.call(integration, 'chat.postMessage', `sending a direct message to ${input.user}`, (c) =>
-        c.chat.postMessage({
-          channel: input.user,
-          text: input.text,
-          blocks: input.blocks,
-          metadata,
-          username: integration.bot?.username,
-          icon_emoji: integration.bot?.iconEmoji,
-          icon_url: integration.bot?.iconUrl,
-        } as Parameters<typeof c.chat.postMessage>[0]),
-      );
+      const res = await chatPostMessage(integration, `sending a direct message to ${input.user}`, { channel: input.user, text: input.text, blocks: input.blocks, metadata });
       return { channel: String(res.channel ?? input.user), ts: String(res.ts) };
     },
 

@@ -12,7 +12,7 @@
  * approval that is gone is forgotten. The board continues as new, carrying its state, as its history grows.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, upsertSearchAttributes, workflowInfo, log, allHandlersFinished } from '@temporalio/workflow';
-import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
+import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdsOfQuery, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
 import { holdsFor, holdsKey } from '../../core/holds/match';
 import type { HoldReport, HoldTarget } from '../../core/holds/types';
 import { SA } from '../search-attributes';
@@ -38,6 +38,8 @@ interface Subscriber extends HoldTarget {
 
 /** No holdsKey is this: a new subscriber is always answered. */
 const UNTOLD = '';
+/** What a quiet subscriber knows when it subscribes: it reads the holds of the moment itself (holdsOfQuery). */
+const NOTHING = holdsKey([]);
 
 export interface HoldBoardCarry {
   reports: HoldReport[];
@@ -52,6 +54,9 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   const seen = new Map<string, number>(Object.entries(carry?.seen ?? {}));
   const answerOnce: HoldTarget[] = [];
   let changed = reports.size > 0 || subscribers.size > 0;
+  /** Whether a source's holds changed since the last pass: then every subscriber is looked at, else only the new ones. */
+  let reportsChanged = changed;
+  const newcomers: Subscriber[] = [];
 
   if (!carry) upsertSearchAttributes([{ key: SA.kind, value: 'hold-board' }]);
 
@@ -72,6 +77,7 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
       if (seen.size > MAX_SOURCES * 4) seen.delete(seen.keys().next().value as string);
     }
     changed = true;
+    reportsChanged = true;
   });
 
   setHandler(holdSubscribeSignal, (target) => {
@@ -80,8 +86,10 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
       log.warn('hold board full: an approval is not told of later changes', { approvalId: target.approvalId });
       answerOnce.push(target);
     } else {
-      // Told what holds it at the next pass, even nothing: it waits for that answer before its card.
-      subscribers.set(target.approvalId, { approvalId: target.approvalId, stage: target.stage, service: target.service, told: UNTOLD });
+      // Told what holds it at the next pass: even nothing, unless it is quiet (it read that itself, with holdsOfQuery).
+      const subscriber = { approvalId: target.approvalId, stage: target.stage, service: target.service, told: target.quiet ? NOTHING : UNTOLD };
+      subscribers.set(target.approvalId, subscriber);
+      newcomers.push(subscriber);
     }
     changed = true;
   });
@@ -91,12 +99,17 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   });
 
   setHandler(holdBoardQuery, () => ({ reports: [...reports.values()], subscribers: subscribers.size }));
+  setHandler(holdsOfQuery, (target) => ({ subscribed: subscribers.has(target.approvalId), holds: holdsFor(reports.values(), target) }));
 
   for (;;) {
     await condition(() => changed || workflowInfo().continueAsNewSuggested);
     if (changed) {
       changed = false;
-      await tellSubscribers(reports, subscribers, answerOnce.splice(0));
+      // Without a change of holds, only the approvals new since the last pass can have something to be told.
+      const looked = reportsChanged ? subscribers.values() : newcomers.filter((s) => subscribers.get(s.approvalId) === s);
+      reportsChanged = false;
+      newcomers.length = 0;
+      await tellSubscribers(reports, looked, subscribers, answerOnce.splice(0));
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
@@ -106,10 +119,10 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   }
 }
 
-/** Signals every approval whose holds changed; forgets one that is gone. */
-async function tellSubscribers(reports: Map<string, HoldReport>, subscribers: Map<string, Subscriber>, once: HoldTarget[]): Promise<void> {
+/** Signals every approval looked at whose holds changed; forgets one that is gone. */
+async function tellSubscribers(reports: Map<string, HoldReport>, looked: Iterable<Subscriber>, subscribers: Map<string, Subscriber>, once: HoldTarget[]): Promise<void> {
   const due: Array<[HoldTarget, ReturnType<typeof holdsFor>]> = once.map((t) => [t, holdsFor(reports.values(), t)]);
-  for (const sub of subscribers.values()) {
+  for (const sub of looked) {
     const holds = holdsFor(reports.values(), sub);
     const key = holdsKey(holds);
     if (key === sub.told) continue;

@@ -6,14 +6,11 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { holdBoardId, holdBoard } from '../workflows/holds/board';
-import { holdReportSignal, holdsOfQuery, holdSubscribeSignal, holdUnsubscribeSignal } from '../workflows/messages';
+import { holdReportSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../workflows/messages';
 import { incidentHoldScopes } from '../core/holds/match';
-import type { ApprovalHoldsView, HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
+import type { HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
 import type { SlackContext } from './slack/context';
 import { parseDuration } from '../core/runbook/duration';
-
-/** How long a subscription may take to show on a busy board before its holds are read as they are. */
-const SUBSCRIPTION_WAIT_MS = 10_000;
 
 export interface HoldDeps {
   /** The worker's Temporal client and task queue, to reach the hold board. */
@@ -43,27 +40,6 @@ export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
     async subscribeHolds(target: HoldTarget): Promise<void> {
       const { client, taskQueue } = board();
       await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdSubscribeSignal, signalArgs: [target] });
-    },
-
-    /**
-     * Subscribes an approval quietly and reads what holds it now: the board
-     * signals it only when that changes, so a burst of approvals with nothing
-     * holding them costs the board one signal each, not two. Read once the
-     * subscription has arrived, so no change can fall between the two; a
-     * board too busy to show it within `waitMs` is read as it is
-     * (`subscribed: false`), and its signals still follow.
-     */
-    async subscribeAndReadHolds(target: HoldTarget, waitMs = SUBSCRIPTION_WAIT_MS): Promise<ApprovalHoldsView> {
-      const { client, taskQueue } = board();
-      const id = holdBoardId(taskQueue);
-      await client.workflow.signalWithStart(holdBoard, { workflowId: id, taskQueue, args: [], signal: holdSubscribeSignal, signalArgs: [{ ...target, quiet: true }] });
-      const handle = client.workflow.getHandle(id);
-      const giveUpAt = Date.now() + waitMs;
-      for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
-        const view = await handle.query(holdsOfQuery, target);
-        if (view.subscribed || Date.now() + pause > giveUpAt) return view;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
     },
 
     /** A decided approval is no longer told; a board that is gone has nothing to forget. */

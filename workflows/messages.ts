@@ -6,7 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalState, DecidedBy, DecideOutcome, DecisionAttempt, HoldOverrideAttempt, Identity } from '../core/approval/types';
 import type { ActionItem, IncidentState, IncidentUpdate, ResolveRequest, RoleRequest, SeverityChangeRequest, TaskRequest } from '../core/incident/types';
 import type { SlackClickSignal } from '../core/click';
-import type { ApprovalHoldsView, Hold, HoldReport, HoldTarget, IncidentHoldNote } from '../core/holds/types';
+import type { Hold, HoldReport, HoldTarget, IncidentHoldNote } from '../core/holds/types';
 import type { ReviewState, SignOffAttempt, SignOffOutcome } from '../core/holds/review';
 import type { FreezeEndRequest, FreezeState } from '../core/holds/freeze';
 
@@ -59,9 +59,8 @@ export const incidentTaskClickSignal = defineSignal<[SlackClickSignal]>('inciden
 /** A source (an incident, a freeze) reports what it holds now, to the hold board. */
 export const holdReportSignal = defineSignal<[HoldReport]>('holdReport');
 /**
- * An approval asks the hold board to tell it what holds it: at every change
- * with holdsChangedSignal, and at once unless it subscribes `quiet` (then it
- * reads the holds of the moment itself, with holdsOfQuery). A signal, not an
+ * An approval asks the hold board what holds it: the board answers with
+ * holdsChangedSignal at once, and again at every change. A signal, not an
  * update: Temporal bounds a workflow's updates in flight (10) and per run
  * (2,000), and a burst of approvals must not meet either.
  */
@@ -70,12 +69,6 @@ export const holdSubscribeSignal = defineSignal<[HoldTarget]>('holdSubscribe');
 export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('holdUnsubscribe');
 /** What the board holds now: every source's report, and how many approvals it tells. */
 export const holdBoardQuery = defineQuery<HoldBoardView>('holdBoard');
-/**
- * What holds one approval now, and whether its subscription has arrived:
- * read once as it subscribes, so a burst of approvals costs the board no
- * answer signals while nothing holds them (a query adds nothing to a history).
- */
-export const holdsOfQuery = defineQuery<ApprovalHoldsView, [HoldTarget]>('holdsOf');
 /** The hold board tells an approval the holds that apply to it now (empty: none). */
 export const holdsChangedSignal = defineSignal<[Hold[]]>('holdsChanged');
 

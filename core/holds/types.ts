@@ -49,18 +49,6 @@ export interface HoldTarget {
   approvalId: string;
   stage: string;
   service: string;
-  /**
-   * The approval reads what holds it when it subscribes (holdsOfQuery), so
-   * the board signals it only once something holds it. Absent in
-   * subscriptions of runs started before: those are answered at once.
-   */
-  quiet?: boolean;
-}
-
-/** What the board knows of one approval: whether its subscription has arrived, and what holds it now. */
-export interface ApprovalHoldsView {
-  subscribed: boolean;
-  holds: Hold[];
 }
 
 /** What configuration says an open incident holds (config `deploys.holds`). */

@@ -678,19 +678,9 @@ class ApprovalRun {
     this.deploy = await proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: 'Reading the deploy policy' }).deployPolicy();
     if (this.deploy.breakGlass) state.breakGlassOpen = true;
     upsertSearchAttributes([{ key: SA.service, value: request.service ?? request.pipeline }]);
-    const target = { approvalId: state.workflowId, stage: request.stage, service: request.service ?? request.pipeline };
-    if (patched('holds-read-on-subscribe')) {
-      // Read, not answered: the board signals this run only when what holds it changes. A local activity: a
-      // subscription is the same however often it is made, and a burst of approvals spares the task queue a round trip each.
-      const view = await proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 }, summary: 'Asking the hold board what holds this deploy' }).subscribeAndReadHolds(target);
-      if (!view.subscribed) log.warn('the hold board has not shown the subscription yet: its holds were read as they are');
-      // A signal that came first is newer than the read.
-      if (!this.holdsKnown) this.receiveHolds(view.holds);
-    } else {
-      await slackSaying('Asking the hold board what holds this deploy').subscribeHolds(target);
-      // The board answers within moments; should it not, the card goes up unheld and is held when the answer comes.
-      if (!(await condition(() => this.holdsKnown, HOLDS_ANSWER_MS))) log.warn('the hold board has not answered yet: posting the card, to be held when it does');
-    }
+    await slackSaying('Asking the hold board what holds this deploy').subscribeHolds({ approvalId: state.workflowId, stage: request.stage, service: request.service ?? request.pipeline });
+    // The board answers within moments; should it not, the card goes up unheld and is held when the answer comes.
+    if (!(await condition(() => this.holdsKnown, HOLDS_ANSWER_MS))) log.warn('the hold board has not answered yet: posting the card, to be held when it does');
     this.dirty = false;
   }
 

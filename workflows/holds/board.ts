@@ -12,7 +12,7 @@
  * approval that is gone is forgotten. The board continues as new, carrying its state, as its history grows.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, upsertSearchAttributes, workflowInfo, log, allHandlersFinished } from '@temporalio/workflow';
-import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdsOfQuery, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
+import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
 import { holdsFor, holdsKey } from '../../core/holds/match';
 import type { HoldReport, HoldTarget } from '../../core/holds/types';
 import { SA } from '../search-attributes';
@@ -38,8 +38,6 @@ interface Subscriber extends HoldTarget {
 
 /** No holdsKey is this: a new subscriber is always answered. */
 const UNTOLD = '';
-/** What a quiet subscriber knows when it subscribes: it reads the holds of the moment itself (holdsOfQuery). */
-const NOTHING = holdsKey([]);
 
 export interface HoldBoardCarry {
   reports: HoldReport[];
@@ -54,7 +52,13 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   const seen = new Map<string, number>(Object.entries(carry?.seen ?? {}));
   const answerOnce: HoldTarget[] = [];
   let changed = reports.size > 0 || subscribers.size > 0;
-  /** Whether a source's holds changed since the last pass: then every subscriber is looked at, else only the new ones. */
+  /**
+   * Whether a source's holds changed since the last pass: then every
+   * subscriber is looked at, else only the new ones (the others were told
+   * what holds them at the last pass, and it has not changed). A pass per
+   * burst of subscriptions that worked out every subscriber's holds made
+   * 10,000 approvals cost the board 10,000² of them (bench/README.md, Findings).
+   */
   let reportsChanged = changed;
   const newcomers: Subscriber[] = [];
 
@@ -86,8 +90,8 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
       log.warn('hold board full: an approval is not told of later changes', { approvalId: target.approvalId });
       answerOnce.push(target);
     } else {
-      // Told what holds it at the next pass: even nothing, unless it is quiet (it read that itself, with holdsOfQuery).
-      const subscriber = { approvalId: target.approvalId, stage: target.stage, service: target.service, told: target.quiet ? NOTHING : UNTOLD };
+      // Told what holds it at the next pass, even nothing: it waits for that answer before its card.
+      const subscriber = { approvalId: target.approvalId, stage: target.stage, service: target.service, told: UNTOLD };
       subscribers.set(target.approvalId, subscriber);
       newcomers.push(subscriber);
     }
@@ -99,14 +103,14 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   });
 
   setHandler(holdBoardQuery, () => ({ reports: [...reports.values()], subscribers: subscribers.size }));
-  setHandler(holdsOfQuery, (target) => ({ subscribed: subscribers.has(target.approvalId), holds: holdsFor(reports.values(), target) }));
 
   for (;;) {
     await condition(() => changed || workflowInfo().continueAsNewSuggested);
     if (changed) {
       changed = false;
-      // Without a change of holds, only the approvals new since the last pass can have something to be told.
-      const looked = reportsChanged ? subscribers.values() : newcomers.filter((s) => subscribers.get(s.approvalId) === s);
+      // In the board's order either way, so the signals go out in the order they always did.
+      const fresh = new Set(newcomers);
+      const looked = [...subscribers.values()].filter((sub) => reportsChanged || fresh.has(sub));
       reportsChanged = false;
       newcomers.length = 0;
       await tellSubscribers(reports, looked, subscribers, answerOnce.splice(0));
@@ -120,7 +124,7 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
 }
 
 /** Signals every approval looked at whose holds changed; forgets one that is gone. */
-async function tellSubscribers(reports: Map<string, HoldReport>, looked: Iterable<Subscriber>, subscribers: Map<string, Subscriber>, once: HoldTarget[]): Promise<void> {
+async function tellSubscribers(reports: Map<string, HoldReport>, looked: Subscriber[], subscribers: Map<string, Subscriber>, once: HoldTarget[]): Promise<void> {
   const due: Array<[HoldTarget, ReturnType<typeof holdsFor>]> = once.map((t) => [t, holdsFor(reports.values(), t)]);
   for (const sub of looked) {
     const holds = holdsFor(reports.values(), sub);

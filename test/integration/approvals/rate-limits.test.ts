@@ -55,8 +55,14 @@ test('a hundred approvals into one channel: one card each, and few 429s from Sla
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeLessThanOrEqual(8);
     expect(posts.filter((c) => c.ok)).toHaveLength(APPROVALS);
-    // Nor anything else the approvals called (their look-ups, approvers, links) past a few.
-    expect(h.sandbox.calls().filter((c) => c.status === 429).length).toBeLessThanOrEqual(12);
+    // Nor anything else the approvals called (their look-ups, approvers, links) past a few: on a quiet
+    // machine 4 calls in all, beside other test suites up to 20; unpaced, the same burst meets about
+    // 3,000 (bench/README.md, "100 approvals into one channel"). By method, so a failure says which.
+    const refusedByMethod: Record<string, number> = {};
+    for (const c of h.sandbox.calls().filter((call) => call.status === 429)) refusedByMethod[c.method] = (refusedByMethod[c.method] ?? 0) + 1;
+    const total = Object.values(refusedByMethod).reduce((a, n) => a + n, 0);
+    // At most 30; on failure the diff shows the methods beside the total.
+    expect([total, refusedByMethod]).toEqual([Math.min(total, 30), refusedByMethod]);
   } finally {
     await Promise.all(handles.map((handle) => handle.terminate('rate-limit test finished').catch(() => undefined)));
   }

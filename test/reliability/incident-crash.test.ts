@@ -49,11 +49,33 @@ function expectEachEffectOnce(sandbox: Sandbox, id: string): void {
   expect(channel.archived).toBe(true);
 }
 
+/**
+ * Starts the worker again and takes the run to its end: its runbook finishes without an error, it
+ * takes an update and resolves. Answers with the state the runbook finished in.
+ */
+async function finishOnRestartedWorker(sandbox: Sandbox, taskQueue: string, handle: Awaited<ReturnType<typeof openIncident>>, withinMs: number) {
+  const worker = await startWorkerProcess({ taskQueue, sandbox });
+  const state = await eventually(
+    'the runbook to finish on the restarted worker',
+    async () => {
+      const s = await handle.query(incidentStateQuery);
+      return s.status === 'open' && s;
+    },
+    withinMs,
+  );
+  expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
+  await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
+  expect((await handle.result()).status).toBe('resolved');
+  await killWorker(worker);
+  return state;
+}
+
 test('the worker is killed during a Wait and restarted: the run finishes with every Slack effect once', async () => {
   const { sandbox } = slack;
   const taskQueue = uniqueTaskQueue('crash');
   const id = uniqueIncidentId('CRASH');
-  let worker = await startWorkerProcess({ taskQueue, sandbox });
+  const worker = await startWorkerProcess({ taskQueue, sandbox });
   const handle = await openIncident(client, runbook, values(id), taskQueue);
 
   // Kill it once the workflow sleeps in the Wait step: the first effects are in Slack, the rest are not.
@@ -65,20 +87,7 @@ test('the worker is killed during a Wait and restarted: the run finishes with ev
   const channel = sandbox.channelByName(`incident-${id.toLowerCase()}`)!;
   expect(sandbox.messages(channel.id).map((m) => m.text)).toEqual(['🚨 SEV1 incident detected in checkout']);
 
-  worker = await startWorkerProcess({ taskQueue, sandbox });
-  const state = await eventually(
-    'the runbook to finish on the restarted worker',
-    async () => {
-      const s = await handle.query(incidentStateQuery);
-      return s.status === 'open' && s;
-    },
-    45_000,
-  );
-  expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
-  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
-  await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
-  expect((await handle.result()).status).toBe('resolved');
-  await killWorker(worker);
+  const state = await finishOnRestartedWorker(sandbox, taskQueue, handle, 45_000);
 
   expectEachEffectOnce(sandbox, id);
   expect(sandbox.replies(channel.id, state.threadTs!).map((m) => m.text)).toEqual([':memo: *Update 1*: The worker came back']);
@@ -103,7 +112,7 @@ test.each([
   const taskQueue = uniqueTaskQueue('crash-in-task');
   const id = uniqueIncidentId('INTASK');
   const name = `incident-${id.toLowerCase()}`;
-  let worker = await startWorkerProcess({ taskQueue, sandbox });
+  const worker = await startWorkerProcess({ taskQueue, sandbox });
   // Slack applies each call at once and answers 300 ms later: the kill lands after the post is
   // made and before the workflow task that made it (as a local activity) can complete.
   sandbox.setLatency(300);
@@ -132,20 +141,7 @@ test.each([
   expect(sandbox.messages(channel.id).map((m) => m.text)).toEqual(posted);
   const readsBefore = sandbox.calls('conversations.history').filter((c) => c.args.channel === channel.id).length;
 
-  worker = await startWorkerProcess({ taskQueue, sandbox });
-  const state = await eventually(
-    'the runbook to finish on the restarted worker',
-    async () => {
-      const s = await handle.query(incidentStateQuery);
-      return s.status === 'open' && s;
-    },
-    60_000,
-  );
-  expect(state.timeline.filter((e) => e.kind === 'error')).toEqual([]);
-  await handle.signal(incidentUpdateSignal, { text: 'The worker came back' });
-  await handle.signal(incidentResolveSignal, { resolvedBy: 'U0ALICE' });
-  expect((await handle.result()).status).toBe('resolved');
-  await killWorker(worker);
+  await finishOnRestartedWorker(sandbox, taskQueue, handle, 60_000);
 
   expectEachEffectOnce(sandbox, id);
   // The lost task timed out and ran again; its post found the one already made, by reading the channel.

@@ -13,9 +13,12 @@
  * activity), a 10-step runbook (against 10 no-op activities), and the gap
  * between consecutive no-op activities.
  *
- * Figures and baselines alternate in rounds (figure, baseline, figure, …,
- * targets in turn), so background load hits both alike; the spread between
- * rounds' p50s is reported. The Signalroom server runs in its own process
+ * Figures and baselines alternate in rounds (which goes first turning sample
+ * by sample, targets in turn), so background load hits both alike; the
+ * spread between rounds' p50s is reported. Each sample starts after a pause
+ * (SETTLE_MS), and the click's card and the baseline's bare workflow were
+ * both started in a batch before the round: neither side meets the other's
+ * tail, or a server still busy with its own workflow's start. The Signalroom server runs in its own process
  * (bench/endpoint-server.ts with a real Temporal client), so the load this
  * process drives does not share an event loop with the server under test.
  */
@@ -198,10 +201,19 @@ async function signalToCard(t: Target, card: { ts: string; workflowId: string })
   return nowMs() - start;
 }
 
-async function signalToActivity(t: Target): Promise<number> {
-  const id = unique('sa');
-  await t.client.workflow.start('bareSignalThenActivity', { taskQueue: BARE_QUEUE, workflowId: id });
-  await sleep(50);
+/**
+ * Bare workflows waiting for the signal that runs their one no-op activity,
+ * started in a batch as the approvals are: each sample's workflow has waited
+ * as long as a card has (a workflow started just before its signal finds the
+ * server still busy with its start).
+ */
+async function waitingBareWorkflows(t: Target, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => unique('sa'));
+  for (const id of ids) await t.client.workflow.start('bareSignalThenActivity', { taskQueue: BARE_QUEUE, workflowId: id });
+  return ids;
+}
+
+async function signalToActivity(t: Target, id: string): Promise<number> {
   const ran = t.noopRan(id);
   const start = nowMs();
   await t.client.workflow.getHandle(id).signal(bareSignal, { key: id });
@@ -243,33 +255,65 @@ async function tenNoops(t: Target): Promise<number> {
 
 // ------------------------------------------------------------ the run
 
+/** What one sample of a pair takes: a pending card, a waiting bare workflow, the bare waiter. */
+interface SampleInput {
+  cards: Array<{ ts: string; workflowId: string }>;
+  bares: string[];
+  waiter: string;
+}
+
 type Pair = {
   figure: string;
   baseline: string;
-  /** Takes one pending card per sample. */
+  /** Takes one pending card and one waiting bare workflow per sample. */
   usesCards?: boolean;
-  measure: (t: Target, cards: Array<{ ts: string; workflowId: string }>, waiter: string) => Promise<[number, number]>;
+  measureFigure: (t: Target, input: SampleInput) => Promise<number>;
+  measureBaseline: (t: Target, input: SampleInput) => Promise<number>;
 };
+
+/**
+ * How long the machine is left to settle before each sample, figure or
+ * baseline alike: the previous sample's tail (a reply to the clicker, a bare
+ * workflow's close, a resolved runbook's summary) must not run into the next.
+ */
+const SETTLE_MS = 250;
+
+/** One sample of each side, which goes first turning sample by sample. */
+async function measurePair(p: Pair, t: Target, input: SampleInput, figureFirst: boolean): Promise<[number, number]> {
+  const one = async (side: 'figure' | 'baseline') => {
+    await sleep(SETTLE_MS);
+    return side === 'figure' ? p.measureFigure(t, input) : p.measureBaseline(t, input);
+  };
+  if (figureFirst) {
+    const f = await one('figure');
+    return [f, await one('baseline')];
+  }
+  const b = await one('baseline');
+  return [await one('figure'), b];
+}
 
 const ALL_PAIRS: Pair[] = [
   {
     figure: 'click → ack',
     baseline: 'bare signal',
-    measure: async (t, cards, waiter) => [await clickToAck(t, cards[0]), await bareSignalOnce(t, waiter)],
+    measureFigure: (t, { cards }) => clickToAck(t, cards[0]),
+    measureBaseline: (t, { waiter }) => bareSignalOnce(t, waiter),
   },
   {
     figure: 'click → card updated',
     baseline: 'signal → 1 no-op activity',
     usesCards: true,
-    measure: async (t, cards) => [await clickToCard(t, cards.shift()!), await signalToActivity(t)],
+    measureFigure: (t, { cards }) => clickToCard(t, cards.shift()!),
+    measureBaseline: (t, { bares }) => signalToActivity(t, bares.shift()!),
   },
   {
     figure: 'signal → card updated (the click without the HTTP endpoint)',
     baseline: 'signal → 1 no-op activity',
     usesCards: true,
-    measure: async (t, cards) => [await signalToCard(t, cards.shift()!), await signalToActivity(t)],
+    measureFigure: (t, { cards }) => signalToCard(t, cards.shift()!),
+    measureBaseline: (t, { bares }) => signalToActivity(t, bares.shift()!),
   },
-  { figure: '10-step runbook', baseline: '10 no-op activities', measure: async (t) => [await runbook(t), await tenNoops(t)] },
+  { figure: '10-step runbook', baseline: '10 no-op activities', measureFigure: (t) => runbook(t), measureBaseline: (t) => tenNoops(t) },
 ];
 
 /** `--only=runbook` (or `ack`, `card`, comma-separated) measures some pairs; `--targets=tuned,cluster` some Temporals. */
@@ -299,17 +343,17 @@ async function main(): Promise<void> {
       waiters.set(t.name, id);
       samples.set(t.name, PAIRS.map(() => []));
       // Warm-up: one of each, not counted.
-      const cards = await pendingApprovals(t, 1 + CARD_PAIRS);
-      for (const p of PAIRS) await p.measure(t, cards, id);
+      const input = { cards: await pendingApprovals(t, 1 + CARD_PAIRS), bares: await waitingBareWorkflows(t, CARD_PAIRS), waiter: id };
+      for (const p of PAIRS) await measurePair(p, t, input, true);
     }
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1} of ${ROUNDS}`);
       for (const t of targets) {
-        const cards = await pendingApprovals(t, SAMPLES * CARD_PAIRS + 1);
+        const input = { cards: await pendingApprovals(t, SAMPLES * CARD_PAIRS + 1), bares: await waitingBareWorkflows(t, SAMPLES * CARD_PAIRS), waiter: waiters.get(t.name)! };
         for (const [i, p] of PAIRS.entries()) {
           const r = { figure: [] as number[], baseline: [] as number[] };
           for (let k = 0; k < SAMPLES; k++) {
-            const [f, b] = await p.measure(t, cards, waiters.get(t.name)!);
+            const [f, b] = await measurePair(p, t, input, (round + k) % 2 === 0);
             r.figure.push(f);
             r.baseline.push(b);
           }

@@ -590,6 +590,15 @@ async function figureRunbook(c: Ctx): Promise<void> {
 /** Distinct clicks per second of the endpoint figure: more than Signalroom's server answers on a quiet machine, so none is sent twice. */
 const ENDPOINT_BODIES_PER_SECOND = 20_000;
 
+/**
+ * How long each server of the endpoint figure is loaded before it is
+ * measured. A server's code is compiled as it runs: Signalroom's took about
+ * 4 s of clicks to reach its steady rate (Bolt's 2 s, the bare route's 1 s;
+ * bench/README.md, Findings), and a server in service runs far longer than
+ * that. The same for every server, in quick runs too.
+ */
+const ENDPOINT_WARMUP_MS = 6_000;
+
 async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promise<void> {
   const { n, o } = c;
   log('4. endpoint throughput (Temporal stubbed) vs a bare Fastify route and a Bolt app');
@@ -597,7 +606,7 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
   const UNUSED_RESPONSE_URL = 'http://127.0.0.1:9/unused';
   const connections = 32;
   // Bodies signed up front (each click unique, as the server de-duplicates retries), so the load loop only sends.
-  const bodies = Array.from({ length: Math.ceil(((n.endpointMs + 1_000) / 1_000) * ENDPOINT_BODIES_PER_SECOND) }, (_, i) =>
+  const bodies = Array.from({ length: Math.ceil(((ENDPOINT_WARMUP_MS + n.endpointMs + 1_000) / 1_000) * ENDPOINT_BODIES_PER_SECOND) }, (_, i) =>
     signedClick(secret, approveClickPayload({ workflowId: approvalWorkflowId({ pipeline: 'bench', stage: 'f4', execution: String(i) }), user: 'U0CAROL', responseUrl: UNUSED_RESPONSE_URL })),
   );
   // All three servers up at once, each in its own process; this process only sends.
@@ -622,7 +631,7 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
     const slice = await closedLoop(connections, ms, fire);
     return { ...slice, cpuMicros: (await cpuMicros(server)) - before };
   };
-  for (const server of servers) await load(server, 1_000); // warm-up
+  for (const server of servers) await load(server, ENDPOINT_WARMUP_MS);
   // Rounds of one slice per server; which goes first turns round by round.
   const sliceMs = Math.max(1_000, Math.round(n.endpointMs / o.rounds));
   type Slice = Awaited<ReturnType<typeof load>>;
@@ -664,7 +673,7 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
   against('bolt', 'Bolt app (HTTPReceiver)', 1.5);
   const repeats = Math.max(0, sent.signalroom - bodies.length);
   c.notes.push(
-    `Endpoint: each server in its own process, load from the bench process over ${connections} kept-alive loopback connections to each, one slice at a time (all share the machine's ${os.cpus().length} cores); ` +
+    `Endpoint: each server in its own process, load from the bench process over ${connections} kept-alive loopback connections to each, one slice at a time (all share the machine's ${os.cpus().length} cores), each server warmed up by ${ENDPOINT_WARMUP_MS / 1000} s of clicks first; ` +
       `${bodies.length} distinct pre-signed clicks; Signalroom got ${sent.signalroom} in all (warm-up included), ${repeats ? `${repeats} of them repeats (answered as Slack retries)` : 'each once'}. ` +
       'Bolt: `new App({ token, botId, botUserId, signingSecret })` with its default receiver (HTTPReceiver), signatures verified, one `app.action` listener that acknowledges.',
   );

@@ -251,6 +251,9 @@ async function stopStack(s: Stack): Promise<void> {
   rmSync(s.tmp, { recursive: true, force: true });
 }
 
+/** A pause before each sample of figure 2, on either side (as in bench/topology.ts). */
+const SETTLE_MS = 250;
+
 /** Waits (bounded) until a worker has nothing in flight, so one figure's tail does not load the next. */
 async function settle(worker: Child, maxMs = 20_000): Promise<void> {
   const deadline = Date.now() + maxMs;
@@ -505,8 +508,9 @@ async function figureClickToUpdate(c: Ctx): Promise<void> {
   };
   let nextCard = 0;
   let nextBare = 0;
-  const real = () => timedClickToUpdate(s, targets[nextCard++]);
-  const bare = () => bareOnce(bareIds[nextBare++]);
+  // Each sample starts on a settled server: the previous one's tail (the reply to the clicker, a bare workflow's close) must not run into it.
+  const real = () => sleep(SETTLE_MS).then(() => timedClickToUpdate(s, targets[nextCard++]));
+  const bare = () => sleep(SETTLE_MS).then(() => bareOnce(bareIds[nextBare++]));
   await alternate(1, 5, real, bare); // warm-up: the first five of each
   const m = ratios(await alternate(o.rounds, Math.floor(n.updateSamples / o.rounds), real, bare, () => settle(s.prodWorker, 5_000)));
   // What Signalroom does beyond the baseline's no-op: the chat.update itself, timed alone with the same card.

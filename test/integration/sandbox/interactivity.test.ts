@@ -1,4 +1,6 @@
 /** Clicks, response_url, trigger ids, modals and incoming webhooks, as Slack runs them. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox } from '../../../src/sandbox';
 import { startReceiver, type Receiver } from '../../support/sandbox-receiver';
 import { expectOnlyListedErrors, jsonOf, slackError, webClient } from '../../support/sandbox';
@@ -247,5 +249,54 @@ describe('a modal answered with response_action', () => {
     expect((await page('U0DAVE')).view).toMatchObject({ id: rootId, title: { text: 'Reject deployment' } });
     await cancel();
     expect((await page('U0DAVE')).view).toBeNull();
+  });
+});
+
+describe('an app that does not answer as it should', () => {
+  async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const close = () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { url: `http://127.0.0.1:${port}/slack/interactions`, close };
+  }
+
+  test('no answer within the deadline is recorded as a timeout, not as an answer', async () => {
+    const short = await startSandbox({ rateLimits: false, signingSecret: 'test-signing-secret', interactivityTimeoutMs: 300 });
+    const silent = await serve(() => undefined);
+    try {
+      short.setRequestUrl(silent.url);
+      const ts = (await webClient(short).chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' } }] }] })).ts!;
+      const result = await short.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+      expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false, body: '' });
+      expect(result.response.status).toBeUndefined();
+      expect(result.response.durationMs).toBeGreaterThanOrEqual(300);
+    } finally {
+      await silent.close();
+      await short.close();
+    }
+  });
+
+  test('a Request URL nothing listens on is a failed connection', async () => {
+    const gone = await serve(() => undefined);
+    await gone.close();
+    slack.setRequestUrl(gone.url);
+    const result = await slack.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: await approvalMessage(), actionId: 'approve' });
+    expect(result.response).toMatchObject({ error: 'connection_failed', withinDeadline: false });
+  });
+
+  test('a redirect is recorded as the answer and not followed: the app must answer at its Request URL', async () => {
+    const moved = await serve((_req, res) => res.writeHead(307, { location: app.url }).end());
+    try {
+      slack.setRequestUrl(moved.url);
+      const result = await slack.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: await approvalMessage(), actionId: 'approve' });
+      expect(result.response).toMatchObject({ status: 307 });
+      expect(app.received).toHaveLength(0);
+    } finally {
+      await moved.close();
+    }
   });
 });

@@ -18,9 +18,10 @@
  * spread between rounds' p50s is reported. Each sample starts after a pause
  * (SETTLE_MS), and the click's card and the baseline's bare workflow were
  * both started in a batch before the round: neither side meets the other's
- * tail, or a server still busy with its own workflow's start. The Signalroom server runs in its own process
- * (bench/endpoint-server.ts with a real Temporal client), so the load this
- * process drives does not share an event loop with the server under test.
+ * tail, or a server still busy with its own workflow's start. The Signalroom
+ * server runs in its own process (bench/endpoint-server.ts with a real
+ * Temporal client), so the load this process drives does not share an event
+ * loop with the server under test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

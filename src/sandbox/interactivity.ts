@@ -446,9 +446,9 @@ export class Interactivity {
 }
 
 /**
- * Kept-alive connections to the app's Request URLs, as Slack keeps them. The
- * sandbox POSTs through `node:http`: `fetch` cost about 1 ms more a click, on
- * a path the bench times from the click to the card (bench/README.md, Findings).
+ * Kept-alive connections to the app's Request URLs. The sandbox POSTs through
+ * `node:http`: `fetch` cost about 1 ms more a click, on a path the bench
+ * times from the click to the card (bench/README.md, Findings).
  */
 const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
@@ -459,6 +459,12 @@ function postForm(url: string, headers: Record<string, string>, body: string, ti
     const agent = AGENTS[target.protocol as keyof typeof AGENTS];
     if (!agent) return reject(new Error(`the Request URL ${url} is not http(s)`));
     const send = target.protocol === 'https:' ? https.request : http.request;
+    let timedOut: Error | undefined;
+    // Past the deadline, whatever broke the exchange (the request or a half-read answer) is the timeout.
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(timedOut ?? err);
+    };
     const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -467,16 +473,13 @@ function postForm(url: string, headers: Record<string, string>, body: string, ti
         clearTimeout(timer);
         resolve({ status: res.statusCode ?? 0, body: text });
       });
-      res.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
+      res.on('error', fail);
     });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    const timer = setTimeout(() => {
+      timedOut = Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' });
+      req.destroy(timedOut);
+    }, timeoutMs);
+    req.on('error', fail);
     req.end(body);
   });
 }

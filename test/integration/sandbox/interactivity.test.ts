@@ -280,6 +280,23 @@ describe('an app that does not answer as it should', () => {
     }
   });
 
+  test('an answer begun but not finished within the deadline is a timeout too', async () => {
+    const short = await startSandbox({ rateLimits: false, signingSecret: 'test-signing-secret', interactivityTimeoutMs: 300 });
+    const stalled = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partly');
+    });
+    try {
+      short.setRequestUrl(stalled.url);
+      const ts = (await webClient(short).chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' } }] }] })).ts!;
+      const result = await short.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+      expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false });
+    } finally {
+      await stalled.close();
+      await short.close();
+    }
+  });
+
   test('a Request URL nothing listens on is a failed connection', async () => {
     const gone = await serve(() => undefined);
     await gone.close();

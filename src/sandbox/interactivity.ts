@@ -450,22 +450,24 @@ export class Interactivity {
  * `node:http`: `fetch` cost about 1 ms more a click, on a path the bench
  * times from the click to the card (bench/README.md, Findings).
  */
-const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+const CLIENTS = {
+  'http:': { agent: new http.Agent({ keepAlive: true }), request: http.request },
+  'https:': { agent: new https.Agent({ keepAlive: true }), request: https.request },
+};
 
 /** POSTs a form and reads the answer as text; rejects with a `TimeoutError` when the whole exchange takes longer than `timeoutMs`. No redirect is followed. */
 function postForm(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const agent = AGENTS[target.protocol as keyof typeof AGENTS];
-    if (!agent) return reject(new Error(`the Request URL ${url} is not http(s)`));
-    const send = target.protocol === 'https:' ? https.request : http.request;
+    const client = CLIENTS[target.protocol as keyof typeof CLIENTS];
+    if (!client) return reject(new Error(`the Request URL ${url} is not http(s)`));
     let timedOut: Error | undefined;
     // Past the deadline, whatever broke the exchange (the request or a half-read answer) is the timeout.
     const fail = (err: Error) => {
       clearTimeout(timer);
       reject(timedOut ?? err);
     };
-    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
+    const req = client.request(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent: client.agent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

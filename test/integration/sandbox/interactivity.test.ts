@@ -264,37 +264,33 @@ describe('an app that does not answer as it should', () => {
     return { url: `http://127.0.0.1:${port}/slack/interactions`, close };
   }
 
-  test('no answer within the deadline is recorded as a timeout, not as an answer', async () => {
+  /** A click, from a sandbox whose deadline is 300 ms, to an app that answers with `handler`. */
+  async function clickWithin300ms(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
     const short = await startSandbox({ rateLimits: false, signingSecret: 'test-signing-secret', interactivityTimeoutMs: 300 });
-    const silent = await serve(() => undefined);
+    const app = await serve(handler);
     try {
-      short.setRequestUrl(silent.url);
+      short.setRequestUrl(app.url);
       const ts = (await webClient(short).chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' } }] }] })).ts!;
-      const result = await short.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
-      expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false, body: '' });
-      expect(result.response.status).toBeUndefined();
-      expect(result.response.durationMs).toBeGreaterThanOrEqual(300);
+      return await short.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
     } finally {
-      await silent.close();
+      await app.close();
       await short.close();
     }
+  }
+
+  test('no answer within the deadline is recorded as a timeout, not as an answer', async () => {
+    const result = await clickWithin300ms(() => undefined);
+    expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false, body: '' });
+    expect(result.response.status).toBeUndefined();
+    expect(result.response.durationMs).toBeGreaterThanOrEqual(300);
   });
 
   test('an answer begun but not finished within the deadline is a timeout too', async () => {
-    const short = await startSandbox({ rateLimits: false, signingSecret: 'test-signing-secret', interactivityTimeoutMs: 300 });
-    const stalled = await serve((_req, res) => {
+    const result = await clickWithin300ms((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partly');
     });
-    try {
-      short.setRequestUrl(stalled.url);
-      const ts = (await webClient(short).chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' } }] }] })).ts!;
-      const result = await short.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
-      expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false });
-    } finally {
-      await stalled.close();
-      await short.close();
-    }
+    expect(result.response).toMatchObject({ error: 'timeout', withinDeadline: false });
   });
 
   test('a Request URL nothing listens on is a failed connection', async () => {

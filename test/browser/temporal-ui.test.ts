@@ -70,7 +70,7 @@ test('an operator finds a pending approval with a recipe and reads what it is ab
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-failure.png'), fullPage: true }).catch(() => undefined);
     throw err;
   }
-}, 90_000);
+}, 150_000);
 
 async function findAndReadApproval(): Promise<void> {
   const execution = `ui-${Date.now().toString(36)}`;
@@ -94,18 +94,30 @@ async function findAndReadApproval(): Promise<void> {
   const other = await requestApproval(client, { pipeline: 'web', stage: 'production', execution, approverGroups: ['release'], destination: { channel: '#deploys' }, timeout: '30m' }, taskQueue);
   for (const handle of [wanted, other]) await eventually(`${handle.workflowId} to post its card`, async () => (await handle.query(approvalStateQuery)).message !== undefined);
 
-  // The Workflows list, filtered by the README's recipe in the URL. Visibility is eventually consistent: reload until it lists the run.
+  // Visibility is eventually consistent: first wait until Temporal itself lists the run for the recipe's query,
+  // so that what follows waits on the UI alone.
   const query = LIST_RECIPES.pendingApprovalsOfPipeline.query;
+  await eventually(
+    'visibility to list the approval for the recipe',
+    async () => {
+      for await (const run of client.workflow.list({ query })) if (run.workflowId === wanted.workflowId) return true;
+      return false;
+    },
+    30_000,
+    250,
+  );
+  // The Workflows list, filtered by the README's recipe in the URL. On a busy machine the UI's first render
+  // (its bundle, then its own list call) can take seconds: give each load its time before loading again.
   const listUrl = recipeUrl(server.uiUrl!, server.namespace, query);
   const row = page.getByRole('link', { name: wanted.workflowId, exact: true });
   await eventually(
     'the Workflows list to show the approval',
     async () => {
       await page.goto(listUrl);
-      await row.first().waitFor({ timeout: 3000 });
+      await row.first().waitFor({ timeout: 15_000 });
       return true;
     },
-    30_000,
+    45_000,
     500,
   );
   // The query is what the UI filters by, and only the matching approval is listed.

@@ -128,7 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     deps.temporal,
     { ...DEFAULT_DELIVERY_POLICY, ...deps.delivery },
     deps.respondToClicker ?? postEphemeralTo(responseUrlBases),
-    (outcome) => metrics.clicks.inc({ outcome }),
+    metrics.countClick,
     app.log,
     { ...DEFAULT_CLICK_RATE_LIMIT, ...deps.clickRateLimit },
   );

@@ -40,6 +40,8 @@ export interface ServerMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   clicks: Counter<'outcome'>;
+  /** Counts one interaction by its outcome (`clicks`, through a child made once per outcome). */
+  countClick(outcome: ClickOutcome): void;
 }
 
 export interface MetricsOptions {
@@ -65,9 +67,14 @@ export function createServerMetrics(options: MetricsOptions = {}): ServerMetrics
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  for (const outcome of CLICK_OUTCOMES) clicks.inc({ outcome }, 0);
-  return { registry, httpDuration, clicks };
+  // prom-client finds a series by hashing its labels on every call; a child is that series, found once.
+  const byOutcome = new Map(CLICK_OUTCOMES.map((outcome) => [outcome, clicks.labels({ outcome })]));
+  for (const child of byOutcome.values()) child.inc(0);
+  return { registry, httpDuration, clicks, countClick: (outcome) => (byOutcome.get(outcome) ?? clicks.labels({ outcome })).inc() };
 }
+
+/** Series of the request histogram by method, route and status: bounded by the routes, methods and statuses Fastify answers with. */
+const MAX_DURATION_SERIES = 1_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,10 +86,17 @@ declare module 'fastify' {
 export const metricsPlugin = fp<{ metrics: ServerMetrics }>(
   async (app: FastifyInstance, { metrics }) => {
     app.decorate('metrics', metrics);
+    const series = new Map<string, ReturnType<ServerMetrics['httpDuration']['labels']>>();
     app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, not the URL, so ids in paths do not explode the label set.
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let child = series.get(key);
+      if (!child) {
+        child = metrics.httpDuration.labels({ method: request.method, route, status_code: String(reply.statusCode) });
+        if (series.size < MAX_DURATION_SERIES) series.set(key, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
       done();
     });
     app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {

@@ -102,7 +102,7 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
   // signature seen again in that time is the same request sent again, and acts once.
   const received = new SeenKeys(2 * SIGNATURE_MAX_AGE_SECONDS * 1000 + 60_000, 100_000);
   const refused = (why: string) => {
-    options.metrics.clicks.inc({ outcome: 'command_refused' });
+    options.metrics.countClick('command_refused');
     // The reason names what was asked (an incident id as typed): text, never markup.
     return ephemeral(`Not done: ${esc(why)}.`);
   };
@@ -113,7 +113,7 @@ export const slackCommands: FastifyPluginAsync<SlackCommandsOptions> = async (ap
     if (!userId) return reply.code(400).send({ error: 'malformed_command', message: 'user_id is missing', field: 'user_id' });
     // The signature covers the timestamp and the exact body: it names this request.
     if (!received.firstTime(`${request.headers['x-slack-signature']}`)) {
-      options.metrics.clicks.inc({ outcome: 'command_replayed' });
+      options.metrics.countClick('command_replayed');
       request.log.warn({ userId }, 'slash command replayed');
       return reply.send(ephemeral('Not done: this exact command was already received, so it was not run again.'));
     }

@@ -9,7 +9,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ClickDelivery, MESSAGES, type EarlyOutcome } from './click-delivery';
 import type { Interaction, InteractionRoute, OpenViewDecision, SlackInteractionPayload } from './interaction-routes';
-import type { ClickOutcome, ServerMetrics } from './metrics';
+import type { ServerMetrics } from './metrics';
 import { responseUrlProblem } from '../slack/response-url';
 import { slackRequests, type SlackAppsSource, type SlackForm, type VerifiedSlackApp } from './slack-request';
 
@@ -123,7 +123,7 @@ function modalNote(text: string) {
 
 export const slackInteractions: FastifyPluginAsync<SlackInteractionsOptions> = async (app, options) => {
   const { delivery, metrics } = options;
-  const count = (outcome: ClickOutcome) => metrics.clicks.inc({ outcome });
+  const count = metrics.countClick;
 
   // Raw body, signature and the app that signed: checked once for every Slack route.
   await app.register(slackRequests, { apps: options.apps, metrics, bodyLimit: options.bodyLimit, now: options.now });

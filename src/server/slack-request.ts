@@ -13,7 +13,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SlackApp } from '../slack/integrations';
-import type { ClickOutcome, ServerMetrics } from './metrics';
+import type { ServerMetrics } from './metrics';
 import { verifySlackSignature, type SignatureProblem } from './slack-signature';
 import { sealResponseUrl } from '../slack/response-url';
 
@@ -237,7 +237,7 @@ export interface SlackRequestOptions {
  */
 export const slackRequests = fp<SlackRequestOptions>(
   async (app, options) => {
-    const count = (outcome: ClickOutcome) => options.metrics.clicks.inc({ outcome });
+    const count = options.metrics.countClick;
     app.decorateRequest('slack', undefined);
     app.decorateRequest('slackForm', undefined);
     // The signature covers the exact bytes Slack sent: keep the body as a string.

@@ -383,7 +383,8 @@ async function timedClickToUpdate(s: Stack, target: PendingApproval): Promise<nu
   const progressed = () => s.sandbox.message(DEPLOYS, target.ts)?.text.includes('1 of 2') ?? false;
   const t = nowMs();
   const click = s.sandbox.click({ userId: 'U0CAROL', channelId: DEPLOYS, messageTs: target.ts, actionId: APPROVE_ACTION, value: target.workflowId });
-  await until(`card ${target.workflowId} to show 1 of 2`, progressed, 30_000);
+  // Told by the sandbox as it applies the update, as the baseline is told by its worker when the no-op runs: neither side polls.
+  await s.sandbox.waitUntil(`card ${target.workflowId} to show 1 of 2`, progressed, 30_000);
   const elapsed = nowMs() - t;
   const answered = await click;
   if (answered.response.status !== 200) throw new Error(`sandbox click answered ${answered.response.status ?? answered.response.error}`);
@@ -551,7 +552,7 @@ async function figureRunbook(c: Ctx): Promise<void> {
     };
     const t = nowMs();
     const handle = await openIncident(s.client, TEN_STEP_RUNBOOK, { 'incident.id': id }, PROD_QUEUE);
-    await until(`incident ${id}'s tenth step`, lastStep, 60_000);
+    await s.sandbox.waitUntil(`incident ${id}'s tenth step`, lastStep, 60_000);
     const elapsed = nowMs() - t;
     // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
     await handle.signal(incidentResolveSignal, { summary: 'bench' });

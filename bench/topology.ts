@@ -174,11 +174,16 @@ async function bareSignalOnce(t: Target, waiterId: string): Promise<number> {
   return nowMs() - start;
 }
 
+/** Until the card shows `text`: the sandbox says so as it applies the update (no polling, as the baseline's worker reports its no-op). */
+function cardShows(t: Target, card: { ts: string }, text: string): Promise<void> {
+  return t.sandbox.waitUntil(`${text} on the card`, () => t.sandbox.message(DEPLOYS, card.ts)?.text.includes(text) ?? false, 60_000);
+}
+
 /** carol approves: until the card shows 1 of 2. */
 async function clickToCard(t: Target, card: { ts: string; workflowId: string }): Promise<number> {
   const start = nowMs();
   const click = t.sandbox.click({ userId: 'U0CAROL', channelId: DEPLOYS, messageTs: card.ts, actionId: APPROVE_ACTION, value: card.workflowId });
-  await until('1 of 2 on the card', () => t.sandbox.message(DEPLOYS, card.ts)?.text.includes('1 of 2') ?? false);
+  await cardShows(t, card, '1 of 2');
   const elapsed = nowMs() - start;
   await click;
   return elapsed;
@@ -198,7 +203,7 @@ async function signalToCard(t: Target, card: { ts: string; workflowId: string })
     channelId: DEPLOYS,
     messageTs: card.ts,
   });
-  await until('1 of 2 on the card', () => t.sandbox.message(DEPLOYS, card.ts)?.text.includes('1 of 2') ?? false);
+  await cardShows(t, card, '1 of 2');
   return nowMs() - start;
 }
 
@@ -226,10 +231,10 @@ async function runbook(t: Target): Promise<number> {
   const id = unique('rb');
   const start = nowMs();
   const handle = await openIncident(t.client, TEN_STEPS!, { 'incident.id': id }, PROD_QUEUE);
-  await until(`runbook ${id}`, () => {
+  await t.sandbox.waitUntil(`runbook ${id}`, () => {
     const channel = t.sandbox.channelByName(`bench-${id}`);
     return channel ? t.sandbox.messages(channel.id).some((m) => m.text.startsWith('step 10 of 10')) : false;
-  });
+  }, 60_000);
   const elapsed = nowMs() - start;
   // Resolved and finished before the baseline's turn: its summary and archive must not run beside the next sample.
   await handle.signal(incidentResolveSignal, { summary: 'bench' });

@@ -164,6 +164,13 @@ export interface Sandbox {
   scheduled(channelId?: string): ScheduledMessage[];
   /** Posts every scheduled message that is due (the sandbox also does it on its own). */
   deliverDueScheduled(): Message[];
+  /**
+   * Resolves once `probe` holds: checked now, then as each change the
+   * sandbox records is made (a message posted, updated or deleted, a channel
+   * created…), so a waiter learns of it at once, without polling. Rejects
+   * after `timeoutMs`, naming `what`.
+   */
+  waitUntil(what: string, probe: () => boolean, timeoutMs?: number): Promise<void>;
   /** The Web API calls received, oldest first, optionally of one method. */
   calls(method?: string): CallRecord[];
   /** Errors the sandbox answered that Slack does not list for the method (always empty unless the sandbox has a bug). */
@@ -432,6 +439,34 @@ class SlackSandbox implements Sandbox {
       posted.push(m);
     }
     return posted;
+  }
+
+  waitUntil(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
+    if (probe()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onChange = () => {
+        let held: boolean;
+        try {
+          held = probe();
+        } catch (err) {
+          done();
+          return reject(err);
+        }
+        if (held) {
+          done();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`the sandbox timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.state.off('change', onChange);
+      };
+      this.state.on('change', onChange);
+    });
   }
 
   calls(method?: string): CallRecord[] {

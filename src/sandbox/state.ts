@@ -240,6 +240,8 @@ export class SandboxState extends EventEmitter {
 
   constructor(readonly clock: SandboxClock) {
     super();
+    // Every waiter (Sandbox.waitUntil) listens for changes until it is done, and many may wait at once.
+    this.setMaxListeners(0);
   }
 
   /**

@@ -313,3 +313,24 @@ describe('an app that does not answer as it should', () => {
     }
   });
 });
+
+describe('waiting on the sandbox', () => {
+  test('waitUntil resolves as the update that makes it true is applied, before Slack has even answered it', async () => {
+    const ts = await approvalMessage();
+    const order: string[] = [];
+    const waiting = slack.waitUntil('the card to show the approval', () => slack.message('C0DEPLOYS', ts)?.text === 'Approved by carol').then(() => order.push('seen'));
+    // Changes that do not make it true leave it waiting.
+    await webClient(slack).chat.postMessage({ channel: 'C0DEPLOYS', text: 'unrelated' });
+    await webClient(slack).chat.update({ channel: 'C0DEPLOYS', ts, text: 'Approved by nobody yet' });
+    order.push('other changes answered');
+    await webClient(slack).chat.update({ channel: 'C0DEPLOYS', ts, text: 'Approved by carol' });
+    order.push('update answered');
+    await waiting;
+    expect(order).toEqual(['other changes answered', 'seen', 'update answered']);
+  });
+
+  test('waitUntil names what it waited for when the time is up', async () => {
+    const ts = await approvalMessage();
+    await expect(slack.waitUntil('a card that never changes', () => slack.message('C0DEPLOYS', ts)?.text === 'never', 200)).rejects.toThrow('the sandbox timed out after 200 ms waiting for a card that never changes');
+  });
+});

@@ -179,14 +179,13 @@ function cardShows(t: Target, card: { ts: string }, text: string): Promise<void>
   return t.sandbox.waitUntil(`${text} on the card`, () => t.sandbox.message(DEPLOYS, card.ts)?.text.includes(text) ?? false, 60_000);
 }
 
-/** carol approves: until the card shows 1 of 2. */
+/** carol approves: from when the sandbox sends her click (as Slack would) until the card shows 1 of 2. */
 async function clickToCard(t: Target, card: { ts: string; workflowId: string }): Promise<number> {
-  const start = nowMs();
   const click = t.sandbox.click({ userId: 'U0CAROL', channelId: DEPLOYS, messageTs: card.ts, actionId: APPROVE_ACTION, value: card.workflowId });
   await cardShows(t, card, '1 of 2');
-  const elapsed = nowMs() - start;
-  await click;
-  return elapsed;
+  const updated = nowMs();
+  const answered = await click;
+  return updated - answered.response.sentAtMs!;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface AppResponse {
   status?: number;
   /** Milliseconds from sending the request to the app's answer. */
   durationMs: number;
+  /** When the request was sent: `performance.now()` in the sandbox's process (a bench times what follows from here). */
+  sentAtMs?: number;
   /** False when the app answered later than Slack's 3 seconds, or not at all. */
   withinDeadline: boolean;
   body: string;
@@ -430,6 +432,7 @@ export class Interactivity {
       return record;
     }
     const started = performance.now();
+    record.response.sentAtMs = started;
     try {
       const res = await postForm(url, { ...headers, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' }, body, this.timeoutMs);
       record.response.status = res.status;

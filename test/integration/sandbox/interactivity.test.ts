@@ -40,9 +40,14 @@ async function approvalMessage(): Promise<string> {
 
 test('a click is a signed, form-encoded block_actions payload, and the app\'s answer is recorded', async () => {
   const ts = await approvalMessage();
+  const before = performance.now();
   const result = await slack.click({ userId: 'U0CAROL', channelId: 'C0DEPLOYS', messageTs: ts, actionId: 'approve' });
+  const after = performance.now();
   expect(result.response).toMatchObject({ status: 200, withinDeadline: true });
   expect(result.response.durationMs).toEqual(expect.any(Number));
+  // When it was sent, on this process's performance clock: after the click began, its answer's time before the click returned.
+  expect(result.response.sentAtMs).toBeGreaterThanOrEqual(before);
+  expect(result.response.sentAtMs! + result.response.durationMs).toBeLessThanOrEqual(after);
   expect(app.received).toHaveLength(1);
   const { payload, signatureValid } = app.received[0]!;
   expect(signatureValid).toBe(true);

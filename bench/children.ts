@@ -22,7 +22,8 @@ export function killAllChildren(): void {
 
 /** `stdout: 'ignore'`: the child's stdout goes to /dev/null (a server that logs every request, as in production). */
 export function startChild(script: string, args: string[], execArgv: string[] = [], onMessage?: (message: Record<string, unknown>) => void, options: { stdout?: 'inherit' | 'ignore' } = {}): Child {
-  const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv, stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] });
+  // Every process as the container runs Signalroom's (Dockerfile: no V8 memory reducer), baselines alike.
+  const child = fork(path.join(ROOT, 'bin/run-ts.js'), [path.join(ROOT, script), ...args], { cwd: ROOT, execArgv: ['--no-memory-reducer', ...execArgv], stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] });
   started.push(child);
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();

@@ -3,6 +3,7 @@
  * activity built by createActivities, on one task queue.
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -26,7 +27,20 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
+/**
+ * V8's memory reducer runs a full, compacting collection once a process has
+ * gone quiet for a while. In a worker, that quiet ends with the next click
+ * or step, which then waits out the pause (26-50 ms on the workflow thread
+ * and the main one: bench/README.md, Findings). Without it, the heap is
+ * collected as it grows, as in a busy process; an idle worker keeps what it
+ * last grew to. Set before the workflow threads start, whose heaps read it.
+ */
+export function quietHeapsStayCollectedAsTheyGrow(): void {
+  v8.setFlagsFromString('--no-memory-reducer');
+}
+
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  quietHeapsStayCollectedAsTheyGrow();
   const identity = `signalroom-worker@${os.hostname()}:${process.pid}`;
   const taskQueue = options.taskQueue ?? process.env.SIGNALROOM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   // The worker's own client reaches the hold board (activities/holds.ts) over the same connection.

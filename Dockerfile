@@ -14,7 +14,7 @@ COPY runbooks ./runbooks
 COPY tsconfig.json ./
 USER node
 # No V8 memory reducer: it runs a full collection once a process goes quiet, and the next click or
-# step waits it out (26-50 ms; bench/README.md, Findings). src/worker.ts turns it off for the
-# workflow threads too, in any process that runs a worker.
+# step waits it out (26-50 ms; bench/README.md, Findings). `npm start` runs the same way, and
+# src/worker.ts turns it off for the workflow threads of any process that runs a worker.
 ENTRYPOINT ["node", "--no-memory-reducer", "bin/signalroom.js"]
 CMD ["--help"]

@@ -35,12 +35,12 @@ export function workflowsPath(): string {
  * collected as it grows, as in a busy process; an idle worker keeps what it
  * last grew to. Set before the workflow threads start, whose heaps read it.
  */
-export function quietHeapsStayCollectedAsTheyGrow(): void {
+function turnOffMemoryReducer(): void {
   v8.setFlagsFromString('--no-memory-reducer');
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  quietHeapsStayCollectedAsTheyGrow();
+  turnOffMemoryReducer();
   const identity = `signalroom-worker@${os.hostname()}:${process.pid}`;
   const taskQueue = options.taskQueue ?? process.env.SIGNALROOM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   // The worker's own client reaches the hold board (activities/holds.ts) over the same connection.

@@ -2,7 +2,8 @@
  * The hold board's activities: reporting what a source holds, and asking
  * what holds an approval. They reach the board through the worker's Temporal
  * client with signal-with-start and update-with-start, so the board exists
- * once anyone needs it (workflows/holds/board.ts).
+ * once anyone needs it (workflows/holds/board.ts), even one that ended since
+ * the worker started it.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { holdBoardId, holdBoard } from '../workflows/holds/board';
@@ -22,6 +23,18 @@ export interface DeployPolicyView {
   whileHeld: 'pause' | 'run';
   exceptionGroups: string[];
   breakGlass?: { groups: string[]; reviewers: string[]; reviewChannel?: string; remindEveryMs: number };
+}
+
+/**
+ * Starts the task queue's hold board unless it runs already (then it is left
+ * as it is). A worker calls this when it starts: a board that is there
+ * before anyone asks answers the first approvals after a deploy at once,
+ * where one started by their own signal-with-start waits for its first
+ * workflow task behind all of theirs (bench/README.md, Findings).
+ */
+export async function startHoldBoard(temporal: { client: Client; taskQueue: string }): Promise<void> {
+  const { client, taskQueue } = temporal;
+  await client.workflow.start(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
 }
 
 export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {

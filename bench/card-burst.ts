@@ -21,6 +21,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { requestApproval } from '../src/approvals/client';
 import { startSandbox, type Sandbox } from '../src/sandbox';
@@ -29,7 +31,7 @@ import { startDevServer } from '../src/temporal/dev-server';
 import { workflowsPath } from '../src/worker';
 import { killAllChildren, startChild, type Child } from './children';
 import { appendResults, APPROVER_GROUPS, arg, DEPLOYS, log, PROD_QUEUE, sleep } from './common';
-import { fmtRatio, textTable, type Row } from './stats';
+import { fmtRatio, percentile, textTable, type Row } from './stats';
 import type { WorkerProcessConfig } from './worker-process';
 
 const APPROVALS = Number(arg('approvals') ?? 100);
@@ -63,6 +65,41 @@ interface Outcome {
   refusedPosts: number;
   refusedAll: number;
   lookups: number;
+  beforeCards?: Partial<Record<Step, number>>[];
+}
+
+/** What an approval does before its card, in the order it does it, by the history events that mark each step. */
+const STEPS = [
+  ['first workflow task', 'wft'],
+  ['approvers resolved', 'resolveApprovers'],
+  ['hold board asked', 'subscribeHolds'],
+  ['holds answered', 'holdsChanged'],
+  ['card posted', 'postMessage'],
+] as const;
+type Step = (typeof STEPS)[number][1];
+
+/** When each step of STEPS first happened in one approval's history, in ms from `t0`. */
+function milestones(history: temporal.api.history.v1.IHistory, t0: number): Partial<Record<Step, number>> {
+  const out: Partial<Record<Step, number>> = {};
+  const scheduled = new Map<string, string>();
+  const first = (step: Step, at: number) => void (out[step] ??= at - t0);
+  for (const e of history.events ?? []) {
+    const at = tsToMs(e.eventTime as never);
+    if (e.workflowTaskStartedEventAttributes) first('wft', at);
+    else if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+    else if (e.activityTaskCompletedEventAttributes) {
+      const type = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
+      if (type === 'resolveApprovers' || type === 'subscribeHolds' || type === 'postMessage') first(type, at);
+    } else if (e.workflowExecutionSignaledEventAttributes?.signalName === 'holdsChanged') first('holdsChanged', at);
+  }
+  return out;
+}
+
+/** `first workflow task 0.1 s / 1.9 s, …`: each step for the first card's approval and the median one. */
+function describeBeforeCards(all: Partial<Record<Step, number>>[]): string {
+  const firstCard = all.reduce((a, b) => ((b.postMessage ?? Infinity) < (a.postMessage ?? Infinity) ? b : a));
+  const s = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`);
+  return STEPS.map(([what, step]) => `${what} ${s(firstCard[step])} / ${s(percentile(all.map((m) => m[step] ?? Infinity), 50))}`).join('; ');
 }
 
 async function burst(v: Variant, client: Client, sandbox: Sandbox, workerConfig: WorkerProcessConfig, run: number): Promise<Outcome> {
@@ -101,6 +138,9 @@ async function burst(v: Variant, client: Client, sandbox: Sandbox, workerConfig:
       lookups: sandbox.calls('conversations.history').length,
     };
     log(`${v.name}: last card after ${(lastCardMs / 1000).toFixed(1)} s; ${outcome.refusedPosts} posts refused, ${outcome.refusedAll} calls refused in all`);
+    // Before the cards: from the approvals' histories, before they are ended.
+    outcome.beforeCards = await Promise.all(handles.map(async (h) => milestones(await h.fetchHistory(), start)));
+    log(`${v.name}: before the cards (first / median): ${describeBeforeCards(outcome.beforeCards)}`);
     await Promise.all(handles.map((h) => h.terminate('bench finished').catch(() => undefined)));
     return outcome;
   } finally {
@@ -162,6 +202,7 @@ async function main(): Promise<void> {
         'Floor: the last card cannot be posted sooner than the channel\'s limit allows, even if every card were asked for at the same instant and nothing else took time. The measured time runs from the requests to the last card in the sandbox.',
         'Channel unused: past the burst, the gaps between two accepted posts longer than 1.5 s, less the second a post may take.',
         'Idempotency look-ups: conversations.history calls, made by a post retried after a 429 or after the pacer handed it back (src/slack/pacer.ts) before it posts again.',
+        ...outcomes.map((o) => `Before the cards, ${o.v.name}: each step's time after the requests, for the approval whose card came first / the median approval (from their histories): ${describeBeforeCards(o.beforeCards ?? [])}.`),
       ],
     });
   }

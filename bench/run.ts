@@ -82,7 +82,7 @@ function parseArgs(argv: string[]): Options {
 function sizes(quick: boolean) {
   return quick
     ? { ackSamples: 60, rateMs: 3_000, updateSamples: 15, runbookSamples: 5, endpointMs: 2_000, cachedWorkflows: 200, pendingClicks: 40, pendingUpdates: 10, pendingCapMs: 60_000 }
-    : { ackSamples: 300, rateMs: 10_000, updateSamples: 60, runbookSamples: 20, endpointMs: 5_000, cachedWorkflows: 1_000, pendingClicks: 200, pendingUpdates: 30, pendingCapMs: 600_000 };
+    : { ackSamples: 300, rateMs: 10_000, updateSamples: 200, runbookSamples: 20, endpointMs: 5_000, cachedWorkflows: 1_000, pendingClicks: 200, pendingUpdates: 30, pendingCapMs: 600_000 };
 }
 
 // ---------------------------------------------------------------- helpers

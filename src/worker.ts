@@ -4,9 +4,10 @@
  */
 import os from 'node:os';
 import v8 from 'node:v8';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../activities';
+import { startHoldBoard } from '../activities/holds';
 
 export const DEFAULT_TASK_QUEUE = 'signalroom';
 
@@ -46,7 +47,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   // The worker's own client reaches the hold board (activities/holds.ts) over the same connection.
   const temporal = { client: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue };
   const deps: ActivityDeps = { workerIdentity: identity, temporal, ...options.activityDeps };
-  return Worker.create({
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue,
@@ -55,4 +56,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     ...options.tuning,
   });
+  // The board is there before the first approval asks it; should this fail, the first approval's signal-with-start starts it.
+  try {
+    await startHoldBoard(temporal);
+  } catch (err) {
+    Runtime.instance().logger.warn('the hold board could not be started now: the first approval will start it', { taskQueue, error: String(err) });
+  }
+  return worker;
 }

@@ -2,8 +2,8 @@
  * The hold board's activities: reporting what a source holds, and asking
  * what holds an approval. They reach the board through the worker's Temporal
  * client with signal-with-start and update-with-start, so the board exists
- * once anyone needs it (workflows/holds/board.ts), even one that ended since
- * the worker started it.
+ * once anyone needs it (workflows/holds/board.ts): a board that ended since
+ * the worker started it is started again.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { holdBoardId, holdBoard } from '../workflows/holds/board';

@@ -5,7 +5,8 @@
  *
  * Sources report (holdReportSignal) and approvals subscribe
  * (holdSubscribeSignal), both by signal-with-start, so the board exists once
- * anyone needs it. A new subscriber is answered at the next pass, with
+ * anyone needs it; a worker also starts it when it starts (src/worker.ts), so
+ * it is there before the first approval asks. A new subscriber is answered at the next pass, with
  * whatever holds it (even nothing), and told again at every change, so a
  * request started while an incident opens is either answered with the hold
  * or told of it later: never neither. Telling is a signal per approval; an

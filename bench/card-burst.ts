@@ -97,6 +97,7 @@ function milestones(history: temporal.api.history.v1.IHistory, t0: number): Part
 
 /** `first workflow task 0.1 s / 1.9 s, …`: each step for the first card's approval and the median one. */
 function describeBeforeCards(all: Partial<Record<Step, number>>[]): string {
+  if (all.length === 0) return 'not read';
   const firstCard = all.reduce((a, b) => ((b.postMessage ?? Infinity) < (a.postMessage ?? Infinity) ? b : a));
   const s = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`);
   return STEPS.map(([what, step]) => `${what} ${s(firstCard[step])} / ${s(percentile(all.map((m) => m[step] ?? Infinity), 50))}`).join('; ');

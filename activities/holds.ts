@@ -7,7 +7,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { holdBoardId, holdBoard } from '../workflows/holds/board';
-import { holdReportSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../workflows/messages';
+import { holdBoardWakeSignal, holdReportSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../workflows/messages';
 import { incidentHoldScopes } from '../core/holds/match';
 import type { HoldReport, HoldScope, HoldTarget } from '../core/holds/types';
 import type { SlackContext } from './slack/context';
@@ -26,15 +26,17 @@ export interface DeployPolicyView {
 }
 
 /**
- * Starts the task queue's hold board unless it runs already (then it is left
- * as it is). A worker calls this when it starts: a board that is there
- * before anyone asks answers the first approvals after a deploy at once,
- * where one started by their own signal-with-start waits for its first
- * workflow task behind all of theirs (bench/README.md, Findings).
+ * Starts the task queue's hold board, or wakes it when it runs already (then
+ * what it knows stays). A worker calls this when it starts. A board that is
+ * there before anyone asks answers the first approvals after a deploy at
+ * once, where one started by their own signal-with-start waits for its first
+ * workflow task behind all of theirs; and a running board's next task, with
+ * the worker that ran its last one gone, would wait the same way unless this
+ * wake has just run one (bench/README.md, Findings).
  */
 export async function startHoldBoard(temporal: { client: Client; taskQueue: string }): Promise<void> {
   const { client, taskQueue } = temporal;
-  await client.workflow.start(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING' });
+  await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdBoardWakeSignal, signalArgs: [] });
 }
 
 export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {

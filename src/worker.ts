@@ -56,7 +56,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     ...options.tuning,
   });
-  // The board is there before the first approval asks it; should this fail, the first approval's signal-with-start starts it.
+  // The board is there, and woken on this worker, before the first approval asks it; should this fail, the first approval's signal-with-start starts it.
   try {
     await startHoldBoard(temporal);
   } catch (err) {

@@ -65,6 +65,12 @@ export const holdReportSignal = defineSignal<[HoldReport]>('holdReport');
  * (2,000), and a burst of approvals must not meet either.
  */
 export const holdSubscribeSignal = defineSignal<[HoldTarget]>('holdSubscribe');
+/**
+ * A worker that starts wakes the board (or starts it): the board does nothing
+ * with it, but its workflow task runs now, on a worker that is up, so its
+ * next one does not wait behind a burst of new approvals' (src/worker.ts).
+ */
+export const holdBoardWakeSignal = defineSignal('holdBoardWake');
 /** A decided approval is no longer told. */
 export const holdUnsubscribeSignal = defineSignal<[{ approvalId: string }]>('holdUnsubscribe');
 /** What the board holds now: every source's report, and how many approvals it tells. */

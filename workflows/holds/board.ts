@@ -5,15 +5,16 @@
  *
  * Sources report (holdReportSignal) and approvals subscribe
  * (holdSubscribeSignal), both by signal-with-start, so the board exists once
- * anyone needs it; a worker also starts it when it starts (src/worker.ts), so
- * it is there before the first approval asks. A new subscriber is answered at the next pass, with
+ * anyone needs it; a worker also starts it, or wakes it, when it starts
+ * (src/worker.ts), so it is there, on a worker that is up, before the first
+ * approval asks. A new subscriber is answered at the next pass, with
  * whatever holds it (even nothing), and told again at every change, so a
  * request started while an incident opens is either answered with the hold
  * or told of it later: never neither. Telling is a signal per approval; an
  * approval that is gone is forgotten. The board continues as new, carrying its state, as its history grows.
  */
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, upsertSearchAttributes, workflowInfo, log, allHandlersFinished } from '@temporalio/workflow';
-import { holdBoardQuery, holdReportSignal, holdsChangedSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
+import { holdBoardQuery, holdBoardWakeSignal, holdReportSignal, holdsChangedSignal, holdSubscribeSignal, holdUnsubscribeSignal } from '../messages';
 import { holdsFor, holdsKey } from '../../core/holds/match';
 import type { HoldReport, HoldTarget } from '../../core/holds/types';
 import { SA } from '../search-attributes';
@@ -102,6 +103,9 @@ export async function holdBoard(carry?: HoldBoardCarry): Promise<void> {
   setHandler(holdUnsubscribeSignal, ({ approvalId }) => {
     subscribers.delete(approvalId);
   });
+
+  // Nothing to do: the wake's workflow task is the point (holdBoardWakeSignal).
+  setHandler(holdBoardWakeSignal, () => undefined);
 
   setHandler(holdBoardQuery, () => ({ reports: [...reports.values()], subscribers: subscribers.size }));
 

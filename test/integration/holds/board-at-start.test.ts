@@ -4,11 +4,14 @@
  * approvals after a deploy wait for the board's first workflow task behind
  * all of theirs, and a burst's first card comes seconds late
  * (bench/README.md, Findings). A second worker finds the board running and
- * leaves it as it is: what it knows stays.
+ * leaves it as it is: what it knows stays. It wakes the board, though, so the
+ * board's next workflow task runs on a worker that is up: after a restart,
+ * the board's next task would otherwise wait in the task queue behind a
+ * burst's.
  */
 import type { Client } from '@temporalio/client';
 import { holdBoardId } from '../../../workflows/holds/board';
-import { holdBoardQuery, holdReportSignal } from '../../../workflows/messages';
+import { holdBoardQuery, holdReportSignal, holdBoardWakeSignal } from '../../../workflows/messages';
 import type { HoldReport } from '../../../core/holds/types';
 import { eventually } from '../../support/approvals';
 import { testClient, testWorker, uniqueTaskQueue, type TestWorker } from '../../support/temporal';
@@ -56,4 +59,25 @@ test('a second worker on the queue keeps the running board and what it knows', a
   const [described, view] = await second.runUntil(() => Promise.all([board.describe(), board.query(holdBoardQuery)]));
   expect(described.runId).toBe(runId);
   expect(view.reports.map((r) => r.label)).toEqual(['Board at start']);
+});
+
+test('a worker wakes the running board: a workflow task of the board runs as the worker starts', async () => {
+  const taskQueue = uniqueTaskQueue('board');
+  const board = client.workflow.getHandle(holdBoardId(taskQueue));
+  const completedTasks = async () => (await board.fetchHistory()).events!.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  const wakes = async () => (await board.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === holdBoardWakeSignal.name).length;
+  const first = await worker(taskQueue);
+  const before = await first.runUntil(async () => {
+    await eventually('the board’s first task', async () => (await completedTasks()) >= 1);
+    return completedTasks();
+  });
+  const wokenBefore = await wakes();
+
+  const second = await worker(taskQueue);
+  expect(await wakes()).toBe(wokenBefore + 1);
+  const after = await second.runUntil(async () => {
+    await eventually('the woken board’s task', async () => (await completedTasks()) > before);
+    return completedTasks();
+  });
+  expect(after).toBeGreaterThan(before);
 });

@@ -162,12 +162,15 @@ test('a run queried before its first workflow task is polled replays: the query 
   await w.close();
   expect(sandbox.messages(sandbox.channelByName(`incident-${id.toLowerCase()}`)!.id).filter((m) => m.text === `Incident ${id} is open`)).toHaveLength(1);
 
-  // The SDK answered the query in the first task and completed it with the first local activity's result
-  // recorded but not yet handed to the workflow: the steps ran in the next task. A replay hands that
-  // result over at once, in the first task.
+  // The SDK answered the query in the first task and completed it with local activity results recorded
+  // but not yet handed to the workflow: the steps ran in the next task. A replay hands those results over
+  // at once, in the first task. Usually that is the first local activity alone; on a loaded machine the
+  // second one (the hold scopes) may have finished in time to be recorded too. Either must replay.
   const events = history.events ?? [];
   const firstDone = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
   const nextTask = events.findIndex((e, n) => n > firstDone && e.workflowTaskScheduledEventAttributes);
-  expect(events.slice(firstDone, nextTask).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+  const recordedFirst = events.slice(firstDone, nextTask).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  expect(recordedFirst.length).toBeGreaterThanOrEqual(1);
+  expect(recordedFirst.length).toBeLessThanOrEqual(2);
   await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SIGNALROOM_TEST_WORKFLOW_BUNDLE! } }, history, handle.workflowId);
 });

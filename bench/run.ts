@@ -619,7 +619,7 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
   const bodies = Array.from({ length: Math.ceil(((ENDPOINT_WARMUP_MS + n.endpointMs + 1_000) / 1_000) * ENDPOINT_BODIES_PER_SECOND) }, (_, i) =>
     signedClick(secret, approveClickPayload({ workflowId: approvalWorkflowId({ pipeline: 'bench', stage: 'f4', execution: String(i) }), user: 'U0CAROL', responseUrl: UNUSED_RESPONSE_URL })),
   );
-  // All three servers up at once, each in its own process; this process only sends.
+  // All four servers up at once, each in its own process; this process only sends.
   // `checks`: the work no endpoint can leave out, without the rest (bench/endpoint-server.ts): a reference, not a target.
   const kinds = ['signalroom', 'bare', 'bolt', 'checks'] as const;
   const servers = await Promise.all(

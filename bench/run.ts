@@ -251,7 +251,7 @@ async function stopStack(s: Stack): Promise<void> {
   rmSync(s.tmp, { recursive: true, force: true });
 }
 
-/** A pause before each sample of figure 2, on either side (as in bench/topology.ts). */
+/** A pause before each sample of figures 1 (one at a time) and 2, on either side (as in bench/topology.ts). */
 const SETTLE_MS = 250;
 
 /** Waits (bounded) until a worker has nothing in flight, so one figure's tail does not load the next. */
@@ -445,7 +445,9 @@ async function figureClickToAck(c: Ctx): Promise<void> {
   const click = () => timedClick(s, targets[i++ % targets.length]);
   const bareSignal = () => timedBareSignal(s, targets[i++ % targets.length]);
   await alternate(1, 20, click, bareSignal); // warm both paths (connections, JIT)
-  const one = ratios(await alternate(o.rounds, Math.ceil(n.ackSamples / o.rounds), click, bareSignal));
+  // One at a time: each sample starts once the previous one's tail (the workflow's reply to the clicker) has run, as in figure 2.
+  // Without the pause, that tail ran into the next sample, on either side (bench/README.md, Findings); the 200/s row keeps it.
+  const one = ratios(await alternate(o.rounds, Math.ceil(n.ackSamples / o.rounds), () => sleep(SETTLE_MS).then(click), () => sleep(SETTLE_MS).then(bareSignal)));
   c.ackOverheadP50 = one.f.p50 - one.b.p50;
   c.rows.push({
     figure: '1. click → ack (one at a time)',

@@ -67,7 +67,28 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
+/** Starts in all, when a port picked here is taken before the CLI binds it. */
+const PORT_ATTEMPTS = 3;
+
+/** The CLI could not bind a port this process picked for it: new ports may do. */
+class PickedPortTaken extends Error {}
+
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  if (options.dbFile) privateFolder(path.dirname(options.dbFile));
+  if (options.logPath) privateFolder(path.dirname(options.logPath));
+  const logFile = options.logFile ?? (options.logPath ? privateLog(options.logPath) : undefined);
+  // A port is free when picked and taken only when the CLI binds it: in between, another
+  // process can take it (a parallel test's server, an outgoing connection). Then new ones are picked.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, logFile);
+    } catch (err) {
+      if (!(err instanceof PickedPortTaken) || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions, logFile: NodeJS.WritableStream | undefined): Promise<RunningDevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? (await freePort(ip));
   const namespace = options.namespace ?? 'default';
@@ -98,8 +119,6 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     // every request that names one — any a browser sends — with 403 "Host not allowed".
     ...(options.httpApi ? [] : ['--dynamic-config-value', 'frontend.httpAllowedHosts=[]']),
   ];
-  if (options.dbFile) privateFolder(path.dirname(options.dbFile));
-  if (options.logPath) privateFolder(path.dirname(options.logPath));
   if (options.dbFile) {
     // The history holds every workflow's inputs and results: an older world-readable file becomes private too.
     privateFiles(options.dbFile);
@@ -114,7 +133,6 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     uiUrl = `http://localhost:${uiPort}`;
   }
 
-  const logFile = options.logFile ?? (options.logPath ? privateLog(options.logPath) : undefined);
   // The child inherits the umask: the SQLite files it creates (temporal.db, -wal, -shm) are 0600.
   // (A worker thread may not set it: the files are then made private once the server answers.)
   let umask: number | undefined;
@@ -130,11 +148,19 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     if (umask !== undefined) process.umask(umask);
   }
   endsWithThisProcess(child);
-  let output = '';
+  // What it printed, for an error: the start (a panic's cause comes first) and the end.
+  const KEEP = 4000;
+  let head = '';
+  let tail = '';
+  let total = 0;
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
+    const text = chunk.toString();
+    total += text.length;
+    if (head.length < KEEP) head += text.slice(0, KEEP - head.length);
+    tail = (tail + text).slice(-KEEP);
     logFile?.write(chunk);
   };
+  const output = () => (total <= KEEP ? tail : total <= 2 * KEEP ? head + tail.slice(2 * KEEP - total) : `${head}\n…\n${tail}`);
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   let exited: number | null | undefined;
@@ -146,7 +172,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`The Temporal dev server exited with code ${exited} before it was ready:\n${output}`);
+      const printed = output();
+      const callersPortTaken = options.port !== undefined && printed.includes(`${ip}:${options.port}: bind`);
+      const message = `The Temporal dev server exited with code ${exited} before it was ready:\n${printed}`;
+      throw printed.includes('address already in use') && !callersPortTaken ? new PickedPortTaken(message) : new Error(message);
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -159,7 +188,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`The Temporal dev server did not answer on ${address} in time: ${(err as Error).message}\n${output}`);
+        throw new Error(`The Temporal dev server did not answer on ${address} in time: ${(err as Error).message}\n${output()}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }

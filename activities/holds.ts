@@ -36,8 +36,11 @@ export interface DeployPolicyView {
  */
 export async function startHoldBoard(temporal: { client: Client; taskQueue: string }): Promise<void> {
   const { client, taskQueue } = temporal;
-  await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdBoardWakeSignal, signalArgs: [] });
+  await client.workflow.signalWithStart(holdBoard, { ...boardStart(taskQueue), signal: holdBoardWakeSignal, signalArgs: [] });
 }
+
+/** How every signal-with-start reaches the task queue's board (the unsubscribe alone never starts it). */
+const boardStart = (taskQueue: string) => ({ workflowId: holdBoardId(taskQueue), taskQueue, args: [] as [] });
 
 export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
   const board = () => {
@@ -48,13 +51,13 @@ export function createHoldActivities(slack: SlackContext, deps: HoldDeps) {
     /** Tells the hold board what a source holds now (empty scopes lift its holds). */
     async reportHold(report: HoldReport): Promise<void> {
       const { client, taskQueue } = board();
-      await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdReportSignal, signalArgs: [report] });
+      await client.workflow.signalWithStart(holdBoard, { ...boardStart(taskQueue), signal: holdReportSignal, signalArgs: [report] });
     },
 
     /** Asks the hold board what holds an approval: it answers with a holdsChanged signal, and again at every change. */
     async subscribeHolds(target: HoldTarget): Promise<void> {
       const { client, taskQueue } = board();
-      await client.workflow.signalWithStart(holdBoard, { workflowId: holdBoardId(taskQueue), taskQueue, args: [], signal: holdSubscribeSignal, signalArgs: [target] });
+      await client.workflow.signalWithStart(holdBoard, { ...boardStart(taskQueue), signal: holdSubscribeSignal, signalArgs: [target] });
     },
 
     /** A decided approval is no longer told; a board that is gone has nothing to forget. */

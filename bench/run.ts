@@ -686,11 +686,12 @@ async function figureEndpoint(c: Pick<Ctx, 'n' | 'o' | 'rows' | 'notes'>): Promi
   against('bolt', 'Bolt app (HTTPReceiver)', 1.5);
   against('checks', 'the checks alone (node:http: form, signature, payload, response_url, seal, one log line)');
   const repeats = Math.max(0, sent.signalroom - bodies.length);
+  const [checks, bolt, bare] = [total(slices.checks), total(slices.bolt), total(slices.bare)];
   c.notes.push(
     `Endpoint: each server in its own process, load from the bench process over ${connections} kept-alive loopback connections to each, one slice at a time (all share the machine's ${os.cpus().length} cores), each server warmed up by ${ENDPOINT_WARMUP_MS / 1000} s of clicks first; ` +
       `${bodies.length} distinct pre-signed clicks; Signalroom got ${sent.signalroom} in all (warm-up included), ${repeats ? `${repeats} of them repeats (answered as Slack retries)` : 'each once'}. ` +
       'Bolt: `new App({ token, botId, botUserId, signingSecret })` with its default receiver (HTTPReceiver), signatures verified, one `app.action` listener that acknowledges. ' +
-      `The checks alone: Signalroom's own form, signature, payload and response_url checks and its seal, and one log line, on plain node:http (${fmtRatio(total(slices.checks).perSecond / total(slices.bolt).perSecond)} Bolt, ${fmtRatio(total(slices.checks).perSecond / total(slices.bare).perSecond)} the bare route): what any design of the endpoint must do, without Fastify, de-duplication, throttles, routing, the delivery or metrics.`,
+      `The checks alone: Signalroom's own form, signature, payload and response_url checks and its seal, and one log line, on plain node:http (${fmtRatio(checks.perSecond / bolt.perSecond)} Bolt, ${fmtRatio(checks.perSecond / bare.perSecond)} the bare route): what any design of the endpoint must do, without Fastify, de-duplication, throttles, routing, the delivery or metrics.`,
   );
 }
 

@@ -22,7 +22,8 @@ export function summarize(values: readonly number[]): Summary {
     p50: percentile(values, 50),
     p99: percentile(values, 99),
     mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN,
-    max: values.length ? Math.max(...values) : NaN,
+    // A loop, not Math.max(...values): a fast machine's endpoint slices gather more latencies than a call takes arguments.
+    max: values.length ? values.reduce((a, b) => (b > a ? b : a), -Infinity) : NaN,
   };
 }
 

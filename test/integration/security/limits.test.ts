@@ -102,7 +102,9 @@ describe('limits on what a stranger can send', () => {
         return r.status;
       }),
     );
-    const body = formBody(buttonClick({ actionId: 'signalroom:approval:approve', value: 'approval-wf-1' }));
+    // A click no route takes is answered at once: an approval's would wait out its ack window on this server's
+    // unreachable Temporal, and on a fast machine four validations can be done within that window.
+    const body = formBody(buttonClick({ actionId: 'no-route:takes-this', value: 'approval-wf-1' }));
     const ts = String(Math.floor(Date.now() / 1000));
     const clickedAt = Date.now();
     const click = fetch(`${base()}/slack/interactions`, {

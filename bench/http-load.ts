@@ -56,9 +56,18 @@ export class Poster {
   }
 
   post(path: string, signed: SignedBody): Promise<number> {
+    return this.send('POST', path, signed);
+  }
+
+  /** A GET on the same connections: a request with nothing to verify or deliver. */
+  get(path: string): Promise<number> {
+    return this.send('GET', path, { body: '', headers: {} });
+  }
+
+  private send(method: 'GET' | 'POST', path: string, signed: SignedBody): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: this.url.hostname, port: this.url.port, path, method: 'POST', headers: signed.headers, agent: this.agent },
+        { host: this.url.hostname, port: this.url.port, path, method, headers: signed.headers, agent: this.agent },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));

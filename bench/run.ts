@@ -457,6 +457,23 @@ async function figureClickToAck(c: Ctx): Promise<void> {
     target: 'p99 ≤ 1.3×',
     verdict: verdict(one.r99 <= 1.3),
   });
+  // The hop alone, as a reference: a request the server answers without any work (GET /healthz), after the
+  // same pause, against the same bare signal. A click costs this hop on top of its signal (bench/README.md, Findings).
+  const healthz = async () => {
+    const t = nowMs();
+    const status = await s.poster.get('/healthz');
+    if (status !== 200) throw new Error(`/healthz answered HTTP ${status}`);
+    return nowMs() - t;
+  };
+  const hop = ratios(await alternate(o.rounds, Math.ceil(n.ackSamples / 3 / o.rounds), () => sleep(SETTLE_MS).then(healthz), () => sleep(SETTLE_MS).then(bareSignal)));
+  c.rows.push({
+    figure: '1. reference: the hop alone (GET /healthz to the server, one at a time)',
+    measured: raw(hop.f),
+    baseline: `bare handle.signal(): ${raw(hop.b)}`,
+    ratio: hop.text,
+    target: '— (reference)',
+    verdict: '—',
+  });
   await settle(s.prodWorker);
 
   // At a steady rate: a slice of clicks, then a slice of bare signals (the first alternating), per round.

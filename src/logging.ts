@@ -43,24 +43,10 @@ export function loggerOptions(base: LoggerOptions = {}): LoggerOptions {
   };
 }
 
-/**
- * Where every process writes its lines: stdout, one write per line, done
- * before the logging call returns (pino's synchronous mode). pino's default
- * buffers lines and writes them later: a process killed outright (SIGKILL,
- * the OOM killer) lost the lines it had logged last, the ones that say what
- * happened (test/reliability/log-lines-survive-crash.test.ts). A reader of
- * stdout that falls behind makes the process wait for it rather than pile
- * lines up in memory. It also costs a click less CPU than the buffered mode
- * (bench/README.md, Findings).
- */
-export function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: true });
-}
-
 /** The logger of a process: JSON lines on stdout (or `destination`). */
 export function createLogger(o: { level?: string; destination?: DestinationStream } = {}): PinoLogger {
   const options = loggerOptions(o.level ? { level: o.level } : {});
-  return skipNeedlessRedaction(pino(options, o.destination ?? stdoutDestination()));
+  return skipNeedlessRedaction(o.destination ? pino(options, o.destination) : pino(options));
 }
 
 /** The first name of each path, as pino splits it: `a.b`, `a["b-c"]`, `*.token`. */

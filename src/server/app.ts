@@ -24,7 +24,7 @@ import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import type { Logger as PinoLogger } from 'pino';
-import { loggerOptions, skipNeedlessRedaction, stdoutDestination } from '../logging';
+import { loggerOptions, skipNeedlessRedaction } from '../logging';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -92,9 +92,7 @@ function requestForLog(req: { method: string; url: string; host?: string; ip?: s
 function serverLoggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const base = logger === true || logger === undefined ? {} : logger;
-  // Fastify hands `stream` to pino: stdout, written as every process writes it (src/logging.ts), unless the caller chose where.
-  const where = 'stream' in base || 'file' in base ? {} : { stream: stdoutDestination() };
-  return { ...where, ...loggerOptions({ ...base, serializers: { req: requestForLog } }) } as FastifyServerOptions['logger'];
+  return loggerOptions({ ...base, serializers: { req: requestForLog } }) as FastifyServerOptions['logger'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -43,8 +43,6 @@ export function loggerOptions(base: LoggerOptions = {}): LoggerOptions {
   };
 }
 
-export type LogDestination = ReturnType<typeof pino.destination>;
-
 /** Log lines a process may hold while stdout's reader is behind: past this, lines are dropped and counted. */
 export const LOG_QUEUE_BYTES = 16 * 1024 * 1024;
 
@@ -55,34 +53,29 @@ export const LOG_QUEUE_BYTES = 16 * 1024 * 1024;
  * behind (a stalled log shipper) under a flood of logged requests otherwise
  * grows the process until it is killed
  * (test/reliability/log-reader-stalls.test.ts). Lines past the bound are
- * dropped whole; `reportDroppedLines` logs how many once the queue drains.
+ * dropped whole; once the queue has drained, one warning on the same stdout
+ * says how many.
  */
-export function stdoutDestination(): LogDestination {
-  return pino.destination({ dest: 1, sync: false, maxLength: LOG_QUEUE_BYTES });
-}
-
-/** Once the queue has drained after a drop, one warning says how many lines were lost. */
-export function reportDroppedLines(destination: LogDestination, logger: PinoLogger): void {
+export function stdoutDestination(): DestinationStream {
+  const stdout = pino.destination({ dest: 1, sync: false, maxLength: LOG_QUEUE_BYTES });
+  const reporter = pino(loggerOptions(), stdout);
   let dropped = 0;
-  destination.on('drop', () => {
+  stdout.on('drop', () => {
     dropped += 1;
   });
-  destination.on('drain', () => {
+  stdout.on('drain', () => {
     if (dropped === 0) return;
     const droppedLines = dropped;
     dropped = 0;
-    logger.warn({ droppedLines }, `dropped ${droppedLines} log lines: the reader of stdout fell behind`);
+    reporter.warn({ droppedLines }, `dropped ${droppedLines} log lines: the reader of stdout fell behind`);
   });
+  return stdout;
 }
 
 /** The logger of a process: JSON lines on stdout (or `destination`). */
 export function createLogger(o: { level?: string; destination?: DestinationStream } = {}): PinoLogger {
   const options = loggerOptions(o.level ? { level: o.level } : {});
-  if (o.destination) return skipNeedlessRedaction(pino(options, o.destination));
-  const stdout = stdoutDestination();
-  const logger = skipNeedlessRedaction(pino(options, stdout));
-  reportDroppedLines(stdout, logger);
-  return logger;
+  return skipNeedlessRedaction(pino(options, o.destination ?? stdoutDestination()));
 }
 
 /** The first name of each path, as pino splits it: `a.b`, `a["b-c"]`, `*.token`. */

@@ -24,7 +24,7 @@ import type { IncidentService } from '../incidents/service';
 import { groupBySecret, ORGANIZATION, type IntegrationRegistry, type OrganizationWorkspace, type SlackApp } from '../slack/integrations';
 import { MAX_APPROVAL_ID_LENGTH } from '../approvals/client';
 import type { Logger as PinoLogger } from 'pino';
-import { loggerOptions, reportDroppedLines, skipNeedlessRedaction, stdoutDestination, type LogDestination } from '../logging';
+import { loggerOptions, skipNeedlessRedaction, stdoutDestination } from '../logging';
 
 export interface ServerDeps {
   /** Temporal client used to start and signal workflows. */
@@ -88,25 +88,20 @@ function requestForLog(req: { method: string; url: string; host?: string; ip?: s
   return { method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
-/**
- * The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction), with Fastify's request as logged,
- * and the stdout they write to unless the caller chose a stream or a file.
- */
-function serverLogger(logger: ServerDeps['logger']): { options: FastifyServerOptions['logger']; stdout?: LogDestination } {
-  if (logger === false) return { options: false };
+/** The worker's logger options (src/logging.ts: JSON, LOG_LEVEL, redaction, stdout), with Fastify's request as logged. */
+function serverLoggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
   const base = logger === true || logger === undefined ? {} : logger;
-  // Fastify hands `stream` to pino: stdout, bounded as every process's is.
-  const stdout = 'stream' in base || 'file' in base ? undefined : stdoutDestination();
-  const options = { ...(stdout ? { stream: stdout } : {}), ...loggerOptions({ ...base, serializers: { req: requestForLog } }) };
-  return { options: options as FastifyServerOptions['logger'], stdout };
+  // Fastify hands `stream` to pino: stdout, bounded as every process's is, unless the caller chose where.
+  const where = 'stream' in base || 'file' in base ? {} : { stream: stdoutDestination() };
+  return { ...where, ...loggerOptions({ ...base, serializers: { req: requestForLog } }) } as FastifyServerOptions['logger'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const logger = serverLogger(deps.logger);
   const app = Fastify({
-    logger: logger.options,
+    logger: serverLoggerOptions(deps.logger),
     // Keep a caller's request id (a proxy's x-request-id) when it is sane; otherwise make one.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -123,7 +118,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // pino's redaction, without its work where no redacted path can reach (src/logging.ts).
   skipNeedlessRedaction(app.log as unknown as PinoLogger);
-  if (logger.stdout) reportDroppedLines(logger.stdout, app.log as unknown as PinoLogger);
   // A callback, not an async function: every request passes here, and a promise per request is not free.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -61,8 +61,10 @@ test('carol opens the incident with her own token, and may not approve its runbo
   const opened = await s.api('POST', '/runbooks/gated-deploy/runs', CAROL_TOKEN, { inputs: { 'incident.id': id } });
   expect(opened.status).toBe(201);
   await carolIsRefusedDaveApproves(id);
-  const incident = await s.client.workflow.getHandle(String(opened.body.workflowId)).query(incidentStateQuery);
-  expect(incident.steps.approval).toEqual({ status: 'approved', approvedBy: ['U0DAVE'] });
+  // The incident records the step once it sees the approval finish: a workflow task after the approval's own end.
+  const incident = s.client.workflow.getHandle(String(opened.body.workflowId));
+  const step = await eventually('the incident to record its approval step', async () => (await incident.query(incidentStateQuery)).steps.approval);
+  expect(step).toEqual({ status: 'approved', approvedBy: ['U0DAVE'] });
 });
 
 test('carol opens the incident with /signalroom, and may not approve its runbook’s approval', async () => {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { clusterDown, clusterStatus, clusterUp } from '../temporal/cluster/cluster';
+import { clusterDown, clusterStatus, clusterUp, PortTakenError } from '../temporal/cluster/cluster';
 import { PostgresUnreachableError } from '../temporal/cluster/postgres';
 import { GoNotFoundError, obtainTemporalServer } from '../temporal/cluster/server-binary';
 
@@ -93,12 +93,12 @@ export function registerClusterCommands(program: Command): void {
     });
 }
 
-/** Go missing or PostgreSQL unreachable is the user's to fix, not a failure of Signalroom: say how, exit 1. */
+/** Go missing, PostgreSQL unreachable or a node's port held by another process is the user's to fix, not a failure of Signalroom: say how, exit 1. */
 async function exit1WhenUsersToFix<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {
-    if (!(err instanceof GoNotFoundError || err instanceof PostgresUnreachableError)) throw err;
+    if (!(err instanceof GoNotFoundError || err instanceof PostgresUnreachableError || err instanceof PortTakenError)) throw err;
     process.stderr.write(`signalroom: ${err.message}\n`);
     process.exitCode = 1;
     return undefined;

@@ -11,7 +11,7 @@
  * restarted node comes back where clients expect it), process ids and logs.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -35,6 +35,8 @@ export interface ClusterNode {
   ports: Record<Service, { grpc: number; membership: number }> & { http: number };
   pid?: number;
   logFile: string;
+  /** Chosen but never served: its ports may still change (clients know a node's frontend once it served). */
+  fresh?: true;
 }
 
 export interface ClusterState {
@@ -84,12 +86,60 @@ function resolveDatabase(options: ClusterOptions): ClusterDatabase {
   return clusterDatabase(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options.databaseName ?? 'signalroom_temporal');
 }
 
-async function newNode(dataDir: string, index: number): Promise<ClusterNode> {
-  const port = () => freePortInRange(20_000, 32_000);
+async function newNode(dataDir: string, index: number, others: readonly ClusterNode[]): Promise<ClusterNode> {
+  const name = `node-${index + 1}`;
+  return { name, ...(await nodePorts(others)), logFile: path.join(dataDir, name, 'temporal.log'), fresh: true };
+}
+
+/** Below the OS's ephemeral range (src/temporal/free-port.ts). */
+const NODE_PORT_RANGE = [20_000, 32_000] as const;
+
+/** Every port a node listens on. */
+export function portsOf(node: Pick<ClusterNode, 'ports'>): number[] {
+  return [node.ports.http, ...SERVICES.flatMap((s) => [node.ports[s].grpc, node.ports[s].membership])];
+}
+
+/**
+ * Nine free ports for a node, none another node of the cluster was given: a
+ * port is checked free and closed again, so without this a node not started
+ * yet, or two services of one node, could be given the same one, and the
+ * second to listen would die with "address already in use".
+ */
+export async function nodePorts(others: readonly Pick<ClusterNode, 'ports'>[], range: readonly [number, number] = NODE_PORT_RANGE): Promise<Pick<ClusterNode, 'frontend' | 'ports'>> {
+  const given = new Set(others.flatMap(portsOf));
+  const port = async () => {
+    const chosen = await freePortInRange(range[0], range[1], '127.0.0.1', given);
+    given.add(chosen);
+    return chosen;
+  };
   const ports = { http: await port() } as ClusterNode['ports'];
   for (const service of SERVICES) ports[service] = { grpc: await port(), membership: await port() };
-  const name = `node-${index + 1}`;
-  return { name, frontend: `127.0.0.1:${ports.frontend.grpc}`, ports, logFile: path.join(dataDir, name, 'temporal.log') };
+  return { frontend: `127.0.0.1:${ports.frontend.grpc}`, ports };
+}
+
+/** A node's port was free when chosen and is held by another process now: the user's to free (exit 1). */
+export class PortTakenError extends Error {
+  constructor(node: ClusterNode, port: number) {
+    super(
+      `Temporal ${node.name} could not listen on 127.0.0.1:${port}: another process holds it. ` +
+        `A node keeps its ports for the cluster's life (its clients know its frontend, ${node.frontend}): stop that process, then run cluster up again.`,
+    );
+  }
+}
+
+/** How many times a node that never served takes other ports when one it was given is taken. */
+const FRESH_PORT_TRIES = 3;
+
+/** The port Temporal could not bind, from the part of its log written since `from` (bytes). */
+function portTakenIn(logFile: string, from: number): number | undefined {
+  let written = '';
+  try {
+    written = readFileSync(logFile).subarray(from).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  const match = /listen tcp [^\s"]*:(\d+): bind: address already in use/.exec(written);
+  return match ? Number(match[1]) : undefined;
 }
 
 /**
@@ -221,7 +271,7 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
 
   const wanted = options.nodes ?? previous?.nodes.length ?? 2;
   const nodes = previous?.nodes.slice(0, wanted) ?? [];
-  for (let i = nodes.length; i < wanted; i++) nodes.push(await newNode(dataDir, i));
+  for (let i = nodes.length; i < wanted; i++) nodes.push(await newNode(dataDir, i, nodes));
   const state: ClusterState = {
     temporalServerVersion: TEMPORAL_SERVER_VERSION,
     namespace: options.namespace ?? previous?.namespace ?? 'default',
@@ -245,10 +295,7 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
   // One node at a time: each joins the ring the ones before it formed.
   for (const node of nodes) {
     if (isRunning(node.pid)) continue;
-    log(`Starting Temporal ${node.name} (frontend ${node.frontend}; log ${node.logFile}).`);
-    node.pid = startNode(binaries, node, db, nodes[0].frontend);
-    writeClusterState(dataDir, state);
-    await waitForFrontend(node, deadline, (c) => c.workflowService.getSystemInfo({}));
+    await startServing(node, { binaries, db, deadline, log, others: () => nodes.filter((n) => n !== node), seedFrontend: () => nodes[0].frontend, saved: () => writeClusterState(dataDir, state) });
   }
   writeClusterState(dataDir, state);
 
@@ -262,6 +309,37 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
   }
   log(`Temporal cluster up: ${nodes.length} nodes, namespace ${state.namespace}, frontends ${nodes.map((n) => n.frontend).join(', ')}.`);
   return state;
+}
+
+/**
+ * Starts `node` and waits until its frontend answers. Its ports were free when
+ * chosen, which may be long before (other nodes start first), and another
+ * process, or another cluster starting beside this one, may have taken one
+ * since: a node that never served then takes other ports; one that served
+ * keeps its own, and the user is told which is held.
+ */
+async function startServing(
+  node: ClusterNode,
+  run: { binaries: TemporalServerBinaries; db: ClusterDatabase; deadline: number; log: (line: string) => void; others: () => ClusterNode[]; seedFrontend: () => string; saved: () => void },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    run.log(`Starting Temporal ${node.name} (frontend ${node.frontend}; log ${node.logFile}).`);
+    const logFrom = existsSync(node.logFile) ? statSync(node.logFile).size : 0;
+    node.pid = startNode(run.binaries, node, run.db, run.seedFrontend());
+    run.saved();
+    try {
+      await waitForFrontend(node, run.deadline, (c) => c.workflowService.getSystemInfo({}));
+      delete node.fresh;
+      return;
+    } catch (err) {
+      const taken = isRunning(node.pid) ? undefined : portTakenIn(node.logFile, logFrom);
+      if (taken === undefined) throw err;
+      if (!node.fresh) throw new PortTakenError(node, taken);
+      if (attempt >= FRESH_PORT_TRIES) throw err;
+      run.log(`Port 127.0.0.1:${taken} was taken before ${node.name} could listen on it: ${node.name} takes other ports.`);
+      Object.assign(node, await nodePorts(run.others()));
+    }
+  }
 }
 
 async function registerNamespace(node: ClusterNode, namespace: string, deadline: number): Promise<void> {

@@ -10,38 +10,24 @@
  * A node that served keeps its ports (its clients know its frontend): the
  * user is told which port is held and what to do, and nothing moves.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { portsOf, type ClusterNode, type ClusterState } from '../../src/temporal/cluster/cluster';
 import { TEMPORAL_SERVER_VERSION } from '../../src/temporal/cluster/server-binary';
 import { freePortInRange } from '../../src/temporal/free-port';
+import { runSignalroom } from '../support/ops';
 import { startTestPostgres, type TestPostgres } from './postgres';
 
 jest.setTimeout(300_000);
-
-const exec = promisify(execFile);
-const ROOT = path.join(__dirname, '../..');
 
 let pg: TestPostgres;
 let dir: string;
 const clusterDir = () => path.join(dir, 'cluster');
 
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (/^(TEMPORAL_|SLACK_|SIGNALROOM_)/.test(name)) delete env[name];
-  return { ...env, DATABASE_URL: pg.url, SIGNALROOM_DATA_DIR: path.join(dir, 'data') };
-}
-
-async function signalroom(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return exec(process.execPath, [path.join(ROOT, 'bin/signalroom.js'), ...args], { cwd: dir, env: userEnv(), timeout: 240_000 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
-  );
-}
+/** The CLI as a user runs it, against the test's PostgreSQL. */
+const signalroom = (args: string[]) => runSignalroom(args, { cwd: dir, env: { DATABASE_URL: pg.url }, timeoutMs: 240_000 });
 
 /** Holds 127.0.0.1:`port` as another process would, until closed. */
 async function hold(port: number): Promise<net.Server> {

@@ -295,7 +295,7 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
   // One node at a time: each joins the ring the ones before it formed.
   for (const node of nodes) {
     if (isRunning(node.pid)) continue;
-    await startServing(node, { binaries, db, deadline, log, others: () => nodes.filter((n) => n !== node), seedFrontend: () => nodes[0].frontend, saved: () => writeClusterState(dataDir, state) });
+    await startServing(node, nodes, { binaries, db, deadline, log, saved: () => writeClusterState(dataDir, state) });
   }
   writeClusterState(dataDir, state);
 
@@ -312,7 +312,7 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
 }
 
 /**
- * Starts `node` and waits until its frontend answers. Its ports were free when
+ * Starts `node`, one of `nodes`, and waits until its frontend answers. Its ports were free when
  * chosen, which may be long before (other nodes start first), and another
  * process, or another cluster starting beside this one, may have taken one
  * since: a node that never served then takes other ports; one that served
@@ -320,12 +320,14 @@ export async function clusterUp(options: ClusterOptions): Promise<ClusterState> 
  */
 async function startServing(
   node: ClusterNode,
-  run: { binaries: TemporalServerBinaries; db: ClusterDatabase; deadline: number; log: (line: string) => void; others: () => ClusterNode[]; seedFrontend: () => string; saved: () => void },
+  nodes: readonly ClusterNode[],
+  run: { binaries: TemporalServerBinaries; db: ClusterDatabase; deadline: number; log: (line: string) => void; saved: () => void },
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     run.log(`Starting Temporal ${node.name} (frontend ${node.frontend}; log ${node.logFile}).`);
     const logFrom = existsSync(node.logFile) ? statSync(node.logFile).size : 0;
-    node.pid = startNode(run.binaries, node, run.db, run.seedFrontend());
+    // The first node is the seed the others join (it may itself have just moved).
+    node.pid = startNode(run.binaries, node, run.db, nodes[0].frontend);
     run.saved();
     try {
       await waitForFrontend(node, run.deadline, (c) => c.workflowService.getSystemInfo({}));
@@ -337,7 +339,7 @@ async function startServing(
       if (!node.fresh) throw new PortTakenError(node, taken);
       if (attempt >= FRESH_PORT_TRIES) throw err;
       run.log(`Port 127.0.0.1:${taken} was taken before ${node.name} could listen on it: ${node.name} takes other ports.`);
-      Object.assign(node, await nodePorts(run.others()));
+      Object.assign(node, await nodePorts(nodes.filter((n) => n !== node)));
     }
   }
 }
